@@ -1,0 +1,26 @@
+# cobrowse-mirror: `make demo` and `make test` set everything up on a fresh machine first.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8080
+
+.PHONY: setup demo test bench lint clean
+
+setup:
+	@PYTHON=$(PYTHON) bash scripts/setup.sh
+
+demo: setup
+	$(BIN)/cobrowse demo --port $(PORT)
+
+test: setup
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: setup
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+lint: setup
+	$(BIN)/ruff check mirror replay tests bench
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) node_modules mirror/static .stamp-*

@@ -1,0 +1,76 @@
+"""The aiohttp application: routes, typed application state and the resources it owns.
+
+Chromium, the history store and the asset gate are started in ``cleanup_ctx`` and stopped with
+the app; live sessions are ended (``server_shutdown``) before the sockets are torn down.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from mirror.browser import ChromiumHost
+from mirror.config import Config
+from mirror.history import HistoryStore
+from mirror.hub import Hub
+from mirror.metrics import Metrics
+from mirror.netguard import AssetGate
+
+log = logging.getLogger("cobrowse.server")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the server is started with: the config file and the command line."""
+
+    config: Config
+    db: str = "sqlite:///cobrowse.db"
+    chromium: str | None = None
+    # The demo kiosk's customer site, shown at "/" beside the agent's view (None: no kiosk).
+    kiosk_site: str | None = None
+
+
+SETTINGS = web.AppKey("settings", Settings)
+HISTORY = web.AppKey("history", HistoryStore)
+HUB = web.AppKey("hub", Hub)
+METRICS = web.AppKey("metrics", Metrics)
+
+
+async def _resources(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    if settings.config.dev_origins:
+        log.warning("allowed_origins is empty: any site may embed cobrowse.js (development only)")
+    if not settings.config.server.agent_keys:
+        log.warning("agent_keys is empty: agents need no key (development only)")
+    history = app[HISTORY] = HistoryStore(settings.db)
+    await history.open()
+    host = await ChromiumHost.launch(settings.chromium)
+    gate = AssetGate.create(settings.config.server.allowed_origins)
+    app[HUB] = Hub(settings.config, history, host, gate, app[METRICS])
+    try:
+        yield
+    finally:
+        await gate.close()
+        await host.close()
+        await history.close()
+
+
+async def _end_live_sessions(app: web.Application) -> None:
+    await app[HUB].shutdown()
+
+
+def build_app(settings: Settings) -> web.Application:
+    from mirror import web_agent, web_customer, web_http
+
+    app = web.Application(middlewares=[web_http.json_errors], client_max_size=64 * 1024)
+    app[SETTINGS] = settings
+    app[METRICS] = Metrics()
+    app.cleanup_ctx.append(_resources)
+    app.on_shutdown.append(_end_live_sessions)
+    web_http.add_routes(app)
+    app.router.add_get("/ws/customer", web_customer.customer_socket)
+    app.router.add_get("/ws/agent", web_agent.agent_socket)
+    return app

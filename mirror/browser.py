@@ -1,0 +1,82 @@
+"""The server's one Chromium: found, launched with the server and closed on shutdown.
+
+Playwright's own Chromium is the first choice where it is installed; otherwise the system's
+(``CHROMIUM``, then Debian's ``/usr/bin/chromium``), started with flags for a closed network.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from dataclasses import dataclass
+
+from playwright.async_api import Browser, Playwright, async_playwright
+
+from mirror.errors import BrowserUnavailable
+
+log = logging.getLogger("cobrowse.mirror")
+
+# Root in a container needs --no-sandbox; the rest keep Chromium off the network on its own.
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
+SYSTEM_CHROMIUMS = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "chromium", "chromium-browser")
+
+
+def system_chromium(explicit: str | None = None) -> str | None:
+    """An explicitly named Chromium, else the system's, else None."""
+    for candidate in ((explicit,) if explicit else ()) + SYSTEM_CHROMIUMS:
+        found = shutil.which(candidate) if not os.path.isabs(candidate) else candidate
+        if found and os.access(found, os.X_OK):
+            return found
+    return None
+
+
+def bundled_chromium(playwright: Playwright) -> str | None:
+    """Playwright's own Chromium, if it has been installed on this machine."""
+    try:
+        path = playwright.chromium.executable_path
+    except Exception:  # noqa: BLE001 - Playwright raises a bare Error when no build is known.
+        return None
+    return path if path and os.path.exists(path) else None
+
+
+@dataclass
+class ChromiumHost:
+    """A running Chromium and the Playwright driver that owns it."""
+
+    playwright: Playwright
+    browser: Browser
+
+    @classmethod
+    async def launch(cls, explicit: str | None = None) -> ChromiumHost:
+        playwright = await async_playwright().start()
+        executable = system_chromium(explicit) if explicit else None
+        executable = executable or bundled_chromium(playwright) or system_chromium()
+        if executable is None:
+            await playwright.stop()
+            raise BrowserUnavailable(
+                "no Chromium found: run 'make setup', or set CHROMIUM to a Chromium binary"
+            )
+        try:
+            browser = await playwright.chromium.launch(
+                executable_path=executable, args=LAUNCH_ARGS, headless=True
+            )
+        except Exception as exc:
+            await playwright.stop()
+            raise BrowserUnavailable(f"Chromium at {executable} did not start: {exc}") from exc
+        log.info("mirror browser started: %s (%s)", executable, browser.version)
+        return cls(playwright, browser)
+
+    async def close(self) -> None:
+        try:
+            await self.browser.close()
+        finally:
+            await self.playwright.stop()

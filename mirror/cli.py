@@ -1,0 +1,131 @@
+"""The command line: ``cobrowse serve | demo | site | history`` (also ``python -m mirror``)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+
+from aiohttp import web
+
+from mirror.app import Settings, build_app
+from mirror.config import Config, load_config
+from mirror.errors import CobrowseError
+from mirror.history import HistoryStore
+from mirror.sample_site import build_site_app
+
+DEFAULT_DB = "sqlite:///cobrowse.db"
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="cobrowse", description="Co-browsing for contact centres.")
+    sub = p.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the co-browse server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--config", type=Path, help="TOML configuration file")
+    serve.add_argument("--db", default=DEFAULT_DB, help="sqlite:///path or postgresql://...")
+    demo = sub.add_parser("demo", help="the demo kiosk: server, sample shop and both views")
+    demo.add_argument("--port", type=int, default=8080)
+    demo.add_argument("--db", default=DEFAULT_DB)
+    site = sub.add_parser("site", help="serve a folder of pages with cobrowse.js embedded")
+    site.add_argument("root", type=Path, nargs="?", default=FIXTURES)
+    site.add_argument("--host", default="127.0.0.1")
+    site.add_argument("--port", type=int, default=8081)
+    site.add_argument("--server", default="http://127.0.0.1:8080", help="co-browse server URL")
+    history = sub.add_parser("history", help="the recorded sessions, newest first")
+    history.add_argument("--db", default=DEFAULT_DB)
+    history.add_argument("--json", action="store_true", help="one JSON array")
+    return p
+
+
+async def run_until_signal(*apps: tuple[web.Application, str, int, str]) -> None:
+    """Start each (app, host, port, label), print its URL, and run until SIGINT or SIGTERM."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    runners: list[web.AppRunner] = []
+    try:
+        for app, host, port, label in apps:
+            runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=5)
+            await runner.setup()
+            runners.append(runner)
+            await web.TCPSite(runner, host, port).start()
+            bound_host, bound_port = runner.addresses[0][:2]
+            print(f"{label} on http://{bound_host}:{bound_port}", flush=True)
+        await stop.wait()
+    finally:
+        for runner in reversed(runners):
+            await runner.cleanup()
+
+
+def settings_for(config: Config, db: str, kiosk_site: str | None = None) -> Settings:
+    return Settings(config=config, db=db, chromium=os.environ.get("CHROMIUM"), kiosk_site=kiosk_site)
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    app = build_app(settings_for(load_config(args.config), args.db))
+    asyncio.run(run_until_signal((app, args.host, args.port, "cobrowse serving")))
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    server = f"http://127.0.0.1:{args.port}"
+    site = f"http://127.0.0.1:{args.port + 1}"
+    config = Config()
+    config.server.allowed_origins = [site]  # The mirror may fetch the sample shop's assets.
+    app = build_app(settings_for(config, args.db, kiosk_site=f"{site}/shop/"))
+    asyncio.run(run_until_signal(
+        (app, "127.0.0.1", args.port, "cobrowse demo kiosk"),
+        (build_site_app(FIXTURES, server), "127.0.0.1", args.port + 1, "sample site"),
+    ))
+
+
+def cmd_site(args: argparse.Namespace) -> None:
+    app = build_site_app(args.root, args.server)
+    asyncio.run(run_until_signal((app, args.host, args.port, "sample site")))
+
+
+async def _history(db: str) -> list[dict[str, object]]:
+    store = HistoryStore(db)
+    try:
+        await store.create_tables()
+        return await store.list()
+    finally:
+        await store.close()
+
+
+def cmd_history(args: argparse.Namespace) -> None:
+    records = asyncio.run(_history(args.db))
+    if args.json:
+        print(json.dumps(records, indent=2))
+        return
+    columns = ("uuid", "state", "created_at", "ended_at", "end_reason", "interaction_id")
+    print("  ".join(f"{c:<36}" if c == "uuid" else c for c in columns))
+    for r in records:
+        print("  ".join(str(r[c] if r[c] is not None else "-") for c in columns))
+
+
+COMMANDS = {"serve": cmd_serve, "demo": cmd_demo, "site": cmd_site, "history": cmd_history}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    try:
+        COMMANDS[args.command](args)
+    except CobrowseError as exc:
+        print(f"cobrowse: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0

@@ -1,0 +1,101 @@
+"""The server's configuration: one typed object, loaded and validated once from a TOML file.
+
+Every key has a default (see CONTRACT.md); an unknown key or a wrong type stops start-up with a
+message that names the key and the file.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+import msgspec
+
+from mirror.errors import ConfigError
+
+
+class ServerConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    # Sites that may embed cobrowse.js; empty means any site (development only).
+    allowed_origins: list[str] = msgspec.field(default_factory=list)
+    # Keys agents must present; empty means agents need none (development only).
+    agent_keys: list[str] = msgspec.field(default_factory=list)
+
+
+class SessionConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    inactivity_timeout_s: float = 600.0
+    agent_reconnect_grace_s: float = 30.0
+    customer_reconnect_grace_s: float = 30.0
+
+
+class MaskingConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    hidden: list[str] = msgspec.field(
+        default_factory=lambda: ["input[type=password]", "[autocomplete^='cc-']"]
+    )
+    readonly: list[str] = msgspec.field(default_factory=list)
+    blocked: list[str] = msgspec.field(default_factory=list)
+    agent_can_submit: bool = False
+
+
+class ChatConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    send_session_id: Literal["auto", "manual"] = "auto"
+
+
+class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    server: ServerConfig = msgspec.field(default_factory=ServerConfig)
+    session: SessionConfig = msgspec.field(default_factory=SessionConfig)
+    masking: MaskingConfig = msgspec.field(default_factory=MaskingConfig)
+    chat: ChatConfig = msgspec.field(default_factory=ChatConfig)
+
+    @property
+    def dev_origins(self) -> bool:
+        """True when any site may embed the script (no ``allowed_origins`` configured)."""
+        return not self.server.allowed_origins
+
+
+def parse_config(text: str, source: str = "<config>") -> Config:
+    """Parse TOML text into a :class:`Config`, naming ``source`` in any error."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: not valid TOML: {exc}") from exc
+    try:
+        config = msgspec.convert(raw, Config)
+    except msgspec.ValidationError as exc:
+        # msgspec names the key as a path such as "$.server.agent_keys[0]".
+        raise ConfigError(f"{source}: {exc}") from exc
+    for origin in config.server.allowed_origins:
+        if normalise_origin(origin) is None:
+            raise ConfigError(
+                f"{source}: server.allowed_origins: {origin!r} is not an origin "
+                "like 'https://shop.example' (scheme, host and optional port, nothing else)"
+            )
+    return config
+
+
+def load_config(path: Path | None) -> Config:
+    """Load the configuration file at ``path``; ``None`` gives every default."""
+    if path is None:
+        return Config()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the configuration file: {exc.strerror}") from exc
+    return parse_config(text, str(path))
+
+
+def normalise_origin(origin: str) -> str | None:
+    """``'HTTPS://Shop.example:443/'`` -> ``'https://shop.example'``; None if not an origin."""
+    from yarl import URL
+
+    try:
+        url = URL(origin.strip())
+    except ValueError:
+        return None
+    if url.scheme not in ("http", "https") or not url.host:
+        return None
+    if url.path not in ("", "/") or url.query_string or url.fragment or url.user:
+        return None
+    default_port = {"http": 80, "https": 443}[url.scheme]
+    port = "" if url.port in (None, default_port) else f":{url.port}"
+    return f"{url.scheme}://{url.host.lower()}{port}"

@@ -1,0 +1,130 @@
+"""The history store: one record per session, keyed by UUID, through SQLAlchemy 2 async.
+
+Written at creation, join and end. SQLite (aiosqlite) is the embedded default; PostgreSQL (asyncpg)
+for several server processes. The nine-digit identifier is never stored.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import DateTime, String, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from mirror.errors import ConfigError
+from mirror.sessions import EndReason, Session, SessionState
+
+log = logging.getLogger("cobrowse.history")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class SessionRecord(Base):
+    __tablename__ = "sessions"
+
+    uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    end_reason: Mapped[str | None] = mapped_column(String(32))
+    interaction_id: Mapped[str | None] = mapped_column(String(200), index=True)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "uuid": self.uuid,
+            "state": self.state,
+            "created_at": _iso(self.created_at),
+            "started_at": _iso(self.started_at),
+            "ended_at": _iso(self.ended_at),
+            "end_reason": self.end_reason,
+            "interaction_id": self.interaction_id,
+        }
+
+
+def _iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:  # SQLite gives naive datetimes back; they were stored as UTC.
+        value = value.replace(tzinfo=UTC)
+    return value.isoformat()
+
+
+def engine_url(db: str) -> str:
+    """``sqlite:///x.db`` / ``postgresql://...`` -> the async driver's URL."""
+    for plain, driver in (("sqlite://", "sqlite+aiosqlite://"), ("postgresql://", "postgresql+asyncpg://")):
+        if db.startswith(plain):
+            return driver + db[len(plain):]
+    if db.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+        return db
+    raise ConfigError(f"--db {db!r}: use sqlite:///path/to/file.db or postgresql://user@host/db")
+
+
+class HistoryStore:
+    """Reads and writes session records. Every write is its own short transaction."""
+
+    def __init__(self, db: str) -> None:
+        self._engine: AsyncEngine = create_async_engine(engine_url(db))
+        self._sessions = async_sessionmaker(self._engine, expire_on_commit=False)
+
+    async def create_tables(self) -> None:
+        async with self._engine.begin() as conn:
+            await conn.run_sync(Base.metadata.create_all)
+
+    async def open(self) -> int:
+        """Create the table if needed and close records a crash left open; returns how many."""
+        await self.create_tables()
+        return await self.end_all_open(EndReason.SERVER_SHUTDOWN)
+
+    async def close(self) -> None:
+        await self._engine.dispose()
+
+    async def record(self, session: Session) -> None:
+        """Write the session's current state (insert or update)."""
+        async with self._sessions.begin() as db:
+            await db.merge(
+                SessionRecord(
+                    uuid=session.uuid,
+                    state=session.state.value,
+                    created_at=session.created_at,
+                    started_at=session.started_at,
+                    ended_at=session.ended_at,
+                    end_reason=session.end_reason.value if session.end_reason else None,
+                    interaction_id=session.interaction_id,
+                )
+            )
+
+    async def end_all_open(self, reason: EndReason) -> int:
+        """Close every record not yet ended (left open by a crash) with ``reason``."""
+        async with self._sessions.begin() as db:
+            result = await db.execute(
+                update(SessionRecord)
+                .where(SessionRecord.state != SessionState.ENDED.value)
+                .values(
+                    state=SessionState.ENDED.value,
+                    end_reason=reason.value,
+                    ended_at=datetime.now(UTC),
+                )
+            )
+        count = int(getattr(result, "rowcount", 0) or 0)
+        if count:
+            log.warning("closed %d session record(s) left open by an earlier run", count)
+        return count
+
+    async def get(self, session_uuid: str) -> dict[str, Any] | None:
+        async with self._sessions() as db:
+            record = await db.get(SessionRecord, session_uuid)
+            return record.to_json() if record else None
+
+    async def list(self, state: str | None = None, limit: int = 500) -> list[dict[str, Any]]:
+        """Records newest first, optionally only those in ``state``."""
+        query = select(SessionRecord).order_by(SessionRecord.created_at.desc()).limit(limit)
+        if state is not None:
+            query = query.where(SessionRecord.state == state)
+        async with self._sessions() as db:
+            return [r.to_json() for r in (await db.scalars(query)).all()]

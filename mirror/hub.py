@@ -1,0 +1,238 @@
+"""The hub: live sessions wired to their sockets, mirror pages and history.
+
+It turns what the sockets report (hello, events, join, exit, a socket gone) into state changes of
+:mod:`mirror.sessions`, records each in history and tells both sides. The web handlers only decode
+messages and call it; it knows nothing of aiohttp.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import msgspec
+
+from mirror.browser import ChromiumHost
+from mirror.config import Config
+from mirror.errors import CobrowseError, InvalidTransition, SessionNotFound
+from mirror.frames import LatestFrame
+from mirror.history import HistoryStore
+from mirror.messages import (
+    CLOSE_ENDED,
+    Hello,
+    ServerMessage,
+    SessionInfo,
+    Snapshot,
+    Status,
+    Viewport,
+    ViewSize,
+)
+from mirror.metrics import Metrics
+from mirror.mirror_page import MirrorPage
+from mirror.netguard import AssetGate
+from mirror.sessions import EndReason, Session, SessionRegistry, SessionState, Transition
+
+log = logging.getLogger("cobrowse.session")
+
+
+class Peer(Protocol):
+    """One party's socket, as the hub sees it."""
+
+    async def send_message(self, message: ServerMessage) -> None: ...
+    async def send_frame(self, frame: bytes) -> None: ...
+    async def close(self, code: int, reason: str) -> None: ...
+
+
+@dataclass(eq=False)
+class LiveSession:
+    session: Session
+    viewport: Viewport
+    frames: LatestFrame = field(default_factory=LatestFrame)
+    customer: Peer | None = None
+    agent: Peer | None = None
+    mirror: MirrorPage | None = None
+    tasks: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+
+    @property
+    def uuid(self) -> str:
+        return self.session.uuid
+
+    def start_task(self, name: str, coro: object) -> None:
+        """Run ``coro`` as this session's task ``name``, replacing (cancelling) an earlier one."""
+        self.cancel_task(name)
+        self.tasks[name] = asyncio.ensure_future(coro)  # type: ignore[arg-type]
+
+    def cancel_task(self, name: str) -> None:
+        task = self.tasks.pop(name, None)
+        if task is not None and task is not asyncio.current_task():
+            task.cancel()
+
+
+class Hub:
+    def __init__(
+        self,
+        config: Config,
+        history: HistoryStore,
+        host: ChromiumHost,
+        gate: AssetGate,
+        metrics: Metrics,
+    ) -> None:
+        self.config, self.history, self.host, self.gate = config, history, host, gate
+        self.metrics = metrics
+        self.registry = SessionRegistry()
+        self._live: dict[str, LiveSession] = {}  # by session uuid
+
+    # -- the customer's page -----------------------------------------------------------------
+
+    async def customer_hello(self, peer: Peer, hello: Hello, origin: str | None) -> LiveSession:
+        """Create a session (Co-browse -> Yes) or resume one on a new page of the site."""
+        if hello.resume_id and hello.resume_token:
+            session = self.registry.resume(hello.resume_id, hello.resume_token)
+            live = self._live[session.uuid]
+            old, live.customer = live.customer, peer
+            live.cancel_task("customer_grace")
+            if old is not None:
+                await old.close(CLOSE_ENDED, "session continued on another page")
+            log.info("session %s: customer page reconnected", session.uuid)
+        else:
+            session = self.registry.create(origin=origin)
+            live = self._live[session.uuid] = LiveSession(session, hello.viewport, customer=peer)
+            self.metrics.sessions_created.inc()
+            self.metrics.live_sessions.inc()
+            await self._record(session)
+            log.info("session %s: created", session.uuid)
+        live.viewport = hello.viewport
+        await peer.send_message(
+            SessionInfo(
+                id=session.access_id, token=session.resume_token, uuid=session.uuid,
+                state=session.state.value,
+            )
+        )
+        if session.state is SessionState.ACTIVE:
+            await peer.send_message(Snapshot())
+        return live
+
+    async def customer_events(self, live: LiveSession, events: list[msgspec.Raw]) -> None:
+        if live.mirror is None or not events:
+            return  # Nothing is captured before the agent joins; stray batches are dropped.
+        await live.mirror.add_events("[" + ",".join(bytes(e).decode() for e in events) + "]")
+
+    async def customer_left(self, live: LiveSession, peer: Peer) -> None:
+        """The customer's socket closed without Exit: a reload or another page of the site."""
+        if live.customer is not peer or not live.session.live:
+            return
+        live.customer = None
+        grace = self.config.session.customer_reconnect_grace_s
+        live.start_task("customer_grace", self._end_after(live, grace, EndReason.CUSTOMER_TIMEOUT))
+
+    # -- the agent's page --------------------------------------------------------------------
+
+    async def agent_join(self, peer: Peer, access_id: str, interaction: str | None) -> LiveSession:
+        """The agent joins with the nine digits; raises SessionNotFound for any refusal."""
+        try:
+            session = self.registry.get(access_id)
+            transition = session.join(interaction)
+        except (SessionNotFound, InvalidTransition) as exc:
+            self.metrics.join_refused.inc()
+            raise SessionNotFound("no live session has that identifier") from exc
+        live = self._live[session.uuid]
+        live.agent = peer
+        log.info("session %s: agent joined", session.uuid)
+        await self._announce(live, transition)
+        await peer.send_message(ViewSize(width=live.viewport.width, height=live.viewport.height))
+        live.start_task("frames", self._pump_frames(live, peer))
+        await self._open_mirror(live)
+        return live
+
+    async def agent_left(self, live: LiveSession, peer: Peer) -> None:
+        if live.agent is not peer or not live.session.live:
+            return
+        live.agent = None
+        live.cancel_task("frames")
+        grace = self.config.session.agent_reconnect_grace_s
+        live.start_task("agent_grace", self._end_after(live, grace, EndReason.AGENT_TIMEOUT))
+
+    # -- both --------------------------------------------------------------------------------
+
+    async def end(self, live: LiveSession, reason: EndReason) -> None:
+        """End the session for both sides, record why, and free its mirror."""
+        transition = live.session.end(reason)
+        if transition is None:
+            return
+        self.registry.discard(live.session)
+        self._live.pop(live.uuid, None)
+        self.metrics.live_sessions.dec()
+        self.metrics.sessions_ended.labels(reason.value).inc()
+        log.info("session %s: ended (%s)", live.uuid, reason.value)
+        for name in list(live.tasks):
+            live.cancel_task(name)
+        await self._announce(live, transition)
+        for peer in (live.customer, live.agent):
+            if peer is not None:
+                await peer.close(CLOSE_ENDED, f"session ended: {reason.value}")
+        if live.mirror is not None:
+            await live.mirror.close()
+
+    async def shutdown(self) -> None:
+        """Server stopping: every live session ends with ``server_shutdown``."""
+        for live in list(self._live.values()):
+            await self.end(live, EndReason.SERVER_SHUTDOWN)
+
+    def lookup(self, session_uuid: str) -> LiveSession | None:
+        return self._live.get(session_uuid)
+
+    # -- internals ---------------------------------------------------------------------------
+
+    async def _open_mirror(self, live: LiveSession) -> None:
+        session = live.session
+        live.mirror = MirrorPage(
+            self.host, self.gate, session.origin, live.viewport, live.frames,
+            on_resize=lambda w, h: self._resized(live, w, h),
+            on_crash=lambda: live.start_task("crash", self.end(live, EndReason.MIRROR_ERROR)),
+            log_extra={"session": session.uuid},
+        )
+        if live.customer is not None:
+            await live.customer.send_message(Snapshot())
+        try:
+            await live.mirror.open()
+        except Exception:
+            log.exception("session %s: the mirror page could not be opened", session.uuid)
+            await self.end(live, EndReason.MIRROR_ERROR)
+
+    def _resized(self, live: LiveSession, width: int, height: int) -> None:
+        live.viewport = Viewport(width, height)
+        if live.agent is not None:
+            live.start_task("resize", live.agent.send_message(ViewSize(width=width, height=height)))
+
+    async def _pump_frames(self, live: LiveSession, peer: Peer) -> None:
+        """Send the newest frame whenever the agent's socket can take one."""
+        live.frames.replay_last()
+        while True:
+            frame = await live.frames.next()
+            await peer.send_frame(frame)
+            self.metrics.frames_sent.inc()
+            self.metrics.frame_bytes.inc(len(frame))
+
+    async def _end_after(self, live: LiveSession, seconds: float, reason: EndReason) -> None:
+        await asyncio.sleep(seconds)
+        await self.end(live, reason)
+
+    async def _announce(self, live: LiveSession, transition: Transition) -> None:
+        await self._record(transition.session)
+        session = transition.session
+        reason = session.end_reason.value if session.end_reason else None
+        status = Status(state=session.state.value, reason=reason)
+        for peer in (live.customer, live.agent):
+            if peer is not None:
+                with contextlib.suppress(CobrowseError, ConnectionError):
+                    await peer.send_message(status)
+
+    async def _record(self, session: Session) -> None:
+        try:
+            await self.history.record(session)
+        except Exception:
+            # History must not take a live session down; the failure is logged for operators.
+            log.exception("session %s: history write failed", session.uuid)

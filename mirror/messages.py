@@ -1,0 +1,109 @@
+"""Wire messages between the browsers and the server, decoded once at the edge.
+
+Text WebSocket messages are JSON objects tagged by ``type`` with a protocol version ``v``; the
+agent's frames are binary messages holding one JPEG each. ``mirror/web/messages.js`` is the browser
+side's mirror image of these types.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+
+PROTOCOL_VERSION = 1
+
+# Close codes (4000-4999 are for applications, RFC 6455 section 7.4.2).
+CLOSE_MALFORMED = 4400
+CLOSE_FORBIDDEN = 4403
+CLOSE_UNKNOWN_SESSION = 4404
+CLOSE_TOO_LARGE = 4413
+CLOSE_ENDED = 4000
+
+
+class Message(msgspec.Struct, tag_field="type", forbid_unknown_fields=True, kw_only=True):
+    v: int = PROTOCOL_VERSION
+
+
+class Viewport(msgspec.Struct, forbid_unknown_fields=True):
+    width: int
+    height: int
+
+
+# -- customer's page -> server -------------------------------------------------------------
+
+
+class Hello(Message, tag="hello"):
+    """Co-browse -> Yes opens the socket and creates a session; ``resume_*`` continues one on a
+    later page of the same site instead."""
+
+    viewport: Viewport
+    resume_id: str | None = None
+    resume_token: str | None = None
+
+
+class Events(Message, tag="events"):
+    """A batch of rrweb events, passed to the mirror page untouched (kept as raw JSON)."""
+
+    events: list[msgspec.Raw]
+
+
+class Exit(Message, tag="exit"):
+    """The party pressed "Exit co-browse session"."""
+
+
+CustomerMessage = Hello | Events | Exit
+
+# -- agent's page -> server ----------------------------------------------------------------
+
+
+class Join(Message, tag="join"):
+    id: str
+    interaction: str | None = None
+
+
+AgentMessage = Join | Exit
+
+# -- server -> either page -----------------------------------------------------------------
+
+
+class SessionInfo(Message, tag="session"):
+    """To the customer: the identifier to read out, the token that resumes it on later pages, and
+    the history UUID (which a site may log to find the session's record later)."""
+
+    id: str
+    token: str
+    uuid: str
+    state: str
+
+
+class Status(Message, tag="status"):
+    state: str
+    reason: str | None = None
+
+
+class Snapshot(Message, tag="snapshot"):
+    """To the customer: the agent (re)attached, send a full snapshot and start capturing."""
+
+
+class ViewSize(Message, tag="viewport"):
+    """To the agent: the customer's viewport, the size of the view in CSS pixels."""
+
+    width: int
+    height: int
+
+
+class Error(Message, tag="error"):
+    error: str
+    detail: str = ""
+
+
+ServerMessage = SessionInfo | Status | Snapshot | ViewSize | Error
+
+customer_decoder = msgspec.json.Decoder(CustomerMessage)
+agent_decoder = msgspec.json.Decoder(AgentMessage)
+encoder = msgspec.json.Encoder()
+
+
+def encode(message: ServerMessage) -> str:
+    return encoder.encode(message).decode()

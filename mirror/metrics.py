@@ -1,0 +1,30 @@
+"""Prometheus metrics, one registry per application (so several servers can share a process)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
+
+
+@dataclass
+class Metrics:
+    registry: CollectorRegistry = field(default_factory=CollectorRegistry)
+
+    def __post_init__(self) -> None:
+        r = self.registry
+        self.sessions_created = Counter("cobrowse_sessions_created", "Sessions created", registry=r)
+        self.sessions_ended = Counter(
+            "cobrowse_sessions_ended", "Sessions ended, by reason", ["reason"], registry=r
+        )
+        self.live_sessions = Gauge("cobrowse_live_sessions", "Sessions idle or active", registry=r)
+        self.frames_sent = Counter("cobrowse_frames_sent", "Frames sent to agents", registry=r)
+        self.frame_bytes = Counter("cobrowse_frame_bytes", "Frame bytes sent to agents", registry=r)
+        self.socket_errors = Counter(
+            "cobrowse_socket_errors", "WebSockets closed for bad input, by reason", ["reason"],
+            registry=r,
+        )
+        self.join_refused = Counter("cobrowse_join_refused", "Join attempts refused", registry=r)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

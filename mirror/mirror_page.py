@@ -1,0 +1,127 @@
+"""A mirror page: one browser context per session, rebuilding the customer's page from the captured
+stream and screencasting it (CDP ``Page.startScreencast``) into the session's frame mailbox.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from playwright.async_api import BrowserContext, CDPSession, Page, Route
+from playwright.async_api import Error as PlaywrightError
+
+from mirror.assets import package_file
+from mirror.browser import ChromiumHost
+from mirror.frames import LatestFrame
+from mirror.messages import Viewport
+from mirror.netguard import AssetGate
+
+log = logging.getLogger("cobrowse.mirror")
+
+# The mirror page's own origin: never resolved, every request to it is answered from the package.
+MIRROR_ORIGIN = "http://mirror.cobrowse.invalid"
+JPEG_QUALITY = 70
+MIRROR_FILES = {
+    "/": ("web/mirror/mirror.html", "text/html; charset=utf-8"),
+    "/mirror.js": ("static/mirror.js", "text/javascript"),
+    "/mirror.css": ("static/mirror.css", "text/css"),
+}
+
+
+class MirrorPage:
+    """The customer's page rebuilt in the server's Chromium, streamed as JPEG frames."""
+
+    def __init__(
+        self,
+        host: ChromiumHost,
+        gate: AssetGate,
+        page_origin: str | None,
+        viewport: Viewport,
+        frames: LatestFrame,
+        on_resize: Callable[[int, int], None],
+        on_crash: Callable[[], None],
+        log_extra: dict[str, str],
+    ) -> None:
+        self._host, self._gate, self._origin = host, gate, page_origin
+        self.viewport = viewport
+        self._frames, self._on_resize, self._on_crash = frames, on_resize, on_crash
+        self._log = logging.LoggerAdapter(log, log_extra)
+        self._context: BrowserContext | None = None
+        self._page: Page | None = None
+        self._cdp: CDPSession | None = None
+        self._ready = asyncio.Event()
+        self._closed = False
+
+    async def open(self) -> None:
+        """Create the context and page, load the player and start the screencast."""
+        self._context = await self._host.browser.new_context(
+            viewport={"width": self.viewport.width, "height": self.viewport.height},
+            device_scale_factor=1,
+            service_workers="block",
+            accept_downloads=False,
+        )
+        await self._context.route("**/*", self._route)
+        page = self._page = await self._context.new_page()
+        page.on("crash", lambda _: self._crashed())
+        await page.expose_binding("cobrowseResize", self._resized)
+        await page.goto(MIRROR_ORIGIN + "/", wait_until="load")
+        self._cdp = await self._context.new_cdp_session(page)
+        self._cdp.on("Page.screencastFrame", self._frame)
+        await self._cdp.send(
+            "Page.startScreencast", {"format": "jpeg", "quality": JPEG_QUALITY, "everyNthFrame": 1}
+        )
+        self._ready.set()
+
+    async def add_events(self, batch_json: str) -> None:
+        """Feed a JSON array of rrweb events to the player (waits until the page is ready)."""
+        await self._ready.wait()
+        if self._closed or self._page is None:
+            return
+        await self._page.evaluate("batch => window.cobrowseMirror.add(batch)", batch_json)
+
+    async def close(self) -> None:
+        self._closed = True
+        self._ready.set()
+        if self._context is not None:
+            try:
+                await self._context.close()
+            except PlaywrightError:
+                pass  # The browser may already be gone (shutdown, crash).
+
+    async def _route(self, route: Route) -> None:
+        url = route.request.url
+        if url.startswith(MIRROR_ORIGIN + "/"):
+            path = url[len(MIRROR_ORIGIN):].split("?", 1)[0]
+            if path in MIRROR_FILES:
+                name, content_type = MIRROR_FILES[path]
+                await route.fulfill(body=package_file(name), content_type=content_type)
+                return
+            await route.abort("blockedbyclient")
+            return
+        await self._gate.handle(route, self._origin)
+
+    async def _frame(self, params: dict[str, Any]) -> None:
+        self._frames.put(base64.b64decode(params["data"]))
+        # Acked at once: Chromium sends the next frame only after the ack, and the mailbox drops
+        # frames the agent has not taken yet, so a slow agent never holds the stream back.
+        if self._cdp is None or self._closed:
+            return
+        try:
+            await self._cdp.send("Page.screencastFrameAck", {"sessionId": params["sessionId"]})
+        except PlaywrightError:
+            pass  # The page closed between the frame and its ack.
+
+    async def _resized(self, _source: Any, width: int, height: int) -> None:
+        width, height = max(1, min(int(width), 8192)), max(1, min(int(height), 8192))
+        if (width, height) == (self.viewport.width, self.viewport.height) or self._page is None:
+            return
+        self.viewport = Viewport(width, height)
+        await self._page.set_viewport_size({"width": width, "height": height})
+        self._on_resize(width, height)
+
+    def _crashed(self) -> None:
+        self._log.error("mirror page crashed")
+        self._on_crash()

@@ -1,0 +1,76 @@
+// Capture of the customer's page with rrweb: a full snapshot, then incremental events, batched
+// per task so a burst of mutations costs one message. Masked values are replaced here, before
+// anything leaves the browser.
+import { record } from "@rrweb/record";
+
+export const WIDGET_ATTR = "data-cobrowse-widget";
+const HIDDEN_MASK = "••••••";
+// Every kind of field goes through maskInputFn, which keeps the value unless the element is hidden.
+const MASK_EVERY_INPUT = Object.fromEntries(
+  ["color", "date", "datetime-local", "email", "month", "number", "range", "search", "tel", "text",
+   "time", "url", "week", "password", "textarea", "select"].map((k) => [k, true]),
+);
+
+export class Capture {
+  /** @param {(events: object[]) => void} send  @param {string[]} hiddenSelectors */
+  constructor(send, hiddenSelectors) {
+    this.send = send;
+    this.hidden = hiddenSelectors.join(",");
+    this.queue = [];
+    this.flushScheduled = false;
+    this.stopRecording = null;
+  }
+
+  get running() {
+    return this.stopRecording !== null;
+  }
+
+  isHidden(element) {
+    if (!element || !element.matches) return false;
+    try {
+      return Boolean(this.hidden) && element.matches(this.hidden);
+    } catch {
+      return true; // An invalid selector hides rather than leaks.
+    }
+  }
+
+  /** Start capturing (emits Meta + FullSnapshot), or take a fresh full snapshot if running. */
+  snapshot() {
+    if (this.running) {
+      record.takeFullSnapshot(true);
+      return;
+    }
+    this.stopRecording = record({
+      emit: (event) => this.enqueue(event),
+      // Pointer positions every 20 ms, sent every 40 ms (rrweb's default batches are 500 ms).
+      sampling: { mousemove: 20, mousemoveCallback: 40, scroll: 40 },
+      blockSelector: `[${WIDGET_ATTR}]`,
+      maskInputOptions: MASK_EVERY_INPUT,
+      maskInputFn: (text, element) => (this.isHidden(element) ? HIDDEN_MASK : text),
+      inlineStylesheet: true,
+      slimDOMOptions: { script: true, comment: true, headFavicon: true, headWhitespace: true },
+    }) || null;
+  }
+
+  stop() {
+    if (this.stopRecording) this.stopRecording();
+    this.stopRecording = null;
+    this.queue = [];
+  }
+
+  enqueue(event) {
+    this.queue.push(event);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    // One message per task: rrweb emits a mutation burst synchronously.
+    setTimeout(() => this.flush(), 0);
+  }
+
+  flush() {
+    this.flushScheduled = false;
+    if (!this.queue.length) return;
+    const batch = this.queue;
+    this.queue = [];
+    this.send(batch);
+  }
+}

@@ -1,0 +1,95 @@
+// The customer's side of a session: the socket to the server, the capture, and the widget's
+// notices. The session is kept in sessionStorage so the next page of the site resumes it.
+import { msg, parse, socketUrl, CLOSE } from "../messages.js";
+import { Capture } from "./capture.js";
+
+const STORAGE_KEY = "cobrowse.session";
+const RETRY_MS = [250, 500, 1000, 2000, 4000];
+
+function viewport() {
+  return { width: window.innerWidth, height: window.innerHeight };
+}
+
+export class CustomerSession {
+  /** @param {string} base server URL  @param {import('./widget.js').Widget} widget */
+  constructor(base, widget) {
+    this.base = base;
+    this.widget = widget;
+    this.capture = null;
+    this.socket = null;
+    this.retries = 0;
+    this.ended = false;
+  }
+
+  static stored() {
+    try {
+      return JSON.parse(sessionStorage.getItem(STORAGE_KEY) || "null");
+    } catch {
+      return null;
+    }
+  }
+
+  /** Open the socket; with `resume`, continue the session an earlier page started. */
+  connect(resume = null) {
+    this.ended = false;
+    const socket = new WebSocket(socketUrl(this.base, "/ws/customer"));
+    this.socket = socket;
+    socket.onopen = () => socket.send(JSON.stringify(msg.hello(viewport(), resume)));
+    socket.onmessage = (e) => this.receive(parse(e.data));
+    socket.onclose = (e) => this.closed(e);
+  }
+
+  receive(m) {
+    if (!m) return;
+    if (m.type === "session") {
+      this.retries = 0;
+      this.store({ id: m.id, token: m.token });
+      this.capture = this.capture || new Capture((events) => this.send(msg.events(events)), m.hidden || []);
+      this.widget.session(m.id, m.state);
+    } else if (m.type === "status") {
+      this.widget.setState(m.state);
+      if (m.state === "ended") this.finish();
+    } else if (m.type === "snapshot") {
+      this.capture?.snapshot();
+    }
+  }
+
+  send(message) {
+    if (this.socket && this.socket.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(message));
+  }
+
+  exit() {
+    this.send(msg.exit());
+  }
+
+  closed(event) {
+    this.capture?.stop();
+    if (this.ended) return;
+    const stored = CustomerSession.stored();
+    const final = event.code === CLOSE.ENDED || event.code === CLOSE.UNKNOWN_SESSION || event.code === CLOSE.FORBIDDEN;
+    if (final || !stored || this.retries >= RETRY_MS.length) {
+      this.widget.setState("ended");
+      this.finish();
+      return;
+    }
+    // The server or the network blinked: come back to the same session while it is live.
+    this.widget.lost();
+    setTimeout(() => this.connect(stored), RETRY_MS[this.retries++]);
+  }
+
+  finish() {
+    this.ended = true;
+    this.capture?.stop();
+    this.capture = null;
+    try {
+      sessionStorage.removeItem(STORAGE_KEY);
+    } catch { /* storage may be disabled */ }
+    if (this.socket && this.socket.readyState <= WebSocket.OPEN) this.socket.close(1000);
+  }
+
+  store(value) {
+    try {
+      sessionStorage.setItem(STORAGE_KEY, JSON.stringify(value));
+    } catch { /* storage may be disabled: the session then lasts one page */ }
+  }
+}

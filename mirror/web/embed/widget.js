@@ -1,0 +1,117 @@
+// The customer's widget: the "Co-browse" button, the consent dialog, the session ID, the status
+// notice and "Exit co-browse session". It lives in a shadow root so the site's CSS and ours
+// leave each other alone, and it is never captured (the capture blocks WIDGET_ATTR).
+import { WIDGET_ATTR } from "./capture.js";
+import STYLE from "./widget.css";
+
+const TEXT = {
+  question: "Are you on a voice call or a chat with one of our representatives?",
+  needCall: "To co-browse, first start a voice call or a chat with one of our representatives, then press Co-browse again.",
+  connecting: "Starting a co-browse session…",
+  readId: "Read this session ID to the representative:",
+  waiting: "Waiting for the representative to join.",
+  established: "Co-browse session established: the representative can now see this page and help you.",
+  ended: "Co-browse session ended.",
+  lost: "Connection to the co-browse service lost. Trying again…",
+};
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  node.append(...children);
+  return node;
+}
+
+function groupDigits(id) {
+  return id.replace(/(\d{3})(?=\d)/g, "$1 ");
+}
+
+export class Widget {
+  /** @param {{label: string, position: string, onYes: () => void, onExit: () => void}} options */
+  constructor(options) {
+    this.options = options;
+    this.host = el("div", { [WIDGET_ATTR]: "" });
+    const root = this.host.attachShadow({ mode: "open" });
+    root.append(el("style", {}, STYLE));
+    this.launcher = el("button", { type: "button", class: `launcher ${options.position}` }, options.label);
+    this.launcher.addEventListener("click", () => this.ask());
+    this.panel = el("div", { role: "dialog", "aria-labelledby": "cobrowse-title", class: `panel ${options.position}`, hidden: "" });
+    this.status = el("div", { role: "status", class: "status", "aria-live": "polite" });
+    root.append(this.launcher, this.panel);
+    (document.body || document.documentElement).append(this.host);
+  }
+
+  button(label, onClick, kind = "") {
+    const b = el("button", { type: "button", class: kind }, label);
+    b.addEventListener("click", onClick);
+    return b;
+  }
+
+  show(...children) {
+    const title = el("h2", { id: "cobrowse-title" }, this.options.label);
+    const close = this.button("×", () => this.hide(), "close");
+    close.setAttribute("aria-label", "Close");
+    this.panel.replaceChildren(el("div", { class: "head" }, title, close), ...children);
+    this.panel.hidden = false;
+  }
+
+  hide() {
+    this.panel.hidden = true;
+  }
+
+  ask() {
+    if (this.live) return this.show(...this.sessionView());
+    this.show(
+      el("p", {}, TEXT.question),
+      el("div", { class: "actions" },
+        this.button("Yes", () => { this.connecting(); this.options.onYes(); }, "primary"),
+        this.button("No", () => this.show(el("p", { class: "advice" }, TEXT.needCall)))),
+    );
+  }
+
+  connecting() {
+    this.live = true;
+    this.id = null;
+    this.setStatus(TEXT.connecting);
+    this.show(...this.sessionView());
+  }
+
+  sessionView() {
+    const parts = [];
+    if (this.id && this.state === "idle") {
+      parts.push(el("p", {}, TEXT.readId),
+        el("p", { class: "session-id", "data-cobrowse-session-id": this.id }, groupDigits(this.id)));
+    }
+    parts.push(this.status);
+    if (this.live) parts.push(el("div", { class: "actions" }, this.button("Exit co-browse session", () => this.options.onExit(), "danger")));
+    return parts;
+  }
+
+  /** The server assigned (or confirmed) the session. */
+  session(id, state) {
+    this.live = true;
+    this.id = id;
+    this.setState(state);
+  }
+
+  setState(state) {
+    this.state = state;
+    if (state === "ended") this.live = false;
+    const text = { idle: TEXT.waiting, active: TEXT.established, ended: TEXT.ended }[state];
+    if (text) this.setStatus(text);
+    this.launcher.classList.toggle("live", Boolean(this.live));
+    this.show(...this.sessionView());
+  }
+
+  setStatus(text) {
+    this.status.textContent = text;
+  }
+
+  lost() {
+    this.setStatus(TEXT.lost);
+  }
+
+  destroy() {
+    this.host.remove();
+  }
+}

@@ -1,0 +1,28 @@
+// Wire messages, the browser side's mirror image of mirror/messages.py.
+export const PROTOCOL_VERSION = 1;
+
+export const msg = {
+  hello: (viewport, resume) => ({ v: 1, type: "hello", viewport, ...(resume ? { resume_id: resume.id, resume_token: resume.token } : {}) }),
+  events: (events) => ({ v: 1, type: "events", events }),
+  exit: () => ({ v: 1, type: "exit" }),
+  join: (id, interaction) => ({ v: 1, type: "join", id, ...(interaction ? { interaction } : {}) }),
+};
+
+// Close codes sent by the server (mirror/messages.py).
+export const CLOSE = { ENDED: 4000, MALFORMED: 4400, FORBIDDEN: 4403, UNKNOWN_SESSION: 4404, TOO_LARGE: 4413 };
+
+export function parse(text) {
+  try {
+    const m = JSON.parse(text);
+    return m && typeof m.type === "string" ? m : null;
+  } catch {
+    return null;
+  }
+}
+
+/** ws(s):// URL for a path on the server whose http(s) base is `base`. */
+export function socketUrl(base, path) {
+  const url = new URL(path, base);
+  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+  return url.href;
+}

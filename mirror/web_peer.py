@@ -1,0 +1,62 @@
+"""The hub's view of a WebSocket: send a message, send a frame, close with a code and a reason."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import TypeVar
+
+import msgspec
+from aiohttp import WSMsgType, web
+from msgspec.json import Decoder
+
+from mirror.messages import CLOSE_MALFORMED, CLOSE_TOO_LARGE, Error, ServerMessage, encode
+from mirror.metrics import Metrics
+
+T = TypeVar("T")
+
+
+class SocketPeer:
+    def __init__(self, ws: web.WebSocketResponse) -> None:
+        self.ws = ws
+
+    async def send_message(self, message: ServerMessage) -> None:
+        if not self.ws.closed:
+            with contextlib.suppress(ConnectionError):
+                await self.ws.send_str(encode(message))
+
+    async def send_frame(self, frame: bytes) -> None:
+        if not self.ws.closed:
+            await self.ws.send_bytes(frame)
+
+    async def close(self, code: int, reason: str) -> None:
+        with contextlib.suppress(ConnectionError):
+            await self.ws.close(code=code, message=reason.encode()[:120])
+
+
+async def receive_messages(
+    ws: web.WebSocketResponse, decoder: Decoder[T], metrics: Metrics
+) -> AsyncIterator[T]:
+    """Decode each text message with ``decoder``; close the socket on the first bad one.
+
+    Binary, malformed, unknown and oversize messages close this socket with a code and a reason
+    and touch nothing else.
+    """
+    async for raw in ws:
+        if raw.type is WSMsgType.TEXT:
+            try:
+                yield decoder.decode(raw.data)
+                continue
+            except msgspec.DecodeError as exc:  # ValidationError is a DecodeError too.
+                reason, code, detail = "malformed", CLOSE_MALFORMED, f"malformed message: {exc}"
+        elif raw.type is WSMsgType.ERROR:
+            reason, code, detail = "too_large", CLOSE_TOO_LARGE, "message too large"
+        elif raw.type is WSMsgType.BINARY:
+            reason, code, detail = "malformed", CLOSE_MALFORMED, "binary messages are not accepted"
+        else:
+            return
+        metrics.socket_errors.labels(reason).inc()
+        peer = SocketPeer(ws)
+        await peer.send_message(Error(error=reason, detail=detail[:300]))
+        await peer.close(code, detail[:120])
+        return

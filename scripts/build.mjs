@@ -1,0 +1,11 @@
+// Bundles the browser-side sources into mirror/static/ (git-ignored; `make setup` runs this).
+import { build } from "esbuild";
+
+const common = { bundle: true, format: "iife", target: ["es2020"], logLevel: "warning", legalComments: "none" };
+
+await Promise.all([
+  build({ entryPoints: ["mirror/web/agent/agent.css"], outfile: "mirror/static/agent.css", bundle: true, minify: true, logLevel: "warning" }),
+  build({ ...common, entryPoints: ["mirror/web/embed/index.js"], outfile: "mirror/static/cobrowse.js", minify: true, loader: { ".css": "text" } }),
+  build({ ...common, entryPoints: ["mirror/web/agent/agent.js"], outfile: "mirror/static/agent.js", minify: true }),
+  build({ ...common, entryPoints: ["mirror/web/mirror/mirror.js"], outfile: "mirror/static/mirror.js", minify: true }),
+]);

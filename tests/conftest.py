@@ -1,0 +1,26 @@
+"""Shared fixtures: the plugin's real server (``cobrowse_server``) plus the sample site."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mirror.processes import ChildProcess
+from mirror.testing import CobrowseServer
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def sample_site(cobrowse_server: CobrowseServer) -> Iterator[str]:
+    """The sample sites of fixtures/, on their own origin, embedding the server's script."""
+    with ChildProcess(["site", str(FIXTURES), "--port", "0", "--server", cobrowse_server.url]) as site:
+        yield site.url
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    return {**browser_context_args, "viewport": {"width": 1280, "height": 800}}
