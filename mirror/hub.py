@@ -170,9 +170,9 @@ class Hub:
         for name in list(live.tasks):
             live.cancel_task(name)
         await self._announce(live, transition)
-        for peer in (live.customer, live.agent):
-            if peer is not None:
-                await peer.close(CLOSE_ENDED, f"session ended: {reason.value}")
+        peers = [p for p in (live.customer, live.agent) if p is not None]
+        # Together: one side slow to answer the close handshake must not delay the other.
+        await asyncio.gather(*(p.close(CLOSE_ENDED, f"session ended: {reason.value}") for p in peers))
         if live.mirror is not None:
             await live.mirror.close()
 

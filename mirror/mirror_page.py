@@ -75,6 +75,11 @@ class MirrorPage:
         )
         self._ready.set()
 
+    @property
+    def page(self) -> Page | None:
+        """The Playwright page (for diagnostics and tests); None until opened."""
+        return self._page
+
     async def add_events(self, batch_json: str) -> None:
         """Feed a JSON array of rrweb events to the player (waits until the page is ready)."""
         await self._ready.wait()

@@ -8,9 +8,9 @@ from aiohttp import web
 
 from mirror.app import HUB, METRICS
 from mirror.errors import SessionNotFound
-from mirror.messages import CLOSE_MALFORMED, CLOSE_UNKNOWN_SESSION, Error, Exit, Join, agent_decoder
+from mirror.messages import CLOSE_MALFORMED, CLOSE_UNKNOWN_SESSION, Exit, Join, agent_decoder
 from mirror.sessions import EndReason
-from mirror.web_peer import SocketPeer, receive_messages
+from mirror.web_peer import CLOSE_TIMEOUT_S, SocketPeer, receive_messages
 
 MAX_AGENT_MESSAGE = 64 * 1024
 JOIN_TIMEOUT_S = 30
@@ -20,31 +20,30 @@ UNKNOWN = "No live co-browse session has that ID. Check the nine digits with the
 async def agent_socket(request: web.Request) -> web.WebSocketResponse:
     app = request.app
     # JPEG does not deflate: per-message compression would only cost CPU.
-    ws = web.WebSocketResponse(max_msg_size=MAX_AGENT_MESSAGE, compress=False, heartbeat=30)
+    ws = web.WebSocketResponse(max_msg_size=MAX_AGENT_MESSAGE, compress=False, heartbeat=30, timeout=CLOSE_TIMEOUT_S)
     await ws.prepare(request)
     peer = SocketPeer(ws)
     messages = receive_messages(ws, agent_decoder, app[METRICS])
     try:
         first = await asyncio.wait_for(anext(messages), JOIN_TIMEOUT_S)
     except (StopAsyncIteration, TimeoutError):
-        await peer.close(CLOSE_MALFORMED, "expected a join message")
+        await peer.refuse(CLOSE_MALFORMED, "malformed", "expected a join message")
         return ws
     if not isinstance(first, Join):
-        await peer.close(CLOSE_MALFORMED, "the first message must be join")
+        await peer.refuse(CLOSE_MALFORMED, "malformed", "the first message must be join")
         return ws
     hub = app[HUB]
     try:
         live = await hub.agent_join(peer, first.id, first.interaction)
     except SessionNotFound:
-        await peer.send_message(Error(error="unknown_session", detail=UNKNOWN))
-        await peer.close(CLOSE_UNKNOWN_SESSION, "unknown session")
+        await peer.refuse(CLOSE_UNKNOWN_SESSION, "unknown_session", UNKNOWN)
         return ws
     try:
         async for message in messages:
             if isinstance(message, Exit):
                 await hub.end(live, EndReason.AGENT_EXIT)
             else:
-                await peer.close(CLOSE_MALFORMED, "already joined")
+                await peer.refuse(CLOSE_MALFORMED, "malformed", "already joined")
     finally:
         await hub.agent_left(live, peer)
     return ws

@@ -13,14 +13,13 @@ from mirror.messages import (
     CLOSE_FORBIDDEN,
     CLOSE_MALFORMED,
     CLOSE_UNKNOWN_SESSION,
-    Error,
     Events,
     Exit,
     Hello,
     customer_decoder,
 )
 from mirror.sessions import EndReason
-from mirror.web_peer import SocketPeer, receive_messages
+from mirror.web_peer import CLOSE_TIMEOUT_S, SocketPeer, receive_messages
 
 # A full snapshot of a large page is a few MB of JSON; more than this is refused.
 MAX_CUSTOMER_MESSAGE = 32 * 1024 * 1024
@@ -35,29 +34,28 @@ def origin_allowed(allowed: list[str], origin: str | None) -> bool:
 
 async def customer_socket(request: web.Request) -> web.WebSocketResponse:
     app = request.app
-    ws = web.WebSocketResponse(max_msg_size=MAX_CUSTOMER_MESSAGE, heartbeat=30)
+    ws = web.WebSocketResponse(max_msg_size=MAX_CUSTOMER_MESSAGE, heartbeat=30, timeout=CLOSE_TIMEOUT_S)
     await ws.prepare(request)
     peer = SocketPeer(ws)
     origin = request.headers.get("Origin")
     if not origin_allowed(app[SETTINGS].config.server.allowed_origins, origin):
         app[METRICS].socket_errors.labels("forbidden_origin").inc()
-        await peer.close(CLOSE_FORBIDDEN, "this site may not start co-browse sessions")
+        await peer.refuse(CLOSE_FORBIDDEN, "forbidden_origin", "this site may not start co-browse sessions")
         return ws
     messages = receive_messages(ws, customer_decoder, app[METRICS])
     try:
         first = await asyncio.wait_for(anext(messages), HELLO_TIMEOUT_S)
     except (StopAsyncIteration, TimeoutError):
-        await peer.close(CLOSE_MALFORMED, "expected a hello message")
+        await peer.refuse(CLOSE_MALFORMED, "malformed", "expected a hello message")
         return ws
     if not isinstance(first, Hello):
-        await peer.close(CLOSE_MALFORMED, "the first message must be hello")
+        await peer.refuse(CLOSE_MALFORMED, "malformed", "the first message must be hello")
         return ws
     hub = app[HUB]
     try:
         live = await hub.customer_hello(peer, first, normalise_origin(origin) if origin else None)
     except SessionNotFound:
-        await peer.send_message(Error(error="unknown_session", detail="the session has ended"))
-        await peer.close(CLOSE_UNKNOWN_SESSION, "the session has ended")
+        await peer.refuse(CLOSE_UNKNOWN_SESSION, "unknown_session", "the session has ended")
         return ws
     try:
         async for message in messages:
@@ -66,7 +64,7 @@ async def customer_socket(request: web.Request) -> web.WebSocketResponse:
             elif isinstance(message, Exit):
                 await hub.end(live, EndReason.CUSTOMER_EXIT)
             else:
-                await peer.close(CLOSE_MALFORMED, "hello was already received")
+                await peer.refuse(CLOSE_MALFORMED, "malformed", "hello was already received")
     finally:
         await hub.customer_left(live, peer)
     return ws

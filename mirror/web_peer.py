@@ -14,6 +14,8 @@ from mirror.messages import CLOSE_MALFORMED, CLOSE_TOO_LARGE, Error, ServerMessa
 from mirror.metrics import Metrics
 
 T = TypeVar("T")
+# How long a close waits for the other end's answer before dropping the connection.
+CLOSE_TIMEOUT_S = 3.0
 
 
 class SocketPeer:
@@ -32,6 +34,11 @@ class SocketPeer:
     async def close(self, code: int, reason: str) -> None:
         with contextlib.suppress(ConnectionError):
             await self.ws.close(code=code, message=reason.encode()[:120])
+
+    async def refuse(self, code: int, error: str, detail: str) -> None:
+        """Tell the page why (an error message), then close with ``code`` and the reason."""
+        await self.send_message(Error(error=error, detail=detail[:300]))
+        await self.close(code, detail)
 
 
 async def receive_messages(
@@ -56,7 +63,5 @@ async def receive_messages(
         else:
             return
         metrics.socket_errors.labels(reason).inc()
-        peer = SocketPeer(ws)
-        await peer.send_message(Error(error=reason, detail=detail[:300]))
-        await peer.close(code, detail[:120])
+        await SocketPeer(ws).refuse(code, reason, detail)
         return

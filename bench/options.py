@@ -1,0 +1,49 @@
+"""What one benchmark run does: the number of concurrent sessions and the length of each phase."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+CUSTOMER_PATH = "/shop/checkout.html"
+CUSTOMER_VIEWPORT = {"width": 1280, "height": 800}
+AGENT_VIEWPORT = {"width": 1600, "height": 1100}
+
+
+@dataclass(frozen=True)
+class Options:
+    """One run's settings; ``quick`` only picks shorter defaults."""
+
+    sessions: int = 1
+    quick: bool = False
+    changes: int = 100
+    changes_per_second: float = 5.0
+    idle_s: float = 3.0
+    settle_s: float = 1.0
+    results_dir: Path = RESULTS_DIR
+
+    @property
+    def change_interval_ms(self) -> int:
+        return max(1, round(1000 / self.changes_per_second))
+
+    @classmethod
+    def create(
+        cls,
+        sessions: int,
+        quick: bool,
+        changes: int | None = None,
+        changes_per_second: float = 5.0,
+        idle_s: float | None = None,
+        results_dir: Path = RESULTS_DIR,
+    ) -> Options:
+        return cls(
+            sessions=sessions,
+            quick=quick,
+            changes=changes if changes is not None else (30 if quick else 100),
+            changes_per_second=changes_per_second,
+            idle_s=idle_s if idle_s is not None else 3.0,
+            settle_s=0.5 if quick else 1.0,
+            results_dir=results_dir,
+        )

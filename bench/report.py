@@ -1,0 +1,138 @@
+"""The run's figures as JSON (``results/latest.json``) and as a Markdown table
+(``results/latest.md``)."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from datetime import UTC, datetime
+from typing import Any
+
+from bench.analysis import pooled, session_figures
+from bench.harness import RunResult
+from bench.probes import COLOURS, PROBE_SIZE, PROBE_X, PROBE_Y
+
+# (key in the figures, row label, unit divisor, unit)
+ROWS = (
+    ("join_to_first_frame_ms", "Join click → first frame drawn", 1, "ms"),
+    ("join_to_content_ms", "Join click → customer's page shown", 1, "ms"),
+    ("change_to_view_ms", "Customer change → agent's view", 1, "ms"),
+    ("frames_per_second_changing", "Frames/s, changing at {rate}/s", 1, "fps"),
+    ("frames_per_second_idle", "Frames/s, idle", 1, "fps"),
+    ("agent_bytes_per_second_changing", "Agent kB/s, changing at {rate}/s", 1000, "kB/s"),
+    ("agent_bytes_per_second_idle", "Agent kB/s, idle", 1000, "kB/s"),
+    ("frame_bytes", "JPEG frame size", 1000, "kB"),
+)
+
+
+def build(result: RunResult) -> dict[str, Any]:
+    """Everything the run measured, ready for ``json.dump``."""
+    options = result.options
+    pairs = [(t, session_figures(t) if t.error is None and t.agent else None)
+             for t in result.traces]
+    figures = [f for _, f in pairs if f is not None]
+    mem = {k: {"processes": s.processes, "rss_mb": s.rss_mb, "pss_mb": s.pss_mb}
+           for k, s in result.memory.items()}
+    before, live = result.memory.get("before"), result.memory.get("live")
+    per_session: dict[str, float | None] = {"rss_mb": None, "pss_mb": None}
+    if before and live and figures:
+        per_session["rss_mb"] = (live.rss_mb - before.rss_mb) / len(figures)
+        if before.pss_mb is not None and live.pss_mb is not None:
+            per_session["pss_mb"] = (live.pss_mb - before.pss_mb) / len(figures)
+    return {
+        "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
+        "nproc": os.cpu_count(),
+        "chromium": result.chromium,
+        "wall_s": round(result.wall_s, 1),
+        "options": {
+            "sessions": options.sessions, "quick": options.quick, "changes": options.changes,
+            "changes_per_second": options.changes_per_second, "idle_s": options.idle_s,
+            "settle_s": options.settle_s,
+        },
+        "probe": {"centre": [PROBE_X, PROBE_Y], "size": PROBE_SIZE, "colours": list(COLOURS)},
+        "sessions_ok": len(figures),
+        "errors": [t.error for t in result.traces if t.error],
+        "figures": pooled(figures) if figures else {},
+        "memory": {**mem, "per_session": per_session},
+        "per_session": [
+            {"index": t.index, "error": t.error, **({} if f is None else {
+                "join_to_first_frame_ms": f.join_to_first_frame_ms,
+                "join_to_content_ms": f.join_to_content_ms,
+                "changes_shown": len(f.change_to_view_ms), "not_shown": f.not_shown,
+                "mean_fps": f.mean_fps, "mean_bytes_per_second": f.mean_bytes_per_second,
+            })}
+            for t, f in pairs
+        ],
+    }
+
+
+def _num(value: float | None, divisor: float = 1) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    scaled = value / divisor
+    return f"{scaled:.0f}" if abs(scaled) >= 100 else f"{scaled:.1f}"
+
+
+def markdown(data: dict[str, Any]) -> str:
+    """The figures as a Markdown table, with the run's settings and memory under it."""
+    opts = data["options"]
+    rate = f"{opts['changes_per_second']:g}"
+    lines = [
+        f"# cobrowse-mirror benchmark, {data['timestamp']}",
+        "",
+        f"{opts['sessions']} concurrent session(s){' (quick)' if opts['quick'] else ''}, "
+        f"{data['sessions_ok']} completed; {opts['changes']} changes per session at {rate}/s; "
+        f"idle {opts['idle_s']:g} s; nproc {data['nproc']}; {data['chromium']}; "
+        f"run took {data['wall_s']} s.",
+        "",
+        "| Figure | p50 | p90 | p99 | count | unit |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    figures = data["figures"]
+    for key, label, divisor, unit in ROWS:
+        s = figures.get(key)
+        if not s:
+            continue
+        lines.append(
+            f"| {label.format(rate=rate)} | {_num(s['p50'], divisor)} | {_num(s['p90'], divisor)} "
+            f"| {_num(s['p99'], divisor)} | {s['count']} | {unit} |"
+        )
+    notes = []
+    change = figures.get("change_to_view_ms")
+    if change:
+        notes.append(f"Changes never shown (replaced by a newer one first): "
+                     f"{change['not_shown']} of {change['changes']}.")
+    for key in ("frames_per_second_changing", "frames_per_second_idle",
+                "agent_bytes_per_second_changing", "agent_bytes_per_second_idle"):
+        s = figures.get(key)
+        if s:
+            divisor = 1000 if "bytes" in key else 1
+            notes.append(f"`{key}` over the whole phase: {_num(s['session_mean'], divisor)} per "
+                         f"session, {_num(s['all_sessions'], divisor)} for all sessions.")
+    mem = data["memory"]
+    lines += ["", "Rates are counted per session and per whole second of each phase.", ""]
+    lines += [f"- {n}" for n in notes]
+    lines += ["", "| Server memory (server + its Chromium) | processes | RSS MB | PSS MB |",
+              "|---|---:|---:|---:|"]
+    for key, label in (("before", "before sessions"), ("live", "sessions live"),
+                       ("after_end", "after the sessions ended")):
+        if key in mem:
+            m = mem[key]
+            lines.append(f"| {label} | {m['processes']} | {_num(m['rss_mb'])} "
+                         f"| {_num(m['pss_mb'])} |")
+    per = mem["per_session"]
+    lines.append(f"| **per session** (live − before) / sessions | | {_num(per['rss_mb'])} "
+                 f"| {_num(per['pss_mb'])} |")
+    if data["errors"]:
+        lines += ["", "Failed sessions:", *[f"- {e}" for e in data["errors"]]]
+    return "\n".join(lines) + "\n"
+
+
+def write(data: dict[str, Any], text: str, directory: os.PathLike[str] | str) -> None:
+    os.makedirs(directory, exist_ok=True)
+    with open(os.path.join(directory, "latest.json"), "w", encoding="utf-8") as out:
+        json.dump(data, out, indent=2)
+        out.write("\n")
+    with open(os.path.join(directory, "latest.md"), "w", encoding="utf-8") as out:
+        out.write(text)
