@@ -67,7 +67,9 @@ async def run_until_signal(*apps: tuple[web.Application, str, int, str]) -> None
 
 
 def settings_for(config: Config, db: str, kiosk_site: str | None = None) -> Settings:
-    return Settings(config=config, db=db, chromium=os.environ.get("CHROMIUM"), kiosk_site=kiosk_site)
+    return Settings(
+        config=config, db=db, chromium=os.environ.get("CHROMIUM"), kiosk_site=kiosk_site
+    )
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
@@ -81,10 +83,12 @@ def cmd_demo(args: argparse.Namespace) -> None:
     config = Config()
     config.server.allowed_origins = [site]  # The mirror may fetch the sample shop's assets.
     app = build_app(settings_for(config, args.db, kiosk_site=f"{site}/shop/"))
-    asyncio.run(run_until_signal(
-        (app, "127.0.0.1", args.port, "cobrowse demo kiosk"),
-        (build_site_app(FIXTURES, server), "127.0.0.1", args.port + 1, "sample site"),
-    ))
+    asyncio.run(
+        run_until_signal(
+            (app, "127.0.0.1", args.port, "cobrowse demo kiosk"),
+            (build_site_app(FIXTURES, server), "127.0.0.1", args.port + 1, "sample site"),
+        )
+    )
 
 
 def cmd_site(args: argparse.Namespace) -> None:
@@ -118,7 +122,9 @@ COMMANDS = {"serve": cmd_serve, "demo": cmd_demo, "site": cmd_site, "history": c
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
     )
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     try:

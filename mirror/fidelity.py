@@ -48,7 +48,9 @@ def differing_share(
 
 def _ignored(bx: int, by: int, rects: list[Rect]) -> bool:
     left, top = bx * BLOCK, by * BLOCK
-    return any(left < r[2] and left + BLOCK > r[0] and top < r[3] and top + BLOCK > r[1] for r in rects)
+    return any(
+        left < r[2] and left + BLOCK > r[0] and top < r[3] and top + BLOCK > r[1] for r in rects
+    )
 
 
 def is_blank(image: Image.Image) -> bool:

@@ -57,9 +57,12 @@ def _iso(value: datetime | None) -> str | None:
 
 def engine_url(db: str) -> str:
     """``sqlite:///x.db`` / ``postgresql://...`` -> the async driver's URL."""
-    for plain, driver in (("sqlite://", "sqlite+aiosqlite://"), ("postgresql://", "postgresql+asyncpg://")):
+    for plain, driver in (
+        ("sqlite://", "sqlite+aiosqlite://"),
+        ("postgresql://", "postgresql+asyncpg://"),
+    ):
         if db.startswith(plain):
-            return driver + db[len(plain):]
+            return driver + db[len(plain) :]
     if db.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
         return db
     raise ConfigError(f"--db {db!r}: use sqlite:///path/to/file.db or postgresql://user@host/db")

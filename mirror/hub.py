@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import msgspec
 
@@ -60,10 +61,10 @@ class LiveSession:
     def uuid(self) -> str:
         return self.session.uuid
 
-    def start_task(self, name: str, coro: object) -> None:
+    def start_task(self, name: str, coro: Coroutine[Any, Any, None]) -> None:
         """Run ``coro`` as this session's task ``name``, replacing (cancelling) an earlier one."""
         self.cancel_task(name)
-        self.tasks[name] = asyncio.ensure_future(coro)  # type: ignore[arg-type]
+        self.tasks[name] = asyncio.ensure_future(coro)
 
     def cancel_task(self, name: str) -> None:
         task = self.tasks.pop(name, None)
@@ -107,7 +108,9 @@ class Hub:
         live.viewport = hello.viewport
         await peer.send_message(
             SessionInfo(
-                id=session.access_id, token=session.resume_token, uuid=session.uuid,
+                id=session.access_id,
+                token=session.resume_token,
+                uuid=session.uuid,
                 state=session.state.value,
             )
         )
@@ -172,7 +175,9 @@ class Hub:
         await self._announce(live, transition)
         peers = [p for p in (live.customer, live.agent) if p is not None]
         # Together: one side slow to answer the close handshake must not delay the other.
-        await asyncio.gather(*(p.close(CLOSE_ENDED, f"session ended: {reason.value}") for p in peers))
+        await asyncio.gather(
+            *(p.close(CLOSE_ENDED, f"session ended: {reason.value}") for p in peers)
+        )
         if live.mirror is not None:
             await live.mirror.close()
 
@@ -189,7 +194,11 @@ class Hub:
     async def _open_mirror(self, live: LiveSession) -> None:
         session = live.session
         live.mirror = MirrorPage(
-            self.host, self.gate, session.origin, live.viewport, live.frames,
+            self.host,
+            self.gate,
+            session.origin,
+            live.viewport,
+            live.frames,
             on_resize=lambda w, h: self._resized(live, w, h),
             on_crash=lambda: live.start_task("crash", self.end(live, EndReason.MIRROR_ERROR)),
             log_extra={"session": session.uuid},

@@ -7,8 +7,6 @@ side's mirror image of these types.
 
 from __future__ import annotations
 
-from typing import Literal
-
 import msgspec
 
 PROTOCOL_VERSION = 1

@@ -21,7 +21,9 @@ class Metrics:
         self.frames_sent = Counter("cobrowse_frames_sent", "Frames sent to agents", registry=r)
         self.frame_bytes = Counter("cobrowse_frame_bytes", "Frame bytes sent to agents", registry=r)
         self.socket_errors = Counter(
-            "cobrowse_socket_errors", "WebSockets closed for bad input, by reason", ["reason"],
+            "cobrowse_socket_errors",
+            "WebSockets closed for bad input, by reason",
+            ["reason"],
             registry=r,
         )
         self.join_refused = Counter("cobrowse_join_refused", "Join attempts refused", registry=r)

@@ -99,7 +99,7 @@ class MirrorPage:
     async def _route(self, route: Route) -> None:
         url = route.request.url
         if url.startswith(MIRROR_ORIGIN + "/"):
-            path = url[len(MIRROR_ORIGIN):].split("?", 1)[0]
+            path = url[len(MIRROR_ORIGIN) :].split("?", 1)[0]
             if path in MIRROR_FILES:
                 name, content_type = MIRROR_FILES[path]
                 await route.fulfill(body=package_file(name), content_type=content_type)

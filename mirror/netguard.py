@@ -27,8 +27,17 @@ log = logging.getLogger("cobrowse.mirror")
 MAX_ASSET_BYTES = 25 * 1024 * 1024
 FORWARDED_REQUEST_HEADERS = ("accept", "accept-language", "range")
 DROPPED_RESPONSE_HEADERS = frozenset(
-    {"content-encoding", "content-length", "transfer-encoding", "connection", "set-cookie",
-     "keep-alive", "content-security-policy", "strict-transport-security", "alt-svc"}
+    {
+        "content-encoding",
+        "content-length",
+        "transfer-encoding",
+        "connection",
+        "set-cookie",
+        "keep-alive",
+        "content-security-policy",
+        "strict-transport-security",
+        "alt-svc",
+    }
 )
 
 
@@ -45,7 +54,9 @@ class PublicOnlyResolver(ThreadedResolver):
     async def resolve(
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
     ) -> list[ResolveResult]:
-        results = [r for r in await super().resolve(host, port, family) if is_public_address(r["host"])]
+        results = [
+            r for r in await super().resolve(host, port, family) if is_public_address(r["host"])
+        ]
         if not results:
             raise OSError(f"{host} resolves only to non-public addresses")
         return results
@@ -98,7 +109,9 @@ class AssetGate:
         if client is None:
             await route.abort("blockedbyclient")
             return
-        headers = {k: v for k, v in request.headers.items() if k.lower() in FORWARDED_REQUEST_HEADERS}
+        headers = {
+            k: v for k, v in request.headers.items() if k.lower() in FORWARDED_REQUEST_HEADERS
+        }
         try:
             async with client.get(url, headers=headers, allow_redirects=False) as response:
                 body = await response.content.read(MAX_ASSET_BYTES + 1)
@@ -113,7 +126,9 @@ class AssetGate:
 
     @staticmethod
     def _response_headers(response: aiohttp.ClientResponse) -> dict[str, Any]:
-        headers = {k: v for k, v in response.headers.items() if k.lower() not in DROPPED_RESPONSE_HEADERS}
+        headers = {
+            k: v for k, v in response.headers.items() if k.lower() not in DROPPED_RESPONSE_HEADERS
+        }
         # The rebuilt page lives on the mirror's origin: fonts and images must load cross-origin.
         headers["access-control-allow-origin"] = "*"
         return headers

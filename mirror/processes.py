@@ -37,14 +37,19 @@ class ChildProcess:
     def start(self) -> ChildProcess:
         with self.log_file.open("w") as log:  # The child keeps its own copy of the handle.
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "mirror", *self.args], stdout=subprocess.PIPE, stderr=log,
-                text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                [sys.executable, "-m", "mirror", *self.args],
+                stdout=subprocess.PIPE,
+                stderr=log,
+                text=True,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
             )
         found = threading.Event()
         threading.Thread(target=self._read_stdout, args=(found,), daemon=True).start()
         if not found.wait(self.startup_timeout_s) or not self.url:
             self.stop()
-            raise ProcessFailed(f"'cobrowse {' '.join(self.args)}' did not start:\n{self.log_tail()}")
+            raise ProcessFailed(
+                f"'cobrowse {' '.join(self.args)}' did not start:\n{self.log_tail()}"
+            )
         return self
 
     def _read_stdout(self, found: threading.Event) -> None:

@@ -11,8 +11,16 @@ from pathlib import Path
 from aiohttp import web
 
 PLACEHOLDER = "__COBROWSE__"
-TYPES = {".html": "text/html", ".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml",
-         ".png": "image/png", ".jpg": "image/jpeg", ".json": "application/json", ".woff2": "font/woff2"}
+TYPES = {
+    ".html": "text/html",
+    ".css": "text/css",
+    ".js": "text/javascript",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".json": "application/json",
+    ".woff2": "font/woff2",
+}
 
 
 def build_site_app(root: Path, server_url: str) -> web.Application:

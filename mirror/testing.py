@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 import pytest
 from PIL import Image
-from playwright.sync_api import Locator, Page, WebSocket, expect
+from playwright.sync_api import FloatRect, Locator, Page, WebSocket, expect
 
 from mirror.errors import CobrowseError
 from mirror.fidelity import differing_share
@@ -136,7 +136,9 @@ class CobrowseSession:
         agent.get_by_label("Session ID").fill(self.id)
         agent.get_by_role("button", name="Join").click()
         expect(agent.get_by_role("status")).to_contain_text("active", timeout=STATUS_TIMEOUT_MS)
-        expect(agent.locator("[data-cobrowse-view][data-frames]")).to_be_visible(timeout=STATUS_TIMEOUT_MS)
+        expect(agent.locator("[data-cobrowse-view][data-frames]")).to_be_visible(
+            timeout=STATUS_TIMEOUT_MS
+        )
         self.agent = agent
         return agent
 
@@ -147,7 +149,12 @@ class CobrowseSession:
     def assert_shown_to_agent(self, selector: str, timeout_s: float = 10.0) -> None:
         """Wait until the element's area in the agent's view matches the customer's screen."""
         rect = self._viewport_rect(selector)
-        clip = {"x": rect[0], "y": rect[1], "width": rect[2] - rect[0], "height": rect[3] - rect[1]}
+        clip: FloatRect = {
+            "x": rect[0],
+            "y": rect[1],
+            "width": rect[2] - rect[0],
+            "height": rect[3] - rect[1],
+        }
         deadline = time.monotonic() + timeout_s
         while True:
             expected = _image(self.customer.screenshot(clip=clip, caret="hide"))
@@ -162,7 +169,9 @@ class CobrowseSession:
                     f"({share:.1%} of 8x8 blocks differ)"
                 )
             try:  # Wait for the next frame rather than a fixed time.
-                expect(self.view).not_to_have_attribute("data-frames", frames or "", timeout=remaining_ms)
+                expect(self.view).not_to_have_attribute(
+                    "data-frames", frames or "", timeout=remaining_ms
+                )
             except AssertionError:
                 pass
 
@@ -198,12 +207,17 @@ class CobrowseSession:
     def end(self, by: Literal["customer", "agent"] = "customer") -> dict[str, Any]:
         """Press "Exit co-browse session" on one side; returns the ended history record."""
         page = self.customer if by == "customer" else self._agent()
-        if by == "customer" and not page.get_by_role("button", name="Exit co-browse session").is_visible():
+        if (
+            by == "customer"
+            and not page.get_by_role("button", name="Exit co-browse session").is_visible()
+        ):
             page.get_by_role("button", name="Co-browse").click()
         page.get_by_role("button", name="Exit co-browse session").click()
         expect(self.customer_status).to_contain_text("ended", timeout=STATUS_TIMEOUT_MS)
         if self.agent is not None:
-            expect(self.agent.get_by_role("status")).to_contain_text("ended", timeout=STATUS_TIMEOUT_MS)
+            expect(self.agent.get_by_role("status")).to_contain_text(
+                "ended", timeout=STATUS_TIMEOUT_MS
+            )
         self.ended = True
         return self.wait_for_record(lambda r: r["state"] == "ended")
 
@@ -239,8 +253,9 @@ class Cobrowse:
             ) from exc
         page.get_by_role("button", name="Yes").click()
         id_element = page.locator("[data-cobrowse-session-id]")
-        expect(id_element).to_have_attribute("data-cobrowse-session-id", _NINE_DIGITS,
-                                             timeout=STATUS_TIMEOUT_MS)
+        expect(id_element).to_have_attribute(
+            "data-cobrowse-session-id", _NINE_DIGITS, timeout=STATUS_TIMEOUT_MS
+        )
         session_id = id_element.get_attribute("data-cobrowse-session-id") or ""
         session = CobrowseSession(self.server, page, session_id, wire)
         self.sessions.append(session)
@@ -261,8 +276,11 @@ class Cobrowse:
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--cobrowse-url", default=None,
-                     help="use this running co-browse server instead of starting one")
+    parser.addoption(
+        "--cobrowse-url",
+        default=None,
+        help="use this running co-browse server instead of starting one",
+    )
 
 
 @pytest.fixture(scope="session")
@@ -281,10 +299,17 @@ def cobrowse_server(
         return
     folder = tmp_path_factory.mktemp("cobrowse")
     (folder / "cobrowse.toml").write_text(cobrowse_config)
-    process = ChildProcess([
-        "serve", "--port", "0", "--config", str(folder / "cobrowse.toml"),
-        "--db", f"sqlite:///{folder / 'cobrowse.db'}",
-    ])
+    process = ChildProcess(
+        [
+            "serve",
+            "--port",
+            "0",
+            "--config",
+            str(folder / "cobrowse.toml"),
+            "--db",
+            f"sqlite:///{folder / 'cobrowse.db'}",
+        ]
+    )
     with process:
         yield CobrowseServer(process.url, process)
 

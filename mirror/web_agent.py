@@ -20,7 +20,9 @@ UNKNOWN = "No live co-browse session has that ID. Check the nine digits with the
 async def agent_socket(request: web.Request) -> web.WebSocketResponse:
     app = request.app
     # JPEG does not deflate: per-message compression would only cost CPU.
-    ws = web.WebSocketResponse(max_msg_size=MAX_AGENT_MESSAGE, compress=False, heartbeat=30, timeout=CLOSE_TIMEOUT_S)
+    ws = web.WebSocketResponse(
+        max_msg_size=MAX_AGENT_MESSAGE, compress=False, heartbeat=30, timeout=CLOSE_TIMEOUT_S
+    )
     await ws.prepare(request)
     peer = SocketPeer(ws)
     messages = receive_messages(ws, agent_decoder, app[METRICS])

@@ -34,13 +34,17 @@ def origin_allowed(allowed: list[str], origin: str | None) -> bool:
 
 async def customer_socket(request: web.Request) -> web.WebSocketResponse:
     app = request.app
-    ws = web.WebSocketResponse(max_msg_size=MAX_CUSTOMER_MESSAGE, heartbeat=30, timeout=CLOSE_TIMEOUT_S)
+    ws = web.WebSocketResponse(
+        max_msg_size=MAX_CUSTOMER_MESSAGE, heartbeat=30, timeout=CLOSE_TIMEOUT_S
+    )
     await ws.prepare(request)
     peer = SocketPeer(ws)
     origin = request.headers.get("Origin")
     if not origin_allowed(app[SETTINGS].config.server.allowed_origins, origin):
         app[METRICS].socket_errors.labels("forbidden_origin").inc()
-        await peer.refuse(CLOSE_FORBIDDEN, "forbidden_origin", "this site may not start co-browse sessions")
+        await peer.refuse(
+            CLOSE_FORBIDDEN, "forbidden_origin", "this site may not start co-browse sessions"
+        )
         return ws
     messages = receive_messages(ws, customer_decoder, app[METRICS])
     try:

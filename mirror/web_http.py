@@ -10,6 +10,7 @@ import logging
 import re
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from mirror.app import HISTORY, HUB, METRICS, SETTINGS
 from mirror.assets import AssetMissing, package_file
@@ -23,11 +24,13 @@ STATIC_TYPES = {".js": "text/javascript", ".css": "text/css", ".html": "text/htm
 
 
 def json_error(status: type[web.HTTPException], error: str, detail: str = "") -> web.HTTPException:
-    return status(text=json.dumps({"error": error, "detail": detail}), content_type="application/json")
+    return status(
+        text=json.dumps({"error": error, "detail": detail}), content_type="application/json"
+    )
 
 
 @web.middleware
-async def json_errors(request: web.Request, handler: web.RequestHandler) -> web.StreamResponse:
+async def json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
     except web.HTTPException as exc:
@@ -37,7 +40,9 @@ async def json_errors(request: web.Request, handler: web.RequestHandler) -> web.
         raise json_error(type(exc), error, exc.text or exc.reason) from None
     except Exception:
         log.exception("unhandled error in %s %s", request.method, request.path)
-        raise json_error(web.HTTPInternalServerError, "internal_error", "see the server log") from None
+        raise json_error(
+            web.HTTPInternalServerError, "internal_error", "see the server log"
+        ) from None
 
 
 def _package_bytes(name: str) -> bytes:
@@ -64,7 +69,7 @@ async def embed_script(request: web.Request) -> web.Response:
 
 async def static_file(request: web.Request) -> web.Response:
     name = request.match_info["name"]
-    suffix = name[name.rfind("."):]
+    suffix = name[name.rfind(".") :]
     if not re.fullmatch(r"[a-z]+\.(js|css)", name):
         raise json_error(web.HTTPNotFound, "not_found", "no such file")
     return web.Response(body=_package_bytes(f"static/{name}"), content_type=STATIC_TYPES[suffix])

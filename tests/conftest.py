@@ -17,7 +17,9 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 @pytest.fixture(scope="session")
 def sample_site(cobrowse_server: CobrowseServer) -> Iterator[str]:
     """The sample sites of fixtures/, on their own origin, embedding the server's script."""
-    with ChildProcess(["site", str(FIXTURES), "--port", "0", "--server", cobrowse_server.url]) as site:
+    with ChildProcess(
+        ["site", str(FIXTURES), "--port", "0", "--server", cobrowse_server.url]
+    ) as site:
         yield site.url
 
 

@@ -15,7 +15,9 @@ from tests.aio import in_thread
 from tests.wsclient import closed_with, open_customer, receive_json, ws_url
 
 
-async def join(http: aiohttp.ClientSession, url: str, access_id: str) -> aiohttp.ClientWebSocketResponse:
+async def join(
+    http: aiohttp.ClientSession, url: str, access_id: str
+) -> aiohttp.ClientWebSocketResponse:
     agent = await http.ws_connect(ws_url(url, "agent"))
     await agent.send_json({"v": 1, "type": "join", "id": access_id})
     assert (await receive_json(agent))["state"] == "active"

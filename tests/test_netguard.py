@@ -48,16 +48,28 @@ async def test_client_for(url: str, allowed: list[str], page: str, verdict: str 
 async def test_a_name_on_a_foreign_page_origin_goes_through_the_public_only_resolver() -> None:
     g = await gate([SHOP])
     try:
-        assert g.client_for(URL("https://elsewhere.example/x.png"), "https://elsewhere.example") is g.public_client
+        assert (
+            g.client_for(URL("https://elsewhere.example/x.png"), "https://elsewhere.example")
+            is g.public_client
+        )
     finally:
         await g.close()
 
 
 @pytest.mark.parametrize(
     ("address", "public"),
-    [("8.8.8.8", True), ("127.0.0.1", False), ("10.1.2.3", False), ("192.168.0.1", False),
-     ("172.16.0.1", False), ("169.254.1.1", False), ("::1", False), ("fe80::1%eth0", False),
-     ("224.0.0.1", False), ("2606:4700::1111", True)],
+    [
+        ("8.8.8.8", True),
+        ("127.0.0.1", False),
+        ("10.1.2.3", False),
+        ("192.168.0.1", False),
+        ("172.16.0.1", False),
+        ("169.254.1.1", False),
+        ("::1", False),
+        ("fe80::1%eth0", False),
+        ("224.0.0.1", False),
+        ("2606:4700::1111", True),
+    ],
 )
 def test_public_addresses(address: str, public: bool) -> None:
     assert is_public_address(address) is public

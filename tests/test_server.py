@@ -21,7 +21,7 @@ async def client() -> AsyncIterator[aiohttp.ClientSession]:
 
 @in_thread
 async def test_a_customer_hello_creates_an_idle_session_in_history(
-    cobrowse_server: CobrowseServer
+    cobrowse_server: CobrowseServer,
 ) -> None:
     async with client() as http:
         ws, info = await open_customer(http, cobrowse_server.url)
@@ -30,8 +30,15 @@ async def test_a_customer_hello_creates_an_idle_session_in_history(
             records = await response.json()
         assert any(r["uuid"] == info["uuid"] for r in records)
         record = records[0]
-        assert set(record) == {"uuid", "state", "created_at", "started_at", "ended_at", "end_reason",
-                               "interaction_id"}
+        assert set(record) == {
+            "uuid",
+            "state",
+            "created_at",
+            "started_at",
+            "ended_at",
+            "end_reason",
+            "interaction_id",
+        }
         await ws.send_json({"v": 1, "type": "exit"})
         assert (await receive_json(ws))["state"] == "ended"
         async with http.get(f"{cobrowse_server.url}/api/sessions/{info['uuid']}") as response:
@@ -52,7 +59,9 @@ async def test_a_customer_hello_creates_an_idle_session_in_history(
 )
 @in_thread
 async def test_http_errors_are_json_without_a_trace(
-    cobrowse_server: CobrowseServer, path: str, status: int,
+    cobrowse_server: CobrowseServer,
+    path: str,
+    status: int,
     error: str | None,
 ) -> None:
     async with client() as http:
@@ -66,13 +75,15 @@ async def test_http_errors_are_json_without_a_trace(
 
 
 @in_thread
-async def test_the_embed_script_is_served_cross_origin(
-    cobrowse_server: CobrowseServer
-) -> None:
+async def test_the_embed_script_is_served_cross_origin(cobrowse_server: CobrowseServer) -> None:
     async with client() as http:
-        async with http.get(cobrowse_server.script_url, headers={"Origin": "http://shop.test"}) as r:
+        async with http.get(
+            cobrowse_server.script_url, headers={"Origin": "http://shop.test"}
+        ) as r:
             assert r.status == 200 and r.content_type == "text/javascript"
-            assert r.headers["Access-Control-Allow-Origin"] == "*"  # No allowed_origins: development.
+            assert (
+                r.headers["Access-Control-Allow-Origin"] == "*"
+            )  # No allowed_origins: development.
             assert len(await r.read()) > 1000
 
 
@@ -113,7 +124,7 @@ async def test_a_bad_customer_message_closes_that_socket_only(
 
 @in_thread
 async def test_an_oversize_agent_message_closes_with_a_code(
-    cobrowse_server: CobrowseServer
+    cobrowse_server: CobrowseServer,
 ) -> None:
     async with client() as http:
         ws = await http.ws_connect(ws_url(cobrowse_server.url, "agent"))
@@ -124,20 +135,23 @@ async def test_an_oversize_agent_message_closes_with_a_code(
 
 @in_thread
 async def test_joining_an_unknown_id_gets_an_error_and_a_close(
-    cobrowse_server: CobrowseServer
+    cobrowse_server: CobrowseServer,
 ) -> None:
     async with client() as http:
         ws = await http.ws_connect(ws_url(cobrowse_server.url, "agent"))
         await ws.send_json({"v": 1, "type": "join", "id": "999999999"})
         error = await receive_json(ws)
-        assert error == {"type": "error", "error": "unknown_session", "detail": error["detail"], "v": 1}
+        assert error == {
+            "type": "error",
+            "error": "unknown_session",
+            "detail": error["detail"],
+            "v": 1,
+        }
         assert (await closed_with(ws))[0] == 4404
 
 
 @in_thread
-async def test_the_customer_must_say_hello_first(
-    cobrowse_server: CobrowseServer
-) -> None:
+async def test_the_customer_must_say_hello_first(cobrowse_server: CobrowseServer) -> None:
     async with client() as http:
         ws = await http.ws_connect(ws_url(cobrowse_server.url, "customer"))
         await ws.send_json({"v": 1, "type": "exit"})

@@ -16,7 +16,9 @@ def ws_url(server_url: str, side: str) -> str:
 
 async def receive_json(ws: aiohttp.ClientWebSocketResponse, timeout: float = 10) -> dict[str, Any]:
     message = await ws.receive(timeout=timeout)
-    assert message.type is aiohttp.WSMsgType.TEXT, f"expected text, got {message.type}: {message.data}"
+    assert message.type is aiohttp.WSMsgType.TEXT, (
+        f"expected text, got {message.type}: {message.data}"
+    )
     return dict(json.loads(message.data))
 
 
@@ -33,5 +35,9 @@ async def closed_with(ws: aiohttp.ClientWebSocketResponse) -> tuple[int | None, 
     """Read until the server closes; returns (close code, reason)."""
     while True:
         message = await ws.receive(timeout=10)
-        if message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSING):
+        if message.type in (
+            aiohttp.WSMsgType.CLOSE,
+            aiohttp.WSMsgType.CLOSED,
+            aiohttp.WSMsgType.CLOSING,
+        ):
             return ws.close_code, str(message.extra or "")
