@@ -32,14 +32,15 @@ def build(result: RunResult) -> dict[str, Any]:
     pairs = [(t, session_figures(t) if t.error is None and t.agent else None)
              for t in result.traces]
     figures = [f for _, f in pairs if f is not None]
-    mem = {k: {"processes": s.processes, "rss_mb": s.rss_mb, "pss_mb": s.pss_mb}
+    mem = {k: {"processes": s.processes, "rss_mb": round(s.rss_mb, 1),
+               "pss_mb": None if s.pss_mb is None else round(s.pss_mb, 1)}
            for k, s in result.memory.items()}
     before, live = result.memory.get("before"), result.memory.get("live")
     per_session: dict[str, float | None] = {"rss_mb": None, "pss_mb": None}
     if before and live and figures:
-        per_session["rss_mb"] = (live.rss_mb - before.rss_mb) / len(figures)
+        per_session["rss_mb"] = round((live.rss_mb - before.rss_mb) / len(figures), 1)
         if before.pss_mb is not None and live.pss_mb is not None:
-            per_session["pss_mb"] = (live.pss_mb - before.pss_mb) / len(figures)
+            per_session["pss_mb"] = round((live.pss_mb - before.pss_mb) / len(figures), 1)
     return {
         "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
         "nproc": os.cpu_count(),
@@ -50,7 +51,10 @@ def build(result: RunResult) -> dict[str, Any]:
             "changes_per_second": options.changes_per_second, "idle_s": options.idle_s,
             "settle_s": options.settle_s,
         },
-        "probe": {"centre": [PROBE_X, PROBE_Y], "size": PROBE_SIZE, "colours": list(COLOURS)},
+        "probe": {
+            "centre": [PROBE_X, PROBE_Y], "size": PROBE_SIZE,
+            "colours": ["#{:02x}{:02x}{:02x}".format(*c) for c in COLOURS],
+        },
         "sessions_ok": len(figures),
         "errors": [t.error for t in result.traces if t.error],
         "figures": pooled(figures) if figures else {},

@@ -45,7 +45,8 @@ class Summary:
         )
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The summary with values rounded to 0.01 (milliseconds, frames or bytes)."""
+        return {k: round(v, 2) if isinstance(v, float) else v for k, v in asdict(self).items()}
 
 
 def per_second(events: Iterable[tuple[float, float]], window: tuple[float, float]) -> list[float]:

@@ -24,6 +24,7 @@ from mirror.history import HistoryStore
 from mirror.messages import (
     CLOSE_ENDED,
     Hello,
+    Policy,
     ServerMessage,
     SessionInfo,
     Snapshot,
@@ -35,6 +36,9 @@ from mirror.metrics import Metrics
 from mirror.mirror_page import MirrorPage
 from mirror.netguard import AssetGate
 from mirror.sessions import EndReason, Session, SessionRegistry, SessionState, Transition
+from replay.messages import AgentInput, Applied, ClickInput, Refused, Script, WheelInput
+from replay.policy import Rules
+from replay.translate import Refusal, new_focus, translate
 
 log = logging.getLogger("cobrowse.session")
 
@@ -56,6 +60,8 @@ class LiveSession:
     agent: Peer | None = None
     mirror: MirrorPage | None = None
     tasks: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+    agent_focus: int | None = None  # The node the agent's keys go to (rrweb id).
+    script_seq: int = 0
 
     @property
     def uuid(self) -> str:
@@ -84,6 +90,11 @@ class Hub:
         self.config, self.history, self.host, self.gate = config, history, host, gate
         self.metrics = metrics
         self.registry = SessionRegistry()
+        masking = config.masking
+        self._policy = Policy(
+            hidden=masking.hidden, readonly=masking.readonly, blocked=masking.blocked,
+            agent_can_submit=masking.agent_can_submit,
+        )
         self._live: dict[str, LiveSession] = {}  # by session uuid
 
     # -- the customer's page -----------------------------------------------------------------
@@ -112,6 +123,7 @@ class Hub:
                 token=session.resume_token,
                 uuid=session.uuid,
                 state=session.state.value,
+                policy=self._policy,
             )
         )
         if session.state is SessionState.ACTIVE:
@@ -149,6 +161,39 @@ class Hub:
         live.start_task("frames", self._pump_frames(live, peer))
         await self._open_mirror(live)
         return live
+
+    async def agent_input(self, live: LiveSession, item: AgentInput) -> None:
+        """The agent's pointer or keys: hit-test in the mirror, check, send the event script."""
+        if live.mirror is None or not live.session.live:
+            return
+        hit = None
+        if isinstance(item, ClickInput | WheelInput):
+            hit = await live.mirror.hit_test(item.x, item.y)
+        result = translate(item, hit, live.agent_focus, self._rules(live))
+        if isinstance(result, Refusal):
+            await self._refuse(live, result.reason)
+            return
+        live.agent_focus = new_focus(result, hit, live.agent_focus)
+        live.script_seq += 1
+        if live.customer is not None:
+            await live.customer.send_message(Script(seq=live.script_seq, action=result))
+
+    async def customer_answer(self, live: LiveSession, answer: Applied | Refused) -> None:
+        """The customer's page dispatched a script (and where the agent's focus is now), or
+        refused it (the agent is told why)."""
+        if isinstance(answer, Refused):
+            await self._refuse(live, answer.reason)
+        elif answer.seq == live.script_seq:
+            live.agent_focus = answer.focus
+
+    async def _refuse(self, live: LiveSession, reason: str) -> None:
+        self.metrics.actions_refused.labels(reason).inc()
+        if live.agent is not None:
+            await live.agent.send_message(Refused(reason=reason))
+
+    def _rules(self, live: LiveSession) -> Rules:
+        masking = self.config.masking
+        return Rules(agent_can_submit=masking.agent_can_submit, page_origin=live.session.origin)
 
     async def agent_left(self, live: LiveSession, peer: Peer) -> None:
         if live.agent is not peer or not live.session.live:

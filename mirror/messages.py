@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import msgspec
 
+from replay.messages import AgentInput, Applied, Refused, Script
+
 PROTOCOL_VERSION = 1
 
 # Close codes (4000-4999 are for applications, RFC 6455 section 7.4.2).
@@ -50,7 +52,7 @@ class Exit(Message, tag="exit"):
     """The party pressed "Exit co-browse session"."""
 
 
-CustomerMessage = Hello | Events | Exit
+CustomerMessage = Hello | Events | Exit | Applied | Refused
 
 # -- agent's page -> server ----------------------------------------------------------------
 
@@ -60,9 +62,18 @@ class Join(Message, tag="join"):
     interaction: str | None = None
 
 
-AgentMessage = Join | Exit
+AgentMessage = Join | Exit | AgentInput
 
 # -- server -> either page -----------------------------------------------------------------
+
+
+class Policy(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """What the agent may see and do: the ``[masking]`` configuration, for the customer's page."""
+
+    hidden: list[str]
+    readonly: list[str]
+    blocked: list[str]
+    agent_can_submit: bool
 
 
 class SessionInfo(Message, tag="session"):
@@ -73,6 +84,7 @@ class SessionInfo(Message, tag="session"):
     token: str
     uuid: str
     state: str
+    policy: Policy
 
 
 class Status(Message, tag="status"):
@@ -96,7 +108,7 @@ class Error(Message, tag="error"):
     detail: str = ""
 
 
-ServerMessage = SessionInfo | Status | Snapshot | ViewSize | Error
+ServerMessage = SessionInfo | Status | Snapshot | ViewSize | Error | Script | Refused
 
 customer_decoder = msgspec.json.Decoder(CustomerMessage)
 agent_decoder = msgspec.json.Decoder(AgentMessage)

@@ -26,6 +26,9 @@ class Metrics:
             ["reason"],
             registry=r,
         )
+        self.actions_refused = Counter(
+            "cobrowse_actions_refused", "Agent actions refused, by reason", ["reason"], registry=r
+        )
         self.join_refused = Counter("cobrowse_join_refused", "Join attempts refused", registry=r)
 
     def render(self) -> bytes:

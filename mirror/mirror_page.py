@@ -18,6 +18,7 @@ from mirror.browser import ChromiumHost
 from mirror.frames import LatestFrame
 from mirror.messages import Viewport
 from mirror.netguard import AssetGate
+from replay.hit import Hit, hit_decoder
 
 log = logging.getLogger("cobrowse.mirror")
 
@@ -86,6 +87,14 @@ class MirrorPage:
         if self._closed or self._page is None:
             return
         await self._page.evaluate("batch => window.cobrowseMirror.add(batch)", batch_json)
+
+    async def hit_test(self, x: float, y: float) -> Hit:
+        """What lies under the view point (x, y), in the customer's CSS pixels."""
+        await self._ready.wait()
+        if self._closed or self._page is None:
+            return Hit(inside=False)
+        answer = await self._page.evaluate("([x, y]) => window.cobrowseMirror.hitTest(x, y)", [x, y])
+        return hit_decoder.decode(answer)
 
     async def close(self) -> None:
         self._closed = True

@@ -44,6 +44,8 @@ async def agent_socket(request: web.Request) -> web.WebSocketResponse:
         async for message in messages:
             if isinstance(message, Exit):
                 await hub.end(live, EndReason.AGENT_EXIT)
+            elif not isinstance(message, Join):
+                await hub.agent_input(live, message)
             else:
                 await peer.refuse(CLOSE_MALFORMED, "malformed", "already joined")
     finally:

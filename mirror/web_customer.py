@@ -18,6 +18,7 @@ from mirror.messages import (
     Hello,
     customer_decoder,
 )
+from replay.messages import Applied, Refused
 from mirror.sessions import EndReason
 from mirror.web_peer import CLOSE_TIMEOUT_S, SocketPeer, receive_messages
 
@@ -67,6 +68,8 @@ async def customer_socket(request: web.Request) -> web.WebSocketResponse:
                 await hub.customer_events(live, message.events)
             elif isinstance(message, Exit):
                 await hub.end(live, EndReason.CUSTOMER_EXIT)
+            elif isinstance(message, Applied | Refused):
+                await hub.customer_answer(live, message)
             else:
                 await peer.refuse(CLOSE_MALFORMED, "malformed", "hello was already received")
     finally:

@@ -1,6 +1,7 @@
 // The agent's page: joins a session by its nine digits and draws the frames it receives. It
 // never receives the customer's DOM: only JPEG frames (binary messages) and status messages.
 import { msg, parse, socketUrl } from "../messages.js";
+import { attachInput } from "./input.js";
 
 const $ = (id) => document.getElementById(id);
 const view = $("view");
@@ -13,7 +14,19 @@ const STATUS = {
   ended: "Co-browse session ended.",
 };
 
+// Why an action was refused, in the agent's words (reasons that need no notice are left out).
+const REFUSED = {
+  submit: "Only the customer can submit this form.",
+  cross_origin_link: "That link leaves the customer's site.",
+  masked: "That field is private to the customer.",
+  readonly: "That field is read-only for you.",
+  blocked: "That part of the page is private to the customer.",
+  text_too_long: "That text is too long to type in one go.",
+};
+
 let socket = null;
+let zoom = 1;
+let alertTimer = null;
 let pending = null; // The newest frame not yet drawn; older ones are dropped.
 let drawing = false;
 
@@ -53,9 +66,21 @@ function resize(width, height) {
     view.width = width;
     view.height = height;
   }
-  // One view pixel to one CSS pixel of the customer's viewport.
-  view.style.width = `${width}px`;
-  view.style.height = `${height}px`;
+  // One view pixel to one CSS pixel of the customer's viewport, times the agent's zoom.
+  view.style.width = `${width * zoom}px`;
+  view.style.height = `${height * zoom}px`;
+}
+
+function setZoom(next) {
+  zoom = Math.min(3, Math.max(0.25, Math.round(next * 100) / 100));
+  $("zoom-level").textContent = `${Math.round(zoom * 100)}%`;
+  resize(view.width, view.height);
+}
+
+function notice(text) {
+  alertUser(text);
+  clearTimeout(alertTimer);
+  alertTimer = setTimeout(() => alertUser(""), 4000);
 }
 
 function receive(m) {
@@ -67,6 +92,8 @@ function receive(m) {
     resize(m.width, m.height);
   } else if (m.type === "error") {
     alertUser(m.detail || m.error);
+  } else if (m.type === "refused" && REFUSED[m.reason]) {
+    notice(REFUSED[m.reason]);
   }
 }
 
@@ -104,4 +131,12 @@ $("join-form").addEventListener("submit", (e) => {
 
 $("exit").addEventListener("click", () => {
   if (socket) socket.send(JSON.stringify(msg.exit()));
+});
+
+$("zoom-in").addEventListener("click", () => setZoom(zoom * 1.25));
+$("zoom-out").addEventListener("click", () => setZoom(zoom / 1.25));
+$("zoom-reset").addEventListener("click", () => setZoom(1));
+
+attachInput(view, (message) => {
+  if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
 });

@@ -12,10 +12,10 @@ const MASK_EVERY_INPUT = Object.fromEntries(
 );
 
 export class Capture {
-  /** @param {(events: object[]) => void} send  @param {string[]} hiddenSelectors */
-  constructor(send, hiddenSelectors) {
+  /** @param {(events: object[]) => void} send  @param {import('./policy.js').Policy} policy */
+  constructor(send, policy) {
     this.send = send;
-    this.hidden = hiddenSelectors.join(",");
+    this.policy = policy;
     this.queue = [];
     this.flushScheduled = false;
     this.stopRecording = null;
@@ -23,15 +23,6 @@ export class Capture {
 
   get running() {
     return this.stopRecording !== null;
-  }
-
-  isHidden(element) {
-    if (!element || !element.matches) return false;
-    try {
-      return Boolean(this.hidden) && element.matches(this.hidden);
-    } catch {
-      return true; // An invalid selector hides rather than leaks.
-    }
   }
 
   /** Start capturing (emits Meta + FullSnapshot), or take a fresh full snapshot if running. */
@@ -46,7 +37,7 @@ export class Capture {
       sampling: { mousemove: 20, mousemoveCallback: 40, scroll: 40 },
       blockSelector: `[${WIDGET_ATTR}]`,
       maskInputOptions: MASK_EVERY_INPUT,
-      maskInputFn: (text, element) => (this.isHidden(element) ? HIDDEN_MASK : text),
+      maskInputFn: (text, element) => (this.policy.isHidden(element) ? HIDDEN_MASK : text),
       inlineStylesheet: true,
       slimDOMOptions: { script: true, comment: true, headFavicon: true, headWhitespace: true },
     }) || null;

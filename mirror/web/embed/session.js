@@ -2,6 +2,10 @@
 // notices. The session is kept in sessionStorage so the next page of the site resumes it.
 import { msg, parse, socketUrl, CLOSE } from "../messages.js";
 import { Capture } from "./capture.js";
+import { Policy } from "./policy.js";
+import { Player } from "../../../replay/web/player.js";
+import { AgentPointer } from "../../../replay/web/agent_pointer.js";
+import { record } from "@rrweb/record";
 
 const STORAGE_KEY = "cobrowse.session";
 const RETRY_MS = [250, 500, 1000, 2000, 4000];
@@ -16,6 +20,8 @@ export class CustomerSession {
     this.base = base;
     this.widget = widget;
     this.capture = null;
+    this.player = null;
+    this.pointer = new AgentPointer();
     this.socket = null;
     this.retries = 0;
     this.ended = false;
@@ -44,14 +50,28 @@ export class CustomerSession {
     if (m.type === "session") {
       this.retries = 0;
       this.store({ id: m.id, token: m.token });
-      this.capture = this.capture || new Capture((events) => this.send(msg.events(events)), m.hidden || []);
+      this.start(new Policy(m.policy));
       this.widget.session(m.id, m.state);
     } else if (m.type === "status") {
       this.widget.setState(m.state);
       if (m.state === "ended") this.finish();
     } else if (m.type === "snapshot") {
       this.capture?.snapshot();
+    } else if (m.type === "script") {
+      this.player?.run(m);
     }
+  }
+
+  start(policy) {
+    if (this.capture) return;
+    this.capture = new Capture((events) => this.send(msg.events(events)), policy);
+    this.player = new Player({
+      getNode: (id) => record.mirror.getNode(id),
+      getId: (node) => record.mirror.getId(node),
+      send: (answer) => this.send(answer),
+      policy,
+      pointer: this.pointer,
+    });
   }
 
   send(message) {
@@ -81,6 +101,9 @@ export class CustomerSession {
     this.ended = true;
     this.capture?.stop();
     this.capture = null;
+    this.player?.destroy();
+    this.player = null;
+    this.pointer.remove();
     try {
       sessionStorage.removeItem(STORAGE_KEY);
     } catch { /* storage may be disabled */ }

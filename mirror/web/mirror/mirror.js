@@ -3,6 +3,7 @@
 // no captured script ever runs. Its pixels are what the agent sees.
 import { Replayer } from "@rrweb/replay";
 import "@rrweb/replay/dist/style.css";
+import { hitTest } from "./hittest.js";
 
 let replayer = null;
 
@@ -43,4 +44,8 @@ function add(batchText) {
   return events.length;
 }
 
-window.cobrowseMirror = { add };
+window.cobrowseMirror = {
+  add,
+  // JSON text: the server decodes it once into replay.hit.Hit.
+  hitTest: (x, y) => JSON.stringify(hitTest(replayer, x, y)),
+};

@@ -1,0 +1,69 @@
+// The agent's pointer and keys on the view, sent to the server in the customer's CSS pixels.
+// The server hit-tests them in the mirror and turns them into event scripts.
+import { MAX_TEXT } from "../../../replay/web/script.js";
+
+const POINTER_EVERY_MS = 30;
+const MODIFIERS = new Set(["Control", "Shift", "Alt", "Meta", "AltGraph", "CapsLock"]);
+
+/** Where a pointer event falls on the view, in the customer's CSS pixels (any zoom). */
+function viewPoint(view, event) {
+  const rect = view.getBoundingClientRect();
+  return {
+    x: Math.round(((event.clientX - rect.left) * view.width) / rect.width),
+    y: Math.round(((event.clientY - rect.top) * view.height) / rect.height),
+  };
+}
+
+export function attachInput(view, send) {
+  let lastMove = 0;
+  let pendingMove = null;
+  let wheel = null;
+  let text = "";
+
+  view.addEventListener("pointermove", (e) => {
+    pendingMove = viewPoint(view, e);
+    const now = performance.now();
+    if (now - lastMove < POINTER_EVERY_MS) return;
+    lastMove = now;
+    send({ v: 1, type: "pointer", ...pendingMove });
+    pendingMove = null;
+  });
+  view.addEventListener("pointerdown", () => view.focus());
+  view.addEventListener("click", (e) => {
+    send({ v: 1, type: "click", ...viewPoint(view, e), button: 0, count: Math.min(Math.max(e.detail, 1), 3) });
+  });
+  view.addEventListener("contextmenu", (e) => e.preventDefault());
+  view.addEventListener("wheel", (e) => {
+    e.preventDefault();
+    const scale = e.deltaMode === 1 ? 40 : e.deltaMode === 2 ? view.height : 1;
+    if (!wheel) {
+      wheel = { v: 1, type: "wheel", ...viewPoint(view, e), dx: 0, dy: 0 };
+      setTimeout(() => { send(wheel); wheel = null; }, POINTER_EVERY_MS);
+    }
+    wheel.dx += e.deltaX * scale;
+    wheel.dy += e.deltaY * scale;
+  }, { passive: false });
+
+  const flushText = () => {
+    if (!text) return;
+    for (let i = 0; i < text.length; i += MAX_TEXT) send({ v: 1, type: "text", text: text.slice(i, i + MAX_TEXT) });
+    text = "";
+  };
+  view.addEventListener("keydown", (e) => {
+    e.preventDefault(); // Keys belong to the customer's page, not to the agent's.
+    if (MODIFIERS.has(e.key)) return; // Sent with the key they modify.
+    const printable = e.key.length === 1 && !e.ctrlKey && !e.metaKey && !e.altKey;
+    if (printable) {
+      if (!text) queueMicrotask(flushText);
+      text += e.key;
+      return;
+    }
+    flushText();
+    send({ v: 1, type: "key", key: e.key.slice(0, 32), code: e.code.slice(0, 32), ctrl: e.ctrlKey, shift: e.shiftKey, alt: e.altKey, meta: e.metaKey });
+  });
+  view.addEventListener("paste", (e) => {
+    e.preventDefault();
+    text += (e.clipboardData && e.clipboardData.getData("text/plain")) || "";
+    flushText();
+  });
+}

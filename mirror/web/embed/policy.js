@@ -1,0 +1,49 @@
+// The session's masking policy, sent by the server when the session starts (a page cannot weaken
+// it: the server checks every action again). Sites may also mark elements themselves with
+// data-cobrowse-hidden, data-cobrowse-readonly and data-cobrowse-blocked.
+
+function selectorOf(list, attribute) {
+  return [...(list || []), `[${attribute}]`].join(",");
+}
+
+function closestDeep(element, selector) {
+  for (let node = element; node; node = node.parentNode || node.host) {
+    if (node.nodeType === 1) {
+      try {
+        if (node.matches(selector)) return node;
+      } catch {
+        return node; // An invalid selector protects rather than leaks.
+      }
+    }
+  }
+  return null;
+}
+
+export class Policy {
+  constructor({ hidden = [], readonly = [], blocked = [], agent_can_submit = false } = {}) {
+    this.hidden = selectorOf(hidden, "data-cobrowse-hidden");
+    this.readonly = selectorOf(readonly, "data-cobrowse-readonly");
+    this.blocked = selectorOf(blocked, "data-cobrowse-blocked");
+    this.agentCanSubmit = Boolean(agent_can_submit);
+  }
+
+  isHidden(element) {
+    return Boolean(element && element.nodeType === 1 && closestDeep(element, this.hidden) === element);
+  }
+
+  isReadonly(element) {
+    return Boolean(element && element.nodeType === 1 && closestDeep(element, this.readonly) === element);
+  }
+
+  isBlocked(element) {
+    return Boolean(element && closestDeep(element, this.blocked));
+  }
+
+  /** Why the agent may not act on `element`, or null. */
+  refusal(element) {
+    if (this.isBlocked(element)) return "blocked";
+    if (this.isHidden(element)) return "masked";
+    if (this.isReadonly(element)) return "readonly";
+    return null;
+  }
+}

@@ -1,0 +1,105 @@
+// What lies under a point of the rebuilt page, for the server to turn an agent's pointer into an
+// event script addressed to an rrweb node id. Also draws the option list of a <select> the agent
+// clicked (a native picker never shows in a screencast), so picking an option is pixels too.
+
+const FOCUSABLE = "input, select, textarea, button, a[href], area[href], [contenteditable=''], [contenteditable='true'], [tabindex]";
+
+function deepElementFromPoint(doc, x, y) {
+  let element = doc.elementFromPoint(x, y);
+  // Open shadow roots (web components): descend to the innermost element.
+  while (element && element.shadowRoot) {
+    const inner = element.shadowRoot.elementFromPoint(x, y);
+    if (!inner || inner === element) break;
+    element = inner;
+  }
+  return element;
+}
+
+function closestDeep(element, selector) {
+  for (let node = element; node; ) {
+    if (node.nodeType === 1 && node.matches(selector)) return node;
+    node = node.parentNode || (node instanceof ShadowRoot ? node.host : null);
+    if (node && node.nodeType === 11 && node.host) node = node.host;
+  }
+  return null;
+}
+
+function isSubmit(element) {
+  const control = closestDeep(element, "button, input[type=submit], input[type=image]");
+  if (!control || control.disabled) return false;
+  if (control.tagName === "BUTTON") return (control.getAttribute("type") || "submit").toLowerCase() === "submit" && Boolean(control.form);
+  return Boolean(control.form);
+}
+
+class OptionPicker {
+  constructor() {
+    this.list = null;
+    this.selectId = null;
+  }
+
+  open(select, selectId, iframe) {
+    this.close();
+    const rect = select.getBoundingClientRect();
+    const frame = iframe.getBoundingClientRect();
+    const list = document.createElement("div");
+    list.className = "cobrowse-picker";
+    list.style.left = `${frame.left + rect.left}px`;
+    list.style.top = `${frame.top + rect.bottom}px`;
+    list.style.minWidth = `${rect.width}px`;
+    for (const option of select.options) {
+      const item = document.createElement("div");
+      item.className = "cobrowse-option" + (option.selected ? " selected" : "") + (option.disabled ? " disabled" : "");
+      item.textContent = option.label || option.text;
+      item.dataset.value = option.value;
+      list.append(item);
+    }
+    document.body.append(list);
+    this.list = list;
+    this.selectId = selectId;
+  }
+
+  hit(x, y) {
+    if (!this.list) return null;
+    const item = document.elementFromPoint(x, y);
+    if (!item || !this.list.contains(item)) return null;
+    const option = item.closest(".cobrowse-option");
+    if (!option || option.classList.contains("disabled")) return { select: this.selectId, option: null };
+    return { select: this.selectId, option: option.dataset.value };
+  }
+
+  close() {
+    if (this.list) this.list.remove();
+    this.list = null;
+  }
+}
+
+const picker = new OptionPicker();
+
+export function hitTest(replayer, x, y) {
+  const iframe = replayer && replayer.iframe;
+  const win = iframe && iframe.contentWindow;
+  if (!win || !(x >= 0 && y >= 0 && x < win.innerWidth && y < win.innerHeight)) return { inside: false };
+  const picked = picker.hit(x, y);
+  picker.close();
+  if (picked) return picked.option === null ? { inside: true } : { inside: true, ...picked };
+  const element = deepElementFromPoint(iframe.contentDocument, x, y);
+  const mirror = replayer.getMirror();
+  const id = element ? mirror.getId(element) : -1;
+  if (!element || id < 0) return { inside: true };
+  const link = closestDeep(element, "a[href], area[href]");
+  const focusable = closestDeep(element, FOCUSABLE);
+  const hit = {
+    inside: true,
+    node: id,
+    tag: element.tagName.toLowerCase(),
+    submit: isSubmit(element),
+    href: link ? link.href : null,
+    focusable: Boolean(focusable && !focusable.disabled),
+  };
+  if (element.tagName === "OPTION" && element.parentElement && element.closest("select")) {
+    const select = element.closest("select");
+    return { ...hit, select: mirror.getId(select), option: element.value };
+  }
+  if (element.tagName === "SELECT" && !element.multiple && !element.disabled) picker.open(element, id, iframe);
+  return hit;
+}

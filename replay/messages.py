@@ -1,0 +1,141 @@
+"""Wire types of agent actions: what the agent's page sends (inputs) and what the customer's page
+replays (event scripts). Event scripts address an rrweb node id, never a selector or code.
+``replay/web/script.js`` is the browser side's mirror image.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import msgspec
+
+SCRIPT_VERSION = 1
+MAX_TEXT = 1000  # Characters in one text action: typing and pasting come in small pieces.
+
+Coordinate = Annotated[float, msgspec.Meta(ge=-1e6, le=1e6)]
+Delta = Annotated[float, msgspec.Meta(ge=-1e5, le=1e5)]
+KeyName = Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
+NodeId = int
+
+
+class Input(msgspec.Struct, tag_field="type", forbid_unknown_fields=True, kw_only=True):
+    v: int = SCRIPT_VERSION
+
+
+# -- the agent's page -> server: pointer and keys on the view, in customer CSS pixels ---------
+
+
+class PointerInput(Input, tag="pointer"):
+    x: Coordinate
+    y: Coordinate
+
+
+class ClickInput(Input, tag="click"):
+    x: Coordinate
+    y: Coordinate
+    button: Annotated[int, msgspec.Meta(ge=0, le=2)] = 0
+    count: Annotated[int, msgspec.Meta(ge=1, le=3)] = 1  # 2: a double click
+
+
+class WheelInput(Input, tag="wheel"):
+    x: Coordinate
+    y: Coordinate
+    dx: Delta = 0.0
+    dy: Delta = 0.0
+
+
+class KeyInput(Input, tag="key"):
+    key: KeyName
+    code: Annotated[str, msgspec.Meta(max_length=32)] = ""
+    ctrl: bool = False
+    shift: bool = False
+    alt: bool = False
+    meta: bool = False
+
+
+class TextInput(Input, tag="text"):
+    # Not limited here: oversize text is refused and counted, not a protocol error.
+    text: str
+
+
+AgentInput = PointerInput | ClickInput | WheelInput | KeyInput | TextInput
+
+# -- server -> the customer's page: event scripts ---------------------------------------------
+
+
+class Action(msgspec.Struct, tag_field="kind", forbid_unknown_fields=True, kw_only=True):
+    pass
+
+
+class PointerAction(Action, tag="pointer"):
+    """Where the agent's pointer is: drawn on the customer's page, nothing dispatched."""
+
+    x: float
+    y: float
+
+
+class ClickAction(Action, tag="click"):
+    node: NodeId
+    x: float
+    y: float
+    button: int = 0
+    count: int = 1
+
+
+class WheelAction(Action, tag="wheel"):
+    node: NodeId
+    x: float
+    y: float
+    dx: float
+    dy: float
+
+
+class KeyAction(Action, tag="key"):
+    node: NodeId | None  # None: the page itself (nothing focused by the agent)
+    key: str
+    code: str = ""
+    ctrl: bool = False
+    shift: bool = False
+    alt: bool = False
+    meta: bool = False
+
+
+class TextAction(Action, tag="text"):
+    node: NodeId
+    text: str
+
+
+class SelectAction(Action, tag="select"):
+    node: NodeId
+    value: str
+
+
+EventAction = PointerAction | ClickAction | WheelAction | KeyAction | TextAction | SelectAction
+
+
+class Script(msgspec.Struct, tag="script", tag_field="type", kw_only=True):
+    """One event script for the customer's page to replay; ``seq`` pairs it with the answer."""
+
+    v: int = SCRIPT_VERSION
+    seq: int
+    action: EventAction
+
+
+# -- answers ----------------------------------------------------------------------------------
+
+
+class Applied(msgspec.Struct, tag="applied", tag_field="type", forbid_unknown_fields=True, kw_only=True):
+    """The customer's page dispatched script ``seq``; ``focus`` is the element that has the
+    agent's keys afterwards (Tab moves it there, for example)."""
+
+    v: int = SCRIPT_VERSION
+    seq: int
+    focus: int | None = None
+
+
+class Refused(msgspec.Struct, tag="refused", tag_field="type", forbid_unknown_fields=True, kw_only=True):
+    """An action was refused (by the server or the customer's page), and why."""
+
+    v: int = SCRIPT_VERSION
+    seq: int | None = None
+    reason: Annotated[str, msgspec.Meta(max_length=64)]

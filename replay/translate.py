@@ -1,0 +1,74 @@
+"""Agent input -> event script action, or the reason it is refused. Pure: no I/O.
+
+Pointer actions need what lies under the point (a :class:`~replay.hit.Hit` from the mirror); keys
+and text go to the element the agent last clicked into (``focus``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from replay.hit import Hit
+from replay.messages import (
+    MAX_TEXT,
+    AgentInput,
+    ClickAction,
+    ClickInput,
+    EventAction,
+    KeyAction,
+    KeyInput,
+    PointerAction,
+    PointerInput,
+    SelectAction,
+    TextAction,
+    TextInput,
+    WheelAction,
+    WheelInput,
+)
+from replay.policy import Rules, click_refusal
+
+
+@dataclass(frozen=True)
+class Refusal:
+    reason: str
+
+
+def translate(
+    item: AgentInput, hit: Hit | None, focus: int | None, rules: Rules
+) -> EventAction | Refusal:
+    if isinstance(item, PointerInput):
+        return PointerAction(x=item.x, y=item.y)
+    if isinstance(item, KeyInput):
+        return KeyAction(
+            node=focus, key=item.key, code=item.code,
+            ctrl=item.ctrl, shift=item.shift, alt=item.alt, meta=item.meta,
+        )  # fmt: skip
+    if isinstance(item, TextInput):
+        if len(item.text) > MAX_TEXT:
+            return Refusal("text_too_long")
+        if focus is None:
+            return Refusal("no_focus")
+        return TextAction(node=focus, text=item.text)
+    if hit is None or not hit.inside:
+        return Refusal("outside_view")
+    if hit.select is not None and hit.option is not None:
+        return SelectAction(node=hit.select, value=hit.option)
+    if hit.node is None:
+        return Refusal("no_element")
+    if isinstance(item, WheelInput):
+        return WheelAction(node=hit.node, x=item.x, y=item.y, dx=item.dx, dy=item.dy)
+    refusal = click_refusal(hit, rules)
+    if refusal is not None:
+        return Refusal(refusal)
+    return ClickAction(node=hit.node, x=item.x, y=item.y, button=item.button, count=item.count)
+
+
+def new_focus(action: EventAction, hit: Hit | None, focus: int | None) -> int | None:
+    """Where the agent's keys go after ``action``: a click on a focusable element moves them
+    there, a click elsewhere gives them to the page. (The customer's page reports focus changes
+    it makes itself, such as Tab, in its answer.)"""
+    if isinstance(action, ClickAction):
+        return action.node if hit is not None and hit.focusable else None
+    if isinstance(action, SelectAction):
+        return action.node
+    return focus

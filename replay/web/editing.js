@@ -1,0 +1,116 @@
+// What a person's keys do to a field, done by hand: events dispatched from script are untrusted,
+// so the browser inserts no text and moves no caret for them. Values go through the native
+// setter followed by input and change, so React and Vue controlled fields see the change.
+
+function nativeSetter(element) {
+  const proto = element instanceof HTMLTextAreaElement ? HTMLTextAreaElement.prototype
+    : element instanceof HTMLSelectElement ? HTMLSelectElement.prototype : HTMLInputElement.prototype;
+  return Object.getOwnPropertyDescriptor(proto, "value").set;
+}
+
+export function isTextField(element) {
+  if (element instanceof HTMLTextAreaElement) return true;
+  if (!(element instanceof HTMLInputElement)) return false;
+  return !["checkbox", "radio", "button", "submit", "reset", "image", "file", "range", "color", "hidden"].includes(element.type);
+}
+
+/** The field's selection, or its end where the type has none (email, number). */
+function selection(element) {
+  const length = element.value.length;
+  try {
+    if (element.selectionStart !== null) return [element.selectionStart, element.selectionEnd];
+  } catch { /* This input type has no selection. */ }
+  return [length, length];
+}
+
+function select(element, start, end = start) {
+  try {
+    element.setSelectionRange(start, end);
+  } catch { /* No selection API for this input type. */ }
+}
+
+export function setValue(element, value, inputType, data = null) {
+  nativeSetter(element).call(element, value);
+  element.dispatchEvent(new InputEvent("input", { bubbles: true, composed: true, inputType, data }));
+  element.dispatchEvent(new Event("change", { bubbles: true }));
+}
+
+/** Replace the selection with `text` (typing or pasting). */
+export function insertText(element, text) {
+  if (element.isContentEditable) {
+    element.focus({ preventScroll: true });
+    document.execCommand("insertText", false, text);
+    return;
+  }
+  const [start, end] = selection(element);
+  let insert = element instanceof HTMLInputElement ? text.replace(/[\r\n]+/g, " ") : text;
+  const room = element.maxLength > 0 ? element.maxLength - (element.value.length - (end - start)) : Infinity;
+  insert = insert.slice(0, Math.max(0, room));
+  setValue(element, element.value.slice(0, start) + insert + element.value.slice(end), "insertText", insert);
+  select(element, start + insert.length);
+}
+
+/** Backspace (direction -1) or Delete (+1). */
+export function deleteText(element, direction) {
+  if (element.isContentEditable) {
+    element.focus({ preventScroll: true });
+    document.execCommand(direction < 0 ? "delete" : "forwardDelete");
+    return;
+  }
+  let [start, end] = selection(element);
+  if (start === end) {
+    if (direction < 0 && start > 0) start -= 1;
+    else if (direction > 0 && end < element.value.length) end += 1;
+    else return;
+  }
+  setValue(element, element.value.slice(0, start) + element.value.slice(end),
+    direction < 0 ? "deleteContentBackward" : "deleteContentForward");
+  select(element, start);
+}
+
+/** ArrowLeft/ArrowRight/Home/End, extending the selection with Shift. */
+export function moveCaret(element, key, shift) {
+  if (element.isContentEditable) {
+    const direction = key === "ArrowLeft" || key === "Home" ? "backward" : "forward";
+    const granularity = key === "Home" || key === "End" ? "lineboundary" : "character";
+    window.getSelection().modify(shift ? "extend" : "move", direction, granularity);
+    return;
+  }
+  const [start, end] = selection(element);
+  const length = element.value.length;
+  const target = { ArrowLeft: Math.max(0, start - 1), ArrowRight: Math.min(length, end + 1), Home: 0, End: length }[key];
+  if (shift) select(element, Math.min(start, target), Math.max(end, target));
+  else select(element, key === "ArrowLeft" && start !== end ? start : key === "ArrowRight" && start !== end ? end : target);
+}
+
+export function selectAll(element) {
+  if (element && isTextField(element)) select(element, 0, element.value.length);
+  else if (element && element.isContentEditable) {
+    const range = document.createRange();
+    range.selectNodeContents(element);
+    window.getSelection().removeAllRanges();
+    window.getSelection().addRange(range);
+  }
+}
+
+/** ArrowUp/ArrowDown on a select move its choice, as a person's keys would. */
+export function stepSelect(element, step) {
+  const options = Array.from(element.options);
+  let index = element.selectedIndex;
+  do index += step; while (options[index] && options[index].disabled);
+  if (!options[index]) return;
+  setValue(element, options[index].value, "insertReplacementText");
+}
+
+const TABBABLE = "a[href], area[href], button, input:not([type=hidden]), select, textarea, [contenteditable=''], [contenteditable='true'], [tabindex]";
+
+/** The element Tab (or Shift+Tab) moves focus to from `from`. */
+export function nextTabbable(from, backwards) {
+  const all = Array.from(document.querySelectorAll(TABBABLE)).filter((el) =>
+    !el.disabled && el.tabIndex >= 0 && el.getClientRects().length > 0 && !el.closest("[data-cobrowse-widget]"));
+  const ordered = [...all.filter((el) => el.tabIndex > 0).sort((a, b) => a.tabIndex - b.tabIndex), ...all.filter((el) => el.tabIndex === 0)];
+  if (!ordered.length) return null;
+  const index = ordered.indexOf(from);
+  const next = index < 0 ? (backwards ? ordered.length - 1 : 0) : index + (backwards ? -1 : 1);
+  return ordered[(next + ordered.length) % ordered.length];
+}

@@ -1,0 +1,190 @@
+// The player: replays the agent's event scripts on the customer's page (the master). A script
+// names an rrweb node id; the player finds the element through the recorder's mirror, checks
+// again that the agent may act on it, and dispatches what a person's action would cause. It
+// evaluates nothing it receives.
+import { answer } from "./script.js";
+import { deleteText, insertText, isTextField, moveCaret, nextTabbable, selectAll, setValue, stepSelect } from "./editing.js";
+
+const WIDGET = "[data-cobrowse-widget]";
+
+function closestDeep(element, selector) {
+  for (let node = element; node; node = node.parentNode || node.host) {
+    if (node.nodeType === 1 && node.matches(selector)) return node;
+  }
+  return null;
+}
+
+function isSubmitControl(element) {
+  const control = closestDeep(element, "button, input[type=submit], input[type=image]");
+  if (!control || !control.form) return false;
+  return control.tagName !== "BUTTON" || (control.getAttribute("type") || "submit").toLowerCase() === "submit";
+}
+
+function pointerInit(action, element, extra = {}) {
+  return { bubbles: true, cancelable: true, composed: true, view: window, clientX: action.x, clientY: action.y,
+    button: action.button || 0, detail: action.count || 1, ...extra };
+}
+
+export class Player {
+  /**
+   * @param {{getNode: (id: number) => Node|null, getId: (node: Node) => number, send: (m: object) => void,
+   *          policy: import('../../mirror/web/embed/policy.js').Policy, pointer: {move: (x: number, y: number) => void}}} deps
+   */
+  constructor({ getNode, getId, send, policy, pointer }) {
+    Object.assign(this, { getNode, getId, send, policy, pointer });
+    this.dispatching = null; // The seq of the script being dispatched, while it is.
+    this.onSubmit = (event) => {
+      if (this.dispatching === null || this.policy.agentCanSubmit) return;
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      this.refuse("submit");
+    };
+    window.addEventListener("submit", this.onSubmit, true);
+  }
+
+  destroy() {
+    window.removeEventListener("submit", this.onSubmit, true);
+  }
+
+  /** May the agent act on `element`? The reason it may not, or null. */
+  refusal(action, element) {
+    if (!element) return null;
+    if (!element.isConnected) return "detached";
+    if (closestDeep(element, WIDGET)) return "widget";
+    const reason = this.policy.refusal(element);
+    if (reason) return reason;
+    if (action.kind === "click" && isSubmitControl(element) && !this.policy.agentCanSubmit) return "submit";
+    const link = action.kind === "click" && closestDeep(element, "a[href], area[href]");
+    if (link && new URL(link.href, location.href).origin !== location.origin) return "cross_origin_link";
+    return null;
+  }
+
+  run(script) {
+    const { seq, action } = script;
+    if (action.kind === "pointer") return this.pointer.move(action.x, action.y);
+    const element = action.node === null || action.node === undefined ? null : this.getNode(action.node);
+    if (action.node != null && !element) return this.send(answer.refused(seq, "unknown_node"));
+    const reason = this.refusal(action, element);
+    if (reason) return this.send(answer.refused(seq, reason));
+    this.dispatching = seq;
+    this.answered = false;
+    try {
+      this[action.kind](action, element);
+    } finally {
+      this.dispatching = null;
+    }
+    // The page is the truth for focus: the agent's next keys go where focus is now.
+    if (!this.answered) this.send(answer.applied(seq, this.focusedId()));
+  }
+
+  focusedId() {
+    let active = document.activeElement;
+    while (active && active.shadowRoot && active.shadowRoot.activeElement) active = active.shadowRoot.activeElement;
+    if (!active || active === document.body || active === document.documentElement) return null;
+    const id = this.getId(active);
+    return id > 0 ? id : null;
+  }
+
+  /** Answer the script being dispatched with a refusal (once: a refused script is not applied). */
+  refuse(reason) {
+    if (this.answered) return;
+    this.answered = true;
+    this.send(answer.refused(this.dispatching, reason));
+  }
+
+  click(action, element) {
+    this.pointer.move(action.x, action.y);
+    element.dispatchEvent(new PointerEvent("pointerdown", pointerInit(action, element, { pointerType: "mouse", isPrimary: true })));
+    element.dispatchEvent(new MouseEvent("mousedown", pointerInit(action, element)));
+    const focusable = closestDeep(element, "input, select, textarea, button, a[href], [tabindex], [contenteditable]");
+    if (focusable && typeof focusable.focus === "function") focusable.focus({ preventScroll: true });
+    else if (document.activeElement && document.activeElement !== document.body) document.activeElement.blur(); // As a click on plain content does.
+    element.dispatchEvent(new PointerEvent("pointerup", pointerInit(action, element, { pointerType: "mouse", isPrimary: true })));
+    element.dispatchEvent(new MouseEvent("mouseup", pointerInit(action, element)));
+    element.dispatchEvent(new MouseEvent("click", pointerInit(action, element))); // Activates: checks, follows links.
+    if (action.count === 2) element.dispatchEvent(new MouseEvent("dblclick", pointerInit(action, element)));
+  }
+
+  wheel(action, element) {
+    const event = new WheelEvent("wheel", { ...pointerInit(action, element), deltaX: action.dx, deltaY: action.dy, deltaMode: 0 });
+    if (!element.dispatchEvent(event)) return;
+    scrollFrom(element, action.dx, action.dy);
+  }
+
+  select(action, element) {
+    if (!(element instanceof HTMLSelectElement)) return this.refuse("not_a_select");
+    if (!Array.from(element.options).some((o) => o.value === action.value && !o.disabled)) return this.refuse("no_such_option");
+    element.focus({ preventScroll: true });
+    setValue(element, action.value, "insertReplacementText");
+  }
+
+  text(action, element) {
+    if (!isTextField(element) && !element.isContentEditable) return this.refuse("not_editable");
+    if (element.disabled || element.readOnly) return this.refuse("readonly");
+    const single = action.text.length === 1;
+    const keyInit = { key: action.text, bubbles: true, cancelable: true, composed: true };
+    if (single && !element.dispatchEvent(new KeyboardEvent("keydown", keyInit))) return;
+    insertText(element, action.text);
+    if (single) element.dispatchEvent(new KeyboardEvent("keyup", keyInit));
+  }
+
+  key(action, element) {
+    const target = element || document.activeElement || document.body;
+    const init = { key: action.key, code: action.code, ctrlKey: action.ctrl, shiftKey: action.shift,
+      altKey: action.alt, metaKey: action.meta, bubbles: true, cancelable: true, composed: true };
+    if (this.policy.refusal(target)) return this.refuse(this.policy.refusal(target));
+    const proceed = target.dispatchEvent(new KeyboardEvent("keydown", init));
+    if (proceed) this.keyDefault(action, target);
+    (document.activeElement || target).dispatchEvent(new KeyboardEvent("keyup", init));
+  }
+
+  /** What the browser would do for a trusted key. */
+  keyDefault(action, target) {
+    const { key } = action;
+    const editable = isTextField(target) || target.isContentEditable;
+    if (key === "Tab") return nextTabbable(target, action.shift)?.focus();
+    if ((action.ctrl || action.meta) && key.toLowerCase() === "a") return selectAll(target);
+    if (editable && !target.readOnly) {
+      if (key === "Backspace" || key === "Delete") return deleteText(target, key === "Backspace" ? -1 : 1);
+      if (["ArrowLeft", "ArrowRight", "Home", "End"].includes(key)) return moveCaret(target, key, action.shift);
+      if (key === "Enter" && (target instanceof HTMLTextAreaElement || target.isContentEditable)) return insertText(target, "\n");
+    }
+    if (key === "Enter" && target instanceof HTMLInputElement && target.form && isTextField(target)) {
+      // Implicit submission: a person's Enter would submit the form.
+      if (!this.policy.agentCanSubmit) return this.refuse("submit");
+      return target.form.requestSubmit();
+    }
+    if (target instanceof HTMLSelectElement && (key === "ArrowDown" || key === "ArrowUp")) return stepSelect(target, key === "ArrowDown" ? 1 : -1);
+    if ((key === " " || key === "Enter") && closestDeep(target, "button, a[href], input[type=checkbox], input[type=radio]")) {
+      if (isSubmitControl(target) && !this.policy.agentCanSubmit) return this.refuse("submit");
+      return target.click();
+    }
+    if (!editable) return scrollByKey(key);
+    return null;
+  }
+}
+
+function scrollable(element, dx, dy) {
+  const style = getComputedStyle(element);
+  const y = dy !== 0 && /(auto|scroll|overlay)/.test(style.overflowY) && element.scrollHeight > element.clientHeight;
+  const x = dx !== 0 && /(auto|scroll|overlay)/.test(style.overflowX) && element.scrollWidth > element.clientWidth;
+  return x || y;
+}
+
+/** Scroll the nearest scroll container of `element` that can move, else the window. */
+function scrollFrom(element, dx, dy) {
+  for (let node = element; node && node.nodeType === 1; node = node.parentElement || node.getRootNode().host) {
+    if (node !== document.documentElement && node !== document.body && scrollable(node, dx, dy)) {
+      node.scrollBy({ left: dx, top: dy, behavior: "instant" });
+      return;
+    }
+  }
+  window.scrollBy({ left: dx, top: dy, behavior: "instant" });
+}
+
+function scrollByKey(key) {
+  const page = window.innerHeight * 0.85;
+  const steps = { ArrowDown: [0, 40], ArrowUp: [0, -40], PageDown: [0, page], PageUp: [0, -page], " ": [0, page],
+    ArrowRight: [40, 0], ArrowLeft: [-40, 0], Home: [0, -1e9], End: [0, 1e9] };
+  if (steps[key]) window.scrollBy({ left: steps[key][0], top: steps[key][1], behavior: "instant" });
+}

@@ -1,0 +1,127 @@
+"""Agent write mode in real Chromium: the agent's pointer and keys on the view are replayed on the
+customer's page, and the agent can never submit."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from mirror.testing import ActionRefused, Cobrowse, CobrowseSession
+
+# The option list the mirror draws under a select: rows of this height (mirror.html).
+OPTION_ROW_PX = 30
+
+
+@pytest.fixture
+def form_session(page: Page, sample_site: str, cobrowse: Cobrowse) -> CobrowseSession:
+    page.goto(f"{sample_site}/form/")
+    session = cobrowse.start(page)
+    session.join()
+    return session
+
+
+def test_agent_types_into_a_text_field(form_session: CobrowseSession) -> None:
+    form_session.agent_fill("#text", "Hello from the agent")
+    expect(form_session.customer.locator("#text")).to_have_value("Hello from the agent")
+
+
+def test_agent_edits_with_backspace_delete_arrows_and_select_all(
+    form_session: CobrowseSession,
+) -> None:
+    field = form_session.customer.locator("#textarea")
+    form_session.agent_fill("#textarea", "abcd")
+    form_session.agent_press("Backspace")
+    expect(field).to_have_value("abc")
+    form_session.agent_press("ArrowLeft")
+    form_session.agent_press("Delete")
+    expect(field).to_have_value("ab")
+    form_session.agent_press("Home")
+    form_session.agent_press("Shift+ArrowRight")
+    form_session.agent_press("X")
+    expect(field).to_have_value("Xb")
+    form_session.agent_press("Control+a")
+    form_session.agent_press("Backspace")
+    expect(field).to_have_value("")
+
+
+def test_agent_toggles_a_checkbox_and_a_radio(form_session: CobrowseSession) -> None:
+    customer = form_session.customer
+    form_session.agent_click("#agree")
+    expect(customer.locator("#agree")).to_be_checked()
+    form_session.agent_click("#size-l")
+    expect(customer.locator("#size-l")).to_be_checked()
+    form_session.agent_click("#agree")
+    expect(customer.locator("#agree")).not_to_be_checked()
+
+
+def test_agent_picks_an_option_from_the_list_drawn_in_the_view(
+    form_session: CobrowseSession,
+) -> None:
+    select = form_session.customer.locator("#select")
+    form_session.agent_click("#select")
+    frames = form_session.view.get_attribute("data-frames") or ""
+    expect(form_session.view).not_to_have_attribute("data-frames", frames)  # The list is drawn.
+    x, y = form_session._view_point("#select")
+    box = select.bounding_box()
+    assert box is not None
+    third_row = box["height"] / 2 + OPTION_ROW_PX * 2.5
+    form_session._act(lambda: form_session._agent().mouse.click(x, y + third_row))
+    expect(select).to_have_value("c")
+
+
+def test_agent_changes_a_select_with_arrow_keys(form_session: CobrowseSession) -> None:
+    form_session.agent_click("#select")
+    form_session.agent_press("ArrowDown")
+    expect(form_session.customer.locator("#select")).to_have_value("b")
+
+
+def test_agent_types_into_contenteditable(form_session: CobrowseSession) -> None:
+    editable = form_session.customer.locator("#editable")
+    form_session.agent_click("#editable")
+    form_session.agent_press("Control+a")
+    form_session.agent_press("Z")
+    expect(editable).to_have_text("Z")
+
+
+def test_tab_moves_the_agents_focus_to_the_next_field(form_session: CobrowseSession) -> None:
+    form_session.agent_fill("#text", "one")
+    form_session.agent_press("Tab")
+    form_session.agent_press("a")
+    expect(form_session.customer.locator("#email")).to_have_value("a")
+
+
+def test_agent_scrolls_the_window_and_an_inner_container(form_session: CobrowseSession) -> None:
+    customer = form_session.customer
+    form_session.agent_scroll(0, 400)
+    customer.wait_for_function("scrollY >= 300")
+    form_session.agent_scroll(0, 200, at="#scroll-box")
+    customer.wait_for_function("document.querySelector('#scroll-box').scrollTop >= 150")
+    form_session.assert_shown_to_agent("#scroll-box")
+
+
+def test_the_agent_cannot_submit_but_the_customer_can(
+    page: Page, sample_site: str, cobrowse: Cobrowse
+) -> None:
+    page.goto(f"{sample_site}/shop/checkout.html")
+    session = cobrowse.start(page)
+    session.join()
+    with pytest.raises(ActionRefused, match="submit"):
+        session.agent_click("#pay")
+    session.agent_fill("#firstName", "Alice")
+    with pytest.raises(ActionRefused, match="submit"):
+        session.agent_press("Enter")
+    expect(page).to_have_url(f"{sample_site}/shop/checkout.html")
+    expect(page.locator("#firstName")).to_have_value("Alice")
+    page.locator("#pay").click()
+    expect(page).to_have_url(f"{sample_site}/shop/thanks.html")
+
+
+def test_the_agent_may_follow_a_link_within_the_site(
+    page: Page, sample_site: str, cobrowse: Cobrowse
+) -> None:
+    page.goto(f"{sample_site}/site/")
+    session = cobrowse.start(page)
+    session.join()
+    session.agent_click("#nav-contact")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Contact us")
+    expect(session.customer_status).to_contain_text("established")
