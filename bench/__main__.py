@@ -19,11 +19,18 @@ def parse(argv: list[str] | None = None) -> Options:
     p.add_argument("--changes", type=int, help="changes per session (default 100, quick 30)")
     p.add_argument("--rate", type=float, default=5.0, help="changes per second (default 5)")
     p.add_argument("--idle", type=float, help="seconds with nothing changing (default 3)")
+    p.add_argument("--clicks", type=int, help="agent clicks per session (default 60, quick 20)")
+    p.add_argument("--no-baseline", action="store_true",
+                   help="skip the DOM-streaming baseline (rrweb record -> relay -> replay)")
     p.add_argument("--out", type=Path, default=RESULTS_DIR, help="where latest.json/.md go")
     args = p.parse_args(argv)
-    if args.sessions < 1 or (args.changes is not None and args.changes < 1) or args.rate <= 0:
-        p.error("--sessions and --changes must be at least 1, --rate above 0")
-    return Options.create(args.sessions, args.quick, args.changes, args.rate, args.idle, args.out)
+    counts = [args.sessions, *(n for n in (args.changes, args.clicks) if n is not None)]
+    if min(counts) < 1 or args.rate <= 0:
+        p.error("--sessions, --changes and --clicks must be at least 1, --rate above 0")
+    return Options.create(
+        args.sessions, args.quick, args.changes, args.rate, args.idle, args.out,
+        clicks=args.clicks, baseline=not args.no_baseline,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

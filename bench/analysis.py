@@ -2,7 +2,9 @@
 
 Change-to-view latency matches, in order, each colour the agent's view newly shows to the
 earliest change not yet matched that set that colour before it was seen; a change the view
-never showed (a newer one replaced it first) counts as ``not_shown``.
+never showed (a newer one replaced it first) counts as ``not_shown``. The baseline's replayed
+square is matched the same way. Agent clicks are matched, in order, to the clicks the customer's
+page dispatched.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench import probes
+from bench.baseline import BaselineTrace
 from bench.session import SessionTrace
 from bench.stats import Summary, per_second, rate
 
@@ -29,6 +32,8 @@ class SessionFigures:
     mean_fps: dict[str, float]
     mean_bytes_per_second: dict[str, float]
     frame_bytes: list[int]
+    action_to_dispatch_ms: list[float]
+    not_dispatched: int
 
 
 def view_transitions(log: probes.AgentLog) -> list[tuple[int, int]]:
@@ -62,16 +67,43 @@ def change_latencies(
     return latencies, len(stamps) - matched
 
 
+def dispatch_latencies(
+    pressed: Sequence[int], dispatched: Sequence[int]
+) -> tuple[list[float], int]:
+    """Latency of each agent click the customer's page dispatched, and how many it never did.
+
+    The player dispatches the scripts in order, so the k-th dispatch is the k-th press. If some
+    never arrived (the counts differ), each press takes instead the first dispatch after it and
+    before the next press.
+    """
+    if len(pressed) == len(dispatched):
+        return [float(d - p) for p, d in zip(pressed, dispatched, strict=True)], 0
+    latencies: list[float] = []
+    j = 0
+    for k, pressed_at in enumerate(pressed):
+        until = pressed[k + 1] if k + 1 < len(pressed) else None
+        while j < len(dispatched) and dispatched[j] < pressed_at:
+            j += 1
+        if j < len(dispatched) and (until is None or dispatched[j] < until):
+            latencies.append(float(dispatched[j] - pressed_at))
+            j += 1
+    return latencies, len(pressed) - len(latencies)
+
+
 def session_figures(trace: SessionTrace) -> SessionFigures:
     log = trace.agent
     assert log is not None
     frames = [(float(t), 1.0) for t in log.frame_times]
     sizes = [(t, float(n)) for t, n in trace.ws_binary]
-    windows = {"changing": trace.change_window, "idle": trace.idle_window}
+    windows = {
+        "changing": trace.change_window, "idle": trace.idle_window, "clicking": trace.click_window,
+    }
+    before_clicks = trace.click_window[0] or float("inf")
     first = log.frame_times[0] if log.frame_times else None
     content = next((t for t, c in view_transitions(log) if c == 0), None)
     latencies, not_shown = change_latencies(trace.stamps, view_transitions(log))
     join_at = log.join_at
+    actions, not_dispatched = dispatch_latencies(trace.pressed, trace.dispatched)
     return SessionFigures(
         join_to_first_frame_ms=float(first - join_at) if first and join_at else None,
         join_to_content_ms=float(content - join_at) if content and join_at else None,
@@ -81,7 +113,9 @@ def session_figures(trace: SessionTrace) -> SessionFigures:
         bytes_per_second={k: per_second(sizes, w) for k, w in windows.items()},
         mean_fps={k: rate(frames, w) for k, w in windows.items()},
         mean_bytes_per_second={k: rate(sizes, w) for k, w in windows.items()},
-        frame_bytes=[n for _, n in trace.ws_binary],
+        frame_bytes=[n for t, n in trace.ws_binary if t < before_clicks],
+        action_to_dispatch_ms=actions,
+        not_dispatched=not_dispatched,
     )
 
 
@@ -104,8 +138,13 @@ def pooled(figures: Sequence[SessionFigures]) -> dict[str, Any]:
             "not_shown": sum(f.not_shown for f in figures),
         },
         "frame_bytes": Summary.of(n for f in figures for n in f.frame_bytes).as_dict(),
+        "agent_action_to_dispatch_ms": {
+            **Summary.of(v for f in figures for v in f.action_to_dispatch_ms).as_dict(),
+            "clicks": sum(len(f.action_to_dispatch_ms) + f.not_dispatched for f in figures),
+            "not_dispatched": sum(f.not_dispatched for f in figures),
+        },
     }
-    for phase in ("changing", "idle"):
+    for phase in ("changing", "idle", "clicking"):
         out[f"frames_per_second_{phase}"] = {
             **Summary.of(v for f in figures for v in f.frames_per_second[phase]).as_dict(),
             "session_mean": sum(f.mean_fps[phase] for f in figures) / len(figures),
@@ -116,4 +155,52 @@ def pooled(figures: Sequence[SessionFigures]) -> dict[str, Any]:
             "session_mean": sum(f.mean_bytes_per_second[phase] for f in figures) / len(figures),
             "all_sessions": sum(f.mean_bytes_per_second[phase] for f in figures),
         }
+    return out
+
+
+def baseline_figures(traces: Sequence[BaselineTrace]) -> dict[str, Any]:
+    """The baseline's change-to-view latency and relay -> agent bytes, pooled over sessions."""
+    latencies: list[float] = []
+    not_shown, per_second_bytes, means = 0, [], []
+    for trace in traces:
+        assert trace.view is not None
+        shown, missed = change_latencies(trace.stamps, view_transitions(trace.view))
+        latencies += shown
+        not_shown += missed
+        per_second_bytes += per_second(trace.sent, trace.change_window)
+        means.append(rate(trace.sent, trace.change_window))
+    return {
+        "baseline_change_to_view_ms": {
+            **Summary.of(latencies).as_dict(),
+            "changes": len(latencies) + not_shown,
+            "not_shown": not_shown,
+        },
+        "baseline_agent_bytes_per_second_changing": {
+            **Summary.of(per_second_bytes).as_dict(),
+            "session_mean": sum(means) / len(means),
+            "all_sessions": sum(means),
+        },
+    }
+
+
+# The product's targets: mirror p50 no higher than the baseline's p50, mirror p99 under twice
+# it, and an agent's action dispatched on the customer's page within 20 ms (p50).
+TARGET_P50_RATIO, TARGET_P99_RATIO, TARGET_ACTION_P50_MS = 1.0, 2.0, 20.0
+
+
+def comparison(figures: dict[str, Any]) -> dict[str, Any]:
+    """Mirror against baseline (``mirror_p50 / baseline_p50``, ``mirror_p99 / baseline_p50``)
+    and each figure against its target; empty where a figure is missing."""
+    out: dict[str, Any] = {}
+    mirror = figures.get("change_to_view_ms") or {}
+    baseline = (figures.get("baseline_change_to_view_ms") or {}).get("p50")
+    if mirror.get("p50") is not None and baseline:
+        p50, p99 = mirror["p50"] / baseline, mirror["p99"] / baseline
+        out["mirror_p50_over_baseline_p50"] = round(p50, 2)
+        out["mirror_p99_over_baseline_p50"] = round(p99, 2)
+        out["p50_target_met"] = p50 <= TARGET_P50_RATIO
+        out["p99_target_met"] = p99 < TARGET_P99_RATIO
+    action = (figures.get("agent_action_to_dispatch_ms") or {}).get("p50")
+    if action is not None:
+        out["action_p50_target_met"] = action < TARGET_ACTION_P50_MS
     return out

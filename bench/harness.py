@@ -1,5 +1,6 @@
 """Runs the benchmark: a real server and the sample site (as the tests start them), one Chromium
-for the customers' and agents' pages, N concurrent sessions, and memory readings around them.
+for the customers' and agents' pages, N concurrent sessions, and memory readings around them;
+then, once they have ended, N sessions of the DOM-streaming baseline on the same site.
 """
 
 from __future__ import annotations
@@ -12,11 +13,14 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 from playwright.async_api import Browser, Playwright, async_playwright
 
-from bench import memory
+from bench import bundles, memory
+from bench.baseline import BaselineSession, BaselineTrace
 from bench.options import FIXTURES, Options
+from bench.relay import Relay
 from bench.session import BenchSession, SessionTrace
 from mirror.browser import LAUNCH_ARGS, system_chromium
 from mirror.processes import ChildProcess
@@ -32,7 +36,25 @@ class RunResult:
     chromium: str = ""
     traces: list[SessionTrace] = field(default_factory=list)
     memory: dict[str, memory.MemorySample] = field(default_factory=dict)
+    baseline: list[BaselineTrace] = field(default_factory=list)
+    baseline_error: str | None = None  # Why the baseline did not run at all.
     wall_s: float = 0.0
+
+
+class Trace(Protocol):
+    index: int
+    error: str | None
+
+
+class Staged(Protocol):
+    """A session the stages drive: :class:`BenchSession` or :class:`BaselineSession`."""
+
+    @property
+    def trace(self) -> Trace: ...
+    async def close(self) -> None: ...
+
+
+S = TypeVar("S", bound=Staged)
 
 
 def _executable(playwright: Playwright) -> str | None:
@@ -51,9 +73,7 @@ async def launch(playwright: Playwright) -> tuple[Browser, str]:
     return browser, f"{executable} ({browser.version})"
 
 
-async def _stage(
-    sessions: Sequence[BenchSession], step: Callable[[BenchSession], Awaitable[None]], name: str
-) -> list[BenchSession]:
+async def _stage(sessions: Sequence[S], step: Callable[[S], Awaitable[None]], name: str) -> list[S]:
     """Run ``step`` on every session at once; a session that fails is closed and dropped."""
     outcomes = await asyncio.gather(*(step(s) for s in sessions), return_exceptions=True)
     alive = []
@@ -68,7 +88,27 @@ async def _stage(
     return alive
 
 
-async def drive(server: str, site: str, server_pid: int, options: Options) -> RunResult:
+async def drive_baseline(
+    browser: Browser, site: str, built: bundles.Bundles, options: Options
+) -> list[BaselineTrace]:
+    """The baseline's sessions, all at once, through one relay in this process."""
+    async with Relay(built) as relay:
+        sessions = [
+            BaselineSession(i, browser, site, relay, built, options)
+            for i in range(options.sessions)
+        ]
+        try:
+            alive = await _stage(sessions, BaselineSession.start, "baseline start")
+            await _stage(alive, BaselineSession.measure, "baseline measure")
+        finally:
+            for session in sessions:
+                await session.close()
+    return [s.trace for s in sessions]
+
+
+async def drive(
+    server: str, site: str, server_pid: int, options: Options, built: bundles.Bundles | None
+) -> RunResult:
     result = RunResult(options)
     async with async_playwright() as playwright:
         browser, result.chromium = await launch(playwright)
@@ -82,9 +122,15 @@ async def drive(server: str, site: str, server_pid: int, options: Options) -> Ru
             alive = await _stage(alive, BenchSession.join, "join")
             alive = await _stage(alive, BenchSession.measure, "measure")
             result.memory["live"] = memory.sample(server_pid)
+            alive = await _stage(alive, BenchSession.click, "click")
             await _stage(alive, BenchSession.end, "end")
             await asyncio.sleep(AFTER_END_WAIT_S)
             result.memory["after_end"] = memory.sample(server_pid)
+            if built is not None:
+                try:
+                    result.baseline = await drive_baseline(browser, site, built, options)
+                except Exception as exc:  # The mirror's figures stand without the baseline.
+                    result.baseline_error = f"{type(exc).__name__}: {exc}".splitlines()[0]
         finally:
             for session in sessions:
                 await session.close()
@@ -95,6 +141,13 @@ async def drive(server: str, site: str, server_pid: int, options: Options) -> Ru
 def run(options: Options) -> RunResult:
     """Start the server and the sample site, run the sessions, stop both."""
     began = time.monotonic()
+    built, baseline_error = None, None
+    if options.baseline:
+        try:
+            built = bundles.build()
+        except bundles.BuildFailed as exc:
+            baseline_error = str(exc)
+            print(f"bench: no baseline: {exc}", file=sys.stderr)
     with tempfile.TemporaryDirectory(prefix="cobrowse-bench-") as tmp:
         config = Path(tmp) / "cobrowse.toml"
         config.write_text("")
@@ -106,7 +159,9 @@ def run(options: Options) -> RunResult:
         ) as site:
             assert server.process is not None
             try:
-                result = asyncio.run(drive(server.url, site.url, server.process.pid, options))
+                result = asyncio.run(
+                    drive(server.url, site.url, server.process.pid, options, built)
+                )
             except BaseException:
                 print(f"bench: the server's log ends with:\n{server.log_tail()}", file=sys.stderr)
                 raise
@@ -114,5 +169,6 @@ def run(options: Options) -> RunResult:
                 print(f"bench: the server's log ends with:\n{server.log_tail(15)}", file=sys.stderr)
         for child in (server, site):
             child.log_file.unlink(missing_ok=True)
+    result.baseline_error = result.baseline_error or baseline_error
     result.wall_s = time.monotonic() - began
     return result

@@ -22,11 +22,18 @@ class Options:
     changes_per_second: float = 5.0
     idle_s: float = 3.0
     settle_s: float = 1.0
+    clicks: int = 60
+    clicks_per_second: float = 4.0
+    baseline: bool = True
     results_dir: Path = RESULTS_DIR
 
     @property
     def change_interval_ms(self) -> int:
         return max(1, round(1000 / self.changes_per_second))
+
+    @property
+    def click_interval_ms(self) -> int:
+        return max(1, round(1000 / self.clicks_per_second))
 
     @classmethod
     def create(
@@ -37,6 +44,8 @@ class Options:
         changes_per_second: float = 5.0,
         idle_s: float | None = None,
         results_dir: Path = RESULTS_DIR,
+        clicks: int | None = None,
+        baseline: bool = True,
     ) -> Options:
         return cls(
             sessions=sessions,
@@ -45,5 +54,7 @@ class Options:
             changes_per_second=changes_per_second,
             idle_s=idle_s if idle_s is not None else 3.0,
             settle_s=0.5 if quick else 1.0,
+            clicks=clicks if clicks is not None else (20 if quick else 60),
+            baseline=baseline,
             results_dir=results_dir,
         )

@@ -14,6 +14,7 @@ from typing import Any
 
 from playwright.async_api import Page
 
+PROBE_ID = "bench-probe"
 PROBE_LEFT, PROBE_TOP, PROBE_SIZE = 600, 300, 40
 PROBE_X, PROBE_Y = PROBE_LEFT + PROBE_SIZE // 2, PROBE_TOP + PROBE_SIZE // 2
 # Very distinct colours; two consecutive changes never share one.
@@ -23,10 +24,10 @@ COLOURS: tuple[tuple[int, int, int], ...] = (
 TOLERANCE = 40  # per channel: JPEG at quality 70 moves a flat colour by a few units only.
 
 _CUSTOMER_JS = """
-({left, top, size, colours}) => {
+({id, left, top, size, colours}) => {
   const css = (c) => `rgb(${c[0]}, ${c[1]}, ${c[2]})`;
   const square = document.createElement("div");
-  square.id = "bench-probe";
+  square.id = id;
   square.style.cssText = `position:fixed;left:${left}px;top:${top}px;width:${size}px;` +
     `height:${size}px;z-index:2147483646;margin:0;border:0;background-color:${css(colours[0])}`;
   document.body.append(square);
@@ -92,7 +93,8 @@ async def install_customer_probe(page: Page) -> None:
     """Add the square (in its first colour) to the customer's page, before the snapshot."""
     await page.evaluate(
         _CUSTOMER_JS,
-        {"left": PROBE_LEFT, "top": PROBE_TOP, "size": PROBE_SIZE, "colours": list(COLOURS)},
+        {"id": PROBE_ID, "left": PROBE_LEFT, "top": PROBE_TOP, "size": PROBE_SIZE,
+         "colours": list(COLOURS)},
     )
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from playwright.async_api import Browser, BrowserContext, Page, WebSocket, expect
 
-from bench import probes
+from bench import clicks, probes
 from bench.options import AGENT_VIEWPORT, CUSTOMER_PATH, CUSTOMER_VIEWPORT, Options
 
 TIMEOUT_MS = 30_000
@@ -34,25 +34,44 @@ class SessionTrace:
     stamps: list[tuple[int, int]] = field(default_factory=list)  # (Date.now(), colour index)
     change_window: tuple[float, float] = (0.0, 0.0)
     idle_window: tuple[float, float] = (0.0, 0.0)
+    click_window: tuple[float, float] = (0.0, 0.0)
     ws_binary: list[tuple[float, int]] = field(default_factory=list)  # (ms, payload bytes)
+    pressed: list[int] = field(default_factory=list)  # Date.now() of each pointerdown on the view
+    dispatched: list[int] = field(default_factory=list)  # ...and of each click on the square
     error: str | None = None
 
 
-class BenchSession:
-    """A session's two pages; call ``start``, ``join``, ``measure``, ``end`` in that order."""
+class Pages:
+    """A session's pages, each in its own browser context; ``close`` closes them all."""
 
-    def __init__(self, index: int, browser: Browser, server: str, site: str, options: Options):
-        self.browser, self.server, self.site, self.options = browser, server, site, options
-        self.trace = SessionTrace(index)
+    def __init__(self, browser: Browser):
+        self.browser = browser
         self._contexts: list[BrowserContext] = []
-        self.customer: Page | None = None
-        self.agent: Page | None = None
 
     async def _page(self, viewport: dict[str, int]) -> Page:
         context = await self.browser.new_context(viewport=viewport)  # type: ignore[arg-type]
         context.set_default_timeout(TIMEOUT_MS)
         self._contexts.append(context)
         return await context.new_page()
+
+    async def close(self) -> None:
+        for context in self._contexts:
+            # Closing must not hide the run's own error.
+            with contextlib.suppress(Exception):
+                await context.close()
+        self._contexts.clear()
+
+
+class BenchSession(Pages):
+    """A session's two pages; call ``start``, ``join``, ``measure``, ``click``, ``end`` in that
+    order."""
+
+    def __init__(self, index: int, browser: Browser, server: str, site: str, options: Options):
+        super().__init__(browser)
+        self.server, self.site, self.options = server, site, options
+        self.trace = SessionTrace(index)
+        self.customer: Page | None = None
+        self.agent: Page | None = None
 
     async def start(self) -> None:
         """Customer: open the checkout page, add the probe, Co-browse -> Yes, read the ID."""
@@ -102,6 +121,17 @@ class BenchSession:
         self.trace.idle_window = (idle_start, now_ms())
         self.trace.agent = await probes.read_agent_log(self.agent)
 
+    async def click(self) -> None:
+        """The agent clicks the square on its view, a few times a second."""
+        assert self.customer is not None and self.agent is not None
+        await clicks.install(self.customer, self.agent)
+        began = now_ms()
+        await clicks.click_probe(self.agent, self.options.clicks, self.options.click_interval_ms)
+        self.trace.click_window = (began, now_ms())
+        await asyncio.sleep(self.options.settle_s)  # For the last click to reach the customer.
+        self.trace.pressed, self.trace.dispatched = await clicks.read(self.customer, self.agent)
+        self.trace.agent = await probes.read_agent_log(self.agent)  # Now with the clicks' frames.
+
     async def end(self) -> None:
         """Agent presses Exit; both sides see the end. Then both contexts close."""
         try:
@@ -112,10 +142,3 @@ class BenchSession:
                 )
         finally:
             await self.close()
-
-    async def close(self) -> None:
-        for context in self._contexts:
-            # Closing must not hide the run's own error.
-            with contextlib.suppress(Exception):
-                await context.close()
-        self._contexts.clear()

@@ -1,4 +1,4 @@
-"""Files shipped inside the package: the built browser bundles (``static/``) and pages (``web/``)."""
+"""Files shipped inside the package: built browser bundles (``static/``) and pages (``web/``)."""
 
 from __future__ import annotations
 

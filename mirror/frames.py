@@ -10,7 +10,7 @@ import asyncio
 
 
 class LatestFrame:
-    """A one-frame mailbox: ``put`` replaces, ``next`` waits for a frame newer than the last taken."""
+    """A one-frame mailbox: ``put`` replaces, ``next`` waits for a frame newer than the last."""
 
     def __init__(self) -> None:
         self._frame: bytes | None = None

@@ -36,9 +36,17 @@ from mirror.metrics import Metrics
 from mirror.mirror_page import MirrorPage
 from mirror.netguard import AssetGate
 from mirror.sessions import EndReason, Session, SessionRegistry, SessionState, Transition
-from replay.messages import AgentInput, Applied, ClickInput, Refused, Script, WheelInput
+from replay.messages import (
+    AgentInput,
+    Applied,
+    ClickInput,
+    KeyInput,
+    Refused,
+    Script,
+    WheelInput,
+)
 from replay.policy import Rules
-from replay.translate import Refusal, new_focus, translate
+from replay.translate import Refusal, is_tab, new_focus, translate
 
 log = logging.getLogger("cobrowse.session")
 
@@ -92,7 +100,9 @@ class Hub:
         self.registry = SessionRegistry()
         masking = config.masking
         self._policy = Policy(
-            hidden=masking.hidden, readonly=masking.readonly, blocked=masking.blocked,
+            hidden=masking.hidden,
+            readonly=masking.readonly,
+            blocked=masking.blocked,
             agent_can_submit=masking.agent_can_submit,
         )
         self._live: dict[str, LiveSession] = {}  # by session uuid
@@ -166,10 +176,12 @@ class Hub:
         """The agent's pointer or keys: hit-test in the mirror, check, send the event script."""
         if live.mirror is None or not live.session.live:
             return
-        hit = None
+        hit, tab_to = None, None
         if isinstance(item, ClickInput | WheelInput):
             hit = await live.mirror.hit_test(item.x, item.y)
-        result = translate(item, hit, live.agent_focus, self._rules(live))
+        elif isinstance(item, KeyInput) and is_tab(item):
+            tab_to = await live.mirror.next_focus(live.agent_focus, item.shift)
+        result = translate(item, hit, live.agent_focus, self._rules(live), tab_to)
         if isinstance(result, Refusal):
             await self._refuse(live, result.reason)
             return
@@ -179,12 +191,9 @@ class Hub:
             await live.customer.send_message(Script(seq=live.script_seq, action=result))
 
     async def customer_answer(self, live: LiveSession, answer: Applied | Refused) -> None:
-        """The customer's page dispatched a script (and where the agent's focus is now), or
-        refused it (the agent is told why)."""
+        """The customer's page dispatched a script, or refused it (the agent is told why)."""
         if isinstance(answer, Refused):
             await self._refuse(live, answer.reason)
-        elif answer.seq == live.script_seq:
-            live.agent_focus = answer.focus
 
     async def _refuse(self, live: LiveSession, reason: str) -> None:
         self.metrics.actions_refused.labels(reason).inc()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -93,17 +94,28 @@ class MirrorPage:
         await self._ready.wait()
         if self._closed or self._page is None:
             return Hit(inside=False)
-        answer = await self._page.evaluate("([x, y]) => window.cobrowseMirror.hitTest(x, y)", [x, y])
+        answer = await self._page.evaluate(
+            "([x, y]) => window.cobrowseMirror.hitTest(x, y)", [x, y]
+        )
         return hit_decoder.decode(answer)
+
+    async def next_focus(self, from_node: int | None, backwards: bool) -> int | None:
+        """The node Tab moves focus to from ``from_node``, in the rebuilt page's tab order."""
+        await self._ready.wait()
+        if self._closed or self._page is None:
+            return None
+        node = await self._page.evaluate(
+            "([node, back]) => window.cobrowseMirror.nextFocus(node, back)", [from_node, backwards]
+        )
+        return int(node) if isinstance(node, int) and node > 0 else None
 
     async def close(self) -> None:
         self._closed = True
         self._ready.set()
         if self._context is not None:
-            try:
+            # The browser may already be gone (shutdown, crash).
+            with contextlib.suppress(PlaywrightError):
                 await self._context.close()
-            except PlaywrightError:
-                pass  # The browser may already be gone (shutdown, crash).
 
     async def _route(self, route: Route) -> None:
         url = route.request.url
@@ -123,10 +135,8 @@ class MirrorPage:
         # frames the agent has not taken yet, so a slow agent never holds the stream back.
         if self._cdp is None or self._closed:
             return
-        try:
+        with contextlib.suppress(PlaywrightError):  # The page may close between frame and ack.
             await self._cdp.send("Page.screencastFrameAck", {"sessionId": params["sessionId"]})
-        except PlaywrightError:
-            pass  # The page closed between the frame and its ack.
 
     async def _resized(self, _source: Any, width: int, height: int) -> None:
         width, height = max(1, min(int(width), 8192)), max(1, min(int(height), 8192))

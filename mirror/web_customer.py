@@ -18,9 +18,9 @@ from mirror.messages import (
     Hello,
     customer_decoder,
 )
-from replay.messages import Applied, Refused
 from mirror.sessions import EndReason
 from mirror.web_peer import CLOSE_TIMEOUT_S, SocketPeer, receive_messages
+from replay.messages import Applied, Refused
 
 # A full snapshot of a large page is a few MB of JSON; more than this is refused.
 MAX_CUSTOMER_MESSAGE = 32 * 1024 * 1024

@@ -5,7 +5,7 @@ replays (event scripts). Event scripts address an rrweb node id, never a selecto
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 import msgspec
 
@@ -100,6 +100,12 @@ class KeyAction(Action, tag="key"):
     meta: bool = False
 
 
+class FocusAction(Action, tag="focus"):
+    """Move the agent's focus (Tab and Shift+Tab, computed in the mirror's tab order)."""
+
+    node: NodeId
+
+
 class TextAction(Action, tag="text"):
     node: NodeId
     text: str
@@ -110,7 +116,9 @@ class SelectAction(Action, tag="select"):
     value: str
 
 
-EventAction = PointerAction | ClickAction | WheelAction | KeyAction | TextAction | SelectAction
+EventAction = (
+    PointerAction | ClickAction | WheelAction | KeyAction | FocusAction | TextAction | SelectAction
+)
 
 
 class Script(msgspec.Struct, tag="script", tag_field="type", kw_only=True):
@@ -124,16 +132,18 @@ class Script(msgspec.Struct, tag="script", tag_field="type", kw_only=True):
 # -- answers ----------------------------------------------------------------------------------
 
 
-class Applied(msgspec.Struct, tag="applied", tag_field="type", forbid_unknown_fields=True, kw_only=True):
-    """The customer's page dispatched script ``seq``; ``focus`` is the element that has the
-    agent's keys afterwards (Tab moves it there, for example)."""
+class Applied(
+    msgspec.Struct, tag="applied", tag_field="type", forbid_unknown_fields=True, kw_only=True
+):
+    """The customer's page dispatched script ``seq``."""
 
     v: int = SCRIPT_VERSION
     seq: int
-    focus: int | None = None
 
 
-class Refused(msgspec.Struct, tag="refused", tag_field="type", forbid_unknown_fields=True, kw_only=True):
+class Refused(
+    msgspec.Struct, tag="refused", tag_field="type", forbid_unknown_fields=True, kw_only=True
+):
     """An action was refused (by the server or the customer's page), and why."""
 
     v: int = SCRIPT_VERSION

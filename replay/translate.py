@@ -13,8 +13,8 @@ from replay.messages import (
     MAX_TEXT,
     AgentInput,
     ClickAction,
-    ClickInput,
     EventAction,
+    FocusAction,
     KeyAction,
     KeyInput,
     PointerAction,
@@ -33,11 +33,22 @@ class Refusal:
     reason: str
 
 
+def is_tab(item: AgentInput) -> bool:
+    """Tab moves the agent's focus: the server works out where, in the mirror's tab order."""
+    return (
+        isinstance(item, KeyInput)
+        and item.key == "Tab"
+        and not (item.ctrl or item.alt or item.meta)
+    )
+
+
 def translate(
-    item: AgentInput, hit: Hit | None, focus: int | None, rules: Rules
+    item: AgentInput, hit: Hit | None, focus: int | None, rules: Rules, tab_to: int | None = None
 ) -> EventAction | Refusal:
     if isinstance(item, PointerInput):
         return PointerAction(x=item.x, y=item.y)
+    if is_tab(item):
+        return FocusAction(node=tab_to) if tab_to is not None else Refusal("nothing_to_focus")
     if isinstance(item, KeyInput):
         return KeyAction(
             node=focus, key=item.key, code=item.code,
@@ -65,10 +76,10 @@ def translate(
 
 def new_focus(action: EventAction, hit: Hit | None, focus: int | None) -> int | None:
     """Where the agent's keys go after ``action``: a click on a focusable element moves them
-    there, a click elsewhere gives them to the page. (The customer's page reports focus changes
-    it makes itself, such as Tab, in its answer.)"""
+    there, a click elsewhere gives them to the page, Tab moves them along. The customer's own
+    focus is theirs: it does not move the agent's."""
     if isinstance(action, ClickAction):
         return action.node if hit is not None and hit.focusable else None
-    if isinstance(action, SelectAction):
+    if isinstance(action, SelectAction | FocusAction):
         return action.node
     return focus

@@ -8,4 +8,7 @@ await Promise.all([
   build({ ...common, entryPoints: ["mirror/web/embed/index.js"], outfile: "mirror/static/cobrowse.js", minify: true, loader: { ".css": "text" } }),
   build({ ...common, entryPoints: ["mirror/web/agent/agent.js"], outfile: "mirror/static/agent.js", minify: true }),
   build({ ...common, entryPoints: ["mirror/web/mirror/mirror.js"], outfile: "mirror/static/mirror.js", minify: true }),
+  // The React fixture (a real React app, for tests of framework-controlled fields).
+  build({ ...common, entryPoints: ["fixtures/react/app.jsx"], outfile: "fixtures/react/bundle.js", minify: true,
+    jsx: "automatic", define: { "process.env.NODE_ENV": '"production"' } }),
 ]);

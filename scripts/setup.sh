@@ -37,7 +37,7 @@ if [ ! -d node_modules/@rrweb/record ] || [ package.json -nt .stamp-npm ] || [ p
 fi
 
 # 3. The browser bundles (git-ignored, written into the package).
-if [ ! -f mirror/static/cobrowse.js ] || [ -n "$(find mirror/web scripts/build.mjs package-lock.json -newer mirror/static/cobrowse.js -print -quit)" ]; then
+if [ ! -f mirror/static/cobrowse.js ] || [ ! -f fixtures/react/bundle.js ] || [ -n "$(find mirror/web replay/web fixtures/react/app.jsx scripts/build.mjs package-lock.json -newer mirror/static/cobrowse.js -print -quit)" ]; then
   say "building browser bundles"
   node scripts/build.mjs
 fi

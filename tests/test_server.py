@@ -76,15 +76,13 @@ async def test_http_errors_are_json_without_a_trace(
 
 @in_thread
 async def test_the_embed_script_is_served_cross_origin(cobrowse_server: CobrowseServer) -> None:
-    async with client() as http:
-        async with http.get(
-            cobrowse_server.script_url, headers={"Origin": "http://shop.test"}
-        ) as r:
-            assert r.status == 200 and r.content_type == "text/javascript"
-            assert (
-                r.headers["Access-Control-Allow-Origin"] == "*"
-            )  # No allowed_origins: development.
-            assert len(await r.read()) > 1000
+    async with (
+        client() as http,
+        http.get(cobrowse_server.script_url, headers={"Origin": "http://shop.test"}) as r,
+    ):
+        assert r.status == 200 and r.content_type == "text/javascript"
+        assert r.headers["Access-Control-Allow-Origin"] == "*"  # No allowed_origins: development.
+        assert len(await r.read()) > 1000
 
 
 @in_thread

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
+from mirror.fidelity import differing_share
 from mirror.testing import ActionRefused, Cobrowse, CobrowseSession
 
 # The option list the mirror draws under a select: rows of this height (mirror.html).
@@ -125,3 +126,56 @@ def test_the_agent_may_follow_a_link_within_the_site(
     session.agent_click("#nav-contact")
     expect(page.get_by_role("heading", level=1)).to_have_text("Contact us")
     expect(session.customer_status).to_contain_text("established")
+
+
+def test_a_react_controlled_form_takes_the_agents_typing(
+    page: Page, sample_site: str, cobrowse: Cobrowse
+) -> None:
+    page.goto(f"{sample_site}/react/")
+    session = cobrowse.start(page)
+    session.join()
+    session.agent_fill("#name", "Ada Lovelace")
+    session.agent_fill("#email", "ada@example.com")
+    session.agent_click("#updates")
+    session.agent_click("#plan")
+    session.agent_press("ArrowDown")
+    # React re-renders from its own state: the echo proves it saw every change.
+    expect(page.locator("#echo")).to_have_text("Hello, Ada Lovelace! Plan: team. Updates on.")
+    expect(page.locator("#email")).to_have_value("ada@example.com")
+    expect(page.locator("#updates")).to_be_checked()
+    with pytest.raises(ActionRefused, match="submit"):
+        session.agent_click("#create")
+    expect(page.locator("#submitted")).to_have_count(0)
+    session.assert_shown_to_agent("#echo")
+
+
+def test_each_side_sees_the_others_pointer(form_session: CobrowseSession) -> None:
+    customer, agent = form_session.customer, form_session._agent()
+    box = form_session.view.bounding_box()
+    assert box is not None
+    agent.mouse.move(box["x"] + 400, box["y"] + 300)
+    agent.mouse.move(box["x"] + 420, box["y"] + 310)
+    pointer = customer.locator("[data-cobrowse-widget]").get_by_text("Agent", exact=True)
+    expect(pointer).to_be_visible()
+    # The customer's pointer is drawn in the agent's view: the area around it changes.
+    spot = (600, 500, 660, 560)
+    before = form_session.view_image().crop(spot)
+    customer.mouse.move(610, 505)
+    customer.mouse.move(620, 510)
+    frames = form_session.view.get_attribute("data-frames") or ""
+    expect(form_session.view).not_to_have_attribute("data-frames", frames)
+    changed = form_session.view_image().crop(spot)
+    assert differing_share(before, changed) > 0
+
+
+def test_coordinates_still_map_when_the_agent_zooms(form_session: CobrowseSession) -> None:
+    agent = form_session._agent()
+    agent.get_by_role("button", name="Zoom out").click()
+    box = form_session.view.bounding_box()
+    assert box is not None and round(box["width"]) == round(1280 / 1.25)
+    form_session.agent_fill("#url", "https://zoomed.example")
+    expect(form_session.customer.locator("#url")).to_have_value("https://zoomed.example")
+    agent.get_by_role("button", name="Zoom in").click()
+    agent.get_by_role("button", name="Zoom in").click()
+    form_session.agent_click("#size-m")
+    expect(form_session.customer.locator("#size-m")).to_be_checked()

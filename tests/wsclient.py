@@ -14,8 +14,8 @@ def ws_url(server_url: str, side: str) -> str:
     return server_url.replace("http://", "ws://") + f"/ws/{side}"
 
 
-async def receive_json(ws: aiohttp.ClientWebSocketResponse, timeout: float = 10) -> dict[str, Any]:
-    message = await ws.receive(timeout=timeout)
+async def receive_json(ws: aiohttp.ClientWebSocketResponse) -> dict[str, Any]:
+    message = await ws.receive(timeout=10)
     assert message.type is aiohttp.WSMsgType.TEXT, (
         f"expected text, got {message.type}: {message.data}"
     )

@@ -3,6 +3,7 @@ can do and see, driven through the view exactly as a person would."""
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import io
 import time
@@ -91,8 +92,10 @@ class CobrowseSession:
         return agent
 
     def view_image(self) -> Image.Image:
-        """The agent's current view as a ``PIL.Image.Image`` (one pixel per customer CSS pixel)."""
-        return _image(self.view.screenshot(animations="disabled"))
+        """The agent's current view as a ``PIL.Image.Image``: the canvas's own pixels, one per CSS
+        pixel of the customer's viewport whatever the agent's zoom."""
+        data_url = self.view.evaluate("canvas => canvas.toDataURL('image/png')")
+        return _image(base64.b64decode(str(data_url).split(",", 1)[1]))
 
     def assert_shown_to_agent(self, selector: str, timeout_s: float = 10.0) -> None:
         """Wait until the element's area in the agent's view matches the customer's screen."""

@@ -101,16 +101,3 @@ export function stepSelect(element, step) {
   if (!options[index]) return;
   setValue(element, options[index].value, "insertReplacementText");
 }
-
-const TABBABLE = "a[href], area[href], button, input:not([type=hidden]), select, textarea, [contenteditable=''], [contenteditable='true'], [tabindex]";
-
-/** The element Tab (or Shift+Tab) moves focus to from `from`. */
-export function nextTabbable(from, backwards) {
-  const all = Array.from(document.querySelectorAll(TABBABLE)).filter((el) =>
-    !el.disabled && el.tabIndex >= 0 && el.getClientRects().length > 0 && !el.closest("[data-cobrowse-widget]"));
-  const ordered = [...all.filter((el) => el.tabIndex > 0).sort((a, b) => a.tabIndex - b.tabIndex), ...all.filter((el) => el.tabIndex === 0)];
-  if (!ordered.length) return null;
-  const index = ordered.indexOf(from);
-  const next = index < 0 ? (backwards ? ordered.length - 1 : 0) : index + (backwards ? -1 : 1);
-  return ordered[(next + ordered.length) % ordered.length];
-}

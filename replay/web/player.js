@@ -3,7 +3,7 @@
 // again that the agent may act on it, and dispatches what a person's action would cause. It
 // evaluates nothing it receives.
 import { answer } from "./script.js";
-import { deleteText, insertText, isTextField, moveCaret, nextTabbable, selectAll, setValue, stepSelect } from "./editing.js";
+import { deleteText, insertText, isTextField, moveCaret, selectAll, setValue, stepSelect } from "./editing.js";
 
 const WIDGET = "[data-cobrowse-widget]";
 
@@ -27,11 +27,11 @@ function pointerInit(action, element, extra = {}) {
 
 export class Player {
   /**
-   * @param {{getNode: (id: number) => Node|null, getId: (node: Node) => number, send: (m: object) => void,
+   * @param {{getNode: (id: number) => Node|null, send: (m: object) => void,
    *          policy: import('../../mirror/web/embed/policy.js').Policy, pointer: {move: (x: number, y: number) => void}}} deps
    */
-  constructor({ getNode, getId, send, policy, pointer }) {
-    Object.assign(this, { getNode, getId, send, policy, pointer });
+  constructor({ getNode, send, policy, pointer }) {
+    Object.assign(this, { getNode, send, policy, pointer });
     this.dispatching = null; // The seq of the script being dispatched, while it is.
     this.onSubmit = (event) => {
       if (this.dispatching === null || this.policy.agentCanSubmit) return;
@@ -73,16 +73,7 @@ export class Player {
     } finally {
       this.dispatching = null;
     }
-    // The page is the truth for focus: the agent's next keys go where focus is now.
-    if (!this.answered) this.send(answer.applied(seq, this.focusedId()));
-  }
-
-  focusedId() {
-    let active = document.activeElement;
-    while (active && active.shadowRoot && active.shadowRoot.activeElement) active = active.shadowRoot.activeElement;
-    if (!active || active === document.body || active === document.documentElement) return null;
-    const id = this.getId(active);
-    return id > 0 ? id : null;
+    if (!this.answered) this.send(answer.applied(seq));
   }
 
   /** Answer the script being dispatched with a refusal (once: a refused script is not applied). */
@@ -109,6 +100,10 @@ export class Player {
     const event = new WheelEvent("wheel", { ...pointerInit(action, element), deltaX: action.dx, deltaY: action.dy, deltaMode: 0 });
     if (!element.dispatchEvent(event)) return;
     scrollFrom(element, action.dx, action.dy);
+  }
+
+  focus(action, element) {
+    element.focus({ preventScroll: false });
   }
 
   select(action, element) {
@@ -142,7 +137,6 @@ export class Player {
   keyDefault(action, target) {
     const { key } = action;
     const editable = isTextField(target) || target.isContentEditable;
-    if (key === "Tab") return nextTabbable(target, action.shift)?.focus();
     if ((action.ctrl || action.meta) && key.toLowerCase() === "a") return selectAll(target);
     if (editable && !target.readOnly) {
       if (key === "Backspace" || key === "Delete") return deleteText(target, key === "Backspace" ? -1 : 1);

@@ -3,6 +3,6 @@ export const SCRIPT_VERSION = 1;
 export const MAX_TEXT = 1000;
 
 export const answer = {
-  applied: (seq, focus = null) => ({ v: SCRIPT_VERSION, type: "applied", seq, focus }),
+  applied: (seq) => ({ v: SCRIPT_VERSION, type: "applied", seq }),
   refused: (seq, reason) => ({ v: SCRIPT_VERSION, type: "refused", seq, reason }),
 };

@@ -67,7 +67,6 @@ export class CustomerSession {
     this.capture = new Capture((events) => this.send(msg.events(events)), policy);
     this.player = new Player({
       getNode: (id) => record.mirror.getNode(id),
-      getId: (node) => record.mirror.getId(node),
       send: (answer) => this.send(answer),
       policy,
       pointer: this.pointer,

@@ -103,3 +103,19 @@ export function hitTest(replayer, x, y) {
   if (element.tagName === "SELECT" && !element.multiple && !element.disabled) picker.open(element, id, iframe);
   return hit;
 }
+
+const TABBABLE = "a[href], area[href], button, input:not([type=hidden]), select, textarea, [contenteditable=''], [contenteditable='true'], [tabindex]";
+
+/** The node Tab (or Shift+Tab) moves the agent's focus to from node `fromId`, in tab order. */
+export function nextFocus(replayer, fromId, backwards) {
+  const doc = replayer && replayer.iframe && replayer.iframe.contentDocument;
+  if (!doc) return null;
+  const mirror = replayer.getMirror();
+  const all = Array.from(doc.querySelectorAll(TABBABLE)).filter((el) =>
+    !el.disabled && el.tabIndex >= 0 && el.getClientRects().length > 0 && mirror.getId(el) > 0);
+  const ordered = [...all.filter((el) => el.tabIndex > 0).sort((a, b) => a.tabIndex - b.tabIndex), ...all.filter((el) => el.tabIndex === 0)];
+  if (!ordered.length) return null;
+  const index = fromId == null ? -1 : ordered.indexOf(mirror.getNode(fromId));
+  const next = index < 0 ? (backwards ? ordered.length - 1 : 0) : index + (backwards ? -1 : 1);
+  return mirror.getId(ordered[(next + ordered.length) % ordered.length]);
+}

@@ -3,7 +3,7 @@
 // no captured script ever runs. Its pixels are what the agent sees.
 import { Replayer } from "@rrweb/replay";
 import "@rrweb/replay/dist/style.css";
-import { hitTest } from "./hittest.js";
+import { hitTest, nextFocus } from "./hittest.js";
 
 let replayer = null;
 
@@ -26,6 +26,21 @@ function createReplayer() {
 }
 
 /**
+ * The player replays scrolls with behavior "smooth": an animation that lags behind the customer
+ * and leaves the view between two positions. The agent must see where the customer is, now.
+ */
+function instantScrolling(win) {
+  if (!win || win.cobrowseInstantScroll) return;
+  const instant = (original) => function scrollTo(options, y) {
+    const args = options && typeof options === "object" ? [{ ...options, behavior: "instant" }] : [options, y];
+    return original.apply(this, args);
+  };
+  win.scrollTo = instant(win.scrollTo);
+  win.Element.prototype.scrollTo = instant(win.Element.prototype.scrollTo);
+  win.cobrowseInstantScroll = true;
+}
+
+/**
  * Add a batch of rrweb events (a JSON array as text). Timestamps are rewritten to this page's
  * clock: the customer's clock may be skewed, and the live player schedules by timestamp.
  */
@@ -41,6 +56,7 @@ function add(batchText) {
     event.timestamp = now;
     replayer.addEvent(event);
   }
+  instantScrolling(replayer.iframe && replayer.iframe.contentWindow);
   return events.length;
 }
 
@@ -48,4 +64,5 @@ window.cobrowseMirror = {
   add,
   // JSON text: the server decodes it once into replay.hit.Hit.
   hitTest: (x, y) => JSON.stringify(hitTest(replayer, x, y)),
+  nextFocus: (fromId, backwards) => nextFocus(replayer, fromId, backwards),
 };
