@@ -253,6 +253,7 @@ class Hub:
             session.origin,
             live.viewport,
             live.frames,
+            self._policy,
             on_resize=lambda w, h: self._resized(live, w, h),
             on_crash=lambda: live.start_task("crash", self.end(live, EndReason.MIRROR_ERROR)),
             log_extra={"session": session.uuid},

@@ -7,18 +7,21 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import json
 import logging
 from collections.abc import Callable
 from typing import Any
 
+import msgspec
 from playwright.async_api import BrowserContext, CDPSession, Page, Route
 from playwright.async_api import Error as PlaywrightError
 
 from mirror.assets import package_file
 from mirror.browser import ChromiumHost
 from mirror.frames import LatestFrame
-from mirror.messages import Viewport
+from mirror.messages import Policy, Viewport
 from mirror.netguard import AssetGate
+from mirror.redact import Rect, redact
 from replay.hit import Hit, hit_decoder
 
 log = logging.getLogger("cobrowse.mirror")
@@ -33,6 +36,11 @@ MIRROR_FILES = {
 }
 
 
+def _scaled(rect: list[float], scale: float) -> Rect:
+    x, y, width, height = (round(v * scale) for v in rect)
+    return x, y, width, height
+
+
 class MirrorPage:
     """The customer's page rebuilt in the server's Chromium, streamed as JPEG frames."""
 
@@ -43,6 +51,7 @@ class MirrorPage:
         page_origin: str | None,
         viewport: Viewport,
         frames: LatestFrame,
+        policy: Policy,
         on_resize: Callable[[int, int], None],
         on_crash: Callable[[], None],
         log_extra: dict[str, str],
@@ -50,6 +59,8 @@ class MirrorPage:
         self._host, self._gate, self._origin = host, gate, page_origin
         self.viewport = viewport
         self._frames, self._on_resize, self._on_crash = frames, on_resize, on_crash
+        self._policy = policy
+        self._last_rects: list[Rect] = []
         self._log = logging.LoggerAdapter(log, log_extra)
         self._context: BrowserContext | None = None
         self._page: Page | None = None
@@ -70,6 +81,7 @@ class MirrorPage:
         page.on("crash", lambda _: self._crashed())
         await page.expose_binding("cobrowseResize", self._resized)
         await page.goto(MIRROR_ORIGIN + "/", wait_until="load")
+        await page.evaluate("p => window.cobrowseMirror.setPolicy(p)", msgspec.to_builtins(self._policy))
         self._cdp = await self._context.new_cdp_session(page)
         self._cdp.on("Page.screencastFrame", self._frame)
         await self._cdp.send(
@@ -130,13 +142,33 @@ class MirrorPage:
         await self._gate.handle(route, self._origin)
 
     async def _frame(self, params: dict[str, Any]) -> None:
-        self._frames.put(base64.b64decode(params["data"]))
-        # Acked at once: Chromium sends the next frame only after the ack, and the mailbox drops
-        # frames the agent has not taken yet, so a slow agent never holds the stream back.
+        frame = await self._redacted(base64.b64decode(params["data"]), params["metadata"])
+        if frame is not None:
+            self._frames.put(frame)
+        # Chromium sends the next frame only after this ack, and the mailbox drops frames the
+        # agent has not taken yet, so a slow agent never holds the stream back.
         if self._cdp is None or self._closed:
             return
         with contextlib.suppress(PlaywrightError):  # The page may close between frame and ack.
             await self._cdp.send("Page.screencastFrameAck", {"sessionId": params["sessionId"]})
+
+    async def _redacted(self, jpeg: bytes, metadata: dict[str, Any]) -> bytes | None:
+        """The frame with hidden and blocked areas uniform, or None (not sent) when they cannot
+        be measured. The previous measurement is painted too: the page may have moved between
+        the frame and this measurement."""
+        if self._page is None or self._closed:
+            return None
+        try:
+            measured = json.loads(await self._page.evaluate("() => window.cobrowseMirror.maskRects()"))
+        except (PlaywrightError, ValueError):
+            self._log.warning("frame dropped: masked areas could not be measured")
+            return None
+        scale = float(metadata.get("deviceWidth") or self.viewport.width) / self.viewport.width
+        rects = [_scaled(r, scale) for r in measured]
+        painted, self._last_rects = rects + [r for r in self._last_rects if r not in rects], rects
+        if not painted:
+            return jpeg
+        return await asyncio.to_thread(redact, jpeg, painted)
 
     async def _resized(self, _source: Any, width: int, height: int) -> None:
         width, height = max(1, min(int(width), 8192)), max(1, min(int(height), 8192))

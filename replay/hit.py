@@ -15,6 +15,8 @@ class Hit(msgspec.Struct, kw_only=True):
     href: str | None = None  # Absolute URL of the link the point is in.
     focusable: bool = False  # A field, button, link or contenteditable: takes the agent's keys.
     widget: bool = False  # The co-browse widget's own placeholder.
+    # Under the masking policy: "masked" (hidden), "readonly" or "blocked"; None when free.
+    protected: str | None = None
     select: int | None = None  # A select whose option list (drawn by the mirror) was hit...
     option: str | None = None  # ...and the value of the option picked.
 

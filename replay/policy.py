@@ -22,6 +22,8 @@ def click_refusal(hit: Hit, rules: Rules) -> str | None:
     """Why the agent may not click there, or None."""
     if hit.widget:
         return "widget"
+    if hit.protected is not None:
+        return hit.protected
     if hit.submit and not rules.agent_can_submit:
         return "submit"
     if hit.href is not None and not same_origin(hit.href, rules.page_origin):
@@ -30,12 +32,15 @@ def click_refusal(hit: Hit, rules: Rules) -> str | None:
 
 
 def same_origin(url: str, origin: str | None) -> bool:
+    """Whether following ``url`` from a page of ``origin`` stays on that origin."""
     try:
         parsed = URL(url)
     except ValueError:
         return False
-    if parsed.scheme in ("javascript", "data", "vbscript", "file"):
-        return False
-    if not parsed.is_absolute() or origin is None:
-        return parsed.scheme in ("", "http", "https") and not parsed.is_absolute()
-    return str(parsed.origin()) == origin
+    if not parsed.host:  # A path relative to the page itself.
+        return parsed.scheme == ""
+    if parsed.scheme not in ("http", "https") or origin is None:
+        return False  # Scheme-relative, javascript:, data:, file: ... or no known origin.
+    default_port = {"http": 80, "https": 443}[parsed.scheme]
+    port = "" if parsed.port in (None, default_port) else f":{parsed.port}"
+    return f"{parsed.scheme}://{parsed.host.lower()}{port}" == origin

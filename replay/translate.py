@@ -63,6 +63,8 @@ def translate(
     if hit is None or not hit.inside:
         return Refusal("outside_view")
     if hit.select is not None and hit.option is not None:
+        if hit.protected is not None:
+            return Refusal(hit.protected)
         return SelectAction(node=hit.select, value=hit.option)
     if hit.node is None:
         return Refusal("no_element")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 
 import msgspec
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -147,3 +148,21 @@ def test_decoders_validate_every_field(message: dict[str, object]) -> None:
         except msgspec.DecodeError:
             continue
         assert type(decoded).__name__  # A typed message, never a dict.
+
+
+@pytest.mark.parametrize(
+    ("url", "same"),
+    [
+        (f"{SHOP}/checkout", True),
+        ("HTTPS://Shop.Example:443/x", True),
+        ("/relative/path", True),
+        ("next.html", True),
+        ("//evil.example/x", False),
+        ("https://evil.example/", False),
+        ("http://shop.example/", False),
+        ("javascript:alert(1)", False),
+        ("data:text/html,x", False),
+    ],
+)
+def test_same_origin(url: str, same: bool) -> None:
+    assert same_origin(url, SHOP) is same

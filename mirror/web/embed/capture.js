@@ -35,9 +35,13 @@ export class Capture {
       emit: (event) => this.enqueue(event),
       // Pointer positions every 20 ms, sent every 40 ms (rrweb's default batches are 500 ms).
       sampling: { mousemove: 20, mousemoveCallback: 40, scroll: 40 },
-      blockSelector: `[${WIDGET_ATTR}]`,
+      // Blocked elements (and the widget) leave as empty boxes of the same size.
+      blockSelector: `[${WIDGET_ATTR}],${this.policy.blocked}`,
       maskInputOptions: MASK_EVERY_INPUT,
       maskInputFn: (text, element) => (this.policy.isHidden(element) ? HIDDEN_MASK : text),
+      // Text of hidden elements (contenteditable, or whatever a site marks) never leaves either.
+      maskTextSelector: this.policy.hidden,
+      maskTextFn: () => HIDDEN_MASK,
       inlineStylesheet: true,
       slimDOMOptions: { script: true, comment: true, headFavicon: true, headWhitespace: true },
     }) || null;

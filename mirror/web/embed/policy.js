@@ -27,12 +27,13 @@ export class Policy {
     this.agentCanSubmit = Boolean(agent_can_submit);
   }
 
+  /** Hidden: the element or a container of it matches (so a field inside a hidden area is too). */
   isHidden(element) {
-    return Boolean(element && element.nodeType === 1 && closestDeep(element, this.hidden) === element);
+    return Boolean(element && closestDeep(element, this.hidden));
   }
 
   isReadonly(element) {
-    return Boolean(element && element.nodeType === 1 && closestDeep(element, this.readonly) === element);
+    return Boolean(element && closestDeep(element, this.readonly));
   }
 
   isBlocked(element) {

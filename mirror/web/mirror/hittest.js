@@ -2,6 +2,8 @@
 // event script addressed to an rrweb node id. Also draws the option list of a <select> the agent
 // clicked (a native picker never shows in a screencast), so picking an option is pixels too.
 
+import { protection } from "./masks.js";
+
 const FOCUSABLE = "input, select, textarea, button, a[href], area[href], [contenteditable=''], [contenteditable='true'], [tabindex]";
 
 function deepElementFromPoint(doc, x, y) {
@@ -95,12 +97,13 @@ export function hitTest(replayer, x, y) {
     submit: isSubmit(element),
     href: link ? link.href : null,
     focusable: Boolean(focusable && !focusable.disabled),
+    protected: protection(element),
   };
   if (element.tagName === "OPTION" && element.parentElement && element.closest("select")) {
     const select = element.closest("select");
-    return { ...hit, select: mirror.getId(select), option: element.value };
+    return { ...hit, select: mirror.getId(select), option: element.value, protected: protection(select) };
   }
-  if (element.tagName === "SELECT" && !element.multiple && !element.disabled) picker.open(element, id, iframe);
+  if (element.tagName === "SELECT" && !element.multiple && !element.disabled && !hit.protected) picker.open(element, id, iframe);
   return hit;
 }
 
@@ -112,7 +115,7 @@ export function nextFocus(replayer, fromId, backwards) {
   if (!doc) return null;
   const mirror = replayer.getMirror();
   const all = Array.from(doc.querySelectorAll(TABBABLE)).filter((el) =>
-    !el.disabled && el.tabIndex >= 0 && el.getClientRects().length > 0 && mirror.getId(el) > 0);
+    !el.disabled && el.tabIndex >= 0 && el.getClientRects().length > 0 && mirror.getId(el) > 0 && !protection(el));
   const ordered = [...all.filter((el) => el.tabIndex > 0).sort((a, b) => a.tabIndex - b.tabIndex), ...all.filter((el) => el.tabIndex === 0)];
   if (!ordered.length) return null;
   const index = fromId == null ? -1 : ordered.indexOf(mirror.getNode(fromId));

@@ -4,6 +4,7 @@
 import { Replayer } from "@rrweb/replay";
 import "@rrweb/replay/dist/style.css";
 import { hitTest, nextFocus } from "./hittest.js";
+import { maskRects, setPolicy, styleRules, updateMasks } from "./masks.js";
 
 let replayer = null;
 
@@ -17,6 +18,7 @@ function createReplayer() {
     showWarning: false,
     pauseAnimation: false,
     triggerFocus: false,
+    insertStyleRules: styleRules(),
   });
   r.on("resize", (size) => {
     if (window.cobrowseResize) window.cobrowseResize(size.width, size.height);
@@ -57,7 +59,20 @@ function add(batchText) {
     replayer.addEvent(event);
   }
   instantScrolling(replayer.iframe && replayer.iframe.contentWindow);
+  scheduleMasks();
   return events.length;
+}
+
+// Masks follow the page: re-measured on the frame after any change (events apply on the player's
+// timer, so the measurement waits for the next animation frame).
+let masksScheduled = false;
+function scheduleMasks() {
+  if (masksScheduled) return;
+  masksScheduled = true;
+  requestAnimationFrame(() => {
+    masksScheduled = false;
+    updateMasks(replayer && replayer.iframe);
+  });
 }
 
 window.cobrowseMirror = {
@@ -65,4 +80,7 @@ window.cobrowseMirror = {
   // JSON text: the server decodes it once into replay.hit.Hit.
   hitTest: (x, y) => JSON.stringify(hitTest(replayer, x, y)),
   nextFocus: (fromId, backwards) => nextFocus(replayer, fromId, backwards),
+  setPolicy,
+  // Measured now, for the frame the server is about to send: [[x, y, width, height], ...].
+  maskRects: () => JSON.stringify(replayer ? updateMasks(replayer.iframe) : maskRects()),
 };
