@@ -67,6 +67,7 @@ class MirrorPage:
         self._cdp: CDPSession | None = None
         self._ready = asyncio.Event()
         self._closed = False
+        self._rebuilt = False  # The customer's page has been rebuilt at least once.
 
     async def open(self) -> None:
         """Create the context and page, load the player and start the screencast."""
@@ -80,6 +81,7 @@ class MirrorPage:
         page = self._page = await self._context.new_page()
         page.on("crash", lambda _: self._crashed())
         await page.expose_binding("cobrowseResize", self._resized)
+        await page.expose_binding("cobrowseRebuilt", self._on_rebuilt)
         await page.goto(MIRROR_ORIGIN + "/", wait_until="load")
         await page.evaluate("p => window.cobrowseMirror.setPolicy(p)", msgspec.to_builtins(self._policy))
         self._cdp = await self._context.new_cdp_session(page)
@@ -142,7 +144,9 @@ class MirrorPage:
         await self._gate.handle(route, self._origin)
 
     async def _frame(self, params: dict[str, Any]) -> None:
-        frame = await self._redacted(base64.b64decode(params["data"]), params["metadata"])
+        frame = None
+        if self._rebuilt:  # Before that, a frame would show the agent a blank page.
+            frame = await self._redacted(base64.b64decode(params["data"]), params["metadata"])
         if frame is not None:
             self._frames.put(frame)
         # Chromium sends the next frame only after this ack, and the mailbox drops frames the
@@ -169,6 +173,9 @@ class MirrorPage:
         if not painted:
             return jpeg
         return await asyncio.to_thread(redact, jpeg, painted)
+
+    async def _on_rebuilt(self, _source: Any) -> None:
+        self._rebuilt = True
 
     async def _resized(self, _source: Any, width: int, height: int) -> None:
         width, height = max(1, min(int(width), 8192)), max(1, min(int(height), 8192))

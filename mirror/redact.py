@@ -17,8 +17,8 @@ Rect = tuple[int, int, int, int]  # x, y, width, height in the frame's pixels
 MASK_RGB = (0xC9, 0xCE, 0xD8)  # MASK_COLOUR in mirror/web/mirror/masks.js
 JPEG_QUALITY = 70
 # JPEG rings at a box's edges: the interior, this far in, must stay within TOLERANCE levels.
-EDGE_PX = 3
-TOLERANCE = 16
+EDGE_PX = 4
+TOLERANCE = 24
 
 
 def redact(jpeg: bytes, rects: list[Rect]) -> bytes:

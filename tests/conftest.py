@@ -26,3 +26,18 @@ def sample_site(cobrowse_server: CobrowseServer) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
     return {**browser_context_args, "viewport": {"width": 1280, "height": 800}}
+
+
+# The masking every test server runs with: the contract's defaults, one read-only field and one
+# blocked box of the shop's checkout (the form page marks its own private fields).
+TEST_CONFIG = """
+[masking]
+hidden = ["input[type=password]", "[autocomplete^='cc-']"]
+readonly = ["#city"]
+blocked = ["#loyalty"]
+"""
+
+
+@pytest.fixture(scope="session")
+def cobrowse_config() -> str:
+    return TEST_CONFIG

@@ -12,14 +12,22 @@ from playwright.async_api import Error as PlaywrightError
 from mirror.app import HISTORY, HUB, Settings, build_app
 from mirror.config import Config
 from tests.aio import in_thread
-from tests.wsclient import closed_with, open_customer, receive_json, ws_url
+from tests.wsclient import (
+    closed_with,
+    open_customer,
+    receive_json,
+    receive_status,
+    send_snapshot_when_asked,
+    ws_url,
+)
 
 
 async def join(
-    http: aiohttp.ClientSession, url: str, access_id: str
+    http: aiohttp.ClientSession, url: str, customer: aiohttp.ClientWebSocketResponse, access_id: str
 ) -> aiohttp.ClientWebSocketResponse:
     agent = await http.ws_connect(ws_url(url, "agent"))
     await agent.send_json({"v": 1, "type": "join", "id": access_id})
+    await send_snapshot_when_asked(customer)
     assert (await receive_json(agent))["state"] == "active"
     while (await agent.receive(timeout=10)).type is not aiohttp.WSMsgType.BINARY:
         pass  # The first frame: the mirror page is up.
@@ -32,16 +40,14 @@ async def test_a_crashed_mirror_page_ends_only_its_session(tmp_path: Path) -> No
     async with TestServer(app) as server, aiohttp.ClientSession() as http:
         url = str(server.make_url("")).rstrip("/")
         customers = [await open_customer(http, url) for _ in range(2)]
-        agents = [await join(http, url, info["id"]) for _, info in customers]
+        agents = [await join(http, url, ws, info["id"]) for ws, info in customers]
         (doomed_ws, doomed), (other_ws, other) = customers
         live = app[HUB].lookup(doomed["uuid"])
         assert live is not None and live.mirror is not None and live.mirror.page is not None
         with contextlib.suppress(PlaywrightError):
             await live.mirror.page.goto("chrome://crash")
         for ws in (doomed_ws, agents[0]):
-            message = await receive_json(ws)
-            while message.get("state") != "ended":
-                message = await receive_json(ws)
+            message = await receive_status(ws, "ended")
             assert message == {"type": "status", "state": "ended", "reason": "mirror_error", "v": 1}
         record = await app[HISTORY].get(doomed["uuid"])
         assert record is not None and record["end_reason"] == "mirror_error"

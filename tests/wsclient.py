@@ -17,9 +17,20 @@ def ws_url(server_url: str, side: str) -> str:
 async def receive_json(ws: aiohttp.ClientWebSocketResponse) -> dict[str, Any]:
     message = await ws.receive(timeout=10)
     assert message.type is aiohttp.WSMsgType.TEXT, (
-        f"expected text, got {message.type}: {message.data}"
+        f"expected text, got {message.type}: {str(message.data)[:80]}"
     )
     return dict(json.loads(message.data))
+
+
+async def receive_status(ws: aiohttp.ClientWebSocketResponse, state: str) -> dict[str, Any]:
+    """Skip frames and other messages until a status message with ``state``."""
+    while True:
+        message = await ws.receive(timeout=10)
+        assert message.type in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY), message.type
+        if message.type is aiohttp.WSMsgType.TEXT:
+            data = dict(json.loads(message.data))
+            if data["type"] == "status" and data["state"] == state:
+                return data
 
 
 async def open_customer(
@@ -41,3 +52,48 @@ async def closed_with(ws: aiohttp.ClientWebSocketResponse) -> tuple[int | None, 
             aiohttp.WSMsgType.CLOSING,
         ):
             return ws.close_code, str(message.extra or "")
+
+
+def page_snapshot(text: str = "Hello from a customer without a browser") -> list[dict[str, Any]]:
+    """A minimal rrweb capture of a one-paragraph page: Meta, then FullSnapshot."""
+    body = {
+        "type": 2,
+        "tagName": "body",
+        "attributes": {},
+        "id": 4,
+        "childNodes": [
+            {
+                "type": 2,
+                "tagName": "p",
+                "attributes": {},
+                "id": 5,
+                "childNodes": [{"type": 3, "textContent": text, "id": 6}],
+            }
+        ],
+    }
+    html = {
+        "type": 2,
+        "tagName": "html",
+        "attributes": {},
+        "id": 2,
+        "childNodes": [
+            {"type": 2, "tagName": "head", "attributes": {}, "childNodes": [], "id": 3},
+            body,
+        ],
+    }
+    document = {"type": 0, "childNodes": [html], "id": 1}
+    return [
+        {"type": 4, "data": {"href": "http://shop.test/", **VIEWPORT}, "timestamp": 1},
+        {
+            "type": 2,
+            "data": {"node": document, "initialOffset": {"left": 0, "top": 0}},
+            "timestamp": 2,
+        },
+    ]
+
+
+async def send_snapshot_when_asked(ws: aiohttp.ClientWebSocketResponse) -> None:
+    """Answer the server's snapshot request (sent when the agent joins) like cobrowse.js does."""
+    while (await receive_json(ws))["type"] != "snapshot":
+        pass
+    await ws.send_json({"v": 1, "type": "events", "events": page_snapshot()})

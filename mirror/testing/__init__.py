@@ -35,7 +35,7 @@ class Cobrowse:
     def start(self, page: Page) -> CobrowseSession:
         """Embed cobrowse.js if the page lacks it, press Co-browse -> Yes, read the ID."""
         wire = Wire()
-        wire.watch(page)
+        wire.watch(page, "customer")
         if not page.evaluate("() => Boolean(window.__cobrowse)"):
             page.add_script_tag(url=self.server.script_url)
         launcher = page.get_by_role("button", name="Co-browse", exact=True)
@@ -105,7 +105,7 @@ def cobrowse_server(
         ]
     )
     with process:
-        yield CobrowseServer(process.url, process)
+        yield CobrowseServer(process.url, process, folder / "cobrowse.db")
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import urllib.request
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from mirror.processes import ChildProcess
@@ -16,6 +17,7 @@ class CobrowseServer:
 
     url: str
     process: ChildProcess | None = None
+    db_path: Path | None = None  # The SQLite history file of a server the plugin started.
 
     @property
     def script_url(self) -> str:

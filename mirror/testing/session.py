@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from PIL import Image
-from playwright.sync_api import FloatRect, Locator, Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from mirror.fidelity import differing_share
+from mirror.redact import EDGE_PX, TOLERANCE
 from mirror.testing.errors import ActionRefused, CobrowseUsageError
 from mirror.testing.server import CobrowseServer
 from mirror.testing.wire import Wire
@@ -23,6 +24,35 @@ STATUS_TIMEOUT_MS = 15_000
 MAX_DIFFERING_SHARE = 0.05
 # Around an element about to be clicked, the view must match this far out (context to compare).
 SETTLE_MARGIN_PX = 32
+
+
+# Whether the element itself is what lies at its centre (nothing of the page's covers it).
+IN_SIGHT_JS = """el => {
+  const r = el.getBoundingClientRect();
+  let hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+  while (hit && hit.shadowRoot && hit.shadowRoot.elementFromPoint && !hit.hasAttribute("data-cobrowse-widget")) {
+    const inner = hit.shadowRoot.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+    if (!inner || inner === hit) break;
+    hit = inner;
+  }
+  return !hit || el === hit || el.contains(hit) || hit.closest("[data-cobrowse-widget]") !== null
+    || (el.labels && Array.from(el.labels).some((label) => label.contains(hit)));
+}"""
+
+PRIVATE_RECTS_JS = """() => {
+  const boxes = [];
+  const add = (el) => { for (const r of el.getClientRects()) boxes.push([r.left, r.top, r.right, r.bottom]); };
+  document.querySelectorAll("[data-cobrowse-masked]").forEach(add);
+  document.querySelectorAll("[data-cobrowse-widget]").forEach((host) =>
+    host.shadowRoot && host.shadowRoot.querySelectorAll("*").forEach(add));
+  return boxes.map(([l, t, r, b]) => [Math.floor(l) - 4, Math.floor(t) - 4, Math.ceil(r) + 4, Math.ceil(b) + 4]);
+}"""
+
+
+def _relative(
+    rect: tuple[int, int, int, int], origin: tuple[int, int, int, int]
+) -> tuple[int, int, int, int]:
+    return rect[0] - origin[0], rect[1] - origin[1], rect[2] - origin[0], rect[3] - origin[1]
 
 
 def _around(
@@ -79,7 +109,7 @@ class CobrowseSession:
         browser = self.customer.context.browser
         assert browser is not None
         agent = browser.new_context(viewport={"width": 1600, "height": 1100}).new_page()
-        self.wire_log.watch(agent)
+        self.wire_log.watch(agent, "agent")
         query = f"?interaction={interaction}" if interaction else ""
         agent.goto(f"{self.server.url}/agent{query}")
         agent.get_by_label("Session ID").fill(self.id)
@@ -106,20 +136,37 @@ class CobrowseSession:
                 f"({share:.1%} of 8x8 blocks differ)"
             )
 
+    def assert_hidden_from_agent(self, selector: str, timeout_s: float = 10.0) -> None:
+        """Wait until the element's area in the agent's view is one flat colour (masked)."""
+        rect = self._viewport_rect(selector)
+        width, height = self._viewport_size()
+        # First the view must show the customer's screen as it is now (scrolled alike).
+        self._wait_until_shown(_around(rect, SETTLE_MARGIN_PX, width, height), timeout_s / 2)
+        inner = (rect[0] + EDGE_PX, rect[1] + EDGE_PX, rect[2] - EDGE_PX, rect[3] - EDGE_PX)
+        deadline = time.monotonic() + timeout_s
+        while True:
+            frames = self.view.get_attribute("data-frames") or ""
+            spread = max(high - low for low, high in self.view_image().crop(inner).getextrema())  # type: ignore[misc]
+            remaining_ms = (deadline - time.monotonic()) * 1000
+            if spread <= TOLERANCE:
+                return
+            if remaining_ms <= 0:
+                raise AssertionError(
+                    f"{selector}: the agent's view shows it (levels vary by {spread})"
+                )
+            with contextlib.suppress(AssertionError):  # Wait for the next frame, not a fixed time.
+                expect(self.view).not_to_have_attribute("data-frames", frames, timeout=remaining_ms)
+
     def _wait_until_shown(self, rect: tuple[int, int, int, int], timeout_s: float) -> float:
         """Wait, frame by frame, until the view matches the customer's screen over ``rect``;
         returns the last share of differing blocks."""
-        clip: FloatRect = {
-            "x": rect[0],
-            "y": rect[1],
-            "width": rect[2] - rect[0],
-            "height": rect[3] - rect[1],
-        }
         deadline = time.monotonic() + timeout_s
         while True:
-            expected = _image(self.customer.screenshot(clip=clip, caret="hide"))
+            # The whole viewport, cropped here: a screenshot's clip is in page coordinates.
+            expected = _image(self.customer.screenshot(caret="hide")).crop(rect)
             frames = self.view.get_attribute("data-frames")
-            share = differing_share(expected, self.view_image().crop(rect))
+            ignore = [_relative(r, rect) for r in self._private_rects()]
+            share = differing_share(expected, self.view_image().crop(rect), ignore)
             remaining_ms = (deadline - time.monotonic()) * 1000
             if share <= MAX_DIFFERING_SHARE or remaining_ms <= 0:
                 return share
@@ -127,6 +174,12 @@ class CobrowseSession:
                 expect(self.view).not_to_have_attribute(
                     "data-frames", frames or "", timeout=remaining_ms
                 )
+
+    def _private_rects(self) -> list[tuple[int, int, int, int]]:
+        """Areas that legitimately differ between the two screens: masked elements, and the
+        co-browse widget and agent pointer (drawn on the customer's page only)."""
+        boxes = self.customer.evaluate(PRIVATE_RECTS_JS)
+        return [(int(b[0]), int(b[1]), int(b[2]), int(b[3])) for b in boxes]
 
     def _viewport_rect(self, selector: str) -> tuple[int, int, int, int]:
         """The element's box on the customer's viewport, clipped to it."""
@@ -216,15 +269,18 @@ class CobrowseSession:
         ) / 2 * scale
 
     def _scrolled_into_view(self, selector: str) -> tuple[int, int, int, int]:
-        """Like a person: if the element is off screen, scroll the view until it is on it."""
+        """Like a person: if the element is off screen or covered (a sticky header), scroll the
+        view until it is in sight."""
         locator = self._locate(selector)
         width, height = self._viewport_size()
-        for _ in range(20):
+        for attempt in range(20):
             box = locator.bounding_box()
             if box is None:
                 raise CobrowseUsageError(f"{selector!r} is not visible on the customer's page")
             middle = box["y"] + box["height"] / 2
-            if 0 <= middle < height and 0 <= box["x"] + box["width"] / 2 < width:
+            on_screen = 0 <= middle < height and 0 <= box["x"] + box["width"] / 2 < width
+            centred = abs(middle - height / 2) < 2
+            if on_screen and (centred or attempt > 2 or locator.evaluate(IN_SIGHT_JS)):
                 rect = self._viewport_rect(selector)
                 # A person clicks what they see: wait until the view shows the element where the
                 # customer has it (a masked field never matches, hence the short wait).

@@ -51,7 +51,8 @@ export class Player {
     if (!element) return null;
     if (!element.isConnected) return "detached";
     if (closestDeep(element, WIDGET)) return "widget";
-    const reason = this.policy.refusal(element);
+    // Scrolling over a protected element reveals nothing: only pointer and keys on it are refused.
+    const reason = action.kind === "wheel" ? null : this.policy.refusal(element);
     if (reason) return reason;
     if (action.kind === "click" && isSubmitControl(element) && !this.policy.agentCanSubmit) return "submit";
     const link = action.kind === "click" && closestDeep(element, "a[href], area[href]");

@@ -4,6 +4,8 @@
 import { record } from "@rrweb/record";
 
 export const WIDGET_ATTR = "data-cobrowse-widget";
+const INCREMENTAL = 3;
+const POINTER_SOURCES = new Set([1, 2, 6]); // MouseMove, MouseInteraction, TouchMove
 const HIDDEN_MASK = "••••••";
 // Every kind of field goes through maskInputFn, which keeps the value unless the element is hidden.
 const MASK_EVERY_INPUT = Object.fromEntries(
@@ -12,10 +14,15 @@ const MASK_EVERY_INPUT = Object.fromEntries(
 );
 
 export class Capture {
-  /** @param {(events: object[]) => void} send  @param {import('./policy.js').Policy} policy */
-  constructor(send, policy) {
+  /**
+   * @param {(events: object[]) => void} send
+   * @param {import('./policy.js').Policy} policy
+   * @param {() => boolean} replaying true while the agent's own action is being dispatched
+   */
+  constructor(send, policy, replaying = () => false) {
     this.send = send;
     this.policy = policy;
+    this.replaying = replaying;
     this.queue = [];
     this.flushScheduled = false;
     this.stopRecording = null;
@@ -54,6 +61,9 @@ export class Capture {
   }
 
   enqueue(event) {
+    // The agent's own pointer events, replayed here, are not the customer's pointer: sending them
+    // back would draw the customer's pointer where the agent clicked.
+    if (event.type === INCREMENTAL && POINTER_SOURCES.has(event.data.source) && this.replaying()) return;
     this.queue.push(event);
     if (this.flushScheduled) return;
     this.flushScheduled = true;

@@ -3,6 +3,7 @@
 import { msg, parse, socketUrl, CLOSE } from "../messages.js";
 import { Capture } from "./capture.js";
 import { Policy } from "./policy.js";
+import { MaskMarks } from "./marks.js";
 import { Player } from "../../../replay/web/player.js";
 import { AgentPointer } from "../../../replay/web/agent_pointer.js";
 import { record } from "@rrweb/record";
@@ -64,7 +65,9 @@ export class CustomerSession {
 
   start(policy) {
     if (this.capture) return;
-    this.capture = new Capture((events) => this.send(msg.events(events)), policy);
+    this.capture = new Capture((events) => this.send(msg.events(events)), policy, () => this.player?.dispatching != null);
+    this.marks = new MaskMarks(policy, (count) => this.widget.setMasked(count));
+    this.marks.start();
     this.player = new Player({
       getNode: (id) => record.mirror.getNode(id),
       send: (answer) => this.send(answer),
@@ -102,6 +105,9 @@ export class CustomerSession {
     this.capture = null;
     this.player?.destroy();
     this.player = null;
+    this.marks?.stop();
+    this.marks = null;
+    this.widget.setMasked(0);
     this.pointer.remove();
     try {
       sessionStorage.removeItem(STORAGE_KEY);

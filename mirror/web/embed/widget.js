@@ -13,6 +13,7 @@ const TEXT = {
   established: "Co-browse session established: the representative can now see this page and help you.",
   ended: "Co-browse session ended.",
   lost: "Connection to the co-browse service lost. Trying again…",
+  legend: (n) => `${n === 1 ? "The field" : `${n} fields`} outlined in orange ${n === 1 ? "is" : "are"} hidden from the representative.`,
 };
 
 function el(tag, attrs = {}, ...children) {
@@ -83,6 +84,7 @@ export class Widget {
         el("p", { class: "session-id", "data-cobrowse-session-id": this.id }, groupDigits(this.id)));
     }
     parts.push(this.status);
+    if (this.live && this.masked > 0) parts.push(el("p", { class: "legend" }, TEXT.legend(this.masked)));
     if (this.live) parts.push(el("div", { class: "actions" }, this.button("Exit co-browse session", () => this.options.onExit(), "danger")));
     return parts;
   }
@@ -101,6 +103,13 @@ export class Widget {
     if (text) this.setStatus(text);
     this.launcher.classList.toggle("live", Boolean(this.live));
     this.show(...this.sessionView());
+  }
+
+  /** How many fields on this page the agent cannot see (shown as a legend). */
+  setMasked(count) {
+    if (count === this.masked) return;
+    this.masked = count;
+    if (!this.panel.hidden) this.show(...this.sessionView());
   }
 
   setStatus(text) {

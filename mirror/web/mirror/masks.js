@@ -1,15 +1,38 @@
-// Layer 2 of masking, in the mirror: hidden and blocked elements are covered by opaque boxes
-// drawn over the rebuilt page, read-only fields are greyed, and the boxes' rectangles are what
-// the server paints over again in every frame (layer 3, mirror/redact.py).
+// Layer 2 of masking, in the mirror: hidden and blocked elements are painted as flat boxes by CSS
+// inside the rebuilt page (so a box moves with its element in the very same frame), read-only
+// fields are greyed, and the boxes' rectangles are what the server checks and paints over again
+// in every frame (layer 3, mirror/redact.py).
 
 export const MASK_COLOUR = "#c9ced8";
 
 let policy = { hidden: "", readonly: "", blocked: "" };
-let layer = null;
-let rects = [];
+
+// rrweb's player overwrites autocomplete="off" on rebuilt fields, so the original value travels
+// in this attribute too (see keepAutocomplete) and the policy's selectors are pointed at it.
+export const AUTOCOMPLETE_COPY = "data-cobrowse-autocomplete";
 
 function selectorOf(list, attribute) {
-  return [...(list || []), `[${attribute}]`].join(",");
+  return [...(list || []), `[${attribute}]`].join(",").replace(/\[\s*autocomplete\b/gi, `[${AUTOCOMPLETE_COPY}`);
+}
+
+function copyAutocomplete(attributes) {
+  if (attributes && typeof attributes.autocomplete === "string") attributes[AUTOCOMPLETE_COPY] = attributes.autocomplete;
+}
+
+function walk(node) {
+  if (!node || typeof node !== "object") return;
+  copyAutocomplete(node.attributes);
+  if (Array.isArray(node.childNodes)) node.childNodes.forEach(walk);
+}
+
+/** Copy each field's autocomplete into AUTOCOMPLETE_COPY in a captured event, before replay. */
+export function keepAutocomplete(event) {
+  const FullSnapshot = 2, Incremental = 3, Mutation = 0;
+  if (event.type === FullSnapshot) walk(event.data && event.data.node);
+  else if (event.type === Incremental && event.data && event.data.source === Mutation) {
+    (event.data.adds || []).forEach((add) => walk(add.node));
+    (event.data.attributes || []).forEach((change) => copyAutocomplete(change.attributes));
+  }
 }
 
 export function setPolicy({ hidden = [], readonly = [], blocked = [] } = {}) {
@@ -20,9 +43,19 @@ export function setPolicy({ hidden = [], readonly = [], blocked = [] } = {}) {
   };
 }
 
-/** CSS for the rebuilt document: read-only fields greyed (rrweb's insertStyleRules). */
+/** CSS for the rebuilt document (rrweb's insertStyleRules). */
 export function styleRules() {
-  return [`${policy.readonly} { filter: grayscale(1) !important; opacity: .55 !important; }`];
+  const masked = `${policy.hidden},${policy.blocked}`;
+  const flat = `background: ${MASK_COLOUR} !important; border-color: ${MASK_COLOUR} !important;`
+    + " border-radius: 0 !important; box-shadow: none !important; background-image: none !important;"
+    + " color: transparent !important; -webkit-text-fill-color: transparent !important;"
+    + " text-shadow: none !important; caret-color: transparent !important; appearance: none !important;"
+    + " outline: none !important;"; // The customer's own marking outline would bleed into the box in JPEG.
+  return [
+    `:is(${masked}) { ${flat} }`,
+    `:is(${masked}) *, :is(${masked})::placeholder { visibility: hidden !important; }`,
+    `${policy.readonly} { filter: grayscale(1) !important; opacity: .55 !important; }`,
+  ];
 }
 
 function safeMatches(element, selector) {
@@ -69,13 +102,10 @@ function deepQuery(root, selector, offset, found) {
   return found;
 }
 
-/** Measure the hidden and blocked elements of the rebuilt page and draw the boxes over them. */
-export function updateMasks(iframe) {
+/** The rectangles of the hidden and blocked elements of the rebuilt page, as shown now. */
+export function maskRects(iframe) {
   const doc = iframe && iframe.contentDocument;
-  if (!doc || !doc.documentElement) {
-    rects = [];
-    return rects;
-  }
+  if (!doc || !doc.documentElement) return [];
   const width = iframe.clientWidth;
   const height = iframe.clientHeight;
   const next = [];
@@ -88,24 +118,5 @@ export function updateMasks(iframe) {
       if (right > left && bottom > top) next.push([left, top, right - left, bottom - top]);
     }
   }
-  rects = next;
-  draw(rects);
-  return rects;
-}
-
-function draw(list) {
-  if (!layer) {
-    layer = document.createElement("div");
-    layer.id = "cobrowse-masks";
-    document.body.append(layer);
-  }
-  while (layer.children.length > list.length) layer.lastChild.remove();
-  while (layer.children.length < list.length) layer.append(document.createElement("div"));
-  list.forEach(([x, y, w, h], i) => {
-    layer.children[i].style.cssText = `position:absolute;left:${x}px;top:${y}px;width:${w}px;height:${h}px;background:${MASK_COLOUR}`;
-  });
-}
-
-export function maskRects() {
-  return rects;
+  return next;
 }

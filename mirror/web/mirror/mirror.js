@@ -4,7 +4,7 @@
 import { Replayer } from "@rrweb/replay";
 import "@rrweb/replay/dist/style.css";
 import { hitTest, nextFocus } from "./hittest.js";
-import { maskRects, setPolicy, styleRules, updateMasks } from "./masks.js";
+import { keepAutocomplete, maskRects, setPolicy, styleRules } from "./masks.js";
 
 let replayer = null;
 
@@ -20,6 +20,8 @@ function createReplayer() {
     triggerFocus: false,
     insertStyleRules: styleRules(),
   });
+  // Until the customer's page is rebuilt the mirror is a blank page: the server sends no frame.
+  r.on("fullsnapshot-rebuilded", () => window.cobrowseRebuilt && window.cobrowseRebuilt());
   r.on("resize", (size) => {
     if (window.cobrowseResize) window.cobrowseResize(size.width, size.height);
   });
@@ -56,23 +58,11 @@ function add(batchText) {
     // whole document for it, so one player serves the session.
     if (!replayer) replayer = createReplayer();
     event.timestamp = now;
+    keepAutocomplete(event);
     replayer.addEvent(event);
   }
   instantScrolling(replayer.iframe && replayer.iframe.contentWindow);
-  scheduleMasks();
   return events.length;
-}
-
-// Masks follow the page: re-measured on the frame after any change (events apply on the player's
-// timer, so the measurement waits for the next animation frame).
-let masksScheduled = false;
-function scheduleMasks() {
-  if (masksScheduled) return;
-  masksScheduled = true;
-  requestAnimationFrame(() => {
-    masksScheduled = false;
-    updateMasks(replayer && replayer.iframe);
-  });
 }
 
 window.cobrowseMirror = {
@@ -82,5 +72,5 @@ window.cobrowseMirror = {
   nextFocus: (fromId, backwards) => nextFocus(replayer, fromId, backwards),
   setPolicy,
   // Measured now, for the frame the server is about to send: [[x, y, width, height], ...].
-  maskRects: () => JSON.stringify(replayer ? updateMasks(replayer.iframe) : maskRects()),
+  maskRects: () => JSON.stringify(maskRects(replayer && replayer.iframe)),
 };

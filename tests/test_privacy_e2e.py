@@ -1,0 +1,155 @@
+"""Masking in real Chromium: a hidden value never appears in any byte the server receives from the
+customer or sends to the agent, nor in history; masked areas of the view are flat; the agent
+cannot act on hidden, read-only or blocked elements; and layers 2 and 3 hold without layer 1."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, WebSocketRoute, expect
+
+from mirror.testing import ActionRefused, Cobrowse, CobrowseSession
+
+CARD = "4111111111111111"
+CSC = "91827364"
+NAME_ON_CARD = "Zebedee Canary"
+PASSWORD = "hunter2-Canary!"
+NOTE = "my-secret-note-5521"
+MEMO = "memo-canary-9907"
+
+
+def assert_nowhere(session: CobrowseSession, *canaries: str) -> None:
+    for canary in canaries:
+        session.assert_never_sent(canary)
+        db = session.server.db_path
+        assert db is not None
+        for path in Path(db).parent.glob(Path(db).name + "*"):  # The database and its WAL.
+            assert canary.encode() not in path.read_bytes(), f"{canary!r} is in {path.name}"
+
+
+def test_card_fields_never_leave_the_customers_browser(
+    page: Page, sample_site: str, cobrowse: Cobrowse
+) -> None:
+    page.goto(f"{sample_site}/shop/checkout.html")
+    page.locator("#cc-name").fill(NAME_ON_CARD)  # Before the session: restored/autofilled.
+    session = cobrowse.start(page)
+    session.join()
+    page.locator("#cc-number").press_sequentially(CARD)  # Typed, key by key.
+    page.locator("#cc-csc").focus()
+    page.keyboard.insert_text(CSC)  # Pasted (one input event, no keys).
+    page.evaluate(  # Set by the page's own script, as property and as attribute.
+        "v => { const f = document.querySelector('#account-password'); f.value = v;"
+        " f.setAttribute('value', v); }",
+        PASSWORD,
+    )
+    page.locator("#firstName").fill("Visible Name")
+    session.assert_shown_to_agent("#firstName")  # Everything above has reached the view.
+    for selector in ("#cc-name", "#cc-number", "#cc-csc"):
+        page.locator(selector).scroll_into_view_if_needed()
+        session.assert_hidden_from_agent(selector)
+    assert_nowhere(session, CARD, CSC, NAME_ON_CARD, PASSWORD)
+    session.end()
+    assert_nowhere(session, CARD, CSC, NAME_ON_CARD, PASSWORD)
+
+
+def test_site_marked_textarea_select_and_contenteditable_stay_private(
+    page: Page, sample_site: str, cobrowse: Cobrowse
+) -> None:
+    page.goto(f"{sample_site}/form/")
+    session = cobrowse.start(page)
+    session.join()
+    page.locator("#secret-notes").fill(NOTE)
+    page.locator("#secret-question").select_option("teacher")
+    page.locator("#secret-editable").click()
+    page.keyboard.press("End")
+    page.keyboard.type(MEMO)
+    page.locator("#text").fill("done")
+    session.assert_shown_to_agent("#text")
+    for selector in ("#secret-notes", "#secret-question", "#secret-editable"):
+        page.locator(selector).scroll_into_view_if_needed()
+        session.assert_hidden_from_agent(selector)
+    assert_nowhere(session, NOTE, MEMO, "Favourite teacher")
+    for message in session.wire_log.by_page["customer"]:
+        if message.startswith(b'{"v":1,"type":"events"'):
+            for event in json.loads(message)["events"]:
+                data = event.get("data", {})
+                assert not (data.get("source") == 5 and data.get("text") == "teacher")
+
+
+def test_the_customer_sees_which_fields_are_hidden(
+    page: Page, sample_site: str, cobrowse: Cobrowse
+) -> None:
+    page.goto(f"{sample_site}/shop/checkout.html")
+    cobrowse.start(page)
+    for selector in (
+        "#cc-name",
+        "#cc-number",
+        "#cc-exp",
+        "#cc-csc",
+        "#account-password",
+        "#loyalty",
+    ):
+        expect(page.locator(selector)).to_have_attribute("data-cobrowse-masked", "")
+    expect(page.locator("#firstName")).not_to_have_attribute("data-cobrowse-masked", "")
+    outline = page.locator("#cc-number").evaluate("el => getComputedStyle(el).outlineStyle")
+    assert outline == "dashed"
+    expect(
+        page.locator("[data-cobrowse-widget]").get_by_text("hidden from the representative")
+    ).to_be_visible()
+
+
+def test_the_agent_cannot_touch_hidden_readonly_or_blocked_elements(
+    page: Page, sample_site: str, cobrowse: Cobrowse
+) -> None:
+    page.goto(f"{sample_site}/shop/checkout.html")
+    session = cobrowse.start(page)
+    session.join()
+    for selector, reason in (
+        ("#cc-number", "masked"),
+        ("#city", "readonly"),
+        ("#loyalty", "blocked"),
+    ):
+        with pytest.raises(ActionRefused, match=reason):
+            session.agent_click(selector)
+    with pytest.raises(ActionRefused):
+        session.agent_fill("#city", "Elsewhere")
+    expect(page.locator("#city")).to_have_value("")
+    page.locator("#loyalty").scroll_into_view_if_needed()
+    session.assert_hidden_from_agent("#loyalty")
+    assert_nowhere(session, "NW-7781-2290")
+    session.agent_fill("#lastName", "Allowed")  # Free fields still work.
+    expect(page.locator("#lastName")).to_have_value("Allowed")
+
+
+def test_layers_two_and_three_hide_a_field_when_layer_one_is_off(
+    page: Page, sample_site: str, cobrowse: Cobrowse
+) -> None:
+    def without_masking(ws: WebSocketRoute) -> None:
+        """A customer's page that ignores the policy: it masks nothing itself."""
+        server = ws.connect_to_server()
+
+        def to_page(message: str | bytes) -> None:
+            if isinstance(message, str) and message.startswith('{"type":"session"'):
+                info = json.loads(message)
+                info["policy"] = {**info["policy"], "hidden": [], "blocked": []}
+                message = json.dumps(info)
+            ws.send(message)
+
+        server.on_message(to_page)
+        ws.on_message(server.send)
+
+    page.route_web_socket("**/ws/customer", without_masking)
+    page.goto(f"{sample_site}/shop/checkout.html")
+    session = cobrowse.start(page)
+    session.join()
+    page.locator("#cc-number").fill(CARD)
+    page.locator("#firstName").fill("Layer Test")
+    session.assert_shown_to_agent("#firstName")
+    page.locator("#cc-number").scroll_into_view_if_needed()
+    session.assert_hidden_from_agent("#cc-number")
+    for message in session.wire_log.by_page["agent"]:
+        assert CARD.encode() not in message
+    with pytest.raises(ActionRefused, match="masked"):
+        session.agent_click("#cc-number")
