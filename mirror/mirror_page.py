@@ -83,7 +83,8 @@ class MirrorPage:
         await page.expose_binding("cobrowseResize", self._resized)
         await page.expose_binding("cobrowseRebuilt", self._on_rebuilt)
         await page.goto(MIRROR_ORIGIN + "/", wait_until="load")
-        await page.evaluate("p => window.cobrowseMirror.setPolicy(p)", msgspec.to_builtins(self._policy))
+        policy = msgspec.to_builtins(self._policy)
+        await page.evaluate("p => window.cobrowseMirror.setPolicy(p)", policy)
         self._cdp = await self._context.new_cdp_session(page)
         self._cdp.on("Page.screencastFrame", self._frame)
         await self._cdp.send(
@@ -163,7 +164,8 @@ class MirrorPage:
         if self._page is None or self._closed:
             return None
         try:
-            measured = json.loads(await self._page.evaluate("() => window.cobrowseMirror.maskRects()"))
+            answer = await self._page.evaluate("() => window.cobrowseMirror.maskRects()")
+            measured = json.loads(answer)
         except (PlaywrightError, ValueError):
             self._log.warning("frame dropped: masked areas could not be measured")
             return None

@@ -30,7 +30,7 @@ SETTLE_MARGIN_PX = 32
 IN_SIGHT_JS = """el => {
   const r = el.getBoundingClientRect();
   let hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
-  while (hit && hit.shadowRoot && hit.shadowRoot.elementFromPoint && !hit.hasAttribute("data-cobrowse-widget")) {
+  while (hit && hit.shadowRoot && !hit.hasAttribute("data-cobrowse-widget")) {
     const inner = hit.shadowRoot.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
     if (!inner || inner === hit) break;
     hit = inner;
@@ -41,11 +41,14 @@ IN_SIGHT_JS = """el => {
 
 PRIVATE_RECTS_JS = """() => {
   const boxes = [];
-  const add = (el) => { for (const r of el.getClientRects()) boxes.push([r.left, r.top, r.right, r.bottom]); };
+  const add = (el) => {
+    for (const r of el.getClientRects()) boxes.push([r.left, r.top, r.right, r.bottom]);
+  };
   document.querySelectorAll("[data-cobrowse-masked]").forEach(add);
   document.querySelectorAll("[data-cobrowse-widget]").forEach((host) =>
     host.shadowRoot && host.shadowRoot.querySelectorAll("*").forEach(add));
-  return boxes.map(([l, t, r, b]) => [Math.floor(l) - 4, Math.floor(t) - 4, Math.ceil(r) + 4, Math.ceil(b) + 4]);
+  const m = 4;  // The masked marking's outline lies just outside the element.
+  return boxes.map(([l, t, r, b]) => [Math.floor(l) - m, Math.floor(t) - m, Math.ceil(r) + m, Math.ceil(b) + m]);
 }"""
 
 
