@@ -48,7 +48,8 @@ PRIVATE_RECTS_JS = """() => {
   document.querySelectorAll("[data-cobrowse-widget]").forEach((host) =>
     host.shadowRoot && host.shadowRoot.querySelectorAll("*").forEach(add));
   const m = 4;  // The masked marking's outline lies just outside the element.
-  const grow = ([l, t, r, b]) => [Math.floor(l) - m, Math.floor(t) - m, Math.ceil(r) + m, Math.ceil(b) + m];
+  const grow = ([l, t, r, b]) =>
+    [Math.floor(l) - m, Math.floor(t) - m, Math.ceil(r) + m, Math.ceil(b) + m];
   return boxes.map(grow);
 }"""
 
