@@ -6,16 +6,20 @@ the app; live sessions are ended (``server_shutdown``) before the sockets are to
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from aiohttp import web
 
+from mirror.agent_auth import AgentAuth
 from mirror.browser import ChromiumHost
 from mirror.config import Config
 from mirror.history import HistoryStore
 from mirror.hub import Hub
+from mirror.joinguard import JoinGuard
 from mirror.metrics import Metrics
 from mirror.netguard import AssetGate
 
@@ -36,6 +40,8 @@ class Settings:
 SETTINGS = web.AppKey("settings", Settings)
 HISTORY = web.AppKey("history", HistoryStore)
 HUB = web.AppKey("hub", Hub)
+JOIN_GUARD = web.AppKey("join_guard", JoinGuard)
+AUTH = web.AppKey("agent_auth", AgentAuth)
 METRICS = web.AppKey("metrics", Metrics)
 
 
@@ -49,10 +55,15 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     await history.open()
     host = await ChromiumHost.launch(settings.chromium)
     gate = AssetGate.create(settings.config.server.allowed_origins)
-    app[HUB] = Hub(settings.config, history, host, gate, app[METRICS])
+    hub = app[HUB] = Hub(settings.config, history, host, gate, app[METRICS])
+    app[JOIN_GUARD] = JoinGuard()
+    inactivity = asyncio.create_task(hub.watch_inactivity())
     try:
         yield
     finally:
+        inactivity.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await inactivity
         await gate.close()
         await host.close()
         await history.close()
@@ -65,9 +76,12 @@ async def _end_live_sessions(app: web.Application) -> None:
 def build_app(settings: Settings) -> web.Application:
     from mirror import web_agent, web_customer, web_http
 
-    app = web.Application(middlewares=[web_http.json_errors], client_max_size=64 * 1024)
+    app = web.Application(
+        middlewares=[web_http.json_errors, web_http.api_keys], client_max_size=64 * 1024
+    )
     app[SETTINGS] = settings
     app[METRICS] = Metrics()
+    app[AUTH] = AgentAuth(tuple(settings.config.server.agent_keys))
     app.cleanup_ctx.append(_resources)
     app.on_shutdown.append(_end_live_sessions)
     web_http.add_routes(app)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
+import time
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -24,6 +26,7 @@ from mirror.history import HistoryStore
 from mirror.messages import (
     CLOSE_ENDED,
     Hello,
+    Joined,
     Policy,
     ServerMessage,
     SessionInfo,
@@ -70,6 +73,13 @@ class LiveSession:
     tasks: dict[str, asyncio.Task[None]] = field(default_factory=dict)
     agent_focus: int | None = None  # The node the agent's keys go to (rrweb id).
     script_seq: int = 0
+    # Proves a returning agent page is the agent of this session (see Hub.agent_rejoin).
+    agent_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    last_activity: float = field(default_factory=time.monotonic)
+
+    def touch(self) -> None:
+        """Input or a page change from either side: the session is not inactive."""
+        self.last_activity = time.monotonic()
 
     @property
     def uuid(self) -> str:
@@ -143,6 +153,7 @@ class Hub:
     async def customer_events(self, live: LiveSession, events: list[msgspec.Raw]) -> None:
         if live.mirror is None or not events:
             return  # Nothing is captured before the agent joins; stray batches are dropped.
+        live.touch()
         await live.mirror.add_events("[" + ",".join(bytes(e).decode() for e in events) + "]")
 
     async def customer_left(self, live: LiveSession, peer: Peer) -> None:
@@ -165,17 +176,49 @@ class Hub:
             raise SessionNotFound("no live session has that identifier") from exc
         live = self._live[session.uuid]
         live.agent = peer
+        live.touch()
         log.info("session %s: agent joined", session.uuid)
         await self._announce(live, transition)
-        await peer.send_message(ViewSize(width=live.viewport.width, height=live.viewport.height))
-        live.start_task("frames", self._pump_frames(live, peer))
+        await peer.send_message(Joined(token=live.agent_token))
+        await self._attach_agent(live, peer)
         await self._open_mirror(live)
         return live
+
+    async def agent_rejoin(self, peer: Peer, access_id: str, token: str) -> LiveSession:
+        """The agent's page came back (a reload, or back from another site) within the grace
+        period, proving with its token that it is this session's agent."""
+        try:
+            live = self._live[self.registry.get(access_id).uuid]
+        except SessionNotFound:
+            self.metrics.join_refused.inc()
+            raise
+        if live.session.state is not SessionState.ACTIVE or not secrets.compare_digest(
+            live.agent_token, token
+        ):
+            self.metrics.join_refused.inc()
+            raise SessionNotFound("no live session has that identifier")
+        old, live.agent = live.agent, peer
+        live.cancel_task("agent_grace")
+        if old is not None:
+            await old.close(CLOSE_ENDED, "the session continued in another page")
+        live.touch()
+        log.info("session %s: agent page returned", live.uuid)
+        await peer.send_message(Status(state=live.session.state.value))
+        await peer.send_message(Joined(token=live.agent_token))
+        await self._attach_agent(live, peer)
+        if live.customer is not None:  # A fresh full snapshot for the returning view.
+            await live.customer.send_message(Snapshot())
+        return live
+
+    async def _attach_agent(self, live: LiveSession, peer: Peer) -> None:
+        await peer.send_message(ViewSize(width=live.viewport.width, height=live.viewport.height))
+        live.start_task("frames", self._pump_frames(live, peer))
 
     async def agent_input(self, live: LiveSession, item: AgentInput) -> None:
         """The agent's pointer or keys: hit-test in the mirror, check, send the event script."""
         if live.mirror is None or not live.session.live:
             return
+        live.touch()
         hit, tab_to = None, None
         if isinstance(item, ClickInput | WheelInput):
             hit = await live.mirror.hit_test(item.x, item.y)
@@ -234,6 +277,24 @@ class Hub:
         )
         if live.mirror is not None:
             await live.mirror.close()
+
+    async def end_interaction(self, interaction_id: str) -> list[str]:
+        """The primary interaction (call or chat) ended: so does every session tied to it."""
+        tied = [
+            live for live in self._live.values() if live.session.interaction_id == interaction_id
+        ]
+        for live in tied:
+            await self.end(live, EndReason.INTERACTION_ENDED)
+        return [live.uuid for live in tied]
+
+    async def watch_inactivity(self) -> None:
+        """End sessions with no input and no page change from either side for too long."""
+        timeout = self.config.session.inactivity_timeout_s
+        while True:
+            await asyncio.sleep(min(1.0, timeout / 4))
+            now = time.monotonic()
+            for live in [v for v in self._live.values() if now - v.last_activity > timeout]:
+                await self.end(live, EndReason.INACTIVITY)
 
     async def shutdown(self) -> None:
         """Server stopping: every live session ends with ``server_shutdown``."""

@@ -19,6 +19,7 @@ CLOSE_FORBIDDEN = 4403
 CLOSE_UNKNOWN_SESSION = 4404
 CLOSE_TOO_LARGE = 4413
 CLOSE_ENDED = 4000
+CLOSE_BUSY = 4503
 
 
 class Message(msgspec.Struct, tag_field="type", forbid_unknown_fields=True, kw_only=True):
@@ -60,6 +61,8 @@ CustomerMessage = Hello | Events | Exit | Applied | Refused
 class Join(Message, tag="join"):
     id: str
     interaction: str | None = None
+    # The agent's page came back (reload, or back from another site) to the session it was in.
+    rejoin: str | None = None
 
 
 AgentMessage = Join | Exit | AgentInput
@@ -96,6 +99,12 @@ class Snapshot(Message, tag="snapshot"):
     """To the customer: the agent (re)attached, send a full snapshot and start capturing."""
 
 
+class Joined(Message, tag="joined"):
+    """To the agent: the token that lets this agent's page come back within the grace period."""
+
+    token: str
+
+
 class ViewSize(Message, tag="viewport"):
     """To the agent: the customer's viewport, the size of the view in CSS pixels."""
 
@@ -108,7 +117,7 @@ class Error(Message, tag="error"):
     detail: str = ""
 
 
-ServerMessage = SessionInfo | Status | Snapshot | ViewSize | Error | Script | Refused
+ServerMessage = SessionInfo | Status | Snapshot | Joined | ViewSize | Error | Script | Refused
 
 customer_decoder = msgspec.json.Decoder(CustomerMessage)
 agent_decoder = msgspec.json.Decoder(AgentMessage)

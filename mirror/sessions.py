@@ -13,10 +13,12 @@ from collections.abc import Container, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from mirror.errors import InvalidTransition, SessionNotFound
+from mirror.errors import InvalidTransition, SessionError, SessionNotFound
 
 ID_DIGITS = 9
 ID_SPACE = 10**ID_DIGITS
+# At most one live ID per 100,000 possible ones, so a guess almost never hits a live session.
+MAX_LIVE = ID_SPACE // 100_000
 
 
 class SessionState(enum.Enum):
@@ -105,6 +107,8 @@ class SessionRegistry:
 
     def create(self, origin: str | None = None) -> Session:
         """A new idle session with a fresh identifier, unique among live sessions."""
+        if len(self._live) >= MAX_LIVE:
+            raise SessionError("too many live sessions: try again in a minute")
         access_id = new_access_id(self._live.keys())
         session = Session(access_id=access_id, origin=origin)
         self._live[access_id] = session

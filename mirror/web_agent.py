@@ -6,10 +6,12 @@ import asyncio
 
 from aiohttp import web
 
-from mirror.app import HUB, METRICS
+from mirror.agent_auth import COOKIE
+from mirror.app import AUTH, HUB, JOIN_GUARD, METRICS
 from mirror.errors import SessionNotFound
 from mirror.messages import CLOSE_MALFORMED, CLOSE_UNKNOWN_SESSION, Exit, Join, agent_decoder
 from mirror.sessions import EndReason
+from mirror.web_http import json_error
 from mirror.web_peer import CLOSE_TIMEOUT_S, SocketPeer, receive_messages
 
 MAX_AGENT_MESSAGE = 64 * 1024
@@ -19,6 +21,9 @@ UNKNOWN = "No live co-browse session has that ID. Check the nine digits with the
 
 async def agent_socket(request: web.Request) -> web.WebSocketResponse:
     app = request.app
+    if not app[AUTH].valid_cookie(request.cookies.get(COOKIE)):
+        # No socket opens without a key: refused before the upgrade.
+        raise json_error(web.HTTPUnauthorized, "unauthorized", "sign in with an agent key first")
     # JPEG does not deflate: per-message compression would only cost CPU.
     ws = web.WebSocketResponse(
         max_msg_size=MAX_AGENT_MESSAGE, compress=False, heartbeat=30, timeout=CLOSE_TIMEOUT_S
@@ -34,10 +39,16 @@ async def agent_socket(request: web.Request) -> web.WebSocketResponse:
     if not isinstance(first, Join):
         await peer.refuse(CLOSE_MALFORMED, "malformed", "the first message must be join")
         return ws
-    hub = app[HUB]
+    hub, guard, client = app[HUB], app[JOIN_GUARD], request.remote or "unknown"
     try:
-        live = await hub.agent_join(peer, first.id, first.interaction)
+        if not guard.allowed(client):  # Locked out: the same answer as an unknown ID.
+            raise SessionNotFound("locked out")
+        if first.rejoin:
+            live = await hub.agent_rejoin(peer, first.id, first.rejoin)
+        else:
+            live = await hub.agent_join(peer, first.id, first.interaction)
     except SessionNotFound:
+        guard.failed(client)
         await peer.refuse(CLOSE_UNKNOWN_SESSION, "unknown_session", UNKNOWN)
         return ws
     try:

@@ -12,7 +12,8 @@ import re
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from mirror.app import HISTORY, HUB, METRICS, SETTINGS
+from mirror.agent_auth import COOKIE
+from mirror.app import AUTH, HISTORY, HUB, METRICS, SETTINGS
 from mirror.assets import AssetMissing, package_file
 from mirror.config import normalise_origin
 from mirror.sessions import SessionState
@@ -43,6 +44,36 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         raise json_error(
             web.HTTPInternalServerError, "internal_error", "see the server log"
         ) from None
+
+
+@web.middleware
+async def api_keys(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """With agent keys configured, /api/* needs ``Authorization: Bearer KEY``."""
+    public = request.path == "/api/agent/sign-in" or not request.path.startswith("/api/")
+    if not public and not request.app[AUTH].valid_bearer(request.headers.get("Authorization")):
+        raise json_error(web.HTTPUnauthorized, "unauthorized", "send Authorization: Bearer KEY")
+    return await handler(request)
+
+
+async def agent_sign_in(request: web.Request) -> web.Response:
+    """The agent's page trades a key for an HttpOnly cookie its WebSocket will present."""
+    auth = request.app[AUTH]
+    try:
+        key = str((await request.json())["key"])
+    except (ValueError, KeyError, TypeError):
+        raise json_error(web.HTTPBadRequest, "bad_request", 'send {"key": "..."}') from None
+    if not auth.valid_key(key):
+        raise json_error(web.HTTPUnauthorized, "unauthorized", "that agent key is not valid")
+    response = web.json_response({"signed_in": True})
+    response.set_cookie(
+        COOKIE,
+        auth.cookie_for(key),
+        httponly=True,
+        samesite="Strict",
+        path="/",
+        secure=request.secure,
+    )
+    return response
 
 
 def _package_bytes(name: str) -> bytes:
@@ -76,7 +107,10 @@ async def static_file(request: web.Request) -> web.Response:
 
 
 async def agent_page(request: web.Request) -> web.Response:
-    return web.Response(body=_package_bytes("web/agent/agent.html"), content_type="text/html")
+    html = _package_bytes("web/agent/agent.html").decode()
+    if not request.app[AUTH].valid_cookie(request.cookies.get(COOKIE)):
+        html = html.replace("<body>", '<body data-needs-key="true">', 1)
+    return web.Response(text=html, content_type="text/html")
 
 
 async def index_page(request: web.Request) -> web.Response:
@@ -102,6 +136,17 @@ async def get_session(request: web.Request) -> web.Response:
     return web.json_response(record)
 
 
+async def end_interaction(request: web.Request) -> web.Response:
+    """The primary interaction (call or chat) ended: its co-browse sessions end too."""
+    interaction_id = request.match_info["interaction_id"]
+    if not 0 < len(interaction_id) <= 200:
+        raise json_error(
+            web.HTTPBadRequest, "bad_interaction", "an interaction ID is 1-200 characters"
+        )
+    ended = await request.app[HUB].end_interaction(interaction_id)
+    return web.json_response({"interaction_id": interaction_id, "ended": ended})
+
+
 async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok", "live_sessions": len(request.app[HUB].registry)})
 
@@ -115,7 +160,9 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/cobrowse.js", embed_script)
     app.router.add_get("/static/{name}", static_file)
     app.router.add_get("/agent", agent_page)
+    app.router.add_post("/api/agent/sign-in", agent_sign_in)
     app.router.add_get("/api/sessions", list_sessions)
     app.router.add_get("/api/sessions/{uuid}", get_session)
+    app.router.add_post("/api/interactions/{interaction_id}/end", end_interaction)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)

@@ -5,7 +5,7 @@ export const msg = {
   hello: (viewport, resume) => ({ v: 1, type: "hello", viewport, ...(resume ? { resume_id: resume.id, resume_token: resume.token } : {}) }),
   events: (events) => ({ v: 1, type: "events", events }),
   exit: () => ({ v: 1, type: "exit" }),
-  join: (id, interaction) => ({ v: 1, type: "join", id, ...(interaction ? { interaction } : {}) }),
+  join: (id, interaction, rejoin) => ({ v: 1, type: "join", id, ...(interaction ? { interaction } : {}), ...(rejoin ? { rejoin } : {}) }),
 };
 
 // Close codes sent by the server (mirror/messages.py).

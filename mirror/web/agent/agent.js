@@ -24,6 +24,7 @@ const REFUSED = {
   text_too_long: "That text is too long to type in one go.",
 };
 
+const STORAGE_KEY = "cobrowse.agent";
 let socket = null;
 let zoom = 1;
 let alertTimer = null;
@@ -90,31 +91,57 @@ function receive(m) {
     if (m.state === "ended") end();
   } else if (m.type === "viewport") {
     resize(m.width, m.height);
+  } else if (m.type === "joined") {
+    remember({ id: currentId, token: m.token });
   } else if (m.type === "error") {
-    alertUser(m.detail || m.error);
+    if (rejoining) setStatus(STATUS.ended); // The session this page was in has ended meanwhile.
+    else alertUser(m.detail || m.error);
   } else if (m.type === "refused" && REFUSED[m.reason]) {
     notice(REFUSED[m.reason]);
   }
 }
 
+// This page's session, kept so a reload (or coming back from another site) rejoins it.
+function remember(value) {
+  try {
+    if (value) sessionStorage.setItem(STORAGE_KEY, JSON.stringify(value));
+    else sessionStorage.removeItem(STORAGE_KEY);
+  } catch { /* Storage disabled: a reload needs the ID again. */ }
+}
+
+function remembered() {
+  try {
+    return JSON.parse(sessionStorage.getItem(STORAGE_KEY) || "null");
+  } catch {
+    return null;
+  }
+}
+
 function end() {
+  remember(null);
   setLive(false);
   if (socket) socket.close(1000);
   socket = null;
 }
 
-function join(id) {
+let currentId = null;
+let rejoining = false;
+
+function join(id, rejoinToken = null) {
   alertUser("");
+  currentId = id;
+  rejoining = Boolean(rejoinToken);
   socket = new WebSocket(socketUrl(location.href, "/ws/agent"));
   socket.binaryType = "blob";
-  socket.onopen = () => socket.send(JSON.stringify(msg.join(id, params.get("interaction"))));
+  socket.onopen = () => socket.send(JSON.stringify(msg.join(id, params.get("interaction"), rejoinToken)));
   socket.onmessage = (e) => {
     if (typeof e.data === "string") return receive(parse(e.data));
     pending = e.data;
     drawNewest();
   };
-  socket.onclose = () => {
+  socket.onclose = (event) => {
     if (!$("exit").hidden) setStatus(STATUS.ended);
+    if (event.code === 4000 || event.code === 4404) remember(null); // Ended, or not ours.
     setLive(false);
     socket = null;
   };
@@ -130,8 +157,28 @@ $("join-form").addEventListener("submit", (e) => {
 });
 
 $("exit").addEventListener("click", () => {
+  remember(null);
   if (socket) socket.send(JSON.stringify(msg.exit()));
 });
+
+// With agent keys configured, the server marks the page until the agent has signed in.
+if (document.body.dataset.needsKey) {
+  $("join-form").hidden = true;
+  $("sign-in").hidden = false;
+  $("sign-in").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const response = await fetch("/api/agent/sign-in", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ key: $("agent-key").value }),
+    });
+    if (response.ok) location.reload();
+    else alertUser("That agent key is not valid.");
+  });
+} else {
+  const previous = remembered();
+  if (previous && previous.id && previous.token) join(previous.id, previous.token);
+}
 
 $("zoom-in").addEventListener("click", () => setZoom(zoom * 1.25));
 $("zoom-out").addEventListener("click", () => setZoom(zoom / 1.25));
