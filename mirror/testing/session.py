@@ -6,8 +6,10 @@ from __future__ import annotations
 import base64
 import contextlib
 import io
+import tempfile
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 from PIL import Image
@@ -136,10 +138,19 @@ class CobrowseSession:
         """Wait until the element's area in the agent's view matches the customer's screen."""
         share = self._wait_until_shown(self._viewport_rect(selector), timeout_s)
         if share > MAX_DIFFERING_SHARE:
+            evidence = self.save_evidence()
             raise AssertionError(
                 f"{selector}: the agent's view differs from the customer's screen "
-                f"({share:.1%} of 8x8 blocks differ)"
+                f"({share:.1%} of 8x8 blocks differ); both screens are in {evidence}"
             )
+
+    def save_evidence(self) -> Path:
+        """Write the agent's view and the customer's screen as PNGs; returns their folder."""
+        folder = Path(tempfile.mkdtemp(prefix="cobrowse-evidence-"))
+        self.customer.screenshot(path=folder / "customer.png")
+        if self.agent is not None:
+            self.view_image().save(folder / "agent-view.png")
+        return folder
 
     def assert_hidden_from_agent(self, selector: str, timeout_s: float = 10.0) -> None:
         """Wait until the element's area in the agent's view is one flat colour (masked)."""
