@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from aiohttp import web
 
 from mirror.agent_auth import COOKIE
@@ -12,7 +10,7 @@ from mirror.errors import SessionNotFound
 from mirror.messages import CLOSE_MALFORMED, CLOSE_UNKNOWN_SESSION, Exit, Join, agent_decoder
 from mirror.sessions import EndReason
 from mirror.web_http import json_error
-from mirror.web_peer import CLOSE_TIMEOUT_S, SocketPeer, receive_messages
+from mirror.web_peer import CLOSE_TIMEOUT_S, SocketPeer, first_message, receive_messages
 
 MAX_AGENT_MESSAGE = 64 * 1024
 JOIN_TIMEOUT_S = 30
@@ -31,13 +29,8 @@ async def agent_socket(request: web.Request) -> web.WebSocketResponse:
     await ws.prepare(request)
     peer = SocketPeer(ws)
     messages = receive_messages(ws, agent_decoder, app[METRICS])
-    try:
-        first = await asyncio.wait_for(anext(messages), JOIN_TIMEOUT_S)
-    except (StopAsyncIteration, TimeoutError):
-        await peer.refuse(CLOSE_MALFORMED, "malformed", "expected a join message")
-        return ws
-    if not isinstance(first, Join):
-        await peer.refuse(CLOSE_MALFORMED, "malformed", "the first message must be join")
+    first = await first_message(messages, peer, Join, JOIN_TIMEOUT_S)
+    if first is None:
         return ws
     hub, guard, client = app[HUB], app[JOIN_GUARD], request.remote or "unknown"
     try:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from aiohttp import web
 
 from mirror.app import HUB, METRICS, SETTINGS
@@ -20,7 +18,7 @@ from mirror.messages import (
     customer_decoder,
 )
 from mirror.sessions import EndReason
-from mirror.web_peer import CLOSE_TIMEOUT_S, SocketPeer, receive_messages
+from mirror.web_peer import CLOSE_TIMEOUT_S, SocketPeer, first_message, receive_messages
 from replay.messages import Applied, Refused
 
 # A full snapshot of a large page is a few MB of JSON; more than this is refused.
@@ -49,13 +47,8 @@ async def customer_socket(request: web.Request) -> web.WebSocketResponse:
         )
         return ws
     messages = receive_messages(ws, customer_decoder, app[METRICS])
-    try:
-        first = await asyncio.wait_for(anext(messages), HELLO_TIMEOUT_S)
-    except (StopAsyncIteration, TimeoutError):
-        await peer.refuse(CLOSE_MALFORMED, "malformed", "expected a hello message")
-        return ws
-    if not isinstance(first, Hello):
-        await peer.refuse(CLOSE_MALFORMED, "malformed", "the first message must be hello")
+    first = await first_message(messages, peer, Hello, HELLO_TIMEOUT_S)
+    if first is None:
         return ws
     hub = app[HUB]
     try:

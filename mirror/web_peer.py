@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from typing import TypeVar
@@ -14,6 +15,7 @@ from mirror.messages import CLOSE_MALFORMED, CLOSE_TOO_LARGE, Error, ServerMessa
 from mirror.metrics import Metrics
 
 T = TypeVar("T")
+M = TypeVar("M")
 # How long a close waits for the other end's answer before dropping the connection.
 CLOSE_TIMEOUT_S = 3.0
 
@@ -65,3 +67,20 @@ async def receive_messages(
         metrics.socket_errors.labels(reason).inc()
         await SocketPeer(ws).refuse(code, reason, detail)
         return
+
+
+async def first_message(
+    messages: AsyncIterator[T], peer: SocketPeer, expected: type[M], timeout_s: float
+) -> M | None:
+    """The socket's first message if it is of type ``expected``; otherwise the socket is refused
+    (closed with a code and a reason) and None is returned."""
+    name = expected.__name__.lower()
+    try:
+        first = await asyncio.wait_for(anext(messages), timeout_s)
+    except (StopAsyncIteration, TimeoutError):
+        await peer.refuse(CLOSE_MALFORMED, "malformed", f"expected a {name} message")
+        return None
+    if not isinstance(first, expected):
+        await peer.refuse(CLOSE_MALFORMED, "malformed", f"the first message must be {name}")
+        return None
+    return first
