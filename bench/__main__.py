@@ -8,7 +8,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from bench import harness, report
+from bench import harness, redaction, report
 from bench.options import RESULTS_DIR, Options
 
 
@@ -37,7 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     options = parse(argv)
     result = harness.run(options)
     data = report.build(result)
-    text = report.markdown(data)
+    data["redaction"] = redaction.measure()
+    text = report.markdown(data) + "\n\n" + redaction.markdown(data["redaction"]) + "\n"
     report.write(data, text, options.results_dir)
     print(text)
     print(f"written: {options.results_dir / 'latest.json'}, {options.results_dir / 'latest.md'}")
