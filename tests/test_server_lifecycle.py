@@ -13,7 +13,7 @@ import aiohttp
 
 from mirror.processes import ChildProcess
 from tests.aio import in_thread
-from tests.wsclient import open_customer, receive_json, receive_status, ws_url
+from tests.wsclient import closed_with, open_customer, receive_json, receive_status, ws_url
 
 
 def serve(folder: Path) -> ChildProcess:
@@ -82,3 +82,21 @@ async def test_a_crash_leaves_no_row_open_after_the_next_start(tmp_path: Path) -
     assert len(records) == 2
     assert all(r["state"] == "ended" and r["end_reason"] == "server_shutdown" for r in records)
     assert all(r["ended_at"] for r in records)
+
+
+@in_thread
+async def test_allowed_origins_guard_the_customer_socket_and_the_script(tmp_path: Path) -> None:
+    (tmp_path / "c.toml").write_text('[server]\nallowed_origins = ["http://shop.test"]\n')
+    args = ["serve", "--port", "0", "--config", str(tmp_path / "c.toml")]
+    with ChildProcess([*args, "--db", f"sqlite:///{tmp_path / 'h.db'}"]) as server:
+        async with aiohttp.ClientSession() as http:
+            _, info = await open_customer(http, server.url, origin="http://shop.test")
+            assert info["type"] == "session"
+            ws = await http.ws_connect(ws_url(server.url, "customer"), origin="http://evil.test")
+            assert (await receive_json(ws))["error"] == "forbidden_origin"
+            assert (await closed_with(ws))[0] == 4403
+            script = f"{server.url}/cobrowse.js"
+            async with http.get(script, headers={"Origin": "http://shop.test"}) as response:
+                assert response.headers["Access-Control-Allow-Origin"] == "http://shop.test"
+            async with http.get(script, headers={"Origin": "http://evil.test"}) as response:
+                assert "Access-Control-Allow-Origin" not in response.headers
