@@ -56,6 +56,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     host = await ChromiumHost.launch(settings.chromium)
     gate = AssetGate.create(settings.config.server.allowed_origins)
     hub = app[HUB] = Hub(settings.config, history, host, gate, app[METRICS])
+    hub.prepare_spare_mirror()
     app[JOIN_GUARD] = JoinGuard()
     inactivity = asyncio.create_task(hub.watch_inactivity())
     try:

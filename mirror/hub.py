@@ -108,6 +108,7 @@ class Hub:
         self.config, self.history, self.host, self.gate = config, history, host, gate
         self.metrics = metrics
         self.registry = SessionRegistry()
+        self._spare: MirrorPage | None = None  # Prepared for the next join (see _open_mirror).
         masking = config.masking
         self._policy = Policy(
             hidden=masking.hidden,
@@ -300,29 +301,38 @@ class Hub:
         """Server stopping: every live session ends with ``server_shutdown``."""
         for live in list(self._live.values()):
             await self.end(live, EndReason.SERVER_SHUTDOWN)
+        spare, self._spare = self._spare, None
+        if spare is not None:
+            await spare.close()
 
     def lookup(self, session_uuid: str) -> LiveSession | None:
         return self._live.get(session_uuid)
 
     # -- internals ---------------------------------------------------------------------------
 
+    def prepare_spare_mirror(self) -> None:
+        """Keep a mirror page loading for the next join: its context and player page take most
+        of the time from join to first frame."""
+        if self._spare is None:
+            self._spare = MirrorPage(self.host, self.gate, self._policy)
+
     async def _open_mirror(self, live: LiveSession) -> None:
         session = live.session
-        live.mirror = MirrorPage(
-            self.host,
-            self.gate,
-            session.origin,
-            live.viewport,
-            live.frames,
-            self._policy,
-            on_resize=lambda w, h: self._resized(live, w, h),
-            on_crash=lambda: live.start_task("crash", self.end(live, EndReason.MIRROR_ERROR)),
-            log_extra={"session": session.uuid},
-        )
-        if live.customer is not None:
+        self.prepare_spare_mirror()
+        assert self._spare is not None
+        live.mirror, self._spare = self._spare, None
+        self.prepare_spare_mirror()
+        if live.customer is not None:  # The snapshot and the page's start run side by side.
             await live.customer.send_message(Snapshot())
         try:
-            await live.mirror.open()
+            await live.mirror.start(
+                session.origin,
+                live.viewport,
+                live.frames,
+                on_resize=lambda w, h: self._resized(live, w, h),
+                on_crash=lambda: live.start_task("crash", self.end(live, EndReason.MIRROR_ERROR)),
+                log_extra={"session": session.uuid},
+            )
         except Exception:
             log.exception("session %s: the mirror page could not be opened", session.uuid)
             await self.end(live, EndReason.MIRROR_ERROR)

@@ -41,36 +41,61 @@ def _scaled(rect: list[float], scale: float) -> Rect:
     return x, y, width, height
 
 
-class MirrorPage:
-    """The customer's page rebuilt in the server's Chromium, streamed as JPEG frames."""
+def _ignore(*_: object) -> None:
+    pass
 
-    def __init__(
-        self,
-        host: ChromiumHost,
-        gate: AssetGate,
-        page_origin: str | None,
-        viewport: Viewport,
-        frames: LatestFrame,
-        policy: Policy,
-        on_resize: Callable[[int, int], None],
-        on_crash: Callable[[], None],
-        log_extra: dict[str, str],
-    ) -> None:
-        self._host, self._gate, self._origin = host, gate, page_origin
-        self.viewport = viewport
-        self._frames, self._on_resize, self._on_crash = frames, on_resize, on_crash
-        self._policy = policy
+
+class MirrorPage:
+    """The customer's page rebuilt in the server's Chromium, streamed as JPEG frames.
+
+    Its browser context and player page are prepared as soon as it is created, so the server can
+    keep one ready for the next join; :meth:`start` then binds it to a session.
+    """
+
+    def __init__(self, host: ChromiumHost, gate: AssetGate, policy: Policy) -> None:
+        self._host, self._gate, self._policy = host, gate, policy
+        self._origin: str | None = None
+        self.viewport = Viewport(1280, 800)
+        self._frames = LatestFrame()
+        self._on_resize: Callable[[int, int], None] = _ignore
+        self._on_crash: Callable[[], None] = _ignore
         self._last_rects: list[Rect] = []
-        self._log = logging.LoggerAdapter(log, log_extra)
+        self._log = logging.LoggerAdapter(log, {})
         self._context: BrowserContext | None = None
         self._page: Page | None = None
         self._cdp: CDPSession | None = None
         self._ready = asyncio.Event()
         self._closed = False
         self._rebuilt = False  # The customer's page has been rebuilt at least once.
+        self._preparing = asyncio.ensure_future(self._prepare())
 
-    async def open(self) -> None:
-        """Create the context and page, load the player and start the screencast."""
+    async def start(
+        self,
+        page_origin: str | None,
+        viewport: Viewport,
+        frames: LatestFrame,
+        on_resize: Callable[[int, int], None],
+        on_crash: Callable[[], None],
+        log_extra: dict[str, str],
+    ) -> None:
+        """Bind the prepared page to a session and start the screencast."""
+        await self._preparing
+        assert self._context is not None and self._page is not None
+        self._origin, self._frames = page_origin, frames
+        self._on_resize, self._on_crash = on_resize, on_crash
+        self._log = logging.LoggerAdapter(log, log_extra)
+        if viewport != self.viewport:
+            self.viewport = viewport
+            await self._page.set_viewport_size({"width": viewport.width, "height": viewport.height})
+        self._cdp = await self._context.new_cdp_session(self._page)
+        self._cdp.on("Page.screencastFrame", self._frame)
+        await self._cdp.send(
+            "Page.startScreencast", {"format": "jpeg", "quality": JPEG_QUALITY, "everyNthFrame": 1}
+        )
+        self._ready.set()
+
+    async def _prepare(self) -> None:
+        """Create the context and page and load the player."""
         self._context = await self._host.browser.new_context(
             viewport={"width": self.viewport.width, "height": self.viewport.height},
             device_scale_factor=1,
@@ -85,12 +110,6 @@ class MirrorPage:
         await page.goto(MIRROR_ORIGIN + "/", wait_until="load")
         policy = msgspec.to_builtins(self._policy)
         await page.evaluate("p => window.cobrowseMirror.setPolicy(p)", policy)
-        self._cdp = await self._context.new_cdp_session(page)
-        self._cdp.on("Page.screencastFrame", self._frame)
-        await self._cdp.send(
-            "Page.startScreencast", {"format": "jpeg", "quality": JPEG_QUALITY, "everyNthFrame": 1}
-        )
-        self._ready.set()
 
     @property
     def page(self) -> Page | None:
@@ -127,6 +146,11 @@ class MirrorPage:
     async def close(self) -> None:
         self._closed = True
         self._ready.set()
+        if not self._preparing.done():
+            self._preparing.cancel()
+        # Cancelled, or failed (then already reported by whoever started the session).
+        with contextlib.suppress(Exception, asyncio.CancelledError):
+            await self._preparing
         if self._context is not None:
             # The browser may already be gone (shutdown, crash).
             with contextlib.suppress(PlaywrightError):
