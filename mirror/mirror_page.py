@@ -29,6 +29,7 @@ log = logging.getLogger("cobrowse.mirror")
 # The mirror page's own origin: never resolved, every request to it is answered from the package.
 MIRROR_ORIGIN = "http://mirror.cobrowse.invalid"
 JPEG_QUALITY = 70
+MAX_REPAINTS = 20
 MIRROR_FILES = {
     "/": ("web/mirror/mirror.html", "text/html; charset=utf-8"),
     "/mirror.js": ("static/mirror.js", "text/javascript"),
@@ -67,6 +68,7 @@ class MirrorPage:
         self._ready = asyncio.Event()
         self._closed = False
         self._rebuilt = False  # The customer's page has been rebuilt at least once.
+        self._unmeasured = 0  # Frames dropped in a row because masks could not be measured.
         self._preparing = asyncio.ensure_future(self._prepare())
 
     async def start(
@@ -188,11 +190,19 @@ class MirrorPage:
         if self._page is None or self._closed:
             return None
         try:
-            answer = await self._page.evaluate("() => window.cobrowseMirror.maskRects()")
-            measured = json.loads(answer)
-        except (PlaywrightError, ValueError):
-            self._log.warning("frame dropped: masked areas could not be measured")
+            measured = json.loads(await self._page.evaluate("() => cobrowseMirror.maskRects()"))
+            if not isinstance(measured, list):
+                raise ValueError(measured.get("error", "no rectangles"))
+        except (PlaywrightError, ValueError) as exc:
+            self._log.info("frame dropped, masked areas not measurable: %s", exc)
+            # Ask for another frame: the page may be static, and the agent must not be left
+            # looking at the previous one (a few times: a page that never measures stays dark).
+            self._unmeasured += 1
+            if self._unmeasured <= MAX_REPAINTS:
+                with contextlib.suppress(PlaywrightError):
+                    await self._page.evaluate("() => cobrowseMirror.repaint()")
             return None
+        self._unmeasured = 0
         scale = float(metadata.get("deviceWidth") or self.viewport.width) / self.viewport.width
         rects = [_scaled(r, scale) for r in measured]
         painted, self._last_rects = rects + [r for r in self._last_rects if r not in rects], rects

@@ -28,6 +28,7 @@ class RawAgent:
         self.thread.start()
         self.url = ws_url(server_url, "agent")
         self.received: list[dict[str, Any]] = []
+        self.arrived = threading.Condition()
 
     def run(self, coro: Any) -> Any:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(30)
@@ -44,7 +45,18 @@ class RawAgent:
     async def _read(self) -> None:
         async for message in self.ws:
             if message.type is aiohttp.WSMsgType.TEXT:
-                self.received.append(json.loads(message.data))
+                with self.arrived:
+                    self.received.append(json.loads(message.data))
+                    self.arrived.notify_all()
+
+    def refusals(self) -> set[str]:
+        return {m["reason"] for m in self.received if m["type"] == "refused"}
+
+    def wait_for_refusals(self, reasons: set[str], timeout_s: float = 15) -> set[str]:
+        """Wait until every reason in ``reasons`` has been refused; returns all refusals."""
+        with self.arrived:
+            self.arrived.wait_for(lambda: reasons <= self.refusals(), timeout_s)
+            return self.refusals()
 
     def send(self, *messages: dict[str, Any]) -> None:
         async def go() -> None:
@@ -103,5 +115,5 @@ def test_hostile_agent_input_is_refused_or_harmless(
     assert dialogs == []
     assert page.url == f"{sample_site}/form/"
     expect(session.customer_status).to_contain_text("established")
-    reasons = {m["reason"] for m in raw_agent.received if m["type"] == "refused"}
-    assert {"outside_view", "text_too_long", "submit"} <= reasons
+    expected = {"outside_view", "text_too_long", "submit"}
+    assert expected <= raw_agent.wait_for_refusals(expected)

@@ -72,5 +72,22 @@ window.cobrowseMirror = {
   nextFocus: (fromId, backwards) => nextFocus(replayer, fromId, backwards),
   setPolicy,
   // Measured now, for the frame the server is about to send: [[x, y, width, height], ...].
-  maskRects: () => JSON.stringify(maskRects(replayer && replayer.iframe)),
+  maskRects: () => {
+    try {
+      return JSON.stringify(maskRects(replayer && replayer.iframe));
+    } catch (error) {
+      return JSON.stringify({ error: String(error) }); // The page is mid-rebuild: not measurable.
+    }
+  },
+  // A change nobody sees (one corner pixel's opacity), so Chromium paints a new frame.
+  repaint: () => {
+    let dot = document.getElementById("cobrowse-repaint");
+    if (!dot) {
+      dot = document.createElement("div");
+      dot.id = "cobrowse-repaint";
+      dot.style.cssText = "position:fixed;left:0;top:0;width:1px;height:1px;background:#000;pointer-events:none";
+      document.body.append(dot);
+    }
+    dot.style.opacity = dot.style.opacity === "0.01" ? "0.02" : "0.01";
+  },
 };
