@@ -110,3 +110,16 @@ def test_history_records_each_step(page: Page, sample_site: str, cobrowse: Cobro
     listed = session.server.history()
     assert listed[0]["uuid"] == session.uuid
     assert all(session.id not in str(r) for r in listed)
+
+
+def test_the_view_follows_the_customers_viewport_size(
+    page: Page, sample_site: str, cobrowse: Cobrowse
+) -> None:
+    page.goto(f"{sample_site}/form/")
+    session = cobrowse.start(page)
+    session.join()
+    page.set_viewport_size({"width": 1000, "height": 700})
+    expect(session.view).to_have_attribute("width", "1000")
+    expect(session.view).to_have_attribute("height", "700")
+    page.locator("#text").fill("narrower")
+    session.assert_shown_to_agent("#text")
