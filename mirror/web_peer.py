@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from typing import TypeVar
+from typing import Any, TypeVar, get_args
 
 import msgspec
 from aiohttp import WSMsgType, web
@@ -13,6 +13,7 @@ from msgspec.json import Decoder
 
 from mirror.messages import CLOSE_MALFORMED, CLOSE_TOO_LARGE, Error, ServerMessage, encode
 from mirror.metrics import Metrics
+from replay.messages import Refused
 
 T = TypeVar("T")
 M = TypeVar("M")
@@ -48,15 +49,21 @@ async def receive_messages(
 ) -> AsyncIterator[T]:
     """Decode each text message with ``decoder``; close the socket on the first bad one.
 
-    Binary, malformed, unknown and oversize messages close this socket with a code and a reason
-    and touch nothing else.
+    A well-formed message of a kind this server does not know (a newer page, say) is refused and
+    counted, and the socket goes on. Binary, malformed and oversize messages close this socket
+    with a code and a reason and touch nothing else.
     """
+    known = _tags(decoder)
     async for raw in ws:
         if raw.type is WSMsgType.TEXT:
             try:
                 yield decoder.decode(raw.data)
                 continue
             except msgspec.DecodeError as exc:  # ValidationError is a DecodeError too.
+                if _unknown_kind(raw.data, known):
+                    metrics.socket_errors.labels("unknown_kind").inc()
+                    await SocketPeer(ws).send_message(Refused(reason="unknown_kind"))
+                    continue
                 reason, code, detail = "malformed", CLOSE_MALFORMED, f"malformed message: {exc}"
         elif raw.type is WSMsgType.ERROR:
             reason, code, detail = "too_large", CLOSE_TOO_LARGE, "message too large"
@@ -67,6 +74,22 @@ async def receive_messages(
         metrics.socket_errors.labels(reason).inc()
         await SocketPeer(ws).refuse(code, reason, detail)
         return
+
+
+class _Kind(msgspec.Struct):
+    type: str
+
+
+def _tags(decoder: Decoder[Any]) -> frozenset[str]:
+    return frozenset(str(t.__struct_config__.tag) for t in get_args(decoder.type))
+
+
+def _unknown_kind(data: str, known: frozenset[str]) -> bool:
+    """A JSON object whose ``type`` is a string this server does not know."""
+    try:
+        return msgspec.json.decode(data, type=_Kind).type not in known
+    except msgspec.DecodeError:
+        return False
 
 
 async def first_message(

@@ -97,7 +97,6 @@ async def test_health_and_metrics(cobrowse_server: CobrowseServer) -> None:
 @pytest.mark.parametrize(
     ("payload", "code"),
     [
-        ('{"v": 1, "type": "teleport"}', 4400),
         ("not json at all", 4400),
         ('{"v": 1, "type": "events", "events": "nope"}', 4400),
         ('{"v": 1, "type": "hello", "viewport": {"width": 1, "height": 1}}', 4400),
@@ -154,3 +153,20 @@ async def test_the_customer_must_say_hello_first(cobrowse_server: CobrowseServer
         ws = await http.ws_connect(ws_url(cobrowse_server.url, "customer"))
         await ws.send_json({"v": 1, "type": "exit"})
         assert (await closed_with(ws))[0] == 4400
+
+
+@in_thread
+async def test_an_unknown_kind_of_message_is_refused_and_the_socket_goes_on(
+    cobrowse_server: CobrowseServer,
+) -> None:
+    async with client() as http:
+        ws, _ = await open_customer(http, cobrowse_server.url)
+        await ws.send_str('{"v": 2, "type": "teleport", "to": "mars"}')
+        assert await receive_json(ws) == {
+            "type": "refused",
+            "v": 1,
+            "seq": None,
+            "reason": "unknown_kind",
+        }
+        await ws.send_json({"v": 1, "type": "exit"})
+        assert (await receive_json(ws))["state"] == "ended"
