@@ -205,10 +205,16 @@ class MirrorPage:
         self._unmeasured = 0
         scale = float(metadata.get("deviceWidth") or self.viewport.width) / self.viewport.width
         rects = [_scaled(r, scale) for r in measured]
-        painted, self._last_rects = rects + [r for r in self._last_rects if r not in rects], rects
-        if not painted:
+        stale = [r for r in self._last_rects if r not in rects]
+        self._last_rects = rects
+        if stale:
+            # This frame also gets the previous boxes painted (the page may have moved after it
+            # was taken); the next frame, asked for now, has only the current ones.
+            with contextlib.suppress(PlaywrightError):
+                await self._page.evaluate("() => cobrowseMirror.repaint()")
+        if not rects and not stale:
             return jpeg
-        return await asyncio.to_thread(redact, jpeg, painted)
+        return await asyncio.to_thread(redact, jpeg, rects + stale)
 
     async def _on_rebuilt(self, _source: Any) -> None:
         self._rebuilt = True

@@ -235,6 +235,7 @@ class CobrowseSession:
 
     def agent_press(self, key: str) -> dict[str, Any]:
         """Press ``key`` (Playwright's names, such as "Tab" or "Control+a") on the view."""
+        self.view.focus()  # Keys go to the view, as after an agent's click on it.
         return self._act(lambda: self._agent().keyboard.press(key))
 
     def agent_scroll(self, dx: float, dy: float, at: str | None = None) -> dict[str, Any]:
