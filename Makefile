@@ -1,4 +1,6 @@
 # cobrowse-mirror: `make demo` and `make test` set everything up on a fresh machine first.
+# `make setup` (scripts/setup.sh) finds a Chromium ($CHROMIUM, Playwright's own, the system's
+# chromium) or installs Debian's chromium package; `playwright install` is only the last resort.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
