@@ -6,7 +6,6 @@ cycling through the same colours; the agent's page stamps each colour the replay
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -86,12 +85,10 @@ class BaselineSession(Pages):
         """The same changes as the mirror's sessions; then read what the replay page saw."""
         assert self.customer is not None and self.agent is not None
         options = self.options
-        await asyncio.sleep(options.settle_s)
-        interval = options.change_interval_ms
-        stamps = await probes.run_changes(self.customer, options.changes, interval)
-        self.trace.stamps = stamps
-        self.trace.change_window = (float(stamps[0][0]), float(stamps[-1][0] + interval))
-        await asyncio.sleep(options.settle_s)
+        phase = await probes.change_phase(
+            self.customer, options.changes, options.change_interval_ms, options.settle_s
+        )
+        self.trace.stamps, self.trace.change_window = phase.stamps, phase.window
         raw: dict[str, Any] = await self.agent.evaluate("() => window.__benchBaseline")
         changes = [(int(t), parse_css(str(c))) for t, c in raw["changes"]]
         self.trace.view = probes.AgentLog(

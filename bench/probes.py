@@ -9,6 +9,7 @@ machine, so the two ``Date.now()`` clocks are one.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
@@ -141,3 +142,17 @@ def classify(rgb: tuple[int, int, int] | None) -> int | None:
         if all(abs(a - b) <= TOLERANCE for a, b in zip(rgb, colour, strict=True)):
             return index
     return None
+
+
+async def change_phase(page: Page, count: int, interval_ms: int, settle_s: float) -> ChangePhase:
+    """Settle, make ``count`` changes at ``interval_ms``, settle again so the last one lands."""
+    await asyncio.sleep(settle_s)
+    stamps = await run_changes(page, count, interval_ms)
+    await asyncio.sleep(settle_s)
+    return ChangePhase(stamps, (float(stamps[0][0]), float(stamps[-1][0] + interval_ms)))
+
+
+@dataclass
+class ChangePhase:
+    stamps: list[tuple[int, int]]  # (Date.now(), colour index) of each change
+    window: tuple[float, float]  # When the changes ran, in Date.now() milliseconds

@@ -109,13 +109,10 @@ class BenchSession(Pages):
         """Changes at the set rate, then a quiet spell with nothing changing."""
         assert self.customer is not None and self.agent is not None
         options = self.options
-        await asyncio.sleep(options.settle_s)
-        interval = options.change_interval_ms
-        stamps = await probes.run_changes(self.customer, options.changes, interval)
-        self.trace.stamps = stamps
-        self.trace.change_window = (float(stamps[0][0]), float(stamps[-1][0] + interval))
-        # Let the last change reach the view before the quiet spell starts.
-        await asyncio.sleep(options.settle_s)
+        phase = await probes.change_phase(
+            self.customer, options.changes, options.change_interval_ms, options.settle_s
+        )
+        self.trace.stamps, self.trace.change_window = phase.stamps, phase.window
         idle_start = now_ms()
         await asyncio.sleep(options.idle_s)
         self.trace.idle_window = (idle_start, now_ms())

@@ -2,23 +2,11 @@
 // names an rrweb node id; the player finds the element through the recorder's mirror, checks
 // again that the agent may act on it, and dispatches what a person's action would cause. It
 // evaluates nothing it receives.
+import { closestDeep, isSubmitControl } from "../../mirror/web/dom.js";
 import { answer } from "./script.js";
 import { deleteText, insertText, isTextField, moveCaret, selectAll, setValue, stepSelect } from "./editing.js";
 
 const WIDGET = "[data-cobrowse-widget]";
-
-function closestDeep(element, selector) {
-  for (let node = element; node; node = node.parentNode || node.host) {
-    if (node.nodeType === 1 && node.matches(selector)) return node;
-  }
-  return null;
-}
-
-function isSubmitControl(element) {
-  const control = closestDeep(element, "button, input[type=submit], input[type=image]");
-  if (!control || !control.form) return false;
-  return control.tagName !== "BUTTON" || (control.getAttribute("type") || "submit").toLowerCase() === "submit";
-}
 
 function pointerInit(action, element, extra = {}) {
   return { bubbles: true, cancelable: true, composed: true, view: window, clientX: action.x, clientY: action.y,

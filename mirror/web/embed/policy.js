@@ -1,22 +1,10 @@
 // The session's masking policy, sent by the server when the session starts (a page cannot weaken
 // it: the server checks every action again). Sites may also mark elements themselves with
 // data-cobrowse-hidden, data-cobrowse-readonly and data-cobrowse-blocked.
+import { closestDeep } from "../dom.js";
 
 function selectorOf(list, attribute) {
   return [...(list || []), `[${attribute}]`].join(",");
-}
-
-function closestDeep(element, selector) {
-  for (let node = element; node; node = node.parentNode || node.host) {
-    if (node.nodeType === 1) {
-      try {
-        if (node.matches(selector)) return node;
-      } catch {
-        return node; // An invalid selector protects rather than leaks.
-      }
-    }
-  }
-  return null;
 }
 
 export class Policy {

@@ -2,6 +2,7 @@
 // event script addressed to an rrweb node id. Also draws the option list of a <select> the agent
 // clicked (a native picker never shows in a screencast), so picking an option is pixels too.
 
+import { closestDeep, isSubmitControl } from "../dom.js";
 import { protection } from "./masks.js";
 
 const FOCUSABLE = "input, select, textarea, button, a[href], area[href], [contenteditable=''], [contenteditable='true'], [tabindex]";
@@ -15,22 +16,6 @@ function deepElementFromPoint(doc, x, y) {
     element = inner;
   }
   return element;
-}
-
-function closestDeep(element, selector) {
-  for (let node = element; node; ) {
-    if (node.nodeType === 1 && node.matches(selector)) return node;
-    node = node.parentNode || (node instanceof ShadowRoot ? node.host : null);
-    if (node && node.nodeType === 11 && node.host) node = node.host;
-  }
-  return null;
-}
-
-function isSubmit(element) {
-  const control = closestDeep(element, "button, input[type=submit], input[type=image]");
-  if (!control || control.disabled) return false;
-  if (control.tagName === "BUTTON") return (control.getAttribute("type") || "submit").toLowerCase() === "submit" && Boolean(control.form);
-  return Boolean(control.form);
 }
 
 class OptionPicker {
@@ -94,7 +79,7 @@ export function hitTest(replayer, x, y) {
     inside: true,
     node: id,
     tag: element.tagName.toLowerCase(),
-    submit: isSubmit(element),
+    submit: isSubmitControl(element),
     href: link ? link.href : null,
     focusable: Boolean(focusable && !focusable.disabled),
     protected: protection(element),

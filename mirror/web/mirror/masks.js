@@ -3,6 +3,8 @@
 // fields are greyed, and the boxes' rectangles are what the server checks and paints over again
 // in every frame (layer 3, mirror/redact.py).
 
+import { closestDeep } from "../dom.js";
+
 export const MASK_COLOUR = "#c9ced8";
 
 let policy = { hidden: "", readonly: "", blocked: "" };
@@ -58,27 +60,12 @@ export function styleRules() {
   ];
 }
 
-function safeMatches(element, selector) {
-  try {
-    return element.matches(selector);
-  } catch {
-    return true; // An invalid selector protects rather than leaks.
-  }
-}
-
-function within(element, selector) {
-  for (let node = element; node; node = node.parentNode || node.host) {
-    if (node.nodeType === 1 && safeMatches(node, selector)) return true;
-  }
-  return false;
-}
-
 /** Why the agent may not act on `element` or anything inside it ("blocked", "masked",
  * "readonly"), or null. The customer's page applies the same rule (embed/policy.js). */
 export function protection(element) {
-  if (within(element, policy.blocked)) return "blocked";
-  if (within(element, policy.hidden)) return "masked";
-  if (within(element, policy.readonly)) return "readonly";
+  if (closestDeep(element, policy.blocked)) return "blocked";
+  if (closestDeep(element, policy.hidden)) return "masked";
+  if (closestDeep(element, policy.readonly)) return "readonly";
   return null;
 }
 

@@ -1,0 +1,23 @@
+// DOM helpers shared by the customer's page (policy, player) and the mirror (hit-testing).
+
+/** The nearest element from `element` up (through shadow roots to their hosts) that matches
+ * `selector`. An invalid selector counts as a match: for masking rules it protects rather
+ * than leaks. */
+export function closestDeep(element, selector) {
+  for (let node = element; node; node = node.parentNode || node.host) {
+    if (node.nodeType !== 1) continue;
+    try {
+      if (node.matches(selector)) return node;
+    } catch {
+      return node;
+    }
+  }
+  return null;
+}
+
+/** Whether activating `element` (or the control around it) would submit its form. */
+export function isSubmitControl(element) {
+  const control = closestDeep(element, "button, input[type=submit], input[type=image]");
+  if (!control || control.disabled || !control.form) return false;
+  return control.tagName !== "BUTTON" || (control.getAttribute("type") || "submit").toLowerCase() === "submit";
+}
