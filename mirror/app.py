@@ -16,6 +16,7 @@ from aiohttp import web
 
 from mirror.agent_auth import AgentAuth
 from mirror.browser import ChromiumHost
+from mirror.chat_hub import ChatHub
 from mirror.config import Config
 from mirror.history import HistoryStore
 from mirror.hub import Hub
@@ -40,6 +41,7 @@ class Settings:
 SETTINGS = web.AppKey("settings", Settings)
 HISTORY = web.AppKey("history", HistoryStore)
 HUB = web.AppKey("hub", Hub)
+CHAT_HUB = web.AppKey("chat_hub", ChatHub)
 JOIN_GUARD = web.AppKey("join_guard", JoinGuard)
 AUTH = web.AppKey("agent_auth", AgentAuth)
 METRICS = web.AppKey("metrics", Metrics)
@@ -57,6 +59,9 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     gate = AssetGate.create(settings.config.server.allowed_origins)
     hub = app[HUB] = Hub(settings.config, history, host, gate, app[METRICS])
     hub.prepare_spare_mirror()
+    # A chat is the primary interaction of the co-browse sessions started from it.
+    chats = app[CHAT_HUB] = ChatHub(settings.config, history, app[METRICS])
+    hub.chats, chats.cobrowse = chats, hub
     app[JOIN_GUARD] = JoinGuard()
     inactivity = asyncio.create_task(hub.watch_inactivity())
     try:
@@ -71,11 +76,13 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _end_live_sessions(app: web.Application) -> None:
+    # Sessions first: ending a chat would end its sessions as interaction_ended instead.
     await app[HUB].shutdown()
+    await app[CHAT_HUB].shutdown()
 
 
 def build_app(settings: Settings) -> web.Application:
-    from mirror import web_agent, web_customer, web_http
+    from mirror import web_agent, web_chat, web_customer, web_http
 
     app = web.Application(
         middlewares=[web_http.json_errors, web_http.api_keys], client_max_size=64 * 1024
@@ -88,4 +95,6 @@ def build_app(settings: Settings) -> web.Application:
     web_http.add_routes(app)
     app.router.add_get("/ws/customer", web_customer.customer_socket)
     app.router.add_get("/ws/agent", web_agent.agent_socket)
+    app.router.add_get("/ws/chat", web_chat.chat_socket)
+    app.router.add_get("/ws/desk", web_chat.desk_socket)
     return app

@@ -27,3 +27,16 @@ class BrowserUnavailable(CobrowseError):
 
 class ProtocolError(CobrowseError):
     """A WebSocket message is malformed, unknown or too large."""
+
+
+class ChatError(CobrowseError):
+    """A chat cannot take that message or step; ``code`` is the wire's error name."""
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+
+
+class ChatNotFound(ChatError):
+    """No live chat has that identifier (or the token does not match it)."""

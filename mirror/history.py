@@ -6,14 +6,16 @@ for several server processes. The nine-digit identifier is never stored.
 
 from __future__ import annotations
 
+import builtins
 import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, String, select, update
+from sqlalchemy import DateTime, Integer, String, Text, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from mirror.chat import Chat, ChatEndReason, ChatLine, ChatState
 from mirror.errors import ConfigError
 from mirror.sessions import EndReason, Session, SessionState
 
@@ -45,6 +47,50 @@ class SessionRecord(Base):
             "end_reason": self.end_reason,
             "interaction_id": self.interaction_id,
         }
+
+
+class ChatRecord(Base):
+    """A live chat: the primary interaction of the co-browse sessions whose ``interaction_id``
+    is this chat's UUID."""
+
+    __tablename__ = "chats"
+
+    uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    label: Mapped[str] = mapped_column(String(120))
+    origin: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    end_reason: Mapped[str | None] = mapped_column(String(32))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "uuid": self.uuid,
+            "state": self.state,
+            "label": self.label,
+            "origin": self.origin,
+            "created_at": _iso(self.created_at),
+            "accepted_at": _iso(self.accepted_at),
+            "ended_at": _iso(self.ended_at),
+            "end_reason": self.end_reason,
+        }
+
+
+class ChatLineRecord(Base):
+    """One line of a chat's transcript (a session's nine digits blanked out)."""
+
+    __tablename__ = "chat_lines"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    chat_uuid: Mapped[str] = mapped_column(String(36), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    sender: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"seq": self.seq, "sender": self.sender, "text": self.text, "at": _iso(self.at)}
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -103,16 +149,18 @@ class HistoryStore:
             )
 
     async def end_all_open(self, reason: EndReason) -> int:
-        """Close every record not yet ended (left open by a crash) with ``reason``."""
+        """Close every record not yet ended (left open by a crash) with ``reason``; chats too."""
+        ended = {"ended_at": datetime.now(UTC), "state": SessionState.ENDED.value}
         async with self._sessions.begin() as db:
             result = await db.execute(
                 update(SessionRecord)
                 .where(SessionRecord.state != SessionState.ENDED.value)
-                .values(
-                    state=SessionState.ENDED.value,
-                    end_reason=reason.value,
-                    ended_at=datetime.now(UTC),
-                )
+                .values(end_reason=reason.value, **ended)
+            )
+            await db.execute(
+                update(ChatRecord)
+                .where(ChatRecord.state != ChatState.ENDED.value)
+                .values(end_reason=ChatEndReason.SERVER_SHUTDOWN.value, **ended)
             )
         count = int(getattr(result, "rowcount", 0) or 0)
         if count:
@@ -129,5 +177,60 @@ class HistoryStore:
         query = select(SessionRecord).order_by(SessionRecord.created_at.desc()).limit(limit)
         if state is not None:
             query = query.where(SessionRecord.state == state)
+        async with self._sessions() as db:
+            return [r.to_json() for r in (await db.scalars(query)).all()]
+
+    # -- chats -------------------------------------------------------------------------------
+
+    async def record_chat(self, chat: Chat) -> None:
+        """Write the chat's current state (insert or update); lines go in one by one."""
+        async with self._sessions.begin() as db:
+            await db.merge(
+                ChatRecord(
+                    uuid=chat.uuid,
+                    state=chat.state.value,
+                    label=chat.label,
+                    origin=chat.origin,
+                    created_at=chat.created_at,
+                    accepted_at=chat.accepted_at,
+                    ended_at=chat.ended_at,
+                    end_reason=chat.end_reason.value if chat.end_reason else None,
+                )
+            )
+
+    async def add_chat_line(self, chat_uuid: str, line: ChatLine, text: str) -> None:
+        """Keep one line of the transcript; ``text`` is the line as it may be stored."""
+        async with self._sessions.begin() as db:
+            db.add(
+                ChatLineRecord(
+                    chat_uuid=chat_uuid, seq=line.seq, sender=line.sender, text=text, at=line.at
+                )
+            )
+
+    async def get_chat(self, chat_uuid: str) -> dict[str, Any] | None:
+        """The chat's record with its transcript and the co-browse sessions started from it."""
+        async with self._sessions() as db:
+            record = await db.get(ChatRecord, chat_uuid)
+            if record is None:
+                return None
+            lines = await db.scalars(
+                select(ChatLineRecord)
+                .where(ChatLineRecord.chat_uuid == chat_uuid)
+                .order_by(ChatLineRecord.seq)
+            )
+            sessions = await db.scalars(
+                select(SessionRecord.uuid)
+                .where(SessionRecord.interaction_id == chat_uuid)
+                .order_by(SessionRecord.created_at)
+            )
+            return {
+                **record.to_json(),
+                "transcript": [line.to_json() for line in lines],
+                "sessions": list(sessions),
+            }
+
+    async def list_chats(self, limit: int = 500) -> builtins.list[dict[str, Any]]:
+        """Chat records newest first, without their transcripts."""
+        query = select(ChatRecord).order_by(ChatRecord.created_at.desc()).limit(limit)
         async with self._sessions() as db:
             return [r.to_json() for r in (await db.scalars(query)).all()]

@@ -54,6 +54,14 @@ from replay.translate import Refusal, is_tab, new_focus, translate
 log = logging.getLogger("cobrowse.session")
 
 
+class ChatTies(Protocol):
+    """The chat side, as the hub sees it (implemented by :class:`mirror.chat_hub.ChatHub`)."""
+
+    def tie(self, chat_id: str, token: str) -> str: ...
+    async def cobrowse_started(self, interaction_id: str, access_id: str) -> None: ...
+    async def cobrowse_ended(self, interaction_id: str, access_id: str) -> None: ...
+
+
 class Peer(Protocol):
     """One party's socket, as the hub sees it."""
 
@@ -117,6 +125,7 @@ class Hub:
             agent_can_submit=masking.agent_can_submit,
         )
         self._live: dict[str, LiveSession] = {}  # by session uuid
+        self.chats: ChatTies | None = None
 
     # -- the customer's page -----------------------------------------------------------------
 
@@ -131,12 +140,8 @@ class Hub:
                 await old.close(CLOSE_ENDED, "session continued on another page")
             log.info("session %s: customer page reconnected", session.uuid)
         else:
-            session = self.registry.create(origin=origin)
-            live = self._live[session.uuid] = LiveSession(session, hello.viewport, customer=peer)
-            self.metrics.sessions_created.inc()
-            self.metrics.live_sessions.inc()
-            await self._record(session)
-            log.info("session %s: created", session.uuid)
+            live = await self._create(peer, hello, origin)
+            session = live.session
         live.viewport = hello.viewport
         await peer.send_message(
             SessionInfo(
@@ -149,6 +154,22 @@ class Hub:
         )
         if session.state is SessionState.ACTIVE:
             await peer.send_message(Snapshot())
+        return live
+
+    async def _create(self, peer: Peer, hello: Hello, origin: str | None) -> LiveSession:
+        """A new session; one started from the customer's chat is tied to it (ChatNotFound
+        if the page does not own that live chat)."""
+        tied = (
+            self.chats.tie(hello.chat.id, hello.chat.token) if hello.chat and self.chats else None
+        )
+        session = self.registry.create(origin=origin, interaction_id=tied)
+        live = self._live[session.uuid] = LiveSession(session, hello.viewport, customer=peer)
+        self.metrics.sessions_created.inc()
+        self.metrics.live_sessions.inc()
+        await self._record(session)
+        log.info("session %s: created", session.uuid)
+        if tied and self.chats:
+            await self.chats.cobrowse_started(tied, session.access_id)
         return live
 
     async def customer_events(self, live: LiveSession, events: list[msgspec.Raw]) -> None:
@@ -278,6 +299,9 @@ class Hub:
         )
         if live.mirror is not None:
             await live.mirror.close()
+        session = live.session
+        if session.interaction_id and self.chats:
+            await self.chats.cobrowse_ended(session.interaction_id, session.access_id)
 
     async def end_interaction(self, interaction_id: str) -> list[str]:
         """The primary interaction (call or chat) ended: so does every session tied to it."""

@@ -34,13 +34,21 @@ class Viewport(msgspec.Struct, forbid_unknown_fields=True):
 # -- customer's page -> server -------------------------------------------------------------
 
 
+class ChatRef(msgspec.Struct, forbid_unknown_fields=True):
+    """The customer's live chat (its ID and resume token), when co-browse starts from it."""
+
+    id: str
+    token: str
+
+
 class Hello(Message, tag="hello"):
     """Co-browse -> Yes opens the socket and creates a session; ``resume_*`` continues one on a
-    later page of the same site instead."""
+    later page of the same site instead. ``chat`` ties a new session to the customer's chat."""
 
     viewport: Viewport
     resume_id: str | None = None
     resume_token: str | None = None
+    chat: ChatRef | None = None
 
 
 class Events(Message, tag="events"):
@@ -124,5 +132,5 @@ agent_decoder = msgspec.json.Decoder(AgentMessage)
 encoder = msgspec.json.Encoder()
 
 
-def encode(message: ServerMessage) -> str:
+def encode(message: msgspec.Struct) -> str:
     return encoder.encode(message).decode()

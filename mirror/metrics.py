@@ -30,6 +30,14 @@ class Metrics:
             "cobrowse_actions_refused", "Agent actions refused, by reason", ["reason"], registry=r
         )
         self.join_refused = Counter("cobrowse_join_refused", "Join attempts refused", registry=r)
+        self.chats_started = Counter("cobrowse_chats_started", "Live chats started", registry=r)
+        self.chats_ended = Counter(
+            "cobrowse_chats_ended", "Live chats ended, by reason", ["reason"], registry=r
+        )
+        self.chat_lines = Counter("cobrowse_chat_lines", "Chat messages relayed", registry=r)
+        self.chat_refused = Counter(
+            "cobrowse_chat_refused", "Chat messages refused, by reason", ["reason"], registry=r
+        )
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

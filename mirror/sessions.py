@@ -76,7 +76,8 @@ class Session:
         """The agent joins: ``idle -> active``. One agent per session; ended is final."""
         if self.state is not SessionState.IDLE:
             raise InvalidTransition(f"cannot join a session that is {self.state.value}")
-        self.interaction_id = interaction_id or self.interaction_id
+        # A session started from a chat stays tied to that chat.
+        self.interaction_id = self.interaction_id or interaction_id
         self.started_at = utcnow()
         return self._move(SessionState.ACTIVE)
 
@@ -105,12 +106,12 @@ class SessionRegistry:
     def __iter__(self) -> Iterator[Session]:
         return iter(list(self._live.values()))
 
-    def create(self, origin: str | None = None) -> Session:
+    def create(self, origin: str | None = None, interaction_id: str | None = None) -> Session:
         """A new idle session with a fresh identifier, unique among live sessions."""
         if len(self._live) >= MAX_LIVE:
             raise SessionError("too many live sessions: try again in a minute")
         access_id = new_access_id(self._live.keys())
-        session = Session(access_id=access_id, origin=origin)
+        session = Session(access_id=access_id, origin=origin, interaction_id=interaction_id)
         self._live[access_id] = session
         return session
 

@@ -6,7 +6,7 @@ from aiohttp import web
 
 from mirror.app import HUB, METRICS, SETTINGS
 from mirror.config import normalise_origin
-from mirror.errors import SessionError, SessionNotFound
+from mirror.errors import ChatError, SessionError, SessionNotFound
 from mirror.messages import (
     CLOSE_BUSY,
     CLOSE_FORBIDDEN,
@@ -55,6 +55,9 @@ async def customer_socket(request: web.Request) -> web.WebSocketResponse:
         live = await hub.customer_hello(peer, first, normalise_origin(origin) if origin else None)
     except SessionNotFound:
         await peer.refuse(CLOSE_UNKNOWN_SESSION, "unknown_session", "the session has ended")
+        return ws
+    except ChatError as exc:  # Co-browse from a chat this page does not own (or that ended).
+        await peer.refuse(CLOSE_UNKNOWN_SESSION, exc.code, exc.detail)
         return ws
     except SessionError as exc:  # At capacity.
         await peer.refuse(CLOSE_BUSY, "busy", str(exc))

@@ -13,7 +13,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from mirror.agent_auth import COOKIE
-from mirror.app import AUTH, HISTORY, HUB, METRICS, SETTINGS
+from mirror.app import AUTH, CHAT_HUB, HISTORY, HUB, METRICS, SETTINGS
 from mirror.assets import AssetMissing, package_file
 from mirror.config import normalise_origin
 from mirror.sessions import SessionState
@@ -143,8 +143,25 @@ async def end_interaction(request: web.Request) -> web.Response:
         raise json_error(
             web.HTTPBadRequest, "bad_interaction", "an interaction ID is 1-200 characters"
         )
-    ended = await request.app[HUB].end_interaction(interaction_id)
-    return web.json_response({"interaction_id": interaction_id, "ended": ended})
+    # A chat ends first, taking its sessions with it; any other tied session ends next.
+    chat_sessions = await request.app[CHAT_HUB].end_interaction(interaction_id)
+    ended = (chat_sessions or []) + await request.app[HUB].end_interaction(interaction_id)
+    return web.json_response(
+        {"interaction_id": interaction_id, "ended": ended, "chat_ended": chat_sessions is not None}
+    )
+
+
+async def list_chats(request: web.Request) -> web.Response:
+    return web.json_response(await request.app[HISTORY].list_chats())
+
+
+async def get_chat(request: web.Request) -> web.Response:
+    """A chat's record, its transcript and the co-browse sessions started from it."""
+    chat_uuid = request.match_info["uuid"].lower()
+    record = await request.app[HISTORY].get_chat(chat_uuid) if UUID_RE.match(chat_uuid) else None
+    if record is None:
+        raise json_error(web.HTTPNotFound, "unknown_chat", "no chat has that UUID")
+    return web.json_response(record)
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -164,5 +181,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/api/sessions", list_sessions)
     app.router.add_get("/api/sessions/{uuid}", get_session)
     app.router.add_post("/api/interactions/{interaction_id}/end", end_interaction)
+    app.router.add_get("/api/chats", list_chats)
+    app.router.add_get("/api/chats/{uuid}", get_chat)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)

@@ -11,7 +11,7 @@ import msgspec
 from aiohttp import WSMsgType, web
 from msgspec.json import Decoder
 
-from mirror.messages import CLOSE_MALFORMED, CLOSE_TOO_LARGE, Error, ServerMessage, encode
+from mirror.messages import CLOSE_MALFORMED, CLOSE_TOO_LARGE, Error, encode
 from mirror.metrics import Metrics
 from replay.messages import Refused
 
@@ -25,7 +25,7 @@ class SocketPeer:
     def __init__(self, ws: web.WebSocketResponse) -> None:
         self.ws = ws
 
-    async def send_message(self, message: ServerMessage) -> None:
+    async def send_message(self, message: msgspec.Struct) -> None:
         if not self.ws.closed:
             with contextlib.suppress(ConnectionError):
                 await self.ws.send_str(encode(message))

@@ -51,7 +51,10 @@ async def closed_with(ws: aiohttp.ClientWebSocketResponse) -> tuple[int | None, 
             aiohttp.WSMsgType.CLOSED,
             aiohttp.WSMsgType.CLOSING,
         ):
-            return ws.close_code, str(message.extra or "")
+            # The close frame's own code: ws.close_code can read 1006 if the server drops the
+            # connection before the client's answer to its close frame has gone out.
+            code = message.data if message.type is aiohttp.WSMsgType.CLOSE else ws.close_code
+            return code, str(message.extra or "")
 
 
 def page_snapshot(text: str = "Hello from a customer without a browser") -> list[dict[str, Any]]:

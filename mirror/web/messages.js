@@ -2,7 +2,11 @@
 export const PROTOCOL_VERSION = 1;
 
 export const msg = {
-  hello: (viewport, resume) => ({ v: 1, type: "hello", viewport, ...(resume ? { resume_id: resume.id, resume_token: resume.token } : {}) }),
+  hello: (viewport, resume, chat) => ({
+    v: 1, type: "hello", viewport,
+    ...(resume ? { resume_id: resume.id, resume_token: resume.token } : {}),
+    ...(chat ? { chat: { id: chat.id, token: chat.token } } : {}),
+  }),
   events: (events) => ({ v: 1, type: "events", events }),
   exit: () => ({ v: 1, type: "exit" }),
   join: (id, interaction, rejoin) => ({ v: 1, type: "join", id, ...(interaction ? { interaction } : {}), ...(rejoin ? { rejoin } : {}) }),

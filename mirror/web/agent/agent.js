@@ -2,6 +2,7 @@
 // never receives the customer's DOM: only JPEG frames (binary messages) and status messages.
 import { msg, parse, socketUrl } from "../messages.js";
 import { attachInput } from "./input.js";
+import { ChatDesk } from "./desk.js";
 
 const $ = (id) => document.getElementById(id);
 const view = $("view");
@@ -127,19 +128,28 @@ function end() {
 let currentId = null;
 let rejoining = false;
 
-function join(id, rejoinToken = null) {
+/**
+ * Join the session `id`; `rejoinToken` comes back to the one this page was in, `interaction`
+ * ties it to a primary interaction (the page's ?interaction=, or the chat it was offered in).
+ */
+function join(id, { rejoinToken = null, interaction = params.get("interaction") } = {}) {
   alertUser("");
+  if (socket) { // Another session (a chat's "Join co-browse" while in one): leave it first.
+    socket.onmessage = socket.onclose = null;
+    socket.close(1000);
+  }
   currentId = id;
   rejoining = Boolean(rejoinToken);
-  socket = new WebSocket(socketUrl(location.href, "/ws/agent"));
-  socket.binaryType = "blob";
-  socket.onopen = () => socket.send(JSON.stringify(msg.join(id, params.get("interaction"), rejoinToken)));
-  socket.onmessage = (e) => {
+  const ws = new WebSocket(socketUrl(location.href, "/ws/agent"));
+  socket = ws;
+  ws.binaryType = "blob";
+  ws.onopen = () => ws.send(JSON.stringify(msg.join(id, interaction, rejoinToken)));
+  ws.onmessage = (e) => {
     if (typeof e.data === "string") return receive(parse(e.data));
     pending = e.data;
     drawNewest();
   };
-  socket.onclose = (event) => {
+  ws.onclose = (event) => {
     if (!$("exit").hidden) setStatus(STATUS.ended);
     if (event.code === 4000 || event.code === 4404) remember(null); // Ended, or not ours.
     setLive(false);
@@ -177,7 +187,8 @@ if (document.body.dataset.needsKey) {
   });
 } else {
   const previous = remembered();
-  if (previous && previous.id && previous.token) join(previous.id, previous.token);
+  if (previous && previous.id && previous.token) join(previous.id, { rejoinToken: previous.token });
+  new ChatDesk((id, interaction) => join(id, { interaction })).connect();
 }
 
 $("zoom-in").addEventListener("click", () => setZoom(zoom * 1.25));

@@ -1,6 +1,7 @@
 // cobrowse.js: the one script a website embeds. It must never throw into the host page.
 import { Widget } from "./widget.js";
 import { CustomerSession } from "./session.js";
+import { CustomerChat } from "./chat.js";
 
 function scriptBase(script) {
   const src = script && script.src;
@@ -13,13 +14,25 @@ function boot(script) {
   if (!base) return;
   const data = (script && script.dataset) || {};
   let session = null;
+  let chat = null;
   const widget = new Widget({
     label: data.label || "Co-browse",
     position: data.position === "right" ? "right" : "left",
     onYes: () => session.connect(),
     onExit: () => session.exit(),
+    onSession: (id, state) => chat && chat.cobrowseChanged(id, state),
   });
   session = new CustomerSession(base, widget);
+  if (data.chat === "true") {
+    // Co-browse from the chat: no voice-call question, and the session is tied to the chat.
+    chat = new CustomerChat(base, widget, {
+      startCobrowse: (ref) => {
+        if (widget.showSession()) return;
+        widget.connecting();
+        session.connect(null, ref);
+      },
+    });
+  }
   window.__cobrowse = { version: 1 };
   const stored = CustomerSession.stored();
   if (stored) {

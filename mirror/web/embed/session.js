@@ -36,12 +36,15 @@ export class CustomerSession {
     }
   }
 
-  /** Open the socket; with `resume`, continue the session an earlier page started. */
-  connect(resume = null) {
+  /**
+   * Open the socket; with `resume`, continue the session an earlier page started; with `chat`
+   * ({id, token}), tie the new session to the customer's live chat.
+   */
+  connect(resume = null, chat = null) {
     this.ended = false;
     const socket = new WebSocket(socketUrl(this.base, "/ws/customer"));
     this.socket = socket;
-    socket.onopen = () => socket.send(JSON.stringify(msg.hello(viewport(), resume)));
+    socket.onopen = () => socket.send(JSON.stringify(msg.hello(viewport(), resume, chat)));
     socket.onmessage = (e) => this.receive(parse(e.data));
     socket.onclose = (e) => this.closed(e);
   }

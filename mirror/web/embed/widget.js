@@ -28,18 +28,37 @@ function groupDigits(id) {
 }
 
 export class Widget {
-  /** @param {{label: string, position: string, onYes: () => void, onExit: () => void}} options */
+  /**
+   * @param {{label: string, position: string, onYes: () => void, onExit: () => void,
+   *          onSession?: (id: string | null, state: string) => void}} options
+   */
   constructor(options) {
     this.options = options;
     this.host = el("div", { [WIDGET_ATTR]: "" });
-    const root = this.host.attachShadow({ mode: "open" });
-    root.append(el("style", {}, STYLE));
-    this.launcher = el("button", { type: "button", class: `launcher ${options.position}` }, options.label);
-    this.launcher.addEventListener("click", () => this.ask());
+    this.root = this.host.attachShadow({ mode: "open" });
+    this.root.append(el("style", {}, STYLE));
+    // The launchers sit side by side in one corner ("Co-browse", and "Live chat" with data-chat).
+    this.dock = el("div", { class: `dock ${options.position}` });
+    this.launcher = this.addLauncher(options.label, () => this.ask());
     this.panel = el("div", { role: "dialog", "aria-labelledby": "cobrowse-title", class: `panel ${options.position}`, hidden: "" });
     this.status = el("div", { role: "status", class: "status", "aria-live": "polite" });
-    root.append(this.launcher, this.panel);
+    this.root.append(this.dock, this.panel);
     (document.body || document.documentElement).append(this.host);
+  }
+
+  /** A button in the launcher dock (the first is "Co-browse"). */
+  addLauncher(label, onClick) {
+    const button = el("button", { type: "button", class: "launcher" }, label);
+    button.addEventListener("click", onClick);
+    this.dock.append(button);
+    return button;
+  }
+
+  /** The session panel (ID, status, Exit) if a session is live; false if none is. */
+  showSession() {
+    if (!this.live) return false;
+    this.show(...this.sessionView());
+    return true;
   }
 
   button(label, onClick, kind = "") {
@@ -61,7 +80,7 @@ export class Widget {
   }
 
   ask() {
-    if (this.live) return this.show(...this.sessionView());
+    if (this.showSession()) return;
     this.show(
       el("p", {}, TEXT.question),
       el("div", { class: "actions" },
@@ -99,6 +118,7 @@ export class Widget {
   setState(state) {
     this.state = state;
     if (state === "ended") this.live = false;
+    if (this.options.onSession) this.options.onSession(this.id, state);
     const text = { idle: TEXT.waiting, active: TEXT.established, ended: TEXT.ended }[state];
     if (text) this.setStatus(text);
     this.launcher.classList.toggle("live", Boolean(this.live));

@@ -1,0 +1,34 @@
+// Wire messages of the live chat, the browser side's mirror image of mirror/chat_messages.py.
+export const chatMsg = {
+  hello: (label, resume) => ({ v: 1, type: "chat_hello", label, ...(resume ? { resume_id: resume.id, resume_token: resume.token } : {}) }),
+  say: (text) => ({ v: 1, type: "say", text }),
+  end: () => ({ v: 1, type: "end_chat" }),
+};
+
+export const deskMsg = {
+  hello: (resume) => ({ v: 1, type: "desk_hello", ...(resume ? { resume } : {}) }),
+  accept: (chat) => ({ v: 1, type: "accept", chat }),
+  say: (chat, text) => ({ v: 1, type: "say", chat, text }),
+  end: (chat) => ({ v: 1, type: "end_chat", chat }),
+};
+
+// mirror/chat.py MAX_TEXT: longer messages are refused by the server.
+export const MAX_CHAT_TEXT = 2000;
+
+/** One transcript line as a DOM element: the text always as text, never as HTML. */
+export function lineElement(line, names) {
+  const row = document.createElement("div");
+  row.className = `line ${line.sender}`;
+  row.dataset.seq = String(line.seq);
+  if (line.sender !== "system") {
+    const who = document.createElement("span");
+    who.className = "who";
+    who.textContent = `${names[line.sender]}: `;
+    row.append(who);
+  }
+  const text = document.createElement("span");
+  text.className = "text";
+  text.textContent = line.text;
+  row.append(text);
+  return row;
+}

@@ -1,0 +1,212 @@
+"""The live chat in real Chromium: customer and agent exchange messages, co-browse starts from the
+chat (the ID sent to the agent's desk, or typed by the customer), and the chat is the primary
+interaction: ending it ends its co-browse session, ending co-browse leaves the chat open."""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Locator, Page, expect
+
+from mirror.processes import ChildProcess
+from mirror.testing import CobrowseServer
+
+TIMEOUT_MS = 15_000
+HOSTILE = '<img src=x onerror="document.title=1"><b>bold?</b>'
+
+
+def get_json(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return json.load(response)
+
+
+def open_desk(browser: Browser, server: CobrowseServer) -> Page:
+    agent = browser.new_context(viewport={"width": 1700, "height": 1000}).new_page()
+    agent.goto(f"{server.url}/agent")
+    expect(agent.get_by_role("list", name="Waiting chats")).to_be_attached()
+    return agent
+
+
+def chat_panel(page: Page) -> Locator:
+    return page.get_by_role("region", name="Live chat")
+
+
+def customer_says(page: Page, text: str) -> None:
+    panel = chat_panel(page)
+    panel.get_by_role("textbox", name="Message").fill(text)
+    panel.get_by_role("button", name="Send").click()
+
+
+def accept_first(agent: Page, preview: str) -> None:
+    waiting = agent.get_by_role("list", name="Waiting chats").get_by_role("listitem")
+    item = waiting.filter(has_text=preview)
+    item.get_by_role("button", name="Accept").click()
+    expect(agent.get_by_role("log")).to_contain_text(preview, timeout=TIMEOUT_MS)
+
+
+def agent_says(agent: Page, text: str) -> None:
+    agent.get_by_role("textbox", name="Reply").fill(text)
+    agent.get_by_role("button", name="Send").click()
+
+
+def current_chat_id(page: Page) -> str:
+    stored = page.evaluate("() => JSON.parse(sessionStorage.getItem('cobrowse.chat'))")
+    return str(stored["id"])
+
+
+def widget_status(page: Page) -> Locator:
+    return page.locator("[data-cobrowse-widget]").get_by_role("status")
+
+
+def test_messages_are_exchanged_as_text_and_the_chat_follows_the_customer(
+    page: Page, browser: Browser, cobrowse_server: CobrowseServer, sample_site: str
+) -> None:
+    agent = open_desk(browser, cobrowse_server)
+    page.goto(f"{sample_site}/support/")
+    page.get_by_role("button", name="Live chat").click()
+    customer_says(page, f"My bill looks wrong {HOSTILE}")
+    accept_first(agent, "My bill looks wrong")
+
+    log = agent.get_by_role("log")
+    expect(log).to_contain_text(HOSTILE)  # Shown as the text it is, never as HTML.
+    assert log.locator("img, b").count() == 0
+    expect(chat_panel(page).get_by_role("log")).to_contain_text("An agent has joined the chat.")
+    agent_says(agent, "Happy to help. Which month?")
+    expect(chat_panel(page).get_by_role("log")).to_contain_text("Happy to help. Which month?")
+    assert chat_panel(page).get_by_role("log").locator("img, b").count() == 0
+
+    page.get_by_role("link", name="Submit a meter reading").click()
+    expect(page).to_have_title(re.compile("meter reading"))
+    expect(chat_panel(page).get_by_role("log")).to_contain_text("Which month?", timeout=TIMEOUT_MS)
+    customer_says(page, "October, on the new page")
+    expect(log).to_contain_text("October, on the new page")
+    assert page.title() != "1"
+    agent.context.close()
+
+
+def test_cobrowse_from_the_chat_is_joined_with_one_click_and_ends_with_the_chat(
+    page: Page, browser: Browser, cobrowse_server: CobrowseServer, sample_site: str
+) -> None:
+    agent = open_desk(browser, cobrowse_server)
+    page.goto(f"{sample_site}/support/meter.html")
+    page.get_by_role("button", name="Live chat").click()
+    customer_says(page, "Where is my meter number?")
+    accept_first(agent, "Where is my meter number?")
+
+    chat_panel(page).get_by_role("button", name="Co-browse").click()
+    expect(page.locator("[data-cobrowse-session-id]")).to_have_attribute(
+        "data-cobrowse-session-id", re.compile(r"^\d{9}$")
+    )
+    expect(page.get_by_role("button", name="Yes")).to_have_count(0)  # No voice-call question.
+    agent.get_by_role("button", name="Join co-browse").click()
+    expect(widget_status(page)).to_contain_text("established", timeout=TIMEOUT_MS)
+    expect(agent.locator("[data-cobrowse-view][data-frames]")).to_be_visible(timeout=TIMEOUT_MS)
+    chat_id = current_chat_id(page)
+
+    agent.get_by_role("button", name="End chat").click()
+    expect(widget_status(page)).to_contain_text("ended", timeout=TIMEOUT_MS)
+    expect(agent.locator("#status")).to_contain_text("ended")
+    expect(chat_panel(page)).to_contain_text("Chat ended.")
+
+    chat = get_json(f"{cobrowse_server.url}/api/chats/{chat_id}")
+    assert chat["end_reason"] == "agent_ended"
+    assert [line["text"] for line in chat["transcript"]][:2] == [
+        "Where is my meter number?",
+        "An agent has joined the chat.",
+    ]
+    [session_uuid] = chat["sessions"]
+    record = get_json(f"{cobrowse_server.url}/api/sessions/{session_uuid}")
+    assert record["end_reason"] == "interaction_ended"
+    assert record["interaction_id"] == chat_id
+    agent.context.close()
+
+
+# -- "manual": the customer types the ID into the chat ----------------------------------------
+
+MANUAL = """
+[chat]
+send_session_id = "manual"
+"""
+
+
+@pytest.fixture(scope="module")
+def manual_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CobrowseServer]:
+    folder = tmp_path_factory.mktemp("manual")
+    (folder / "c.toml").write_text(MANUAL)
+    db = folder / "h.db"
+    args = ["serve", "--port", "0", "--config", str(folder / "c.toml"), "--db", f"sqlite:///{db}"]
+    with ChildProcess(args) as process:
+        yield CobrowseServer(process.url, process, db)
+
+
+@pytest.fixture(scope="module")
+def manual_site(manual_server: CobrowseServer) -> Iterator[str]:
+    root = Path(__file__).resolve().parent.parent / "fixtures"
+    with ChildProcess(["site", str(root), "--port", "0", "--server", manual_server.url]) as site:
+        yield site.url
+
+
+def start_cobrowse_in_chat(page: Page) -> str:
+    chat_panel(page).get_by_role("button", name="Co-browse").click()
+    id_element = page.locator("[data-cobrowse-session-id]")
+    expect(id_element).to_have_attribute("data-cobrowse-session-id", re.compile(r"^\d{9}$"))
+    return str(id_element.get_attribute("data-cobrowse-session-id"))
+
+
+def join_by_id(agent: Page, session_id: str) -> None:
+    agent.get_by_label("Session ID").fill(session_id)
+    agent.get_by_role("button", name="Join", exact=True).click()
+    expect(agent.locator("#status")).to_contain_text("active", timeout=TIMEOUT_MS)
+
+
+def test_manual_mode_the_customer_types_the_id_and_either_end_is_separate(
+    page: Page, browser: Browser, manual_server: CobrowseServer, manual_site: str
+) -> None:
+    agent = open_desk(browser, manual_server)
+    page.goto(f"{manual_site}/support/")
+    page.get_by_role("button", name="Live chat").click()
+    customer_says(page, "Can you show me the tariffs?")
+    accept_first(agent, "Can you show me the tariffs?")
+
+    session_id = start_cobrowse_in_chat(page)
+    grouped = re.sub(r"(\d{3})(?=\d)", r"\1 ", session_id)
+    expect(chat_panel(page).get_by_role("log")).to_contain_text(grouped)
+    expect(agent.get_by_role("log")).to_contain_text("will type its ID here")
+    expect(agent.get_by_role("button", name="Join co-browse")).to_have_count(0)
+    customer_says(page, f"The ID is {grouped}")
+    expect(agent.get_by_role("log")).to_contain_text(grouped)
+    join_by_id(agent, session_id)
+    expect(widget_status(page)).to_contain_text("established", timeout=TIMEOUT_MS)
+
+    # Ending co-browse leaves the chat open.
+    page.get_by_role("button", name="Exit co-browse session").click()
+    expect(widget_status(page)).to_contain_text("ended", timeout=TIMEOUT_MS)
+    customer_says(page, "Still there?")
+    expect(agent.get_by_role("log")).to_contain_text("Still there?")
+
+    # Co-browse again; the customer ends the chat, and the session with it.
+    second_id = start_cobrowse_in_chat(page)
+    join_by_id(agent, second_id)
+    chat_id = current_chat_id(page)
+    chat_panel(page).get_by_role("button", name="End chat").click()
+    expect(widget_status(page)).to_contain_text("ended", timeout=TIMEOUT_MS)
+    expect(agent.locator("#status")).to_contain_text("ended", timeout=TIMEOUT_MS)
+    expect(agent.get_by_role("log")).to_contain_text("The customer ended the chat.")
+
+    chat = get_json(f"{manual_server.url}/api/chats/{chat_id}")
+    assert chat["end_reason"] == "customer_ended"
+    transcript = " ".join(line["text"] for line in chat["transcript"])
+    assert session_id not in transcript.replace(" ", "")  # The ID is never kept in history.
+    assert "The ID is [co-browse session ID]" in transcript
+    reasons = [
+        get_json(f"{manual_server.url}/api/sessions/{uuid}")["end_reason"]
+        for uuid in chat["sessions"]
+    ]
+    assert reasons == ["customer_exit", "interaction_ended"]
+    agent.context.close()
