@@ -157,3 +157,29 @@ async def test_ending_the_chats_interaction_through_the_api_ends_the_chat(
             f"{cobrowse_server.url}/api/chats/{'0' * 8}-0000-4000-8000-{'0' * 12}"
         ) as response:
             assert response.status == 404 and (await response.json())["error"] == "unknown_chat"
+
+
+@in_thread
+async def test_a_reloaded_desk_gets_its_chats_back_with_its_token(
+    cobrowse_server: CobrowseServer,
+) -> None:
+    async with chat_client(cobrowse_server) as (http, ws, info):
+        chat_id = info["chat"]["id"]
+        desk = await http.ws_connect(ws_url(cobrowse_server.url, "desk"))
+        await desk.send_json({"v": 1, "type": "desk_hello"})
+        token = (await receive_json(desk))["token"]
+        await desk.send_json({"v": 1, "type": "accept", "chat": chat_id})
+        await receive_type(desk, "chat_update")
+        await desk.close()
+        await ws.send_json({"v": 1, "type": "say", "text": "while the agent reloads"})
+
+        back = await http.ws_connect(ws_url(cobrowse_server.url, "desk"))
+        await back.send_json({"v": 1, "type": "desk_hello", "resume": token})
+        assert (await receive_json(back))["token"] == token
+        update = await receive_type(back, "chat_update")
+        assert update["chat"]["id"] == chat_id and update["chat"]["state"] == "active"
+        assert update["chat"]["lines"][-1]["text"] == "while the agent reloads"
+        # A made-up token gets a desk of its own, with no chats.
+        stranger = await http.ws_connect(ws_url(cobrowse_server.url, "desk"))
+        await stranger.send_json({"v": 1, "type": "desk_hello", "resume": "made-up"})
+        assert (await receive_json(stranger))["token"] != "made-up"
