@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 from mirror.agent_auth import AgentAuth
 from mirror.browser import ChromiumHost
@@ -23,6 +24,7 @@ from mirror.hub import Hub
 from mirror.joinguard import JoinGuard
 from mirror.metrics import Metrics
 from mirror.netguard import AssetGate
+from mirror.proxies import parse_networks
 
 log = logging.getLogger("cobrowse.server")
 
@@ -82,11 +84,13 @@ async def _end_live_sessions(app: web.Application) -> None:
 
 
 def build_app(settings: Settings) -> web.Application:
-    from mirror import web_agent, web_chat, web_customer, web_http
+    from mirror import proxies, web_agent, web_chat, web_customer, web_http
 
-    app = web.Application(
-        middlewares=[web_http.json_errors, web_http.api_keys], client_max_size=64 * 1024
-    )
+    middlewares: list[Middleware] = [web_http.json_errors, web_http.api_keys]
+    if settings.config.server.trusted_proxies:
+        networks = parse_networks(settings.config.server.trusted_proxies)
+        middlewares.insert(0, proxies.middleware(networks))
+    app = web.Application(middlewares=middlewares, client_max_size=64 * 1024)
     app[SETTINGS] = settings
     app[METRICS] = Metrics()
     app[AUTH] = AgentAuth(tuple(settings.config.server.agent_keys))

@@ -13,6 +13,7 @@ from typing import Literal
 import msgspec
 
 from mirror.errors import ConfigError
+from mirror.proxies import parse_networks
 
 
 class ServerConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -20,6 +21,8 @@ class ServerConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     allowed_origins: list[str] = msgspec.field(default_factory=list)
     # Keys agents must present; empty means agents need none (development only).
     agent_keys: list[str] = msgspec.field(default_factory=list)
+    # Reverse proxies (addresses or networks) whose X-Forwarded-For/-Proto headers are believed.
+    trusted_proxies: list[str] = msgspec.field(default_factory=list)
 
 
 class SessionConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -64,6 +67,10 @@ def parse_config(text: str, source: str = "<config>") -> Config:
     except msgspec.ValidationError as exc:
         # msgspec names the key as a path such as "$.server.agent_keys[0]".
         raise ConfigError(f"{source}: {exc}") from exc
+    try:
+        parse_networks(config.server.trusted_proxies)
+    except ValueError as exc:
+        raise ConfigError(f"{source}: server.trusted_proxies: {exc}") from exc
     for origin in config.server.allowed_origins:
         if normalise_origin(origin) is None:
             raise ConfigError(
