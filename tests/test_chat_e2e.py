@@ -43,11 +43,19 @@ def customer_says(page: Page, text: str) -> None:
     panel.get_by_role("button", name="Send").click()
 
 
-def accept_first(agent: Page, preview: str) -> None:
+def accept_chat(agent: Page, preview: str) -> None:
     waiting = agent.get_by_role("list", name="Waiting chats").get_by_role("listitem")
     item = waiting.filter(has_text=preview)
     item.get_by_role("button", name="Accept").click()
     expect(agent.get_by_role("log")).to_contain_text(preview, timeout=TIMEOUT_MS)
+
+
+def chat_with_agent(page: Page, agent: Page, url: str, question: str) -> None:
+    """The customer opens the chat on ``url`` and asks; the agent accepts the chat."""
+    page.goto(url)
+    page.get_by_role("button", name="Live chat").click()
+    customer_says(page, question)
+    accept_chat(agent, question)
 
 
 def agent_says(agent: Page, text: str) -> None:
@@ -68,15 +76,13 @@ def test_messages_are_exchanged_as_text_and_the_chat_follows_the_customer(
     page: Page, browser: Browser, cobrowse_server: CobrowseServer, sample_site: str
 ) -> None:
     agent = open_desk(browser, cobrowse_server)
-    page.goto(f"{sample_site}/support/")
-    page.get_by_role("button", name="Live chat").click()
-    customer_says(page, f"My bill looks wrong {HOSTILE}")
-    accept_first(agent, "My bill looks wrong")
+    chat_with_agent(page, agent, f"{sample_site}/support/", f"My bill looks wrong {HOSTILE}")
 
     log = agent.get_by_role("log")
     expect(log).to_contain_text(HOSTILE)  # Shown as the text it is, never as HTML.
     assert log.locator("img, b").count() == 0
     expect(chat_panel(page).get_by_role("log")).to_contain_text("An agent has joined the chat.")
+    expect(chat_panel(page)).to_contain_text("You are chatting with an agent.")
     agent_says(agent, "Happy to help. Which month?")
     expect(chat_panel(page).get_by_role("log")).to_contain_text("Happy to help. Which month?")
     assert chat_panel(page).get_by_role("log").locator("img, b").count() == 0
@@ -94,10 +100,7 @@ def test_cobrowse_from_the_chat_is_joined_with_one_click_and_ends_with_the_chat(
     page: Page, browser: Browser, cobrowse_server: CobrowseServer, sample_site: str
 ) -> None:
     agent = open_desk(browser, cobrowse_server)
-    page.goto(f"{sample_site}/support/meter.html")
-    page.get_by_role("button", name="Live chat").click()
-    customer_says(page, "Where is my meter number?")
-    accept_first(agent, "Where is my meter number?")
+    chat_with_agent(page, agent, f"{sample_site}/support/meter.html", "Where is my meter number?")
 
     chat_panel(page).get_by_role("button", name="Co-browse").click()
     expect(page.locator("[data-cobrowse-session-id]")).to_have_attribute(
@@ -169,10 +172,7 @@ def test_manual_mode_the_customer_types_the_id_and_either_end_is_separate(
     page: Page, browser: Browser, manual_server: CobrowseServer, manual_site: str
 ) -> None:
     agent = open_desk(browser, manual_server)
-    page.goto(f"{manual_site}/support/")
-    page.get_by_role("button", name="Live chat").click()
-    customer_says(page, "Can you show me the tariffs?")
-    accept_first(agent, "Can you show me the tariffs?")
+    chat_with_agent(page, agent, f"{manual_site}/support/", "Can you show me the tariffs?")
 
     session_id = start_cobrowse_in_chat(page)
     grouped = re.sub(r"(\d{3})(?=\d)", r"\1 ", session_id)
