@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -44,11 +44,33 @@ class ChatConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     send_session_id: Literal["auto", "manual"] = "auto"
 
 
+Positive = Annotated[float, msgspec.Meta(gt=0)]
+
+
+class CaptureConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Budgets of the capture on the customer's page; past them the agent's view degrades (older
+    canvas pictures, a notice) instead of the session stalling."""
+
+    # Pictures per second of one changing canvas (a canvas redrawing at 60 fps sends this many).
+    canvas_fps: Annotated[float, msgspec.Meta(gt=0, le=30)] = 4.0
+    # WebP quality of canvas pictures, 0..1.
+    canvas_quality: Annotated[float, msgspec.Meta(gt=0, le=1)] = 0.8
+    # Canvas pictures from one page, in bytes per second; past it each canvas sends only its
+    # newest picture once the budget allows.
+    canvas_bytes_per_s: Annotated[int, msgspec.Meta(gt=0)] = 1_000_000
+    # A page with more elements than this is captured without its canvases' pictures, and the
+    # agent is told the view is partial.
+    max_nodes: Annotated[int, msgspec.Meta(gt=0)] = 100_000
+    # How long the capture waits for a same-origin frame to load before sending it as it is.
+    iframe_load_timeout_s: Positive = 5.0
+
+
 class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     server: ServerConfig = msgspec.field(default_factory=ServerConfig)
     session: SessionConfig = msgspec.field(default_factory=SessionConfig)
     masking: MaskingConfig = msgspec.field(default_factory=MaskingConfig)
     chat: ChatConfig = msgspec.field(default_factory=ChatConfig)
+    capture: CaptureConfig = msgspec.field(default_factory=CaptureConfig)
 
     @property
     def dev_origins(self) -> bool:

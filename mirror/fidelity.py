@@ -57,3 +57,42 @@ def is_blank(image: Image.Image) -> bool:
     """True when the image is a single flat colour (nothing rendered)."""
     extrema = ImageStat.Stat(image.convert("L")).extrema[0]
     return bool(extrema[1] - extrema[0] < 8)
+
+
+# On the customer's page: the areas that legitimately differ from the agent's view, as
+# [left, top, right, bottom] in CSS pixels. The co-browse widget and the agent's pointer are drawn
+# on the customer's page only; masked fields are marked there and flat in the view; a cross-origin
+# frame that does not embed the script stays private (a labelled placeholder in the view).
+PRIVATE_AREAS_JS = r"""() => {
+  const boxes = [];
+  const add = (el, m = 0) => {
+    for (const r of el.getClientRects())
+      boxes.push([Math.floor(r.left) - m, Math.floor(r.top) - m,
+                  Math.ceil(r.right) + m, Math.ceil(r.bottom) + m]);
+  };
+  // The masked marking's outline lies just outside the element.
+  document.querySelectorAll("[data-cobrowse-masked]").forEach((el) => add(el, 4));
+  // The widget's shadows reach beyond its boxes: as far as offset + blur + spread.
+  const reach = (el) => {
+    const shadow = getComputedStyle(el).boxShadow;
+    if (!shadow || shadow === "none") return 0;
+    return Math.max(0, ...shadow.split(/,(?![^(]*\))/).map((one) => {
+      const [x = 0, y = 0, blur = 0, spread = 0] = (one.match(/-?[\d.]+px/g) || []).map(parseFloat);
+      return Math.max(Math.abs(x), Math.abs(y)) + blur + Math.max(0, spread);
+    }));
+  };
+  document.querySelectorAll("[data-cobrowse-widget]").forEach((host) =>
+    host.shadowRoot
+      && host.shadowRoot.querySelectorAll("*").forEach((el) => add(el, Math.ceil(reach(el)))));
+  document.querySelectorAll("iframe").forEach((frame) => {
+    let readable = false;
+    try { readable = Boolean(frame.contentDocument); } catch (e) { readable = false; }
+    if (!readable) add(frame);
+  });
+  return boxes;
+}"""
+
+
+def as_rects(boxes: list[list[float]]) -> list[Rect]:
+    """``PRIVATE_AREAS_JS``'s answer as rectangles."""
+    return [(int(b[0]), int(b[1]), int(b[2]), int(b[3])) for b in boxes]

@@ -46,6 +46,10 @@ def _ignore(*_: object) -> None:
     pass
 
 
+def _ignore_notice(reason: str) -> None:
+    log.info("the agent's view is partial: %s", reason)
+
+
 class MirrorPage:
     """The customer's page rebuilt in the server's Chromium, streamed as JPEG frames.
 
@@ -60,6 +64,8 @@ class MirrorPage:
         self._frames = LatestFrame()
         self._on_resize: Callable[[int, int], None] = _ignore
         self._on_crash: Callable[[], None] = _ignore
+        # Called with a reason ("large-page", ...) when the capture says the view is partial.
+        self.on_notice: Callable[[str], None] = _ignore_notice
         self._last_rects: list[Rect] = []
         self._log = logging.LoggerAdapter(log, {})
         self._context: BrowserContext | None = None
@@ -109,6 +115,7 @@ class MirrorPage:
         page.on("crash", lambda _: self._crashed())
         await page.expose_binding("cobrowseResize", self._resized)
         await page.expose_binding("cobrowseRebuilt", self._on_rebuilt)
+        await page.expose_binding("cobrowseNotice", self._noticed)
         await page.goto(MIRROR_ORIGIN + "/", wait_until="load")
         policy = msgspec.to_builtins(self._policy)
         await page.evaluate("p => window.cobrowseMirror.setPolicy(p)", policy)
@@ -215,6 +222,11 @@ class MirrorPage:
         if not rects and not stale:
             return jpeg
         return await asyncio.to_thread(redact, jpeg, rects + stale)
+
+    async def _noticed(self, _source: Any, reason: str) -> None:
+        # The reason comes from the customer's page: only a short known word is passed on.
+        reason = str(reason)[:40]
+        self.on_notice(reason if reason.replace("-", "").isalpha() else "partial")
 
     async def _on_rebuilt(self, _source: Any) -> None:
         self._rebuilt = True

@@ -1,7 +1,9 @@
-// Bundles the browser-side sources into mirror/static/ (git-ignored; `make setup` runs this).
+// Bundles the browser-side sources into mirror/static/ (git-ignored; `make setup` runs this),
+// and the fixture sites that use real npm libraries (also git-ignored).
 import { build } from "esbuild";
 
 const common = { bundle: true, format: "iife", target: ["es2020"], logLevel: "warning", legalComments: "none" };
+const production = { "process.env.NODE_ENV": '"production"' };
 
 await Promise.all([
   build({ entryPoints: ["mirror/web/agent/agent.css"], outfile: "mirror/static/agent.css", bundle: true, minify: true, logLevel: "warning" }),
@@ -10,5 +12,13 @@ await Promise.all([
   build({ ...common, entryPoints: ["mirror/web/mirror/mirror.js"], outfile: "mirror/static/mirror.js", minify: true }),
   // The React fixture (a real React app, for tests of framework-controlled fields).
   build({ ...common, entryPoints: ["fixtures/react/app.jsx"], outfile: "fixtures/react/bundle.js", minify: true,
-    jsx: "automatic", define: { "process.env.NODE_ENV": '"production"' } }),
+    jsx: "automatic", define: production }),
+  // The dashboard fixture: Chart.js drawing on canvases.
+  build({ ...common, entryPoints: ["fixtures/dashboard/app.js"], outfile: "fixtures/dashboard/bundle.js", minify: true,
+    define: production }),
+  // The web-components fixture: Shoelace (Lit) elements and their theme.
+  build({ ...common, entryPoints: ["fixtures/components/app.js"], outfile: "fixtures/components/bundle.js", minify: true,
+    define: production }),
+  build({ entryPoints: ["node_modules/@shoelace-style/shoelace/dist/themes/light.css"],
+    outfile: "fixtures/components/shoelace.css", bundle: true, minify: true, logLevel: "warning" }),
 ]);

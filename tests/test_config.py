@@ -20,6 +20,9 @@ def test_every_key_has_the_contract_default() -> None:
     assert config.masking.hidden == ["input[type=password]", "[autocomplete^='cc-']"]
     assert config.masking.agent_can_submit is False
     assert config.chat.send_session_id == "auto"
+    assert config.capture.canvas_fps == 4 and config.capture.canvas_quality == 0.8
+    assert config.capture.canvas_bytes_per_s == 1_000_000
+    assert config.capture.max_nodes == 100_000 and config.capture.iframe_load_timeout_s == 5
 
 
 def test_a_full_file_is_read(tmp_path: Path) -> None:
@@ -29,11 +32,13 @@ def test_a_full_file_is_read(tmp_path: Path) -> None:
         "[session]\ninactivity_timeout_s = 5\n"
         '[masking]\nreadonly = ["#email"]\n'
         '[chat]\nsend_session_id = "manual"\n'
+        "[capture]\ncanvas_fps = 2\nmax_nodes = 5000\n"
     )
     config = load_config(path)
     assert config.session.inactivity_timeout_s == 5.0
     assert config.masking.readonly == ["#email"]
     assert config.chat.send_session_id == "manual"
+    assert config.capture.canvas_fps == 2.0 and config.capture.max_nodes == 5000
 
 
 @pytest.mark.parametrize(
@@ -45,6 +50,9 @@ def test_a_full_file_is_read(tmp_path: Path) -> None:
         ('[chat]\nsend_session_id = "sometimes"', ["$.chat.send_session_id"]),
         ('[server]\nallowed_origins = ["shop.example"]', ["server.allowed_origins"]),
         ("[server\n", ["not valid TOML"]),
+        ("[capture]\ncanvas_fps = 0", ["$.capture.canvas_fps"]),
+        ("[capture]\ncanvas_quality = 1.5", ["$.capture.canvas_quality"]),
+        ("[capture]\nsnapshot_rate = 1", ["snapshot_rate", "$.capture"]),
     ],
 )
 def test_a_bad_file_names_the_key_and_the_file(text: str, names: list[str]) -> None:

@@ -2,10 +2,22 @@
 // per task so a burst of mutations costs one message. Masked values are replaced here, before
 // anything leaves the browser.
 import { record } from "@rrweb/record";
+import { absoluteUrls, isBroken, repairedRule, repairedSheet } from "./stylesheets.js";
 
 export const WIDGET_ATTR = "data-cobrowse-widget";
+const FULL_SNAPSHOT = 2;
 const INCREMENTAL = 3;
+const MUTATION = 0;
+const ADOPTED_STYLESHEET = 15;
+const CUSTOM = 5;
+const CANVAS_MUTATION = 9;
 const POINTER_SOURCES = new Set([1, 2, 6]); // MouseMove, MouseInteraction, TouchMove
+// The server's [capture] budgets (mirror/config.py), with the same defaults.
+export const DEFAULT_BUDGET = {
+  canvas_fps: 4, canvas_quality: 0.8, canvas_bytes_per_s: 1_000_000, max_nodes: 100_000, iframe_load_timeout_s: 5,
+};
+// The tag of the custom rrweb event that tells the agent the view is partial.
+export const NOTICE_TAG = "cobrowse-notice";
 const HIDDEN_MASK = "••••••";
 // Every kind of field goes through maskInputFn, which keeps the value unless the element is hidden.
 const MASK_EVERY_INPUT = Object.fromEntries(
@@ -18,11 +30,14 @@ export class Capture {
    * @param {(events: object[]) => void} send
    * @param {import('./policy.js').Policy} policy
    * @param {() => boolean} replaying true while the agent's own action is being dispatched
+   * @param {object} budget the server's [capture] budgets (DEFAULT_BUDGET's keys)
    */
-  constructor(send, policy, replaying = () => false) {
+  constructor(send, policy, replaying = () => false, budget = {}) {
     this.send = send;
     this.policy = policy;
     this.replaying = replaying;
+    this.budget = { ...DEFAULT_BUDGET, ...(budget || {}) };
+    this.canvases = new CanvasBudget(this.budget.canvas_bytes_per_s, (event) => this.enqueue(event, true));
     this.queue = [];
     this.flushScheduled = false;
     this.stopRecording = null;
@@ -38,10 +53,19 @@ export class Capture {
       record.takeFullSnapshot(true);
       return;
     }
+    const budget = this.budget;
+    // A page too large to capture whole is still captured, without canvas pictures, and the
+    // agent is told the view is partial.
+    const large = document.getElementsByTagName("*").length > budget.max_nodes;
     this.stopRecording = record({
       emit: (event) => this.enqueue(event),
       // Pointer positions every 20 ms, sent every 40 ms (rrweb's default batches are 500 ms).
-      sampling: { mousemove: 20, mousemoveCallback: 40, scroll: 40 },
+      // Canvas content leaves as pictures, at most `canvas` per second and only when changed
+      // (rrweb compares each picture with the last), never as drawing calls.
+      sampling: { mousemove: 20, mousemoveCallback: 40, scroll: 40, canvas: budget.canvas_fps },
+      recordCanvas: !large,
+      dataURLOptions: { type: "image/webp", quality: budget.canvas_quality },
+      iframeLoadTimeout: budget.iframe_load_timeout_s * 1000,
       // Blocked elements (and the widget) leave as empty boxes of the same size.
       blockSelector: `[${WIDGET_ATTR}],${this.policy.blocked}`,
       maskInputOptions: MASK_EVERY_INPUT,
@@ -52,23 +76,63 @@ export class Capture {
       inlineStylesheet: true,
       slimDOMOptions: { script: true, comment: true, headFavicon: true, headWhitespace: true },
     }) || null;
+    if (large && this.running) record.addCustomEvent(NOTICE_TAG, { reason: "large-page" });
+    if (this.running) document.addEventListener("load", this.frameLoaded, true);
   }
 
+  /** A same-origin frame moved to another page: rrweb sends the new document as a mutation,
+   * which its live player does not always apply over the old one; a fresh full snapshot (a
+   * frame's navigation is rare) always rebuilds it. Load events do not bubble: this listens in
+   * the capture phase. */
+  frameLoaded = (event) => {
+    if (!this.running || !event.target || event.target.tagName !== "IFRAME") return;
+    clearTimeout(this.frameTimer);
+    this.frameTimer = setTimeout(() => this.running && record.takeFullSnapshot(true), 50);
+  };
+
   stop() {
+    document.removeEventListener("load", this.frameLoaded, true);
+    clearTimeout(this.frameTimer);
     if (this.stopRecording) this.stopRecording();
     this.stopRecording = null;
     this.queue = [];
+    this.canvases.clear();
   }
 
-  enqueue(event) {
+  enqueue(event, budgeted = false) {
     // The agent's own pointer events, replayed here, are not the customer's pointer: sending them
     // back would draw the customer's pointer where the agent clicked.
     if (event.type === INCREMENTAL && POINTER_SOURCES.has(event.data.source) && this.replaying()) return;
+    if (event.type === INCREMENTAL && event.data.source === CANVAS_MUTATION) {
+      // A canvas inside a hidden element is private like a field: its pictures never leave.
+      if (this.policy.isHidden(record.mirror.getNode(event.data.id))) return;
+      if (!budgeted && !this.canvases.admit(event)) return;
+    }
+    this.sanitize(event);
     this.queue.push(event);
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     // One message per task: rrweb emits a mutation burst synchronously.
     setTimeout(() => this.flush(), 0);
+  }
+
+  /** Masked canvases' snapshot pictures removed, stylesheet text repaired, in place. */
+  sanitize(event) {
+    const hidden = (node) => this.policy.isHidden(record.mirror.getNode(node.id));
+    const walk = (node) => {
+      if (!node || typeof node !== "object") return;
+      if (node.tagName === "canvas" && node.attributes && node.attributes.rr_dataURL && hidden(node)) {
+        delete node.attributes.rr_dataURL;
+      }
+      if (Array.isArray(node.childNodes)) node.childNodes.forEach(walk);
+    };
+    try {
+      if (event.type === FULL_SNAPSHOT) walk(event.data.node);
+      else if (event.type === INCREMENTAL && event.data.source === MUTATION) (event.data.adds || []).forEach((a) => walk(a.node));
+    } catch {
+      // Never into the host page.
+    }
+    repairStylesheets(event);
   }
 
   flush() {
@@ -77,5 +141,113 @@ export class Capture {
     const batch = this.queue;
     this.queue = [];
     this.send(batch);
+  }
+}
+
+/** Rewrite, in place, stylesheet text rrweb serialised with lost declarations (see
+ * stylesheets.js). The page's own objects are read through rrweb's node ids while the event is
+ * fresh: rrweb emits synchronously. */
+export function repairStylesheets(event) {
+  try {
+    if (event.type === FULL_SNAPSHOT) repairTree(event.data.node);
+    else if (event.type !== INCREMENTAL) return;
+    else if (event.data.source === MUTATION) (event.data.adds || []).forEach((add) => repairTree(add.node));
+    else if (event.data.source === ADOPTED_STYLESHEET) repairAdopted(event.data);
+  } catch {
+    // Never into the host page: rrweb's text stands.
+  }
+}
+
+function repairTree(node) {
+  if (!node || typeof node !== "object") return;
+  const text = node.attributes && node.attributes._cssText;
+  if (isBroken(text)) {
+    const element = record.mirror.getNode(node.id);
+    if (element && element.sheet) {
+      // A <style> written as text keeps its source there, exact; a <link>'s or a script-filled
+      // <style>'s rules are written out again.
+      const source = element.tagName === "STYLE" ? element.textContent : "";
+      const repaired = source && source.trim() ? absoluteUrls(source, element.baseURI)
+        : repairedSheet(element.sheet, element.getRootNode());
+      if (repaired) node.attributes._cssText = repaired;
+    }
+  }
+  if (Array.isArray(node.childNodes)) node.childNodes.forEach(repairTree);
+}
+
+function repairAdopted(data) {
+  const styles = (data.styles || []).filter((style) => style.rules.some((r) => isBroken(r.rule)));
+  if (!styles.length) return;
+  const host = record.mirror.getNode(data.id);
+  const root = host && (host.nodeType === 9 ? host : host.shadowRoot);
+  const sheets = root && root.adoptedStyleSheets;
+  if (!sheets) return;
+  for (const style of styles) {
+    const sheet = sheets[data.styleIds.indexOf(style.styleId)];
+    if (!sheet) continue;
+    for (const entry of style.rules) {
+      const rule = sheet.cssRules[entry.index];
+      if (rule && isBroken(entry.rule)) entry.rule = repairedRule(rule, sheet.href, root);
+    }
+  }
+}
+
+/** Canvas pictures within a byte budget per second: past it, each canvas keeps only its newest
+ * picture, sent when the budget allows again (the view shows older pictures meanwhile). */
+class CanvasBudget {
+  constructor(bytesPerSecond, release) {
+    this.capacity = bytesPerSecond;
+    this.tokens = bytesPerSecond;
+    this.last = performance.now();
+    this.release = release;
+    this.held = new Map(); // canvas node id -> newest picture event not sent yet
+    this.timer = 0;
+  }
+
+  size(event) {
+    try {
+      return event.data.commands[1].args[0].args[0].data[0].base64.length;
+    } catch {
+      return 0;
+    }
+  }
+
+  refill() {
+    const now = performance.now();
+    this.tokens = Math.min(this.capacity, this.tokens + ((now - this.last) / 1000) * this.capacity);
+    this.last = now;
+  }
+
+  /** Whether to send `event` now; if not, it is held (replacing an older picture). */
+  admit(event) {
+    this.refill();
+    const size = this.size(event);
+    if (!this.held.size && size <= this.tokens) {
+      this.tokens -= size;
+      return true;
+    }
+    this.held.set(event.data.id, event);
+    if (!this.timer) this.timer = setTimeout(() => this.drain(), 250);
+    return false;
+  }
+
+  drain() {
+    this.timer = 0;
+    this.refill();
+    for (const [id, event] of this.held) {
+      const size = this.size(event);
+      // One picture larger than the whole budget still goes, alone, when the budget is full.
+      if (size > this.tokens && this.tokens < this.capacity) break;
+      this.tokens -= size;
+      this.held.delete(id);
+      this.release(event);
+    }
+    if (this.held.size) this.timer = setTimeout(() => this.drain(), 250);
+  }
+
+  clear() {
+    clearTimeout(this.timer);
+    this.timer = 0;
+    this.held.clear();
   }
 }

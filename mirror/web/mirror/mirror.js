@@ -3,10 +3,22 @@
 // no captured script ever runs. Its pixels are what the agent sees.
 import { Replayer } from "@rrweb/replay";
 import "@rrweb/replay/dist/style.css";
+import { CanvasPainter, isCanvasEvent } from "./canvas.js";
 import { hitTest, nextFocus } from "./hittest.js";
+import { FramePlaceholders } from "./placeholders.js";
 import { keepAutocomplete, maskRects, setPolicy, styleRules } from "./masks.js";
 
+const CUSTOM = 5;
+const NOTICE_TAG = "cobrowse-notice"; // embed/capture.js
 let replayer = null;
+
+function isNotice(event) {
+  return event.type === CUSTOM && event.data && event.data.tag === NOTICE_TAG && event.data.payload
+    && typeof event.data.payload === "object";
+}
+const nodeById = (id) => replayer && replayer.getMirror().getNode(id);
+const canvases = new CanvasPainter(nodeById);
+const placeholders = new FramePlaceholders(nodeById);
 
 function createReplayer() {
   const root = document.getElementById("stage");
@@ -22,6 +34,11 @@ function createReplayer() {
   });
   // Until the customer's page is rebuilt the mirror is a blank page: the server sends no frame.
   r.on("fullsnapshot-rebuilded", () => window.cobrowseRebuilt && window.cobrowseRebuilt());
+  // Pictures go on canvases once the replayer has applied the events that add or change them.
+  r.on("event-cast", () => {
+    canvases.schedule();
+    placeholders.schedule();
+  });
   r.on("resize", (size) => {
     if (window.cobrowseResize) window.cobrowseResize(size.width, size.height);
   });
@@ -57,6 +74,17 @@ function add(batchText) {
     // A new page or a re-attach arrives as Meta + FullSnapshot; the live player rebuilds the
     // whole document for it, so one player serves the session.
     if (!replayer) replayer = createReplayer();
+    if (isCanvasEvent(event)) {
+      canvases.add(event); // Pictures only, drawn here; never rrweb's canvas replay.
+      continue;
+    }
+    if (isNotice(event)) {
+      // The capture is partial (a page too large, a budget reached): the server tells the agent.
+      if (window.cobrowseNotice) window.cobrowseNotice(String(event.data.payload.reason || "partial"));
+      continue;
+    }
+    canvases.note(event);
+    placeholders.note(event);
     event.timestamp = now;
     keepAutocomplete(event);
     replayer.addEvent(event);

@@ -1,0 +1,176 @@
+"""Fidelity, measured on any pages: the customer's viewport against what the agent sees, for the
+mirror (the agent's view of a real session) and for plain DOM streaming (rrweb record -> the
+bench's relay -> rrweb's Replayer in the agent's own browser), with mirror/fidelity.py's metric.
+
+``await measure_fidelity(server_url, page_urls)`` returns one :class:`PageFidelity` per page.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import io
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from PIL import Image
+from playwright.async_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Playwright,
+    ViewportSize,
+    async_playwright,
+)
+
+from bench.bundles import Bundles, build
+from bench.relay import Relay
+from mirror.browser import LAUNCH_ARGS, bundled_chromium, system_chromium
+from mirror.fidelity import PRIVATE_AREAS_JS, as_rects, differing_share
+
+VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
+TARGET = 0.01  # Under 1 % of differing 8x8 blocks.
+SETTLE_S = 15.0  # How long each side may take to show the page as the customer sees it.
+TIMEOUT_MS = 20_000
+VIEW_JS = "canvas => canvas.toDataURL('image/png')"
+
+
+@dataclass
+class PageFidelity:
+    """Shares (0..1) of differing blocks for one page; None where that path failed."""
+
+    url: str
+    mirror: float | None = None
+    baseline: float | None = None
+    error: str | None = None
+
+
+def _image(png: bytes) -> Image.Image:
+    return Image.open(io.BytesIO(png)).convert("RGB")
+
+
+async def _share(customer: Page, view: Image.Image) -> float:
+    private = as_rects(await customer.evaluate(PRIVATE_AREAS_JS))
+    expected = _image(await customer.screenshot(caret="hide"))
+    return await asyncio.to_thread(differing_share, expected, view, private)
+
+
+async def _settled(customer: Page, grab: Callable[[], Awaitable[Image.Image]]) -> float:
+    """Compare until the view (``grab()``) matches, or SETTLE_S passes; the last share."""
+    deadline = time.monotonic() + SETTLE_S
+    while True:
+        share = await _share(customer, await grab())
+        if share < TARGET or time.monotonic() > deadline:
+            return share
+        await customer.wait_for_timeout(250)  # Polls two browsers: no single event to wait on.
+
+
+async def _open_customer(context: BrowserContext, url: str) -> Page:
+    page = await context.new_page()
+    await page.goto(url, wait_until="load", timeout=TIMEOUT_MS)
+    return page
+
+
+async def _mirror_share(browser: Browser, server_url: str, url: str) -> float:
+    """A real session: Co-browse -> Yes on the page, an agent joins, the view is compared."""
+    customer_context = await browser.new_context(viewport=VIEWPORT)
+    agent_context = await browser.new_context(viewport={"width": 1600, "height": 1100})
+    try:
+        customer = await _open_customer(customer_context, url)
+        if not await customer.evaluate("() => Boolean(window.__cobrowse)"):
+            await customer.add_script_tag(url=f"{server_url}/cobrowse.js")
+        await customer.get_by_role("button", name="Co-browse", exact=True).click(timeout=TIMEOUT_MS)
+        await customer.get_by_role("button", name="Yes").click()
+        id_element = customer.locator("[data-cobrowse-session-id]")
+        await id_element.wait_for(timeout=TIMEOUT_MS)
+        session_id = await id_element.get_attribute("data-cobrowse-session-id") or ""
+        agent = await agent_context.new_page()
+        await agent.goto(f"{server_url}/agent")
+        await agent.get_by_label("Session ID").fill(session_id)
+        await agent.get_by_role("button", name="Join").click()
+        view = agent.locator("[data-cobrowse-view][data-frames]")
+        await view.wait_for(timeout=TIMEOUT_MS)
+
+        async def grab() -> Image.Image:
+            data_url = str(await view.evaluate(VIEW_JS))
+            return _image(base64.b64decode(data_url.split(",", 1)[1]))
+
+        share = await _settled(customer, grab)
+        exit_button = customer.get_by_role("button", name="Exit co-browse session")
+        if await exit_button.is_visible():
+            await exit_button.click()
+        return share
+    finally:
+        await customer_context.close()
+        await agent_context.close()
+
+
+async def _baseline_share(
+    browser: Browser, relay: Relay, bundles: Bundles, url: str, room: str
+) -> float:
+    """Plain DOM streaming: rrweb's replay of the page in the agent's own browser."""
+    agent_context = await browser.new_context(viewport=VIEWPORT)
+    customer_context = await browser.new_context(viewport=VIEWPORT)
+    try:
+        agent = await agent_context.new_page()
+        await agent.goto(f"{relay.url}/?room={room}")
+        await agent.wait_for_function("() => window.__benchBaseline.open", timeout=TIMEOUT_MS)
+        customer = await _open_customer(customer_context, url)
+        await customer.add_script_tag(path=bundles.record_js)
+        socket = relay.url.replace("http://", "ws://", 1) + f"/ws/{room}/customer"
+        await customer.evaluate("(url) => benchRecord.start(url)", socket)
+        await agent.wait_for_function(
+            "() => window.__benchBaseline.batches > 0", timeout=TIMEOUT_MS
+        )
+
+        async def grab() -> Image.Image:
+            clip = {"x": 0, "y": 0, "width": VIEWPORT["width"], "height": VIEWPORT["height"]}
+            return _image(await agent.screenshot(clip=clip))  # type: ignore[arg-type]
+
+        return await _settled(customer, grab)
+    finally:
+        await customer_context.close()
+        await agent_context.close()
+
+
+async def _launch(playwright: Playwright) -> Browser:
+    executable = bundled_chromium(playwright) or system_chromium()
+    return await playwright.chromium.launch(
+        executable_path=executable, args=LAUNCH_ARGS, headless=True
+    )
+
+
+async def measure_fidelity(
+    server_url: str, page_urls: list[str], baseline: bool = True
+) -> list[PageFidelity]:
+    """For each page: the mirror's share of differing blocks and, with ``baseline``, plain DOM
+    streaming's; a page that fails on one path keeps the other figure and says why."""
+    bundles = await asyncio.to_thread(build) if baseline else None
+    results = [PageFidelity(url) for url in page_urls]
+    async with contextlib.AsyncExitStack() as stack:
+        playwright = await stack.enter_async_context(async_playwright())
+        browser = await _launch(playwright)
+        stack.push_async_callback(browser.close)
+        relay = await stack.enter_async_context(Relay(bundles)) if bundles else None
+        for index, result in enumerate(results):  # One at a time: the figures are not timings.
+            await _measure_one(browser, server_url, relay, bundles, result, index)
+    return results
+
+
+async def _measure_one(
+    browser: Browser, server_url: str, relay: Relay | None, bundles: Bundles | None,
+    result: PageFidelity, index: int,
+) -> None:
+    try:
+        result.mirror = await _mirror_share(browser, server_url, result.url)
+    except Exception as exc:  # noqa: BLE001 - a page's failure is a figure, not a crash.
+        result.error = f"mirror: {exc}"
+    if relay is None or bundles is None:
+        return
+    try:
+        room = f"fidelity-{index}"
+        result.baseline = await _baseline_share(browser, relay, bundles, result.url, room)
+    except Exception as exc:  # noqa: BLE001
+        result.error = (result.error + "; " if result.error else "") + f"baseline: {exc}"
