@@ -25,8 +25,10 @@ from mirror.frames import LatestFrame
 from mirror.history import HistoryStore
 from mirror.messages import (
     CLOSE_ENDED,
+    CaptureBudget,
     Hello,
     Joined,
+    Notice,
     Policy,
     ServerMessage,
     SessionInfo,
@@ -124,6 +126,7 @@ class Hub:
             blocked=masking.blocked,
             agent_can_submit=masking.agent_can_submit,
         )
+        self._budget = msgspec.convert(msgspec.to_builtins(config.capture), CaptureBudget)
         self._live: dict[str, LiveSession] = {}  # by session uuid
         self.chats: ChatTies | None = None
 
@@ -150,6 +153,7 @@ class Hub:
                 uuid=session.uuid,
                 state=session.state.value,
                 policy=self._policy,
+                capture=self._budget,
             )
         )
         if session.state is SessionState.ACTIVE:
@@ -345,6 +349,7 @@ class Hub:
         self.prepare_spare_mirror()
         assert self._spare is not None
         live.mirror, self._spare = self._spare, None
+        live.mirror.on_notice = lambda reason: self._noticed(live, reason)
         self.prepare_spare_mirror()
         if live.customer is not None:  # The snapshot and the page's start run side by side.
             await live.customer.send_message(Snapshot())
@@ -360,6 +365,11 @@ class Hub:
         except Exception:
             log.exception("session %s: the mirror page could not be opened", session.uuid)
             await self.end(live, EndReason.MIRROR_ERROR)
+
+    def _noticed(self, live: LiveSession, reason: str) -> None:
+        log.info("session %s: the agent's view is partial (%s)", live.uuid, reason)
+        if live.agent is not None:
+            live.start_task("notice", live.agent.send_message(Notice(reason=reason)))
 
     def _resized(self, live: LiveSession, width: int, height: int) -> None:
         live.viewport = Viewport(width, height)

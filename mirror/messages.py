@@ -87,6 +87,16 @@ class Policy(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     agent_can_submit: bool
 
 
+class CaptureBudget(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """The ``[capture]`` budgets, for the customer's page (mirror/config.py explains each)."""
+
+    canvas_fps: float
+    canvas_quality: float
+    canvas_bytes_per_s: int
+    max_nodes: int
+    iframe_load_timeout_s: float
+
+
 class SessionInfo(Message, tag="session"):
     """To the customer: the identifier to read out, the token that resumes it on later pages, and
     the history UUID (which a site may log to find the session's record later)."""
@@ -96,6 +106,7 @@ class SessionInfo(Message, tag="session"):
     uuid: str
     state: str
     policy: Policy
+    capture: CaptureBudget | None = None
 
 
 class Status(Message, tag="status"):
@@ -120,12 +131,21 @@ class ViewSize(Message, tag="viewport"):
     height: int
 
 
+class Notice(Message, tag="notice"):
+    """To the agent: the view is partial (``large-page``: the page is too large to capture its
+    canvases), so what the agent sees may lag behind the customer's screen."""
+
+    reason: str
+
+
 class Error(Message, tag="error"):
     error: str
     detail: str = ""
 
 
-ServerMessage = SessionInfo | Status | Snapshot | Joined | ViewSize | Error | Script | Refused
+ServerMessage = (
+    SessionInfo | Status | Snapshot | Joined | ViewSize | Notice | Error | Script | Refused
+)
 
 customer_decoder = msgspec.json.Decoder(CustomerMessage)
 agent_decoder = msgspec.json.Decoder(AgentMessage)

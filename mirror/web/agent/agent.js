@@ -25,6 +25,12 @@ const REFUSED = {
   text_too_long: "That text is too long to type in one go.",
 };
 
+// Why the view may not be the whole picture (the server's Notice reasons).
+const NOTICES = {
+  "large-page": "This page is very large: pictures inside it (charts, canvases) are not shown.",
+  partial: "Part of the customer's page cannot be shown.",
+};
+
 const STORAGE_KEY = "cobrowse.agent";
 let socket = null;
 let zoom = 1;
@@ -97,6 +103,8 @@ function receive(m) {
   } else if (m.type === "error") {
     if (rejoining) setStatus(STATUS.ended); // The session this page was in has ended meanwhile.
     else alertUser(m.detail || m.error);
+  } else if (m.type === "notice") {
+    alertUser(NOTICES[m.reason] || NOTICES.partial); // Lasts as long as the view is partial.
   } else if (m.type === "refused" && REFUSED[m.reason]) {
     notice(REFUSED[m.reason]);
   }

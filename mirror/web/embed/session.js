@@ -54,7 +54,7 @@ export class CustomerSession {
     if (m.type === "session") {
       this.retries = 0;
       this.store({ id: m.id, token: m.token });
-      this.start(new Policy(m.policy));
+      this.start(new Policy(m.policy), m.capture);
       this.widget.session(m.id, m.state);
     } else if (m.type === "status") {
       this.widget.setState(m.state);
@@ -66,9 +66,10 @@ export class CustomerSession {
     }
   }
 
-  start(policy) {
+  start(policy, budget) {
     if (this.capture) return;
-    this.capture = new Capture((events) => this.send(msg.events(events)), policy, () => this.player?.dispatching != null);
+    const replaying = () => this.player?.dispatching != null;
+    this.capture = new Capture((events) => this.send(msg.events(events)), policy, replaying, budget);
     this.marks = new MaskMarks(policy, (count) => this.widget.setMasked(count));
     this.marks.start();
     this.player = new Player({

@@ -1,0 +1,48 @@
+"""Past the [capture] budgets the session goes on with a partial view, and the agent is told."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from mirror.processes import ChildProcess
+from mirror.testing import Cobrowse, CobrowseServer
+
+TINY = """
+[capture]
+max_nodes = 20
+"""
+
+
+@pytest.fixture(scope="module")
+def tiny_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CobrowseServer]:
+    folder = tmp_path_factory.mktemp("tiny")
+    (folder / "c.toml").write_text(TINY)
+    db = folder / "h.db"
+    args = ["serve", "--port", "0", "--config", str(folder / "c.toml"), "--db", f"sqlite:///{db}"]
+    with ChildProcess(args) as process:
+        yield CobrowseServer(process.url, process, db)
+
+
+@pytest.fixture(scope="module")
+def tiny_site(tiny_server: CobrowseServer) -> Iterator[str]:
+    root = Path(__file__).resolve().parent.parent / "fixtures"
+    with ChildProcess(["site", str(root), "--port", "0", "--server", tiny_server.url]) as site:
+        yield site.url
+
+
+def test_a_page_over_the_node_budget_is_shown_with_a_notice(
+    page: Page, tiny_server: CobrowseServer, tiny_site: str
+) -> None:
+    cobrowse = Cobrowse(tiny_server)
+    try:
+        page.goto(f"{tiny_site}/dashboard/")
+        session = cobrowse.start(page)
+        agent = session.join()
+        expect(agent.get_by_role("alert")).to_contain_text("very large")
+        session.assert_shown_to_agent("h1")  # The rest of the page is there, live.
+    finally:
+        cobrowse.close()
