@@ -58,7 +58,8 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     history = app[HISTORY] = HistoryStore(settings.db)
     await history.open()
     host = await ChromiumHost.launch(settings.chromium)
-    gate = AssetGate.create(settings.config.server.allowed_origins)
+    config = settings.config
+    gate = AssetGate.create(config.server.allowed_origins, config.capture.public_assets)
     hub = app[HUB] = Hub(settings.config, history, host, gate, app[METRICS])
     hub.prepare_spare_mirror()
     # A chat is the primary interaction of the co-browse sessions started from it.

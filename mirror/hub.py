@@ -126,7 +126,14 @@ class Hub:
             blocked=masking.blocked,
             agent_can_submit=masking.agent_can_submit,
         )
-        self._budget = msgspec.convert(msgspec.to_builtins(config.capture), CaptureBudget)
+        capture = config.capture
+        self._budget = CaptureBudget(
+            canvas_fps=capture.canvas_fps,
+            canvas_quality=capture.canvas_quality,
+            canvas_bytes_per_s=capture.canvas_bytes_per_s,
+            max_nodes=capture.max_nodes,
+            iframe_load_timeout_s=capture.iframe_load_timeout_s,
+        )
         self._live: dict[str, LiveSession] = {}  # by session uuid
         self.chats: ChatTies | None = None
 

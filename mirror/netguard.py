@@ -1,9 +1,11 @@
 """The mirror's network: the captured page is untrusted input, so the mirror fetches nothing itself.
 
-Every request of a mirror page is routed here. Only http(s) assets from the customer page's own
-origin and ``allowed_origins`` are fetched, by this process, and never from loopback, private or
-link-local addresses unless that origin is listed in ``allowed_origins`` (or, with no list at all,
-is the page's own origin: local development).
+Every request of a mirror page is routed here and fetched, with GET and no cookies, by this
+process: assets from the customer page's own origin and ``allowed_origins``, and (with
+``[capture] public_assets``, the default) from any other origin, such as the site's CDN, that
+resolves to public addresses. Loopback, private and link-local addresses are never fetched unless
+their origin is listed in ``allowed_origins`` (or, with no list at all, is the page's own origin on
+this machine's loopback: local development).
 """
 
 from __future__ import annotations
@@ -46,6 +48,16 @@ def is_public_address(host: str) -> bool:
     return address.is_global and not address.is_multicast
 
 
+def _is_loopback(host: str) -> bool:
+    """This machine (development): a loopback address or ``localhost``."""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.split("%", 1)[0]).is_loopback
+    except ValueError:
+        return False
+
+
 class PublicOnlyResolver(ThreadedResolver):
     """Resolves like the system, then keeps only public addresses (so a name cannot point the
     mirror at the server's own network, DNS rebinding included: the check and the connection use
@@ -69,9 +81,10 @@ class AssetGate:
     allowed_origins: frozenset[str]
     public_client: aiohttp.ClientSession
     open_client: aiohttp.ClientSession
+    public_assets: bool = True  # Other origins' assets too, from public addresses only.
 
     @classmethod
-    def create(cls, allowed_origins: list[str]) -> AssetGate:
+    def create(cls, allowed_origins: list[str], public_assets: bool = True) -> AssetGate:
         timeout = aiohttp.ClientTimeout(total=15, sock_connect=5)
         origins = frozenset(o for o in map(normalise_origin, allowed_origins) if o)
         public = aiohttp.ClientSession(
@@ -79,7 +92,7 @@ class AssetGate:
             connector=aiohttp.TCPConnector(resolver=PublicOnlyResolver(), limit=64),
             auto_decompress=True,
         )
-        return cls(origins, public, aiohttp.ClientSession(timeout=timeout))
+        return cls(origins, public, aiohttp.ClientSession(timeout=timeout), public_assets)
 
     async def close(self) -> None:
         await self.public_client.close()
@@ -91,10 +104,10 @@ class AssetGate:
         if origin is None or url.host is None:
             return None
         listed = origin in self.allowed_origins
-        own_dev = not self.allowed_origins and origin == page_origin
-        if not (listed or origin == page_origin):
+        own = origin == page_origin
+        if not (listed or own or self.public_assets):
             return None
-        if listed or own_dev:
+        if listed or (own and not self.allowed_origins and _is_loopback(url.host)):
             return self.open_client
         try:
             literal_public = is_public_address(url.host)

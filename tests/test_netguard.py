@@ -12,8 +12,8 @@ from tests.aio import in_thread
 SHOP = "https://shop.example"
 
 
-async def gate(allowed: list[str]) -> AssetGate:
-    return AssetGate.create(allowed)
+async def gate(allowed: list[str], public_assets: bool = False) -> AssetGate:
+    return AssetGate.create(allowed, public_assets)
 
 
 @pytest.mark.parametrize(
@@ -25,10 +25,12 @@ async def gate(allowed: list[str]) -> AssetGate:
         ("http://127.0.0.1:9/secret", [SHOP], SHOP, None),  # Loopback, not listed.
         ("http://127.0.0.1:9/a.css", [SHOP], "http://127.0.0.1:9", None),  # Claimed page origin.
         ("http://127.0.0.1:9/a.css", [], "http://127.0.0.1:9", "open"),  # Development: own origin.
-        ("http://169.254.169.254/latest", [], "http://169.254.169.254", "open"),
+        # Development means this machine's loopback, never another private address.
+        ("http://169.254.169.254/latest", [], "http://169.254.169.254", None),
+        ("http://localhost:9/a.css", [], "http://localhost:9", "open"),
         ("http://169.254.169.254/latest", [], SHOP, None),  # Not the page's origin.
         ("http://10.0.0.5/x", ["http://10.0.0.5"], SHOP, "open"),  # Listed on purpose.
-        ("https://93.184.215.14/a.png", [], "https://93.184.215.14", "open"),
+        ("https://93.184.215.14/a.png", [], "https://93.184.215.14", "public"),
         ("file:///etc/passwd", [], SHOP, None),
         ("data:text/plain,x", [], SHOP, None),
     ],
@@ -40,6 +42,29 @@ async def test_client_for(url: str, allowed: list[str], page: str, verdict: str 
         client = g.client_for(URL(url), page)
         expected = {None: None, "open": g.open_client, "public": g.public_client}[verdict]
         assert client is expected
+    finally:
+        await g.close()
+
+
+@pytest.mark.parametrize(
+    ("url", "verdict"),
+    [
+        ("https://cdn.example/a.css", "public"),  # A CDN: through the public-only resolver.
+        ("https://fonts.example/f.woff2", "public"),
+        ("https://93.184.215.14/a.png", "public"),
+        ("http://127.0.0.1:9/secret", None),  # Never loopback, private or link-local...
+        ("http://10.0.0.5/x", None),
+        ("http://169.254.169.254/latest", None),
+        ("http://[::1]/x", None),
+        ("file:///etc/passwd", None),  # ...nor anything but http(s).
+    ],
+)
+@in_thread
+async def test_public_assets_come_from_any_public_origin(url: str, verdict: str | None) -> None:
+    g = await gate([SHOP], public_assets=True)
+    try:
+        expected = {None: None, "public": g.public_client}[verdict]
+        assert g.client_for(URL(url), SHOP) is expected
     finally:
         await g.close()
 
