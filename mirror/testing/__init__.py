@@ -2,78 +2,60 @@
 
 Fixtures ``cobrowse_config``, ``cobrowse_server`` and ``cobrowse`` start a real server and drive the
 customer's page and an agent's page in Chromium through pytest-playwright, exactly as people
-would. See docs/testing.md.
+would. A failing test gets each session's agent view and history record attached to its report.
+See docs/testing.md.
 """
 
 from __future__ import annotations
 
-import contextlib
-import re
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 
 import pytest
-from playwright.sync_api import Page, expect
 
-from mirror.processes import ChildProcess
-from mirror.testing.errors import ActionRefused, CobrowseUsageError
-from mirror.testing.server import CobrowseServer
-from mirror.testing.session import STATUS_TIMEOUT_MS, CobrowseSession
-from mirror.testing.wire import Wire
+from mirror.testing.actions import DEFAULT_TIMEOUT_S
+from mirror.testing.artifacts import DEFAULT_FOLDER, save_and_attach
+from mirror.testing.customer import Cobrowse
+from mirror.testing.errors import ActionRefused, CobrowseServerError, CobrowseUsageError
+from mirror.testing.server import CobrowseServer, agent_key_from, started_server
+from mirror.testing.session import CobrowseSession
 
-__all__ = ["ActionRefused", "Cobrowse", "CobrowseServer", "CobrowseSession", "CobrowseUsageError"]
+__all__ = [
+    "ActionRefused",
+    "Cobrowse",
+    "CobrowseServer",
+    "CobrowseServerError",
+    "CobrowseSession",
+    "CobrowseUsageError",
+]
 
-_NINE_DIGITS = re.compile(r"^\d{9}$")
-
-
-class Cobrowse:
-    """The ``cobrowse`` fixture: starts sessions and ends those still live at teardown."""
-
-    def __init__(self, server: CobrowseServer) -> None:
-        self.server = server
-        self.sessions: list[CobrowseSession] = []
-
-    def start(self, page: Page) -> CobrowseSession:
-        """Embed cobrowse.js if the page lacks it, press Co-browse -> Yes, read the ID."""
-        wire = Wire()
-        wire.watch(page, "customer")
-        if not page.evaluate("() => Boolean(window.__cobrowse)"):
-            page.add_script_tag(url=self.server.script_url)
-        launcher = page.get_by_role("button", name="Co-browse", exact=True)
-        try:
-            launcher.click(timeout=STATUS_TIMEOUT_MS)
-        except Exception as exc:
-            raise CobrowseUsageError(
-                f"the page {page.url} shows no 'Co-browse' button: is cobrowse.js from "
-                f"{self.server.script_url} embedded and allowed for this origin?"
-            ) from exc
-        page.get_by_role("button", name="Yes").click()
-        id_element = page.locator("[data-cobrowse-session-id]")
-        expect(id_element).to_have_attribute(
-            "data-cobrowse-session-id", _NINE_DIGITS, timeout=STATUS_TIMEOUT_MS
-        )
-        session_id = id_element.get_attribute("data-cobrowse-session-id") or ""
-        session = CobrowseSession(self.server, page, session_id, wire)
-        self.sessions.append(session)
-        return session
-
-    def close(self) -> None:
-        for session in self.sessions:
-            if not session.ended and not session.customer.is_closed():
-                # Teardown must not mask the test's own failure.
-                with contextlib.suppress(Exception):
-                    session.end("customer")
-            if session.agent is not None:
-                session.agent.context.close()
-
-
-# -- fixtures --------------------------------------------------------------------------------
+# The test's Cobrowse object, for the report hook to find its sessions.
+_COBROWSE = pytest.StashKey[Cobrowse]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption(
+    group = parser.getgroup("cobrowse", "co-browse testing")
+    group.addoption(
         "--cobrowse-url",
         default=None,
         help="use this running co-browse server instead of starting one",
+    )
+    group.addoption(
+        "--cobrowse-agent-key",
+        default=None,
+        help="the agent key for a server given with --cobrowse-url that has agent_keys set",
+    )
+    group.addoption(
+        "--cobrowse-timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT_S,
+        help="seconds to wait for an element of the customer's page to appear and for an agent "
+        f"action to be answered (default: {DEFAULT_TIMEOUT_S:g})",
+    )
+    group.addoption(
+        "--cobrowse-artifacts",
+        default=None,
+        help=f"folder for a failed test's agent views and session records "
+        f"(default: {DEFAULT_FOLDER}/ in the directory pytest runs from)",
     )
 
 
@@ -87,32 +69,37 @@ def cobrowse_config() -> str:
 def cobrowse_server(
     pytestconfig: pytest.Config, cobrowse_config: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[CobrowseServer]:
+    """A real ``cobrowse serve`` on a free port (or the one of ``--cobrowse-url``)."""
     url = pytestconfig.getoption("--cobrowse-url")
     if url:
-        yield CobrowseServer(url.rstrip("/"))
+        key = pytestconfig.getoption("--cobrowse-agent-key") or agent_key_from(cobrowse_config)
+        server = CobrowseServer(str(url).rstrip("/"), agent_key=key)
+        server.check_alive()
+        yield server
         return
-    folder = tmp_path_factory.mktemp("cobrowse")
-    (folder / "cobrowse.toml").write_text(cobrowse_config)
-    process = ChildProcess(
-        [
-            "serve",
-            "--port",
-            "0",
-            "--config",
-            str(folder / "cobrowse.toml"),
-            "--db",
-            f"sqlite:///{folder / 'cobrowse.db'}",
-        ]
-    )
-    with process:
-        yield CobrowseServer(process.url, process, folder / "cobrowse.db")
+    with started_server(cobrowse_config, tmp_path_factory.mktemp("cobrowse")) as server:
+        yield server
 
 
 @pytest.fixture
-def cobrowse(cobrowse_server: CobrowseServer) -> Iterator[Cobrowse]:
-    manager = Cobrowse(cobrowse_server)
+def cobrowse(cobrowse_server: CobrowseServer, request: pytest.FixtureRequest) -> Iterator[Cobrowse]:
+    """``start(page)`` begins a session; sessions still live at the end are ended."""
+    manager = Cobrowse(cobrowse_server, float(request.config.getoption("--cobrowse-timeout")))
+    request.node.stash[_COBROWSE] = manager
     yield manager
     manager.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    # Runs before the fixtures' teardown, while the agent's view and the pages are still open.
+    report = yield
+    manager = item.stash.get(_COBROWSE, None)
+    if manager is not None and report.failed and report.when in ("setup", "call"):
+        save_and_attach(item, report, manager.sessions)
+    return report
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -1,31 +1,58 @@
 """Points pytest-playwright at the server's Chromium where Playwright's own is not installed.
 
-Registered by :mod:`mirror.testing` after pytest-playwright, so this fixture receives and extends
-pytest-playwright's own launch arguments; a user's conftest.py still overrides both.
+Whether Playwright's own browser is there depends on the launch (a headless launch uses its
+separate headless shell), so rather than guess its paths this asks Playwright: the launch is
+tried as configured, and only when Playwright says its executable does not exist is it retried
+with the system's Chromium, the one the server falls back to (``CHROMIUM``, then
+``/usr/bin/chromium``). Registered by :mod:`mirror.testing` after pytest-playwright, so this
+``launch_browser`` wraps pytest-playwright's own; a user's conftest.py still overrides both.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from playwright.sync_api import Playwright
+from playwright.sync_api import Browser, BrowserType
+from playwright.sync_api import Error as PlaywrightError
 
 from mirror.browser import LAUNCH_ARGS, system_chromium
 
+# What Playwright says when its own build of the browser is not installed.
+MISSING_EXECUTABLE = "Executable doesn't exist"
+
+
+def fallback_launch_options(
+    options: dict[str, Any], browser_name: str, error: str, system: str | None
+) -> dict[str, Any] | None:
+    """Launch options for the system's Chromium after a failed launch, or None when a retry
+    cannot help: another browser, an explicit executable or channel, another failure, or no
+    system Chromium."""
+    if browser_name != "chromium" or MISSING_EXECUTABLE not in error or system is None:
+        return None
+    if options.get("executable_path") or options.get("channel"):
+        return None
+    args = [*options.get("args", []), *(a for a in LAUNCH_ARGS if a not in options.get("args", []))]
+    return {**options, "executable_path": system, "args": args}
+
 
 @pytest.fixture(scope="session")
-def browser_type_launch_args(
-    browser_type_launch_args: dict[str, Any], playwright: Playwright
-) -> dict[str, Any]:
-    args = dict(browser_type_launch_args)
-    if "executable_path" in args or "channel" in args:
-        return args
-    if os.path.exists(playwright.chromium.executable_path):
-        return args
-    executable = system_chromium(os.environ.get("CHROMIUM"))
-    if executable:
-        args["executable_path"] = executable
-        args["args"] = [*args.get("args", []), *LAUNCH_ARGS]
-    return args
+def launch_browser(
+    launch_browser: Callable[..., Browser],
+    browser_type_launch_args: dict[str, Any],
+    browser_type: BrowserType,
+) -> Callable[..., Browser]:
+    def launch(**kwargs: Any) -> Browser:
+        try:
+            return launch_browser(**kwargs)
+        except PlaywrightError as exc:
+            options = {**browser_type_launch_args, **kwargs}
+            system = system_chromium(os.environ.get("CHROMIUM"))
+            retry = fallback_launch_options(options, browser_type.name, str(exc), system)
+            if retry is None:
+                raise
+            return launch_browser(**retry)
+
+    return launch

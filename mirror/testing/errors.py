@@ -15,3 +15,7 @@ class ActionRefused(CobrowseError):
 
 class CobrowseUsageError(CobrowseError):
     """The test asked for something the page cannot give (no widget, no such element, ...)."""
+
+
+class CobrowseServerError(CobrowseError):
+    """The co-browse server did not start, or nothing answers at the URL given."""
