@@ -1,5 +1,6 @@
-"""``python -m bench [--sessions N] [--quick] ...``: run the benchmark, write results/latest.*,
-print the table. Exits 1 if no session completed.
+"""``python -m bench [--sessions 1,10,25,50] [--quick] ...``: run the benchmark, write
+results/latest.json, latest.md and latency.png, print the tables. Exits 1 if no session
+completed. Targets are reported, never asserted.
 """
 
 from __future__ import annotations
@@ -8,28 +9,51 @@ import argparse
 import sys
 from pathlib import Path
 
-from bench import harness, redaction, report
-from bench.options import RESULTS_DIR, Options
+from bench import chart, harness, redaction, report, tables
+from bench.options import FULL_SESSIONS, QUICK_SESSIONS, RESULTS_DIR, Options
+
+
+def session_counts(text: str) -> tuple[int, ...]:
+    """``"1,10,25,50"`` -> ``(1, 10, 25, 50)``; ``""`` -> no scale steps."""
+    try:
+        counts = tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a list of session counts: {text!r}") from exc
+    if any(n < 1 for n in counts):
+        raise argparse.ArgumentTypeError("each session count must be at least 1")
+    return counts
 
 
 def parse(argv: list[str] | None = None) -> Options:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    p.add_argument("--sessions", type=int, default=1, help="concurrent sessions (default 1)")
-    p.add_argument("--quick", action="store_true", help="shorter phases: under a minute")
+    p.add_argument("--sessions", type=session_counts,
+                   help="concurrent replayed sessions of each scale step, comma-separated "
+                        f"(default {','.join(map(str, FULL_SESSIONS))}; quick "
+                        f"{','.join(map(str, QUICK_SESSIONS))}; '' for none)")
+    p.add_argument("--browser-sessions", type=int, default=1,
+                   help="concurrent sessions with Chromium customers and agents, and as many "
+                        "baseline sessions (default 1; 0 skips them)")
+    p.add_argument("--quick", action="store_true", help="shorter phases and steps: ~2 minutes")
     p.add_argument("--changes", type=int, help="changes per session (default 100, quick 30)")
     p.add_argument("--rate", type=float, default=5.0, help="changes per second (default 5)")
     p.add_argument("--idle", type=float, help="seconds with nothing changing (default 3)")
-    p.add_argument("--clicks", type=int, help="agent clicks per session (default 60, quick 20)")
+    p.add_argument("--clicks", type=int,
+                   help="agent clicks per Chromium session (default 60, quick 20)")
+    p.add_argument("--scale-clicks", type=int,
+                   help="agent clicks per replayed session (default 20, quick 10)")
     p.add_argument("--no-baseline", action="store_true",
                    help="skip the DOM-streaming baseline (rrweb record -> relay -> replay)")
-    p.add_argument("--out", type=Path, default=RESULTS_DIR, help="where latest.json/.md go")
+    p.add_argument("--out", type=Path, default=RESULTS_DIR,
+                   help="where latest.json, latest.md and latency.png go")
     args = p.parse_args(argv)
-    counts = [args.sessions, *(n for n in (args.changes, args.clicks) if n is not None)]
-    if min(counts) < 1 or args.rate <= 0:
-        p.error("--sessions, --changes and --clicks must be at least 1, --rate above 0")
+    counts = [n for n in (args.changes, args.clicks, args.scale_clicks) if n is not None]
+    if min(counts, default=1) < 1 or args.rate <= 0 or args.browser_sessions < 0:
+        p.error("--changes, --clicks and --scale-clicks must be at least 1, --rate above 0, "
+                "--browser-sessions 0 or more")
     return Options.create(
-        args.sessions, args.quick, args.changes, args.rate, args.idle, args.out,
-        clicks=args.clicks, baseline=not args.no_baseline,
+        args.quick, args.sessions, args.browser_sessions, args.changes, args.rate, args.idle,
+        args.out, clicks=args.clicks, scale_clicks=args.scale_clicks,
+        baseline=not args.no_baseline,
     )
 
 
@@ -38,11 +62,16 @@ def main(argv: list[str] | None = None) -> int:
     result = harness.run(options)
     data = report.build(result)
     data["redaction"] = redaction.measure()
-    text = report.markdown(data) + "\n\n" + redaction.markdown(data["redaction"]) + "\n"
-    report.write(data, text, options.results_dir)
+    out = options.results_dir
+    json_path = report.write_json(data, out)  # First: the figures stay if presenting them fails.
+    text = (tables.markdown(data) + "\n## Frame redaction\n\n"
+            + redaction.markdown(data["redaction"]) + "\n")
+    md_path, png_path = out / "latest.md", out / "latency.png"
+    md_path.write_text(text, encoding="utf-8")
+    chart.write(data, png_path)
     print(text)
-    print(f"written: {options.results_dir / 'latest.json'}, {options.results_dir / 'latest.md'}")
-    return 0 if data["sessions_ok"] else 1
+    print(f"written: {json_path}, {md_path}, {png_path}")
+    return 0 if report.sessions_ok(data) else 1
 
 
 if __name__ == "__main__":

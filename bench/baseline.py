@@ -15,8 +15,8 @@ from playwright.async_api import Browser, Page
 from bench import probes
 from bench.bundles import Bundles
 from bench.options import AGENT_VIEWPORT, CUSTOMER_PATH, CUSTOMER_VIEWPORT, Options
+from bench.pages import TIMEOUT_MS, Pages
 from bench.relay import Relay
-from bench.session import TIMEOUT_MS, Pages
 
 _SHOWS_JS = "([colour]) => window.__benchBaseline.changes.some(([, c]) => c === colour)"
 
@@ -41,7 +41,7 @@ class BaselineTrace:
     """What one baseline session recorded."""
 
     index: int
-    stamps: list[tuple[int, int]] = field(default_factory=list)  # (Date.now(), colour index)
+    stamps: list[tuple[float, int]] = field(default_factory=list)  # (Date.now(), colour index)
     view: probes.AgentLog | None = None  # Each colour the replayed square newly showed.
     change_window: tuple[float, float] = (0.0, 0.0)
     sent: list[tuple[float, int]] = field(default_factory=list)  # relay -> agent (ms, bytes)
@@ -90,7 +90,7 @@ class BaselineSession(Pages):
         )
         self.trace.stamps, self.trace.change_window = phase.stamps, phase.window
         raw: dict[str, Any] = await self.agent.evaluate("() => window.__benchBaseline")
-        changes = [(int(t), parse_css(str(c))) for t, c in raw["changes"]]
+        changes = [(float(t), parse_css(str(c))) for t, c in raw["changes"]]
         self.trace.view = probes.AgentLog(
             join_at=None, frame_times=[t for t, _ in changes], pixels=[c for _, c in changes]
         )

@@ -1,4 +1,4 @@
-"""Agent action -> event dispatched on the customer's page.
+"""Agent action -> event dispatched on the customer's page, in the browsers.
 
 The agent clicks the probe square on its view (Playwright's mouse, at the view's origin plus the
 square's centre: the view is 1:1 with the customer's viewport at zoom 100 %). The agent's page
@@ -35,9 +35,13 @@ _CUSTOMER_JS = """
 """
 
 
-async def install(customer: Page, agent: Page) -> None:
-    """Start stamping on both pages; call before the first click."""
+async def watch_agent(agent: Page) -> None:
+    """Start stamping presses on the agent's view; call before the first click."""
     await agent.evaluate(_AGENT_JS, VIEW)
+
+
+async def watch_customer(customer: Page) -> None:
+    """Start stamping the clicks the player dispatches on the square."""
     await customer.evaluate(_CUSTOMER_JS, PROBE_ID)
 
 
@@ -53,8 +57,13 @@ async def click_probe(agent: Page, count: int, interval_ms: int) -> None:
         await asyncio.sleep(max(0.0, interval_ms / 1000 - (time.monotonic() - began)))
 
 
-async def read(customer: Page, agent: Page) -> tuple[list[int], list[int]]:
-    """``(pointerdown times on the agent's view, click times on the customer's square)``."""
-    pressed: list[int] = await agent.evaluate("() => window.__benchPressed")
-    dispatched: list[int] = await customer.evaluate("() => window.__benchDispatched")
-    return [int(t) for t in pressed], [int(t) for t in dispatched]
+async def pressed(agent: Page) -> list[float]:
+    """``Date.now()`` of each pointerdown on the agent's view."""
+    times: list[int] = await agent.evaluate("() => window.__benchPressed")
+    return [float(t) for t in times]
+
+
+async def dispatched(customer: Page) -> list[float]:
+    """``Date.now()`` of each click the player dispatched on the customer's square."""
+    times: list[int] = await customer.evaluate("() => window.__benchDispatched")
+    return [float(t) for t in times]

@@ -1,31 +1,53 @@
-"""Runs the benchmark: a real server and the sample site (as the tests start them), one Chromium
-for the customers' and agents' pages, N concurrent sessions, and memory readings around them;
-then, once they have ended, N sessions of the DOM-streaming baseline on the same site.
+"""Runs the benchmark in parts, each against a fresh server and sample site (:mod:`bench.servers`):
+
+1. the browser part: Chromium customers and agents (the whole product, as people use it), then,
+   once those sessions have ended, as many sessions of the DOM-streaming baseline;
+2. one scale step per session count: customers replaying the recorded capture stream and agents
+   reading frames over bare WebSockets, so that the server is what is measured.
+
+Sessions join one after another (as agents do, not in the same millisecond), then all change,
+idle, click and end together. CPU is sampled throughout, memory around the phases.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
-import tempfile
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
-from playwright.async_api import Browser, Playwright, async_playwright
+import aiohttp
+from playwright.async_api import Browser, async_playwright
 
 from bench import bundles, memory
+from bench.agents import BrowserAgent, SocketAgent
 from bench.baseline import BaselineSession, BaselineTrace
-from bench.options import FIXTURES, Options
+from bench.capture_stream import CaptureStream
+from bench.cpu import CpuSampler, CpuUse
+from bench.customers import BrowserCustomer, StreamCustomer
+from bench.options import Options
+from bench.pages import launch
 from bench.relay import Relay
+from bench.servers import Served, serving
 from bench.session import BenchSession, SessionTrace
-from mirror.browser import LAUNCH_ARGS, system_chromium
-from mirror.processes import ChildProcess
 
 AFTER_END_WAIT_S = 2.0  # for the mirror pages' renderers to go once the sessions have ended
+SETTLE_STEP_S, SETTLE_MAX_S = 0.5, 10.0  # for a fresh server to finish starting up
+
+
+@dataclass
+class PartResult:
+    """The raw outcome of one part: its sessions' traces, memory and CPU."""
+
+    kind: str  # "browser" or "stream"
+    sessions: int
+    traces: list[SessionTrace] = field(default_factory=list)
+    memory: dict[str, memory.MemorySample] = field(default_factory=dict)
+    cpu: dict[str, CpuUse | None] = field(default_factory=dict)  # by phase
+    ramp_s: float = 0.0  # How long the sessions took to start and join, one after another
+    wall_s: float = 0.0
 
 
 @dataclass
@@ -34,58 +56,100 @@ class RunResult:
 
     options: Options
     chromium: str = ""
-    traces: list[SessionTrace] = field(default_factory=list)
-    memory: dict[str, memory.MemorySample] = field(default_factory=dict)
+    browser: PartResult | None = None
+    scale: list[PartResult] = field(default_factory=list)
     baseline: list[BaselineTrace] = field(default_factory=list)
     baseline_error: str | None = None  # Why the baseline did not run at all.
     wall_s: float = 0.0
 
 
-class Trace(Protocol):
-    index: int
-    error: str | None
+S = TypeVar("S", BenchSession, BaselineSession)
 
 
-class Staged(Protocol):
-    """A session the stages drive: :class:`BenchSession` or :class:`BaselineSession`."""
-
-    @property
-    def trace(self) -> Trace: ...
-    async def close(self) -> None: ...
-
-
-S = TypeVar("S", bound=Staged)
-
-
-def _executable(playwright: Playwright) -> str | None:
-    own = playwright.chromium.executable_path
-    return own if os.path.exists(own) else system_chromium(os.environ.get("CHROMIUM"))
-
-
-async def launch(playwright: Playwright) -> tuple[Browser, str]:
-    """Playwright's own Chromium if installed, else the system's, with the server's flags."""
-    executable = _executable(playwright)
-    if executable is None:
-        raise RuntimeError("no Chromium found: install Playwright's or Debian's chromium")
-    browser = await playwright.chromium.launch(
-        executable_path=executable, args=LAUNCH_ARGS, headless=True
-    )
-    return browser, f"{executable} ({browser.version})"
-
-
-async def _stage(sessions: Sequence[S], step: Callable[[S], Awaitable[None]], name: str) -> list[S]:
+async def _stage(
+    sessions: Sequence[S], step: Callable[[S], Awaitable[None]], name: str
+) -> list[S]:
     """Run ``step`` on every session at once; a session that fails is closed and dropped."""
     outcomes = await asyncio.gather(*(step(s) for s in sessions), return_exceptions=True)
     alive = []
     for session, outcome in zip(sessions, outcomes, strict=True):
         if isinstance(outcome, BaseException):
-            session.trace.error = f"{name}: {type(outcome).__name__}: {outcome}".splitlines()[0]
-            print(f"bench: session {session.trace.index} failed at {session.trace.error}",
-                  file=sys.stderr)
+            _failed(session, name, outcome)
             await session.close()
         else:
             alive.append(session)
     return alive
+
+
+def _failed(session: BenchSession | BaselineSession, name: str, error: BaseException) -> None:
+    session.trace.error = f"{name}: {type(error).__name__}: {error}".splitlines()[0]
+    print(f"bench: session {session.trace.index} failed at {session.trace.error}", file=sys.stderr)
+
+
+async def _ramp(sessions: Sequence[BenchSession]) -> list[BenchSession]:
+    """Start and join the sessions one after another; the failed ones are closed and dropped."""
+    alive = []
+    for session in sessions:
+        try:
+            await session.start()
+            await session.join()
+        except Exception as exc:
+            _failed(session, "join", exc)
+            await session.close()
+        else:
+            alive.append(session)
+    return alive
+
+
+async def _memory(pid: int) -> memory.MemorySample:
+    # In a thread: reading every renderer's smaps_rollup takes a while, and the clients'
+    # timestamps must not wait for it.
+    return await asyncio.to_thread(memory.sample, pid)
+
+
+async def _settled_memory(pid: int) -> memory.MemorySample:
+    """A reading once memory has stopped growing: a server that has just printed its URL is
+    still loading its spare mirror page, which would count against the first sessions."""
+    last = await _memory(pid)
+    for _ in range(int(SETTLE_MAX_S / SETTLE_STEP_S)):
+        await asyncio.sleep(SETTLE_STEP_S)
+        now = await _memory(pid)
+        if last.uss_mb and now.uss_mb and abs(now.uss_mb - last.uss_mb) < 0.01 * last.uss_mb:
+            return now
+        last = now
+    return last
+
+
+def _window(windows: list[tuple[float, float]]) -> tuple[float, float]:
+    """The span of the sessions' windows of one phase."""
+    return min(w[0] for w in windows), max(w[1] for w in windows)
+
+
+async def drive(part: PartResult, sessions: list[BenchSession], pid: int) -> None:
+    """Every phase, for all the sessions of a part; fills in ``part``."""
+    part.traces = [s.trace for s in sessions]
+    began = time.monotonic()
+    try:
+        async with CpuSampler(pid) as cpu:
+            part.memory["before"] = await _settled_memory(pid)
+            ramp_began = time.monotonic()
+            alive = await _ramp(sessions)
+            part.ramp_s = time.monotonic() - ramp_began
+            alive = await _stage(alive, BenchSession.change, "change")
+            alive = await _stage(alive, BenchSession.idle, "idle")
+            part.memory["live"] = await _memory(pid)
+            alive = await _stage(alive, BenchSession.click, "click")
+            await _stage(alive, BenchSession.end, "end")
+            await asyncio.sleep(AFTER_END_WAIT_S)
+            part.memory["after_end"] = await _memory(pid)
+        ok = [t for t in part.traces if t.error is None]
+        for phase in ("change", "idle", "click"):
+            windows = [getattr(t, f"{phase}_window") for t in ok]
+            part.cpu[phase] = cpu.use(_window(windows)) if ok else None
+    finally:
+        for session in sessions:
+            await session.close()
+        part.wall_s = time.monotonic() - began
 
 
 async def drive_baseline(
@@ -95,7 +159,7 @@ async def drive_baseline(
     async with Relay(built) as relay:
         sessions = [
             BaselineSession(i, browser, site, relay, built, options)
-            for i in range(options.sessions)
+            for i in range(options.browser_sessions)
         ]
         try:
             alive = await _stage(sessions, BaselineSession.start, "baseline start")
@@ -106,69 +170,75 @@ async def drive_baseline(
     return [s.trace for s in sessions]
 
 
-async def drive(
-    server: str, site: str, server_pid: int, options: Options, built: bundles.Bundles | None
-) -> RunResult:
-    result = RunResult(options)
+async def browser_part(
+    served: Served, options: Options, built: bundles.Bundles | None, result: RunResult
+) -> None:
+    part = result.browser = PartResult("browser", options.browser_sessions)
     async with async_playwright() as playwright:
         browser, result.chromium = await launch(playwright)
-        sessions = [
-            BenchSession(i, browser, server, site, options) for i in range(options.sessions)
-        ]
-        result.traces = [s.trace for s in sessions]
         try:
-            result.memory["before"] = memory.sample(server_pid)
-            alive = await _stage(sessions, BenchSession.start, "start")
-            alive = await _stage(alive, BenchSession.join, "join")
-            alive = await _stage(alive, BenchSession.measure, "measure")
-            result.memory["live"] = memory.sample(server_pid)
-            alive = await _stage(alive, BenchSession.click, "click")
-            await _stage(alive, BenchSession.end, "end")
-            await asyncio.sleep(AFTER_END_WAIT_S)
-            result.memory["after_end"] = memory.sample(server_pid)
+            sessions = [
+                BenchSession(i, BrowserCustomer(browser, served.site),
+                             BrowserAgent(browser, served.server), options, options.clicks)
+                for i in range(options.browser_sessions)
+            ]
+            await drive(part, sessions, served.server_pid)
             if built is not None:
                 try:
-                    result.baseline = await drive_baseline(browser, site, built, options)
+                    result.baseline = await drive_baseline(browser, served.site, built, options)
                 except Exception as exc:  # The mirror's figures stand without the baseline.
                     result.baseline_error = f"{type(exc).__name__}: {exc}".splitlines()[0]
         finally:
-            for session in sessions:
-                await session.close()
             await browser.close()
-    return result
+
+
+async def scale_step(served: Served, count: int, options: Options) -> PartResult:
+    part = PartResult("stream", count)
+    stream = CaptureStream.load(served.site)
+    # Unlimited: the default pool (100) would hold back the 101st socket.
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
+        sessions = [
+            BenchSession(
+                i,
+                StreamCustomer(http, served.server, served.site, stream,
+                               offset_ms=options.change_interval_ms * i / count),
+                SocketAgent(http, served.server),
+                options,
+                options.scale_clicks,
+            )
+            for i in range(count)
+        ]
+        await drive(part, sessions, served.server_pid)
+    return part
+
+
+def _report_errors(part: PartResult, served: Served) -> None:
+    if any(t.error for t in part.traces):
+        print(f"bench: the server's log ends with:\n{served.log_tail()}", file=sys.stderr)
 
 
 def run(options: Options) -> RunResult:
-    """Start the server and the sample site, run the sessions, stop both."""
+    """Each part against its own server and site; the baseline inside the browser part."""
     began = time.monotonic()
-    built, baseline_error = None, None
-    if options.baseline:
+    result = RunResult(options)
+    built = None
+    if options.baseline and options.browser_sessions:
         try:
             built = bundles.build()
         except bundles.BuildFailed as exc:
-            baseline_error = str(exc)
+            result.baseline_error = str(exc)
             print(f"bench: no baseline: {exc}", file=sys.stderr)
-    with tempfile.TemporaryDirectory(prefix="cobrowse-bench-") as tmp:
-        config = Path(tmp) / "cobrowse.toml"
-        config.write_text("")
-        server = ChildProcess([
-            "serve", "--port", "0", "--config", str(config), "--db", f"sqlite:///{tmp}/bench.db",
-        ])
-        with server, ChildProcess(
-            ["site", str(FIXTURES), "--port", "0", "--server", server.url]
-        ) as site:
-            assert server.process is not None
-            try:
-                result = asyncio.run(
-                    drive(server.url, site.url, server.process.pid, options, built)
-                )
-            except BaseException:
-                print(f"bench: the server's log ends with:\n{server.log_tail()}", file=sys.stderr)
-                raise
-            if any(t.error for t in result.traces):
-                print(f"bench: the server's log ends with:\n{server.log_tail(15)}", file=sys.stderr)
-        for child in (server, site):
-            child.log_file.unlink(missing_ok=True)
-    result.baseline_error = result.baseline_error or baseline_error
+    if options.browser_sessions:
+        print(f"bench: {options.browser_sessions} Chromium session(s)...", file=sys.stderr)
+        with serving() as served:
+            asyncio.run(browser_part(served, options, built, result))
+            assert result.browser is not None
+            _report_errors(result.browser, served)
+    for count in options.sessions:
+        print(f"bench: {count} replayed session(s)...", file=sys.stderr)
+        with serving() as served:
+            part = asyncio.run(scale_step(served, count, options))
+            _report_errors(part, served)
+        result.scale.append(part)
     result.wall_s = time.monotonic() - began
     return result

@@ -1,4 +1,5 @@
-"""What one benchmark run does: the number of concurrent sessions and the length of each phase."""
+"""What one benchmark run does: the session counts of the scale steps, the Chromium sessions, and
+the length of each phase."""
 
 from __future__ import annotations
 
@@ -10,19 +11,26 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 CUSTOMER_PATH = "/shop/checkout.html"
 CUSTOMER_VIEWPORT = {"width": 1280, "height": 800}
 AGENT_VIEWPORT = {"width": 1600, "height": 1100}
+FULL_SESSIONS = (1, 10, 25, 50)
+QUICK_SESSIONS = (1, 10)
 
 
 @dataclass(frozen=True)
 class Options:
     """One run's settings; ``quick`` only picks shorter defaults."""
 
-    sessions: int = 1
+    # Concurrent sessions of each scale step: replayed customers and socket agents.
+    sessions: tuple[int, ...] = FULL_SESSIONS
+    # Concurrent sessions with Chromium customers and agents (and as many baseline sessions).
+    browser_sessions: int = 1
     quick: bool = False
     changes: int = 100
     changes_per_second: float = 5.0
     idle_s: float = 3.0
     settle_s: float = 1.0
     clicks: int = 60
+    # Agent clicks per session in the scale steps: fewer, as each costs a hit test in the mirror.
+    scale_clicks: int = 20
     clicks_per_second: float = 4.0
     baseline: bool = True
     results_dir: Path = RESULTS_DIR
@@ -38,23 +46,28 @@ class Options:
     @classmethod
     def create(
         cls,
-        sessions: int,
         quick: bool,
+        sessions: tuple[int, ...] | None = None,
+        browser_sessions: int = 1,
         changes: int | None = None,
         changes_per_second: float = 5.0,
         idle_s: float | None = None,
         results_dir: Path = RESULTS_DIR,
         clicks: int | None = None,
+        scale_clicks: int | None = None,
         baseline: bool = True,
     ) -> Options:
         return cls(
-            sessions=sessions,
+            sessions=sessions if sessions is not None else
+            (QUICK_SESSIONS if quick else FULL_SESSIONS),
+            browser_sessions=browser_sessions,
             quick=quick,
             changes=changes if changes is not None else (30 if quick else 100),
             changes_per_second=changes_per_second,
             idle_s=idle_s if idle_s is not None else 3.0,
             settle_s=0.5 if quick else 1.0,
             clicks=clicks if clicks is not None else (20 if quick else 60),
+            scale_clicks=scale_clicks if scale_clicks is not None else (10 if quick else 20),
             baseline=baseline,
             results_dir=results_dir,
         )

@@ -10,6 +10,7 @@ machine, so the two ``Date.now()`` clocks are one.
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,12 @@ COLOURS: tuple[tuple[int, int, int], ...] = (
     (255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 0), (255, 0, 255), (0, 255, 255),
 )
 TOLERANCE = 40  # per channel: JPEG at quality 70 moves a flat colour by a few units only.
+
+
+def now_ms() -> float:
+    """Wall-clock milliseconds: the clock ``Date.now()`` reads in the pages."""
+    return time.time() * 1000
+
 
 _CUSTOMER_JS = """
 ({id, left, top, size, colours}) => {
@@ -85,8 +92,8 @@ _SHOWS_COLOUR_JS = """
 class AgentLog:
     """What the agent's probe recorded: the Join click, and each drawn frame with its pixel."""
 
-    join_at: int | None
-    frame_times: list[int]
+    join_at: float | None
+    frame_times: list[float]
     pixels: list[tuple[int, int, int] | None]
 
 
@@ -99,12 +106,12 @@ async def install_customer_probe(page: Page) -> None:
     )
 
 
-async def run_changes(page: Page, count: int, interval_ms: int) -> list[tuple[int, int]]:
+async def run_changes(page: Page, count: int, interval_ms: int) -> list[tuple[float, int]]:
     """Change the square's colour ``count`` times; returns ``(Date.now(), colour index)`` each."""
     stamps: list[list[int]] = await page.evaluate(
         "([n, ms]) => window.__benchCustomer.run(n, ms)", [count, interval_ms]
     )
-    return [(int(t), int(c)) for t, c in stamps]
+    return [(float(t), int(c)) for t, c in stamps]
 
 
 async def install_agent_probe(page: Page) -> None:
@@ -128,8 +135,8 @@ async def wait_for_first_frame(page: Page, timeout_ms: float) -> None:
 async def read_agent_log(page: Page) -> AgentLog:
     raw: dict[str, Any] = await page.evaluate("() => window.__benchAgent")
     return AgentLog(
-        join_at=int(raw["joinAt"]) if raw.get("joinAt") is not None else None,
-        frame_times=[int(t) for t, _ in raw["frames"]],
+        join_at=float(raw["joinAt"]) if raw.get("joinAt") is not None else None,
+        frame_times=[float(t) for t, _ in raw["frames"]],
         pixels=[(int(p[0]), int(p[1]), int(p[2])) if p else None for p in raw["pixels"]],
     )
 
@@ -154,5 +161,5 @@ async def change_phase(page: Page, count: int, interval_ms: int, settle_s: float
 
 @dataclass
 class ChangePhase:
-    stamps: list[tuple[int, int]]  # (Date.now(), colour index) of each change
+    stamps: list[tuple[float, int]]  # (Date.now(), colour index) of each change
     window: tuple[float, float]  # When the changes ran, in Date.now() milliseconds

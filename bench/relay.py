@@ -13,7 +13,7 @@ from aiohttp import WSMsgType, web
 from aiohttp.typedefs import Handler
 
 from bench.bundles import Bundles
-from bench.session import now_ms
+from bench.probes import now_ms
 
 MAX_MESSAGE = 64 * 1024 * 1024  # A full snapshot with inlined stylesheets can be large.
 

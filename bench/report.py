@@ -1,84 +1,139 @@
-"""The run's figures as JSON (``results/latest.json``) and as a Markdown table
-(``results/latest.md``), the DOM-streaming baseline's next to the mirror's."""
+"""The run's figures as JSON (``results/latest.json``): each part's pooled figures, memory and CPU
+per session, the baseline's beside the mirror's, and the targets; :mod:`bench.tables` and
+:mod:`bench.chart` present the same data."""
 
 from __future__ import annotations
 
 import json
-import math
 import os
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
-from bench.analysis import (
-    TARGET_ACTION_P50_MS,
-    TARGET_P50_RATIO,
-    TARGET_P99_RATIO,
-    baseline_figures,
-    comparison,
-    pooled,
-    session_figures,
-)
-from bench.harness import RunResult
+from bench import targets
+from bench.analysis import SessionFigures, baseline_figures, pooled, session_figures
+from bench.harness import PartResult, RunResult
+from bench.memory import MemorySample
 from bench.probes import COLOURS, PROBE_SIZE, PROBE_X, PROBE_Y
+from bench.stats import Summary
 
-# (key in the figures, row label, unit divisor, unit)
-ROWS = (
-    ("join_to_first_frame_ms", "Join click → first frame drawn", 1, "ms"),
-    ("join_to_content_ms", "Join click → customer's page shown", 1, "ms"),
-    ("change_to_view_ms", "Customer change → agent's view", 1, "ms"),
-    ("baseline_change_to_view_ms", "Baseline (rrweb DOM streaming): change → agent's view", 1,
-     "ms"),
-    ("agent_action_to_dispatch_ms", "Agent click → event dispatched on customer's page", 1, "ms"),
-    ("frames_per_second_changing", "Frames/s, changing at {rate}/s", 1, "fps"),
-    ("frames_per_second_idle", "Frames/s, idle", 1, "fps"),
-    ("frames_per_second_clicking", "Frames/s, agent clicking at {clicks}/s", 1, "fps"),
-    ("agent_bytes_per_second_changing", "Agent kB/s, changing at {rate}/s", 1000, "kB/s"),
-    ("baseline_agent_bytes_per_second_changing", "Baseline agent kB/s, changing at {rate}/s",
-     1000, "kB/s"),
-    ("agent_bytes_per_second_idle", "Agent kB/s, idle", 1000, "kB/s"),
-    ("agent_bytes_per_second_clicking", "Agent kB/s, agent clicking at {clicks}/s", 1000, "kB/s"),
-    ("frame_bytes", "JPEG frame size (before the clicks)", 1000, "kB"),
-)
+
+def _idle_footprint(samples: dict[str, MemorySample]) -> MemorySample | None:
+    """The server without sessions: the lower of the readings before the sessions and after they
+    ended. A fresh server can still hold start-up garbage (its driver's and browser's heaps are
+    collected lazily) worth more than a session, and the end can leave renderers going."""
+    readings = [s for s in (samples.get("before"), samples.get("after_end")) if s is not None]
+    if not readings:
+        return None
+    return min(readings, key=lambda s: s.uss_mb if s.uss_mb is not None else s.rss_mb)
+
+
+def _memory(samples: dict[str, MemorySample], sessions: int) -> dict[str, Any]:
+    """Each reading, and (live − idle) / sessions: what one more session costs the server."""
+    out: dict[str, Any] = {
+        k: {"processes": s.processes, "rss_mb": _mb(s.rss_mb), "pss_mb": _mb(s.pss_mb),
+            "uss_mb": _mb(s.uss_mb),
+            "uss_mb_by_process": {n: _mb(v) for n, v in s.uss_mb_by_kind.items()}}
+        for k, s in samples.items()
+    }
+    per: dict[str, float | None] = {"rss_mb": None, "pss_mb": None, "uss_mb": None}
+    idle, live = _idle_footprint(samples), samples.get("live")
+    if idle and live and sessions:
+        for key in per:
+            was, now = getattr(idle, key), getattr(live, key)
+            if was is not None and now is not None:
+                per[key] = round((now - was) / sessions, 1)
+        kinds = idle.uss_mb_by_kind.keys() | live.uss_mb_by_kind.keys()
+        out["per_session_uss_mb_by_process"] = {
+            k: round((live.uss_mb_by_kind.get(k, 0.0) - idle.uss_mb_by_kind.get(k, 0.0))
+                     / sessions, 1)
+            for k in sorted(kinds)
+        }
+    out["per_session"] = per
+    return out
+
+
+def _mb(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def _per_session(
+    index: int, error: str | None, late_end: str | None, f: SessionFigures | None
+) -> dict[str, Any]:
+    if f is None:
+        return {"index": index, "error": error}
+    change = Summary.of(f.change_to_view_ms)
+    return {
+        "index": index, "error": error, "late_end": late_end,
+        "join_to_first_frame_ms": f.join_to_first_frame_ms,
+        "join_to_content_ms": f.join_to_content_ms,
+        "change_to_view_p50_ms": change.p50, "change_to_view_p99_ms": change.p99,
+        "changes_shown": len(f.change_to_view_ms), "not_shown": f.not_shown,
+        "max_frame_gap_changing_ms": round(f.max_frame_gap_ms, 1), "starved": f.starved,
+        "clicks_dispatched": len(f.action_to_dispatch_ms), "not_dispatched": f.not_dispatched,
+        "mean_fps": f.mean_fps, "mean_bytes_per_second": f.mean_bytes_per_second,
+    }
+
+
+def part_data(part: PartResult) -> dict[str, Any]:
+    pairs = [(t, session_figures(t) if t.error is None and t.agent else None)
+             for t in part.traces]
+    figures = [f for _, f in pairs if f is not None]
+    return {
+        "kind": part.kind,
+        "sessions": part.sessions,
+        "sessions_ok": len(figures),
+        "errors": [t.error for t in part.traces if t.error],
+        "late_ends": sum(t.late_end is not None for t in part.traces),
+        "ramp_s": round(part.ramp_s, 1),
+        "wall_s": round(part.wall_s, 1),
+        "figures": pooled(figures) if figures else {},
+        "memory": _memory(part.memory, len(figures)),
+        "cpu": {k: None if u is None else u.as_dict(max(1, len(figures)))
+                for k, u in part.cpu.items()},
+        "per_session": [_per_session(t.index, t.error, t.late_end, f) for t, f in pairs],
+    }
+
+
+def _ratios(figures: dict[str, Any], baseline: dict[str, Any]) -> dict[str, float]:
+    """This part's change -> view p50 and p99 over the baseline's."""
+    change = figures.get("change_to_view_ms") or {}
+    if not baseline.get("p50") or change.get("p50") is None:
+        return {}
+    return {"p50_over_baseline_p50": round(change["p50"] / baseline["p50"], 2),
+            "p99_over_baseline_p50": round(change["p99"] / baseline["p50"], 2),
+            "p99_over_baseline_p99": round(change["p99"] / baseline["p99"], 2)}
 
 
 def build(result: RunResult) -> dict[str, Any]:
     """Everything the run measured, ready for ``json.dump``."""
     options = result.options
-    pairs = [(t, session_figures(t) if t.error is None and t.agent else None)
-             for t in result.traces]
-    figures = [f for _, f in pairs if f is not None]
+    browser = part_data(result.browser) if result.browser else None
     baseline_ok = [t for t in result.baseline if t.error is None and t.view is not None]
-    pooled_figures = pooled(figures) if figures else {}
-    if baseline_ok:
-        pooled_figures.update(baseline_figures(baseline_ok))
-    mem = {k: {"processes": s.processes, "rss_mb": round(s.rss_mb, 1),
-               "pss_mb": None if s.pss_mb is None else round(s.pss_mb, 1)}
-           for k, s in result.memory.items()}
-    before, live = result.memory.get("before"), result.memory.get("live")
-    per_session: dict[str, float | None] = {"rss_mb": None, "pss_mb": None}
-    if before and live and figures:
-        per_session["rss_mb"] = round((live.rss_mb - before.rss_mb) / len(figures), 1)
-        if before.pss_mb is not None and live.pss_mb is not None:
-            per_session["pss_mb"] = round((live.pss_mb - before.pss_mb) / len(figures), 1)
-    return {
+    if browser is not None and baseline_ok:
+        browser["figures"].update(baseline_figures(baseline_ok))
+    baseline = (browser or {}).get("figures", {}).get("baseline_change_to_view_ms") or {}
+    scale = [part_data(p) for p in result.scale]
+    for part in ([browser] if browser else []) + scale:
+        part["vs_baseline"] = _ratios(part["figures"], baseline)
+    data: dict[str, Any] = {
         "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
         "nproc": os.cpu_count(),
         "chromium": result.chromium,
         "wall_s": round(result.wall_s, 1),
         "options": {
-            "sessions": options.sessions, "quick": options.quick, "changes": options.changes,
+            "sessions": list(options.sessions), "browser_sessions": options.browser_sessions,
+            "quick": options.quick, "changes": options.changes,
             "changes_per_second": options.changes_per_second, "idle_s": options.idle_s,
             "settle_s": options.settle_s, "clicks": options.clicks,
+            "scale_clicks": options.scale_clicks,
             "clicks_per_second": options.clicks_per_second, "baseline": options.baseline,
         },
         "probe": {
             "centre": [PROBE_X, PROBE_Y], "size": PROBE_SIZE,
             "colours": ["#{:02x}{:02x}{:02x}".format(*c) for c in COLOURS],
         },
-        "sessions_ok": len(figures),
-        "errors": [t.error for t in result.traces if t.error],
-        "figures": pooled_figures,
-        "comparison": comparison(pooled_figures),
+        "browser": browser,
         "baseline": {
             "sessions_ok": len(baseline_ok),
             "error": result.baseline_error,
@@ -88,124 +143,38 @@ def build(result: RunResult) -> dict[str, Any]:
                 for t in result.baseline
             ],
         },
-        "memory": {**mem, "per_session": per_session},
-        "per_session": [
-            {"index": t.index, "error": t.error, **({} if f is None else {
-                "join_to_first_frame_ms": f.join_to_first_frame_ms,
-                "join_to_content_ms": f.join_to_content_ms,
-                "changes_shown": len(f.change_to_view_ms), "not_shown": f.not_shown,
-                "clicks_dispatched": len(f.action_to_dispatch_ms),
-                "not_dispatched": f.not_dispatched,
-                "mean_fps": f.mean_fps, "mean_bytes_per_second": f.mean_bytes_per_second,
-            })}
-            for t, f in pairs
-        ],
+        "scale": scale,
+        "memory_per_session_fit": memory_slope(scale),
     }
+    data["targets"] = [v.as_dict() for v in targets.verdicts(data)]
+    return data
 
 
-def _num(value: float | None, divisor: float = 1) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    scaled = value / divisor
-    return f"{scaled:.0f}" if abs(scaled) >= 100 else f"{scaled:.1f}"
+def memory_slope(scale: list[dict[str, Any]]) -> dict[str, float | None]:
+    """Live memory against session count over the scale steps, fitted by least squares: the
+    slope is what one more session costs, free of the noise in any one step's baseline."""
+    out: dict[str, float | None] = {}
+    for key in ("pss_mb", "uss_mb", "rss_mb"):
+        points = [(p["sessions"], p["memory"]["live"][key]) for p in scale
+                  if p["sessions_ok"] == p["sessions"] and (p["memory"].get("live") or {}).get(key)]
+        out[key] = None
+        if len({n for n, _ in points}) >= 2:
+            mean_n = sum(n for n, _ in points) / len(points)
+            mean_m = sum(m for _, m in points) / len(points)
+            spread = sum((n - mean_n) ** 2 for n, _ in points)
+            out[key] = round(sum((n - mean_n) * (m - mean_m) for n, m in points) / spread, 1)
+    return out
 
 
-def markdown(data: dict[str, Any]) -> str:
-    """The figures as a Markdown table, with the run's settings and memory under it."""
-    opts = data["options"]
-    rate = f"{opts['changes_per_second']:g}"
-    clicks = f"{opts['clicks_per_second']:g}"
-    lines = [
-        f"# cobrowse-mirror benchmark, {data['timestamp']}",
-        "",
-        f"{opts['sessions']} concurrent session(s){' (quick)' if opts['quick'] else ''}, "
-        f"{data['sessions_ok']} completed; {opts['changes']} changes per session at {rate}/s; "
-        f"idle {opts['idle_s']:g} s; {opts['clicks']} agent clicks per session at "
-        f"{opts['clicks_per_second']:g}/s; baseline: {_baseline_line(data)}; "
-        f"nproc {data['nproc']}; {data['chromium']}; run took {data['wall_s']} s.",
-        "",
-        "| Figure | p50 | p90 | p99 | count | unit |",
-        "|---|---:|---:|---:|---:|---|",
-    ]
-    figures = data["figures"]
-    for key, label, divisor, unit in ROWS:
-        s = figures.get(key)
-        if not s:
-            continue
-        lines.append(
-            f"| {label.format(rate=rate, clicks=clicks)} | {_num(s['p50'], divisor)} "
-            f"| {_num(s['p90'], divisor)} | {_num(s['p99'], divisor)} | {s['count']} | {unit} |"
-        )
-    notes = _comparison_notes(data["comparison"])
-    for key, who in (("change_to_view_ms", ""), ("baseline_change_to_view_ms", "Baseline: ")):
-        change = figures.get(key)
-        if change:
-            notes.append(f"{who}Changes never shown (replaced by a newer one first): "
-                         f"{change['not_shown']} of {change['changes']}.")
-    action = figures.get("agent_action_to_dispatch_ms")
-    if action:
-        notes.append(f"Agent clicks never dispatched on the customer's page: "
-                     f"{action['not_dispatched']} of {action['clicks']}.")
-    for key in ("frames_per_second_changing", "frames_per_second_idle",
-                "frames_per_second_clicking", "agent_bytes_per_second_changing",
-                "agent_bytes_per_second_idle", "agent_bytes_per_second_clicking",
-                "baseline_agent_bytes_per_second_changing"):
-        s = figures.get(key)
-        if s:
-            divisor = 1000 if "bytes" in key else 1
-            notes.append(f"`{key}` over the whole phase: {_num(s['session_mean'], divisor)} per "
-                         f"session, {_num(s['all_sessions'], divisor)} for all sessions.")
-    mem = data["memory"]
-    lines += ["", "Rates are counted per session and per whole second of each phase.", ""]
-    lines += [f"- {n}" for n in notes]
-    lines += ["", "| Server memory (server + its Chromium) | processes | RSS MB | PSS MB |",
-              "|---|---:|---:|---:|"]
-    for key, label in (("before", "before sessions"), ("live", "sessions live"),
-                       ("after_end", "after the sessions ended")):
-        if key in mem:
-            m = mem[key]
-            lines.append(f"| {label} | {m['processes']} | {_num(m['rss_mb'])} "
-                         f"| {_num(m['pss_mb'])} |")
-    per = mem["per_session"]
-    lines.append(f"| **per session** (live − before) / sessions | | {_num(per['rss_mb'])} "
-                 f"| {_num(per['pss_mb'])} |")
-    errors = data["errors"] + [f"baseline {e}" for e in data["baseline"]["errors"]]
-    if errors:
-        lines += ["", "Failed sessions:", *[f"- {e}" for e in errors]]
-    return "\n".join(lines) + "\n"
+def sessions_ok(data: dict[str, Any]) -> int:
+    parts = ([data["browser"]] if data["browser"] else []) + data["scale"]
+    return sum(p["sessions_ok"] for p in parts)
 
 
-def _baseline_line(data: dict[str, Any]) -> str:
-    baseline = data["baseline"]
-    if not data["options"]["baseline"]:
-        return "skipped"
-    if baseline["error"]:
-        return f"not run ({baseline['error'].splitlines()[0]})"
-    return f"{baseline['sessions_ok']} session(s) completed"
-
-
-def _comparison_notes(c: dict[str, Any]) -> list[str]:
-    def met(ok: bool) -> str:
-        return "met" if ok else "**not met**"
-
-    notes = []
-    if "mirror_p50_over_baseline_p50" in c:
-        notes.append(
-            f"Mirror vs baseline: mirror p50 / baseline p50 = {c['mirror_p50_over_baseline_p50']}"
-            f" (target ≤ {TARGET_P50_RATIO:g}: {met(c['p50_target_met'])}); mirror p99 / "
-            f"baseline p50 = {c['mirror_p99_over_baseline_p50']} (target < "
-            f"{TARGET_P99_RATIO:g}: {met(c['p99_target_met'])})."
-        )
-    if "action_p50_target_met" in c:
-        notes.append(f"Agent click → dispatched, p50 target < {TARGET_ACTION_P50_MS:g} ms: "
-                     f"{met(c['action_p50_target_met'])}.")
-    return notes
-
-
-def write(data: dict[str, Any], text: str, directory: os.PathLike[str] | str) -> None:
-    os.makedirs(directory, exist_ok=True)
-    with open(os.path.join(directory, "latest.json"), "w", encoding="utf-8") as out:
+def write_json(data: dict[str, Any], directory: Path) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "latest.json"
+    with open(path, "w", encoding="utf-8") as out:
         json.dump(data, out, indent=2)
         out.write("\n")
-    with open(os.path.join(directory, "latest.md"), "w", encoding="utf-8") as out:
-        out.write(text)
+    return path

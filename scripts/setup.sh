@@ -20,7 +20,7 @@ fi
 if [ ! -f .stamp-pip ] || [ pyproject.toml -nt .stamp-pip ]; then
   say "installing Python packages"
   .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-  .venv/bin/python -m pip install -q -e '.[test]'
+  .venv/bin/python -m pip install -q -e '.[test,bench]'
   touch .stamp-pip
 fi
 

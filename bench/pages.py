@@ -1,0 +1,51 @@
+"""Browser contexts for the benchmark's own pages (customers', agents', the baseline's), each
+page in a context of its own so that no two share storage or a renderer's event loop."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+
+from playwright.async_api import Browser, BrowserContext, Page, Playwright
+
+from mirror.browser import LAUNCH_ARGS, system_chromium
+
+TIMEOUT_MS = 30_000
+
+
+def _executable(playwright: Playwright) -> str | None:
+    own = playwright.chromium.executable_path
+    return own if os.path.exists(own) else system_chromium(os.environ.get("CHROMIUM"))
+
+
+async def launch(playwright: Playwright) -> tuple[Browser, str]:
+    """Playwright's own Chromium if installed, else the system's, with the server's flags;
+    returns it with a line naming it for the report."""
+    executable = _executable(playwright)
+    if executable is None:
+        raise RuntimeError("no Chromium found: install Playwright's or Debian's chromium")
+    browser = await playwright.chromium.launch(
+        executable_path=executable, args=LAUNCH_ARGS, headless=True
+    )
+    return browser, f"{executable} ({browser.version})"
+
+
+class Pages:
+    """Pages opened with ``_page``, each in its own context; ``close`` closes them all."""
+
+    def __init__(self, browser: Browser):
+        self.browser = browser
+        self._contexts: list[BrowserContext] = []
+
+    async def _page(self, viewport: dict[str, int]) -> Page:
+        context = await self.browser.new_context(viewport=viewport)  # type: ignore[arg-type]
+        context.set_default_timeout(TIMEOUT_MS)
+        self._contexts.append(context)
+        return await context.new_page()
+
+    async def close(self) -> None:
+        for context in self._contexts:
+            # Closing must not hide the run's own error.
+            with contextlib.suppress(Exception):
+                await context.close()
+        self._contexts.clear()

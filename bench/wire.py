@@ -1,0 +1,33 @@
+"""What the benchmark's socket clients read of the server's messages: only the fields they use,
+decoded leniently, so that a field or a kind of message the server adds does not break them (it
+does not break the pages either). What they send is the project's own types."""
+
+from __future__ import annotations
+
+import msgspec
+
+
+class IncomingAction(msgspec.Struct):
+    kind: str
+    node: int | None = None
+
+
+class Incoming(msgspec.Struct):
+    """Any server message; unknown fields are ignored (msgspec's default)."""
+
+    type: str
+    id: str | None = None  # "session": the nine digits
+    state: str | None = None  # "status"
+    seq: int | None = None  # "script"
+    action: IncomingAction | None = None  # "script"
+
+
+decoder = msgspec.json.Decoder(Incoming)
+
+
+def decode(data: str | bytes) -> Incoming | None:
+    """The message, or None if it is not a JSON object with a ``type``."""
+    try:
+        return decoder.decode(data)
+    except msgspec.DecodeError:
+        return None
