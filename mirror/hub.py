@@ -38,7 +38,7 @@ from mirror.messages import (
     ViewSize,
 )
 from mirror.metrics import Metrics
-from mirror.mirror_page import MirrorPage
+from mirror.mirror_page import Display, MirrorPage
 from mirror.netguard import AssetGate
 from mirror.sessions import EndReason, Session, SessionRegistry, SessionState, Transition
 from replay.messages import (
@@ -76,6 +76,7 @@ class Peer(Protocol):
 class LiveSession:
     session: Session
     viewport: Viewport
+    display: Display = field(default_factory=Display)
     frames: LatestFrame = field(default_factory=LatestFrame)
     customer: Peer | None = None
     agent: Peer | None = None
@@ -153,6 +154,9 @@ class Hub:
             live = await self._create(peer, hello, origin)
             session = live.session
         live.viewport = hello.viewport
+        live.display = Display(hello.color_scheme, hello.pixel_ratio)
+        if live.mirror is not None:
+            await live.mirror.emulate(live.display)
         await peer.send_message(
             SessionInfo(
                 id=session.access_id,
@@ -211,10 +215,11 @@ class Hub:
         live.agent = peer
         live.touch()
         log.info("session %s: agent joined", session.uuid)
-        await self._announce(live, transition)
+        await self._tell_state(live, transition)
         await peer.send_message(Joined(token=live.agent_token))
         await self._attach_agent(live, peer)
-        await self._open_mirror(live)
+        # The history write runs beside the mirror's start, off the join's path.
+        await asyncio.gather(self._record(session), self._open_mirror(live))
         return live
 
     async def agent_rejoin(self, peer: Peer, access_id: str, token: str) -> LiveSession:
@@ -368,6 +373,7 @@ class Hub:
                 on_resize=lambda w, h: self._resized(live, w, h),
                 on_crash=lambda: live.start_task("crash", self.end(live, EndReason.MIRROR_ERROR)),
                 log_extra={"session": session.uuid},
+                display=live.display,
             )
         except Exception:
             log.exception("session %s: the mirror page could not be opened", session.uuid)
@@ -398,6 +404,9 @@ class Hub:
 
     async def _announce(self, live: LiveSession, transition: Transition) -> None:
         await self._record(transition.session)
+        await self._tell_state(live, transition)
+
+    async def _tell_state(self, live: LiveSession, transition: Transition) -> None:
         session = transition.session
         reason = session.end_reason.value if session.end_reason else None
         status = Status(state=session.state.value, reason=reason)

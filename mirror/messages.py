@@ -7,6 +7,8 @@ side's mirror image of these types.
 
 from __future__ import annotations
 
+from typing import Annotated, Literal
+
 import msgspec
 
 from replay.messages import AgentInput, Applied, Refused, Script
@@ -49,6 +51,10 @@ class Hello(Message, tag="hello"):
     resume_id: str | None = None
     resume_token: str | None = None
     chat: ChatRef | None = None
+    # How the customer's screen shows the page, for the mirror to match its media queries
+    # (prefers-color-scheme, resolution) and srcset choices. Older scripts send neither.
+    color_scheme: Literal["light", "dark"] = "light"
+    pixel_ratio: Annotated[float, msgspec.Meta(ge=0.25, le=8)] = 1.0
 
 
 class Events(Message, tag="events"):

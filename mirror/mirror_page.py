@@ -7,12 +7,15 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import io
 import json
 import logging
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import msgspec
+from PIL import Image
 from playwright.async_api import BrowserContext, CDPSession, Page, Route
 from playwright.async_api import Error as PlaywrightError
 
@@ -35,6 +38,21 @@ MIRROR_FILES = {
     "/mirror.js": ("static/mirror.js", "text/javascript"),
     "/mirror.css": ("static/mirror.css", "text/css"),
 }
+
+
+@dataclass(frozen=True)
+class Display:
+    """How the customer's screen shows the page (the Hello's ``color_scheme`` and
+    ``pixel_ratio``): the mirror emulates both so media queries and srcset choose alike."""
+
+    color_scheme: Literal["light", "dark"] = "light"
+    pixel_ratio: float = 1.0
+
+
+def _jpeg_width(jpeg: bytes) -> int:
+    """The frame's width in pixels (read from its header only)."""
+    with Image.open(io.BytesIO(jpeg)) as image:
+        return int(image.width)
 
 
 def _scaled(rect: list[float], scale: float) -> Rect:
@@ -61,6 +79,8 @@ class MirrorPage:
         self._host, self._gate, self._policy = host, gate, policy
         self._origin: str | None = None
         self.viewport = Viewport(1280, 800)
+        self.display = Display()
+        self._metrics_overridden = False  # The device pixel ratio is emulated through CDP.
         self._frames = LatestFrame()
         self._on_resize: Callable[[int, int], None] = _ignore
         self._on_crash: Callable[[], None] = _ignore
@@ -85,6 +105,7 @@ class MirrorPage:
         on_resize: Callable[[int, int], None],
         on_crash: Callable[[], None],
         log_extra: dict[str, str],
+        display: Display | None = None,
     ) -> None:
         """Bind the prepared page to a session and start the screencast."""
         await self._preparing
@@ -97,10 +118,54 @@ class MirrorPage:
             await self._page.set_viewport_size({"width": viewport.width, "height": viewport.height})
         self._cdp = await self._context.new_cdp_session(self._page)
         self._cdp.on("Page.screencastFrame", self._frame)
-        await self._cdp.send(
-            "Page.startScreencast", {"format": "jpeg", "quality": JPEG_QUALITY, "everyNthFrame": 1}
-        )
+        self.display = display or self.display
+        await self._emulate()
+        await self._start_screencast()
         self._ready.set()
+
+    async def emulate(self, display: Display) -> None:
+        """The customer's screen changed how it shows the page (or a later page said so)."""
+        if display == self.display:
+            return
+        self.display = display
+        if self._ready.is_set() and not self._closed and self._cdp is not None:
+            with contextlib.suppress(PlaywrightError):  # The page may be closing.
+                await self._emulate()
+                await self._start_screencast(restart=True)
+
+    async def _emulate(self) -> None:
+        assert self._page is not None
+        await self._page.emulate_media(color_scheme=self.display.color_scheme)
+        await self._emulate_pixel_ratio()
+
+    async def _emulate_pixel_ratio(self) -> None:
+        """The customer's device pixel ratio, for `resolution` media queries and srcset. The
+        frames stay one pixel per CSS pixel (see _start_screencast). Playwright sets its own
+        metrics on each viewport change, so this runs again after each."""
+        if self._cdp is None or (self.display.pixel_ratio == 1 and not self._metrics_overridden):
+            return
+        self._metrics_overridden = self.display.pixel_ratio != 1
+        await self._cdp.send(
+            "Emulation.setDeviceMetricsOverride",
+            {
+                "width": self.viewport.width,
+                "height": self.viewport.height,
+                "deviceScaleFactor": self.display.pixel_ratio,
+                "mobile": False,
+            },
+        )
+
+    async def _start_screencast(self, restart: bool = False) -> None:
+        """Frames at the viewport's size in CSS pixels whatever the emulated pixel ratio: the
+        view is one pixel per CSS pixel of the customer's viewport (CDP Page.startScreencast's
+        maxWidth/maxHeight scale a high-density frame down)."""
+        assert self._cdp is not None
+        if restart:
+            await self._cdp.send("Page.stopScreencast")
+        params: dict[str, Any] = {"format": "jpeg", "quality": JPEG_QUALITY, "everyNthFrame": 1}
+        if self._metrics_overridden:
+            params.update(maxWidth=self.viewport.width, maxHeight=self.viewport.height)
+        await self._cdp.send("Page.startScreencast", params)
 
     async def _prepare(self) -> None:
         """Create the context and page and load the player."""
@@ -116,6 +181,7 @@ class MirrorPage:
         await page.expose_binding("cobrowseResize", self._resized)
         await page.expose_binding("cobrowseRebuilt", self._on_rebuilt)
         await page.expose_binding("cobrowseNotice", self._noticed)
+        await page.expose_binding("cobrowseDisplay", self._displayed)
         await page.goto(MIRROR_ORIGIN + "/", wait_until="load")
         policy = msgspec.to_builtins(self._policy)
         await page.evaluate("p => window.cobrowseMirror.setPolicy(p)", policy)
@@ -210,7 +276,9 @@ class MirrorPage:
                     await self._page.evaluate("() => cobrowseMirror.repaint()")
             return None
         self._unmeasured = 0
-        scale = float(metadata.get("deviceWidth") or self.viewport.width) / self.viewport.width
+        # From the frame itself: masks measured in CSS pixels must cover the frame's pixels
+        # whatever the emulated pixel ratio did to its size (a header read: no thread needed).
+        scale = _jpeg_width(jpeg) / self.viewport.width
         rects = [_scaled(r, scale) for r in measured]
         stale = [r for r in self._last_rects if r not in rects]
         self._last_rects = rects
@@ -228,6 +296,15 @@ class MirrorPage:
         reason = str(reason)[:40]
         self.on_notice(reason if reason.replace("-", "").isalpha() else "partial")
 
+    async def _displayed(self, _source: Any, color_scheme: Any, pixel_ratio: Any) -> None:
+        # From the customer's page: only the two known schemes and a sane ratio are emulated.
+        scheme: Literal["light", "dark"] = "dark" if color_scheme == "dark" else "light"
+        try:
+            ratio = min(8.0, max(0.25, float(pixel_ratio)))
+        except (TypeError, ValueError):
+            ratio = self.display.pixel_ratio
+        await self.emulate(Display(scheme, ratio))
+
     async def _on_rebuilt(self, _source: Any) -> None:
         self._rebuilt = True
 
@@ -237,6 +314,9 @@ class MirrorPage:
             return
         self.viewport = Viewport(width, height)
         await self._page.set_viewport_size({"width": width, "height": height})
+        if self._metrics_overridden:
+            await self._emulate_pixel_ratio()
+            await self._start_screencast(restart=True)
         self._on_resize(width, height)
 
     def _crashed(self) -> None:

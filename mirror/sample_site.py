@@ -16,6 +16,7 @@ TYPES = {
     ".css": "text/css",
     ".js": "text/javascript",
     ".svg": "image/svg+xml",
+    ".webm": "video/webm",
     ".png": "image/png",
     ".jpg": "image/jpeg",
     ".json": "application/json",

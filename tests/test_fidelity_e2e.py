@@ -159,17 +159,39 @@ def test_masking_applies_inside_shadow_roots(
 ) -> None:
     session = start(page, cobrowse, f"{sample_site}/components/")
     page.get_by_role("tab", name="Security").click()
-    page.locator("#password").locator("input").fill("shadow-Canary-771")
-    # Everything typed has reached the view, and the field is private there.
-    assert wait_for_match(session, masked=("#password",)) < TARGET
+    field = page.locator("#password").locator("input")
+    field.fill("shadow-Canary-771")
+    # The customer sees the field marked, inside the component's shadow root...
+    expect(field).to_have_attribute("data-cobrowse-masked", "")
+    # ...everything typed has reached the view, where the field is one flat box...
+    assert wait_for_match(session, masked=("#password input",)) < TARGET
+    session.assert_hidden_from_agent("#password input")
+    # ...and the value never left the customer's browser.
     session.assert_never_sent("shadow-Canary-771")
+
+
+# The field inside the frame inside the article frame (Playwright's frame-piercing selector).
+ENTER_FRAME = " >> internal:control=enter-frame >> "
+NESTED_PIN = f"#article{ENTER_FRAME}iframe{ENTER_FRAME}#pin"
 
 
 def test_masking_applies_inside_nested_frames(
     page: Page, sample_site: str, cobrowse: Cobrowse
 ) -> None:
     session = start(page, cobrowse, f"{sample_site}/help/")
-    card = page.frame_locator("#article").frame_locator("iframe")
-    card.locator("#pin").fill("frame-Canary-339")
-    assert wait_for_match(session) < TARGET
+    pin = page.locator(NESTED_PIN)
+    pin.fill("frame-Canary-339")
+    expect(pin).to_have_attribute("data-cobrowse-masked", "")
+    assert wait_for_match(session, masked=(NESTED_PIN,)) < TARGET
+    session.assert_hidden_from_agent(NESTED_PIN)
     session.assert_never_sent("frame-Canary-339")
+
+
+def test_the_masked_marks_leave_shadow_roots_and_frames_when_the_session_ends(
+    page: Page, sample_site: str, cobrowse: Cobrowse
+) -> None:
+    session = start(page, cobrowse, f"{sample_site}/help/")
+    pin = page.locator(NESTED_PIN)
+    expect(pin).to_have_attribute("data-cobrowse-masked", "")
+    session.end()
+    expect(pin).not_to_have_attribute("data-cobrowse-masked", "")

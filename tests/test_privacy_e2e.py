@@ -5,6 +5,7 @@ cannot act on hidden, read-only or blocked elements; and layers 2 and 3 hold wit
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -153,3 +154,33 @@ def test_layers_two_and_three_hide_a_field_when_layer_one_is_off(
         assert CARD.encode() not in message
     with pytest.raises(ActionRefused, match="masked"):
         session.agent_click("#cc-number")
+
+
+MEDIA_PICTURE = re.compile(rb'"tag":"cobrowse-media","payload":\{"id":(\d+)')
+
+
+def test_a_hidden_video_sends_no_picture_of_its_frames(
+    page: Page, sample_site: str, cobrowse: Cobrowse
+) -> None:
+    page.goto(f"{sample_site}/state/")
+    # A second copy of the clip, marked private by the site.
+    page.evaluate(
+        """() => {
+          const copy = document.getElementById('clip').cloneNode();
+          copy.id = 'private-clip';
+          copy.setAttribute('data-cobrowse-hidden', '');
+          document.getElementById('media').append(copy);
+        }"""
+    )
+    session = cobrowse.start(page)
+    session.join()
+    for clip in ("#clip", "#private-clip"):
+        page.locator(clip).evaluate("video => video.play()")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('video')].every((v) => v.currentTime > 1.2)"
+    )
+    page.evaluate("() => document.querySelectorAll('video').forEach((v) => v.pause())")
+    session.assert_shown_to_agent("#clip")  # The public clip's paused frame reached the view...
+    session.assert_hidden_from_agent("#private-clip")  # ...the private one is a flat box...
+    pictured = {m.group(1) for message in session.wire() for m in MEDIA_PICTURE.finditer(message)}
+    assert len(pictured) == 1, f"pictures of {len(pictured)} videos were sent"  # ...and never sent.

@@ -1,9 +1,20 @@
 // Wire messages, the browser side's mirror image of mirror/messages.py.
 export const PROTOCOL_VERSION = 1;
 
+/** How the customer's screen shows the page: its colour scheme and device pixel ratio. */
+export function screenDisplay() {
+  try {
+    const dark = window.matchMedia("(prefers-color-scheme: dark)").matches;
+    const ratio = Number(window.devicePixelRatio) || 1;
+    return { color_scheme: dark ? "dark" : "light", pixel_ratio: Math.min(8, Math.max(0.25, ratio)) };
+  } catch {
+    return {};
+  }
+}
+
 export const msg = {
-  hello: (viewport, resume, chat) => ({
-    v: 1, type: "hello", viewport,
+  hello: (viewport, resume, chat, display = screenDisplay()) => ({
+    v: 1, type: "hello", viewport, ...display,
     ...(resume ? { resume_id: resume.id, resume_token: resume.token } : {}),
     ...(chat ? { chat: { id: chat.id, token: chat.token } } : {}),
   }),

@@ -3,6 +3,9 @@
 // anything leaves the browser.
 import { record } from "@rrweb/record";
 import { absoluteUrls, isBroken, repairedRule, repairedSheet } from "./stylesheets.js";
+import { FOCUS_TAG, FocusReporter } from "./focus.js";
+import { MEDIA_TAG, MediaPictures } from "./media.js";
+import { DISPLAY_TAG, DisplayWatcher } from "./display.js";
 
 export const WIDGET_ATTR = "data-cobrowse-widget";
 const FULL_SNAPSHOT = 2;
@@ -12,6 +15,8 @@ const ADOPTED_STYLESHEET = 15;
 const CUSTOM = 5;
 const CANVAS_MUTATION = 9;
 const POINTER_SOURCES = new Set([1, 2, 6]); // MouseMove, MouseInteraction, TouchMove
+const MOUSE_INTERACTION = 2;
+const FOCUS_CHANGES = new Set([5, 6]); // rrweb's MouseInteractions Focus, Blur
 // The server's [capture] budgets (mirror/config.py), with the same defaults.
 export const DEFAULT_BUDGET = {
   canvas_fps: 4, canvas_quality: 0.8, canvas_bytes_per_s: 1_000_000, max_nodes: 100_000, iframe_load_timeout_s: 5,
@@ -41,6 +46,17 @@ export class Capture {
     this.queue = [];
     this.flushScheduled = false;
     this.stopRecording = null;
+    this.focus = new FocusReporter(
+      (id, visible) => this.running && record.addCustomEvent(FOCUS_TAG, { id, visible }),
+      (element) => record.mirror.getId(element),
+    );
+    this.display = new DisplayWatcher((display) => this.running && record.addCustomEvent(DISPLAY_TAG, display));
+    this.media = new MediaPictures(
+      (id, url) => this.running && record.addCustomEvent(MEDIA_TAG, { id, url }),
+      (element) => record.mirror.getId(element),
+      policy,
+      this.budget,
+    );
   }
 
   get running() {
@@ -51,6 +67,9 @@ export class Capture {
   snapshot() {
     if (this.running) {
       record.takeFullSnapshot(true);
+      this.focus.measure(true);
+      this.display.measure();
+      this.media.reset();
       return;
     }
     const budget = this.budget;
@@ -77,7 +96,13 @@ export class Capture {
       slimDOMOptions: { script: true, comment: true, headFavicon: true, headWhitespace: true },
     }) || null;
     if (large && this.running) record.addCustomEvent(NOTICE_TAG, { reason: "large-page" });
-    if (this.running) document.addEventListener("load", this.frameLoaded, true);
+    if (!this.running) return;
+    document.addEventListener("load", this.frameLoaded, true);
+    this.focus.start();
+    this.focus.measure(true);
+    this.display.start();
+    this.display.measure();
+    if (!large) this.media.start(); // Like canvases: a page too large goes without pictures.
   }
 
   /** A same-origin frame moved to another page: rrweb sends the new document as a mutation,
@@ -87,12 +112,15 @@ export class Capture {
   frameLoaded = (event) => {
     if (!this.running || !event.target || event.target.tagName !== "IFRAME") return;
     clearTimeout(this.frameTimer);
-    this.frameTimer = setTimeout(() => this.running && record.takeFullSnapshot(true), 50);
+    this.frameTimer = setTimeout(() => this.running && this.snapshot(), 50);
   };
 
   stop() {
     document.removeEventListener("load", this.frameLoaded, true);
     clearTimeout(this.frameTimer);
+    this.focus.stop();
+    this.media.stop();
+    this.display.stop();
     if (this.stopRecording) this.stopRecording();
     this.stopRecording = null;
     this.queue = [];
@@ -103,6 +131,11 @@ export class Capture {
     // The agent's own pointer events, replayed here, are not the customer's pointer: sending them
     // back would draw the customer's pointer where the agent clicked.
     if (event.type === INCREMENTAL && POINTER_SOURCES.has(event.data.source) && this.replaying()) return;
+    // rrweb sees focus move inside frames and shadow roots, where the page's own focusin does not.
+    if (event.type === INCREMENTAL && event.data.source === MOUSE_INTERACTION && FOCUS_CHANGES.has(event.data.type)) {
+      this.focus.changed();
+    }
+    if (isMediaPicture(event) && !budgeted && !this.canvases.admit(event)) return;
     if (event.type === INCREMENTAL && event.data.source === CANVAS_MUTATION) {
       // A canvas inside a hidden element is private like a field: its pictures never leave.
       if (this.policy.isHidden(record.mirror.getNode(event.data.id))) return;
@@ -124,11 +157,15 @@ export class Capture {
       if (node.tagName === "canvas" && node.attributes && node.attributes.rr_dataURL && hidden(node)) {
         delete node.attributes.rr_dataURL;
       }
+      if (node.tagName === "video" && node.attributes) absolutePoster(node.id, node.attributes);
       if (Array.isArray(node.childNodes)) node.childNodes.forEach(walk);
     };
     try {
       if (event.type === FULL_SNAPSHOT) walk(event.data.node);
-      else if (event.type === INCREMENTAL && event.data.source === MUTATION) (event.data.adds || []).forEach((a) => walk(a.node));
+      else if (event.type === INCREMENTAL && event.data.source === MUTATION) {
+        (event.data.adds || []).forEach((a) => walk(a.node));
+        (event.data.attributes || []).forEach((change) => absolutePoster(change.id, change.attributes));
+      }
     } catch {
       // Never into the host page.
     }
@@ -142,6 +179,18 @@ export class Capture {
     this.queue = [];
     this.send(batch);
   }
+}
+
+/** rrweb makes src and href absolute but not a video's poster, which the rebuilt page (on
+ * another origin) could not load: the element's own property has the absolute URL. */
+function absolutePoster(id, attributes) {
+  if (!attributes || typeof attributes.poster !== "string" || !attributes.poster) return;
+  const video = record.mirror.getNode(id);
+  if (video && video.tagName === "VIDEO" && video.poster) attributes.poster = video.poster;
+}
+
+function isMediaPicture(event) {
+  return event.type === CUSTOM && event.data && event.data.tag === MEDIA_TAG;
 }
 
 /** Rewrite, in place, stylesheet text rrweb serialised with lost declarations (see
@@ -204,8 +253,14 @@ class CanvasBudget {
     this.timer = 0;
   }
 
+  /** The canvas (or video) a picture is of: a newer picture of it replaces a held one. */
+  key(event) {
+    return isMediaPicture(event) ? `media:${event.data.payload.id}` : event.data.id;
+  }
+
   size(event) {
     try {
+      if (isMediaPicture(event)) return event.data.payload.url.length;
       return event.data.commands[1].args[0].args[0].data[0].base64.length;
     } catch {
       return 0;
@@ -226,7 +281,7 @@ class CanvasBudget {
       this.tokens -= size;
       return true;
     }
-    this.held.set(event.data.id, event);
+    this.held.set(this.key(event), event);
     if (!this.timer) this.timer = setTimeout(() => this.drain(), 250);
     return false;
   }

@@ -1,8 +1,33 @@
 // Shows the customer which fields the agent cannot see: each hidden or blocked element carries
-// data-cobrowse-masked and a visible outline while a session is live. Removed when it ends.
+// data-cobrowse-masked and a visible outline while a session is live, in the top document, in
+// open shadow roots and in same-origin frames alike (the capture masks them all). Removed when
+// the session ends.
 export const MASKED_ATTR = "data-cobrowse-masked";
 const STYLE_ID = "cobrowse-masked-style";
 const OUTLINE = `[${MASKED_ATTR}] { outline: 2px dashed #e8590c !important; outline-offset: 2px !important; }`;
+const WATCHED = ["type", "autocomplete", "class", "id", "name", "data-cobrowse-hidden", "data-cobrowse-blocked"];
+
+/** The frame's document, or null when it is cross-origin (its content never leaves anyway). */
+function frameDocument(frame) {
+  try {
+    return frame.contentDocument || null;
+  } catch {
+    return null;
+  }
+}
+
+/** The top document, then every open shadow root and same-origin frame document inside it. */
+export function deepRoots(root = document, found = []) {
+  found.push(root);
+  for (const element of root.querySelectorAll("*")) {
+    if (element.shadowRoot) deepRoots(element.shadowRoot, found);
+    if (element.tagName === "IFRAME" || element.tagName === "FRAME") {
+      const doc = frameDocument(element);
+      if (doc && doc.documentElement) deepRoots(doc, found);
+    }
+  }
+  return found;
+}
 
 export class MaskMarks {
   /** @param {import('./policy.js').Policy} policy  @param {(count: number) => void} onChange */
@@ -10,21 +35,31 @@ export class MaskMarks {
     this.policy = policy;
     this.onChange = onChange;
     this.observer = null;
+    this.observed = new WeakSet(); // roots the observer watches already
+    this.styled = new Set(); // roots given the outline style (to take it out again)
     this.pending = false;
     this.count = -1;
+    this.roots = []; // the document, open shadow roots and same-origin frame documents
+    this.rescan = true; // nodes were added or a frame loaded: the roots may have changed
   }
 
   start() {
     if (this.observer) return;
-    const style = document.createElement("style");
-    style.id = STYLE_ID;
-    style.textContent = OUTLINE;
-    (document.head || document.documentElement).append(style);
-    this.observer = new MutationObserver(() => this.schedule());
-    this.observer.observe(document.documentElement, { childList: true, subtree: true, attributes: true,
-      attributeFilter: ["type", "autocomplete", "class", "id", "name", "data-cobrowse-hidden", "data-cobrowse-blocked"] });
+    this.observer = new MutationObserver((records) => {
+      // Attribute changes cannot add a shadow root or a frame: only added nodes need a new walk.
+      if (records.some((record) => record.type === "childList")) this.rescan = true;
+      this.schedule();
+    });
+    // A frame that loads a new page has a new document to watch; load does not bubble.
+    document.addEventListener("load", this.frameLoaded, true);
     this.mark();
   }
+
+  frameLoaded = (event) => {
+    if (!event.target || event.target.tagName !== "IFRAME") return;
+    this.rescan = true;
+    this.schedule();
+  };
 
   schedule() {
     if (this.pending) return;
@@ -32,21 +67,72 @@ export class MaskMarks {
     // Batched: a page rendering a thousand nodes costs one pass, not a thousand.
     requestAnimationFrame(() => {
       this.pending = false;
-      this.mark();
+      if (this.observer) this.mark();
     });
   }
 
-  mark() {
-    let selector = `${this.policy.hidden},${this.policy.blocked}`;
-    let elements;
+  /** Watch a root's changes and give it the outline style (once each). */
+  adopt(root) {
+    if (this.observed.has(root)) return;
+    this.observed.add(root);
+    this.observer.observe(root, { childList: true, subtree: true, attributes: true, attributeFilter: WATCHED });
+    this.style(root);
+  }
+
+  style(root) {
     try {
-      elements = new Set(document.querySelectorAll(selector));
+      if (root.nodeType === 9) {
+        if (root.getElementById(STYLE_ID)) return;
+        const style = root.createElement("style");
+        style.id = STYLE_ID;
+        style.textContent = OUTLINE;
+        (root.head || root.documentElement).append(style);
+      } else {
+        // A shadow root gets a constructed sheet: an element added to a component's tree
+        // could change what its own selectors (:first-child, slots) match.
+        const View = root.ownerDocument.defaultView;
+        const sheet = new View.CSSStyleSheet();
+        sheet.replaceSync(OUTLINE);
+        root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
+        root.cobrowseMarkSheet = sheet;
+      }
+      this.styled.add(root);
     } catch {
-      selector = "input, textarea, select";
-      elements = new Set(document.querySelectorAll(selector));
+      // A root we cannot style still has its fields marked by the attribute.
     }
-    for (const element of document.querySelectorAll(`[${MASKED_ATTR}]`)) {
-      if (!elements.has(element)) element.removeAttribute(MASKED_ATTR);
+  }
+
+  unstyle(root) {
+    try {
+      if (root.nodeType === 9) root.getElementById(STYLE_ID)?.remove();
+      else if (root.cobrowseMarkSheet) {
+        root.adoptedStyleSheets = root.adoptedStyleSheets.filter((s) => s !== root.cobrowseMarkSheet);
+        delete root.cobrowseMarkSheet;
+      }
+    } catch {
+      // Never into the host page.
+    }
+  }
+
+  /** Every element under `root` the policy hides or blocks (itself, not through containers). */
+  matches(root) {
+    try {
+      return root.querySelectorAll(`${this.policy.hidden},${this.policy.blocked}`);
+    } catch {
+      return root.querySelectorAll("input, textarea, select");
+    }
+  }
+
+  mark() {
+    const elements = new Set();
+    if (this.rescan) this.roots = deepRoots();
+    this.rescan = false;
+    for (const root of this.roots) {
+      this.adopt(root);
+      for (const element of this.matches(root)) elements.add(element);
+      for (const element of root.querySelectorAll(`[${MASKED_ATTR}]`)) {
+        if (!elements.has(element)) element.removeAttribute(MASKED_ATTR);
+      }
     }
     for (const element of elements) {
       if (!element.hasAttribute(MASKED_ATTR)) element.setAttribute(MASKED_ATTR, "");
@@ -58,9 +144,15 @@ export class MaskMarks {
   }
 
   stop() {
-    if (this.observer) this.observer.disconnect();
+    if (!this.observer) return;
+    this.observer.disconnect();
     this.observer = null;
-    document.getElementById(STYLE_ID)?.remove();
-    for (const element of document.querySelectorAll(`[${MASKED_ATTR}]`)) element.removeAttribute(MASKED_ATTR);
+    document.removeEventListener("load", this.frameLoaded, true);
+    for (const root of deepRoots()) {
+      for (const element of root.querySelectorAll(`[${MASKED_ATTR}]`)) element.removeAttribute(MASKED_ATTR);
+    }
+    for (const root of this.styled) this.unstyle(root);
+    this.styled.clear();
+    this.observed = new WeakSet();
   }
 }

@@ -56,6 +56,8 @@ export function styleRules() {
   return [
     `:is(${masked}) { ${flat} }`,
     `:is(${masked}) *, :is(${masked})::placeholder { visibility: hidden !important; }`,
+    // The customer's caret is not shown: a blinking caret would make a new frame twice a second.
+    "* { caret-color: transparent !important; }",
     `${policy.readonly} { filter: grayscale(1) !important; opacity: .55 !important; }`,
   ];
 }
@@ -67,6 +69,49 @@ export function protection(element) {
   if (closestDeep(element, policy.hidden)) return "masked";
   if (closestDeep(element, policy.readonly)) return "readonly";
   return null;
+}
+
+/** The shadow roots under `root`, through same-origin frames too. */
+function shadowRoots(root, found) {
+  for (const element of root.querySelectorAll("*")) {
+    if (element.shadowRoot) {
+      found.push(element.shadowRoot);
+      shadowRoots(element.shadowRoot, found);
+    }
+    if (element.tagName === "IFRAME" && element.contentDocument) shadowRoots(element.contentDocument, found);
+  }
+  return found;
+}
+
+const sheets = new WeakMap(); // document of the rebuilt page -> its constructed mask sheet
+
+function maskSheet(doc) {
+  let sheet = sheets.get(doc);
+  if (!sheet) {
+    // Constructed in the document's own window: a sheet can only be adopted there.
+    sheet = new doc.defaultView.CSSStyleSheet();
+    styleRules().forEach((rule, index) => sheet.insertRule(rule, index));
+    sheets.set(doc, sheet);
+  }
+  return sheet;
+}
+
+/**
+ * The replayer puts styleRules() into each rebuilt document (frames included), but a style
+ * never reaches into a shadow root: each one is given the same rules as an adopted sheet, again
+ * after the captured page replaces its adopted sheets (called after each batch of events).
+ */
+export function maskShadowRoots(iframe) {
+  const doc = iframe && iframe.contentDocument;
+  if (!doc || !doc.documentElement) return;
+  for (const root of shadowRoots(doc, [])) {
+    try {
+      const sheet = maskSheet(root.ownerDocument);
+      if (!root.adoptedStyleSheets.includes(sheet)) root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
+    } catch {
+      // A document mid-rebuild: the next batch tries again, and layer 3 paints the box anyway.
+    }
+  }
 }
 
 /** Every element under `root` matching `selector`, shadow roots and same-origin frames included,

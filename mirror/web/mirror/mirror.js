@@ -6,10 +6,13 @@ import "@rrweb/replay/dist/style.css";
 import { CanvasPainter, isCanvasEvent } from "./canvas.js";
 import { hitTest, nextFocus } from "./hittest.js";
 import { FramePlaceholders } from "./placeholders.js";
-import { keepAutocomplete, maskRects, setPolicy, styleRules } from "./masks.js";
+import { isFocusEvent, showFocus } from "./focus.js";
+import { MEDIA_RULES, MediaPictures, isMediaInteraction, isMediaPicture, quietMedia } from "./media.js";
+import { keepAutocomplete, maskRects, maskShadowRoots, setPolicy, styleRules } from "./masks.js";
 
 const CUSTOM = 5;
 const NOTICE_TAG = "cobrowse-notice"; // embed/capture.js
+const DISPLAY_TAG = "cobrowse-display"; // embed/display.js
 let replayer = null;
 
 function isNotice(event) {
@@ -19,6 +22,31 @@ function isNotice(event) {
 const nodeById = (id) => replayer && replayer.getMirror().getNode(id);
 const canvases = new CanvasPainter(nodeById);
 const placeholders = new FramePlaceholders(nodeById);
+const videos = new MediaPictures(nodeById);
+let shadowMasksScheduled = false;
+
+const FULL_SNAPSHOT = 2;
+const INCREMENTAL = 3;
+const MUTATION = 0;
+const ADOPTED_STYLESHEET = 15;
+
+/** A rebuild, added nodes, or adopted sheets replaced (which drops the mask sheet); pointer
+ * moves and scrolls, most of the stream, do not call for a walk of the page. */
+function mayAddShadowRoots(event) {
+  if (event.type === FULL_SNAPSHOT) return true;
+  const source = event.type === INCREMENTAL && event.data ? event.data.source : -1;
+  return source === MUTATION || source === ADOPTED_STYLESHEET;
+}
+
+/** Mask rules into the rebuilt page's shadow roots, once the replayer has applied a batch. */
+function scheduleShadowMasks() {
+  if (shadowMasksScheduled) return;
+  shadowMasksScheduled = true;
+  requestAnimationFrame(() => {
+    shadowMasksScheduled = false;
+    maskShadowRoots(replayer && replayer.iframe);
+  });
+}
 
 function createReplayer() {
   const root = document.getElementById("stage");
@@ -30,14 +58,17 @@ function createReplayer() {
     showWarning: false,
     pauseAnimation: false,
     triggerFocus: false,
-    insertStyleRules: styleRules(),
+    insertStyleRules: [...styleRules(), ...MEDIA_RULES],
   });
   // Until the customer's page is rebuilt the mirror is a blank page: the server sends no frame.
   r.on("fullsnapshot-rebuilded", () => window.cobrowseRebuilt && window.cobrowseRebuilt());
   // Pictures go on canvases once the replayer has applied the events that add or change them.
-  r.on("event-cast", () => {
+  r.on("event-cast", (event) => {
+    if (isFocusEvent(event)) showFocus(event.data.payload, nodeById, r.iframe);
     canvases.schedule();
     placeholders.schedule();
+    videos.schedule();
+    if (mayAddShadowRoots(event)) scheduleShadowMasks();
   });
   r.on("resize", (size) => {
     if (window.cobrowseResize) window.cobrowseResize(size.width, size.height);
@@ -78,13 +109,27 @@ function add(batchText) {
       canvases.add(event); // Pictures only, drawn here; never rrweb's canvas replay.
       continue;
     }
+    if (event.type === CUSTOM && event.data && event.data.tag === DISPLAY_TAG) {
+      // The customer's colour scheme or pixel ratio changed: the server emulates it (and checks it).
+      const display = event.data.payload || {};
+      if (window.cobrowseDisplay) window.cobrowseDisplay(display.color_scheme, display.pixel_ratio);
+      continue;
+    }
     if (isNotice(event)) {
       // The capture is partial (a page too large, a budget reached): the server tells the agent.
       if (window.cobrowseNotice) window.cobrowseNotice(String(event.data.payload.reason || "partial"));
       continue;
     }
+    // The mirror never plays media: play, pause and seek are not replayed.
+    if (isMediaInteraction(event)) continue;
+    if (isMediaPicture(event)) {
+      videos.add(event);
+      continue;
+    }
     canvases.note(event);
     placeholders.note(event);
+    videos.note(event);
+    quietMedia(event, nodeById);
     event.timestamp = now;
     keepAutocomplete(event);
     replayer.addEvent(event);
