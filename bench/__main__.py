@@ -6,10 +6,11 @@ completed. Targets are reported, never asserted.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 
-from bench import chart, harness, redaction, report, tables
+from bench import chart, fidelity_report, harness, redaction, report, tables
 from bench.options import FULL_SESSIONS, QUICK_SESSIONS, RESULTS_DIR, Options
 
 
@@ -43,6 +44,8 @@ def parse(argv: list[str] | None = None) -> Options:
                    help="agent clicks per replayed session (default 20, quick 10)")
     p.add_argument("--no-baseline", action="store_true",
                    help="skip the DOM-streaming baseline (rrweb record -> relay -> replay)")
+    p.add_argument("--no-fidelity", action="store_true",
+                   help="skip the fidelity figure (every fixture page, mirror and baseline)")
     p.add_argument("--out", type=Path, default=RESULTS_DIR,
                    help="where latest.json, latest.md and latency.png go")
     args = p.parse_args(argv)
@@ -50,11 +53,12 @@ def parse(argv: list[str] | None = None) -> Options:
     if min(counts, default=1) < 1 or args.rate <= 0 or args.browser_sessions < 0:
         p.error("--changes, --clicks and --scale-clicks must be at least 1, --rate above 0, "
                 "--browser-sessions 0 or more")
-    return Options.create(
+    options = Options.create(
         args.quick, args.sessions, args.browser_sessions, args.changes, args.rate, args.idle,
         args.out, clicks=args.clicks, scale_clicks=args.scale_clicks,
         baseline=not args.no_baseline,
     )
+    return dataclasses.replace(options, fidelity=not args.no_fidelity)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,10 +66,14 @@ def main(argv: list[str] | None = None) -> int:
     result = harness.run(options)
     data = report.build(result)
     data["redaction"] = redaction.measure()
+    if options.fidelity:
+        data["fidelity"] = fidelity_report.measure(baseline=options.baseline)
     out = options.results_dir
     json_path = report.write_json(data, out)  # First: the figures stay if presenting them fails.
     text = (tables.markdown(data) + "\n## Frame redaction\n\n"
             + redaction.markdown(data["redaction"]) + "\n")
+    if "fidelity" in data:
+        text += "\n## Fidelity\n\n" + fidelity_report.markdown(data["fidelity"])
     md_path, png_path = out / "latest.md", out / "latency.png"
     md_path.write_text(text, encoding="utf-8")
     chart.write(data, png_path)

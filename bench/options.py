@@ -33,6 +33,8 @@ class Options:
     scale_clicks: int = 20
     clicks_per_second: float = 4.0
     baseline: bool = True
+    # Every fixture page's agent view against the customer's screen (bench/fidelity_report.py).
+    fidelity: bool = True
     results_dir: Path = RESULTS_DIR
 
     @property

@@ -1,0 +1,48 @@
+"""The fidelity figure of ``make bench``: every fixture page through the mirror and through plain
+DOM streaming, the share of differing 8x8 blocks against the customer's screen (target: under
+1 % on every page)."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from typing import Any
+
+from bench.fidelity import measure_fidelity
+from bench.servers import serving
+
+PAGES = (
+    "shop/", "shop/checkout.html", "site/", "form/", "react/", "dashboard/", "components/",
+    "help/", "pay/", "state/",
+)
+TARGET = 0.01
+
+
+def measure(baseline: bool = True) -> list[dict[str, Any]]:
+    """Run the pages against a fresh server and site; one dict per page."""
+    with serving() as served:
+        urls = [f"{served.site}/{page}" for page in PAGES]
+        results = asyncio.run(measure_fidelity(served.server, urls, baseline=baseline))
+    return [
+        {**dataclasses.asdict(r), "page": page} for page, r in zip(PAGES, results, strict=True)
+    ]
+
+
+def _percent(share: float | None) -> str:
+    return "–" if share is None else f"{share:.2%}"
+
+
+def markdown(rows: list[dict[str, Any]]) -> str:
+    lines = [
+        "| Page | mirror (differing blocks) | plain DOM streaming | mirror under 1 % |",
+        "|---|---:|---:|---|",
+    ]
+    for row in rows:
+        mirror = row["mirror"]
+        verdict = "–" if mirror is None else ("pass" if mirror < TARGET else "**fail**")
+        note = f" ({row['error']})" if row.get("error") else ""
+        lines.append(
+            f"| {row['page']}{note} | {_percent(mirror)} | {_percent(row['baseline'])} "
+            f"| {verdict} |"
+        )
+    return "\n".join(lines) + "\n"
