@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -14,13 +15,17 @@ from mirror.testing import CobrowseServer
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
 
+@contextmanager
+def site_for(server: CobrowseServer) -> Iterator[str]:
+    """The sample sites of fixtures/, on their own origin, embedding ``server``'s script."""
+    with ChildProcess(["site", str(FIXTURES), "--port", "0", "--server", server.url]) as site:
+        yield site.url
+
+
 @pytest.fixture(scope="session")
 def sample_site(cobrowse_server: CobrowseServer) -> Iterator[str]:
-    """The sample sites of fixtures/, on their own origin, embedding the server's script."""
-    with ChildProcess(
-        ["site", str(FIXTURES), "--port", "0", "--server", cobrowse_server.url]
-    ) as site:
-        yield site.url
+    with site_for(cobrowse_server) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

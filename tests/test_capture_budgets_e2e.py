@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from mirror.processes import ChildProcess
 from mirror.testing import Cobrowse, CobrowseServer
+from mirror.testing.server import started_server
+from tests.conftest import site_for
 
 TINY = """
 [capture]
@@ -19,19 +19,14 @@ max_nodes = 20
 
 @pytest.fixture(scope="module")
 def tiny_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CobrowseServer]:
-    folder = tmp_path_factory.mktemp("tiny")
-    (folder / "c.toml").write_text(TINY)
-    db = folder / "h.db"
-    args = ["serve", "--port", "0", "--config", str(folder / "c.toml"), "--db", f"sqlite:///{db}"]
-    with ChildProcess(args) as process:
-        yield CobrowseServer(process.url, process, db)
+    with started_server(TINY, tmp_path_factory.mktemp("tiny")) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
 def tiny_site(tiny_server: CobrowseServer) -> Iterator[str]:
-    root = Path(__file__).resolve().parent.parent / "fixtures"
-    with ChildProcess(["site", str(root), "--port", "0", "--server", tiny_server.url]) as site:
-        yield site.url
+    with site_for(tiny_server) as url:
+        yield url
 
 
 def test_a_page_over_the_node_budget_is_shown_with_a_notice(

@@ -8,14 +8,14 @@ import json
 import re
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from mirror.processes import ChildProcess
 from mirror.testing import CobrowseServer
+from mirror.testing.server import started_server
+from tests.conftest import site_for
 
 TIMEOUT_MS = 15_000
 HOSTILE = '<img src=x onerror="document.title=1"><b>bold?</b>'
@@ -140,19 +140,14 @@ send_session_id = "manual"
 
 @pytest.fixture(scope="module")
 def manual_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CobrowseServer]:
-    folder = tmp_path_factory.mktemp("manual")
-    (folder / "c.toml").write_text(MANUAL)
-    db = folder / "h.db"
-    args = ["serve", "--port", "0", "--config", str(folder / "c.toml"), "--db", f"sqlite:///{db}"]
-    with ChildProcess(args) as process:
-        yield CobrowseServer(process.url, process, db)
+    with started_server(MANUAL, tmp_path_factory.mktemp("manual")) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
 def manual_site(manual_server: CobrowseServer) -> Iterator[str]:
-    root = Path(__file__).resolve().parent.parent / "fixtures"
-    with ChildProcess(["site", str(root), "--port", "0", "--server", manual_server.url]) as site:
-        yield site.url
+    with site_for(manual_server) as url:
+        yield url
 
 
 def start_cobrowse_in_chat(page: Page) -> str:
