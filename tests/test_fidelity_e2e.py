@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import io
 import time
+from collections.abc import Callable
 
 import pytest
 from PIL import Image
@@ -56,17 +57,18 @@ def _screenshot(page: Page) -> Image.Image:
     return Image.open(io.BytesIO(page.screenshot(caret="hide"))).convert("RGB")
 
 
-def wait_for_match(
-    session: CobrowseSession, timeout_s: float = MATCH_TIMEOUT_S, masked: tuple[str, ...] = ()
+def until_matched(
+    session: CobrowseSession, measure: Callable[[], float], target: float, timeout_s: float
 ) -> float:
-    """Frame by frame, until the view matches the customer's viewport; the last share."""
+    """Frame by frame, until ``measure()`` (a share of differing blocks) is under ``target``;
+    the last share. On a mismatch both screens are saved as evidence."""
     deadline = time.monotonic() + timeout_s
     while True:
         frames = session.view.get_attribute("data-frames") or ""
-        share = share_now(session, masked)
+        share = measure()
         remaining_ms = (deadline - time.monotonic()) * 1000
-        if share < TARGET or remaining_ms <= 0:
-            if share >= TARGET:
+        if share < target or remaining_ms <= 0:
+            if share >= target:
                 print(f"evidence in {session.save_evidence()}")
             return share
         # The customer's page may still be animating while the view is settled: wait for
@@ -75,6 +77,13 @@ def wait_for_match(
             expect(session.view).not_to_have_attribute(
                 "data-frames", frames, timeout=min(remaining_ms, 1000)
             )
+
+
+def wait_for_match(
+    session: CobrowseSession, timeout_s: float = MATCH_TIMEOUT_S, masked: tuple[str, ...] = ()
+) -> float:
+    """Until the view matches the customer's whole viewport; the last share."""
+    return until_matched(session, lambda: share_now(session, masked), TARGET, timeout_s)
 
 
 def start(page: Page, cobrowse: Cobrowse, url: str) -> CobrowseSession:

@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from mirror.fidelity import PRIVATE_AREAS_JS, Rect, as_rects, differing_share
 from mirror.testing import Cobrowse, CobrowseSession
-from tests.test_fidelity_e2e import TARGET, start, wait_for_match
+from tests.test_fidelity_e2e import TARGET, start, until_matched, wait_for_match
 
 AREA_TARGET = 0.02  # Share of 8x8 blocks that may differ in a compared area.
 AREA_TIMEOUT_S = 20.0
@@ -49,19 +49,7 @@ def area_share(session: CobrowseSession, area: Rect) -> float:
 
 def wait_for_area(session: CobrowseSession, area: Rect) -> float:
     """Frame by frame, until the view matches the customer's screen over ``area``."""
-    deadline = time.monotonic() + AREA_TIMEOUT_S
-    while True:
-        frames = session.view.get_attribute("data-frames") or ""
-        share = area_share(session, area)
-        remaining_ms = (deadline - time.monotonic()) * 1000
-        if share < AREA_TARGET or remaining_ms <= 0:
-            if share >= AREA_TARGET:
-                print(f"evidence in {session.save_evidence()}")
-            return share
-        with contextlib.suppress(AssertionError):
-            expect(session.view).not_to_have_attribute(
-                "data-frames", frames, timeout=min(remaining_ms, 1000)
-            )
+    return until_matched(session, lambda: area_share(session, area), AREA_TARGET, AREA_TIMEOUT_S)
 
 
 def ring_strips(page: Page, selector: str) -> list[Rect]:
