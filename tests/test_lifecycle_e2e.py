@@ -7,13 +7,13 @@ from __future__ import annotations
 import json
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from mirror.processes import ChildProcess
-from mirror.testing import Cobrowse, CobrowseServer
+from mirror.testing import Cobrowse, CobrowseServer, CobrowseSession
+from mirror.testing.server import started_server
+from tests.conftest import site_for
 
 SHORT = """
 [session]
@@ -26,12 +26,8 @@ ENDED_TIMEOUT_MS = 20_000
 
 @pytest.fixture(scope="module")
 def short_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CobrowseServer]:
-    folder = tmp_path_factory.mktemp("short")
-    (folder / "c.toml").write_text(SHORT)
-    db = folder / "h.db"
-    args = ["serve", "--port", "0", "--config", str(folder / "c.toml"), "--db", f"sqlite:///{db}"]
-    with ChildProcess(args) as process:
-        yield CobrowseServer(process.url, process, db)
+    with started_server(SHORT, tmp_path_factory.mktemp("short")) as server:
+        yield server
 
 
 @pytest.fixture
@@ -43,9 +39,14 @@ def short(short_server: CobrowseServer) -> Iterator[Cobrowse]:
 
 @pytest.fixture(scope="module")
 def short_site(short_server: CobrowseServer) -> Iterator[str]:
-    root = Path(__file__).resolve().parent.parent / "fixtures"
-    with ChildProcess(["site", str(root), "--port", "0", "--server", short_server.url]) as site:
-        yield site.url
+    with site_for(short_server) as url:
+        yield url
+
+
+def end_reason(session: CobrowseSession) -> str:
+    """The server ended ``session`` on its own: why, once history has it."""
+    session.ended = True  # Nothing for the fixture to end at teardown.
+    return str(session.wait_for_record(lambda r: r["state"] == "ended")["end_reason"])
 
 
 def test_inactivity_ends_the_session(page: Page, short_site: str, short: Cobrowse) -> None:
@@ -54,8 +55,7 @@ def test_inactivity_ends_the_session(page: Page, short_site: str, short: Cobrows
     agent = session.join()
     expect(session.customer_status).to_contain_text("ended", timeout=ENDED_TIMEOUT_MS)
     expect(agent.get_by_role("status")).to_contain_text("ended")
-    session.ended = True
-    assert session.wait_for_record(lambda r: r["state"] == "ended")["end_reason"] == "inactivity"
+    assert end_reason(session) == "inactivity"
 
 
 def test_an_agent_reload_within_the_grace_returns_to_the_session(
@@ -82,8 +82,7 @@ def test_an_agent_who_leaves_for_good_ends_the_session(
     agent.goto("about:blank")
     page.mouse.move(10, 10)  # The customer is still active: only the agent is gone.
     expect(session.customer_status).to_contain_text("ended", timeout=ENDED_TIMEOUT_MS)
-    session.ended = True
-    assert session.wait_for_record(lambda r: r["state"] == "ended")["end_reason"] == "agent_timeout"
+    assert end_reason(session) == "agent_timeout"
 
 
 def test_a_customer_who_leaves_the_site_ends_the_session(
@@ -94,9 +93,7 @@ def test_a_customer_who_leaves_the_site_ends_the_session(
     agent = session.join()
     page.goto("about:blank")
     expect(agent.get_by_role("status")).to_contain_text("ended", timeout=ENDED_TIMEOUT_MS)
-    session.ended = True
-    record = session.wait_for_record(lambda r: r["state"] == "ended")
-    assert record["end_reason"] == "customer_timeout"
+    assert end_reason(session) == "customer_timeout"
 
 
 def test_ending_the_primary_interaction_ends_its_sessions(
@@ -113,5 +110,4 @@ def test_ending_the_primary_interaction_ends_its_sessions(
         assert json.load(response)["ended"] == [session.uuid]
     expect(session.customer_status).to_contain_text("ended")
     expect(agent.get_by_role("status")).to_contain_text("ended")
-    session.ended = True
-    assert session.server.record(session.uuid)["end_reason"] == "interaction_ended"
+    assert end_reason(session) == "interaction_ended"

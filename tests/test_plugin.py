@@ -65,7 +65,7 @@ def wait_until_nothing_left(mark: str, timeout_s: float = 20.0) -> None:
     while left := processes_with(mark):
         if time.monotonic() > deadline:
             raise AssertionError(f"still running after the suite: {left}")
-        time.sleep(0.1)  # Polling /proc: there is no event to wait on.
+        time.sleep(0.1)  # ok-sleep: polling /proc; no event tells when another process exits.
 
 
 def run_inner(

@@ -149,27 +149,44 @@ export class Capture {
     setTimeout(() => this.flush(), 0);
   }
 
-  /** Masked canvases' snapshot pictures removed, stylesheet text repaired, in place. */
+  /**
+   * In place, in one walk of the serialised nodes: masked canvases' snapshot pictures removed,
+   * videos' posters made absolute, stylesheet text rrweb lost repaired (see stylesheets.js).
+   * The page's own objects are read through rrweb's node ids while the event is fresh: rrweb
+   * emits synchronously.
+   */
   sanitize(event) {
-    const hidden = (node) => this.policy.isHidden(record.mirror.getNode(node.id));
     const walk = (node) => {
       if (!node || typeof node !== "object") return;
-      if (node.tagName === "canvas" && node.attributes && node.attributes.rr_dataURL && hidden(node)) {
-        delete node.attributes.rr_dataURL;
-      }
-      if (node.tagName === "video" && node.attributes) absolutePoster(node.id, node.attributes);
+      this.sanitizeNode(node);
       if (Array.isArray(node.childNodes)) node.childNodes.forEach(walk);
     };
     try {
       if (event.type === FULL_SNAPSHOT) walk(event.data.node);
-      else if (event.type === INCREMENTAL && event.data.source === MUTATION) {
+      else if (event.type !== INCREMENTAL) return;
+      else if (event.data.source === MUTATION) {
         (event.data.adds || []).forEach((a) => walk(a.node));
         (event.data.attributes || []).forEach((change) => absolutePoster(change.id, change.attributes));
-      }
+      } else if (event.data.source === ADOPTED_STYLESHEET) repairAdopted(event.data);
     } catch {
-      // Never into the host page.
+      // Never into the host page: rrweb's serialisation stands.
     }
-    repairStylesheets(event);
+  }
+
+  sanitizeNode(node) {
+    const attributes = node.attributes;
+    if (!attributes) return;
+    if (node.tagName === "canvas" && attributes.rr_dataURL
+        && this.policy.isHidden(record.mirror.getNode(node.id))) {
+      delete attributes.rr_dataURL;
+    }
+    if (node.tagName === "video") absolutePoster(node.id, attributes);
+    if (!isBroken(attributes._cssText)) return;
+    try {
+      repairStyleText(node);
+    } catch {
+      // rrweb's text stands, and the walk goes on: a hidden canvas further on still loses its picture.
+    }
   }
 
   flush() {
@@ -193,35 +210,16 @@ function isMediaPicture(event) {
   return event.type === CUSTOM && event.data && event.data.tag === MEDIA_TAG;
 }
 
-/** Rewrite, in place, stylesheet text rrweb serialised with lost declarations (see
- * stylesheets.js). The page's own objects are read through rrweb's node ids while the event is
- * fresh: rrweb emits synchronously. */
-export function repairStylesheets(event) {
-  try {
-    if (event.type === FULL_SNAPSHOT) repairTree(event.data.node);
-    else if (event.type !== INCREMENTAL) return;
-    else if (event.data.source === MUTATION) (event.data.adds || []).forEach((add) => repairTree(add.node));
-    else if (event.data.source === ADOPTED_STYLESHEET) repairAdopted(event.data);
-  } catch {
-    // Never into the host page: rrweb's text stands.
-  }
-}
-
-function repairTree(node) {
-  if (!node || typeof node !== "object") return;
-  const text = node.attributes && node.attributes._cssText;
-  if (isBroken(text)) {
-    const element = record.mirror.getNode(node.id);
-    if (element && element.sheet) {
-      // A <style> written as text keeps its source there, exact; a <link>'s or a script-filled
-      // <style>'s rules are written out again.
-      const source = element.tagName === "STYLE" ? element.textContent : "";
-      const repaired = source && source.trim() ? absoluteUrls(source, element.baseURI)
-        : repairedSheet(element.sheet, element.getRootNode());
-      if (repaired) node.attributes._cssText = repaired;
-    }
-  }
-  if (Array.isArray(node.childNodes)) node.childNodes.forEach(repairTree);
+/** A <style> or <link> whose serialised text lost declarations, written out again. */
+function repairStyleText(node) {
+  const element = record.mirror.getNode(node.id);
+  if (!element || !element.sheet) return;
+  // A <style> written as text keeps its source there, exact; a <link>'s or a script-filled
+  // <style>'s rules are written out again.
+  const source = element.tagName === "STYLE" ? element.textContent : "";
+  const repaired = source && source.trim() ? absoluteUrls(source, element.baseURI)
+    : repairedSheet(element.sheet, element.getRootNode());
+  if (repaired) node.attributes._cssText = repaired;
 }
 
 function repairAdopted(data) {
