@@ -110,9 +110,14 @@ def test_a_private_cross_origin_frame_shows_as_a_labelled_placeholder(
     session = start(page, cobrowse, f"{sample_site}/pay/")
     frame = page.locator("#card-frame").bounding_box()
     assert frame is not None
-    wait_for_match(session)
+    wait_for_match(session)  # The frame's area is left out of this: wait for its label too.
     left, top = int(frame["x"]), int(frame["y"])
     box = (left, top, left + int(frame["width"]), top + int(frame["height"]))
+
+    def unlabelled() -> float:  # 1 while the view's frame area is still blank.
+        return float(is_blank(session.view_image().crop(box)))
+
+    until_matched(session, unlabelled, 0.5, MATCH_TIMEOUT_S)
     placeholder = session.view_image().crop(box)
     customer = _screenshot(page).crop(box)
     assert not is_blank(placeholder)  # A label says what is there...
