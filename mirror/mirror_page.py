@@ -33,6 +33,7 @@ log = logging.getLogger("cobrowse.mirror")
 MIRROR_ORIGIN = "http://mirror.cobrowse.invalid"
 JPEG_QUALITY = 70
 MAX_REPAINTS = 20
+SETTLE_S = 0.25  # See MirrorPage._settle_soon.
 MIRROR_FILES = {
     "/": ("web/mirror/mirror.html", "text/html; charset=utf-8"),
     "/mirror.js": ("static/mirror.js", "text/javascript"),
@@ -95,6 +96,11 @@ class MirrorPage:
         self._closed = False
         self._rebuilt = False  # The customer's page has been rebuilt at least once.
         self._unmeasured = 0  # Frames dropped in a row because masks could not be measured.
+        self._pending: dict[str, Any] | None = None  # The newest frame not redacted yet.
+        self._frame_waiting = asyncio.Event()
+        self._frame_worker: asyncio.Task[None] | None = None
+        self._settle_timer: asyncio.TimerHandle | None = None  # See _settle_soon.
+        self._settling: asyncio.Future[None] | None = None
         self._preparing = asyncio.ensure_future(self._prepare())
 
     async def start(
@@ -118,6 +124,7 @@ class MirrorPage:
             await self._page.set_viewport_size({"width": viewport.width, "height": viewport.height})
         self._cdp = await self._context.new_cdp_session(self._page)
         self._cdp.on("Page.screencastFrame", self._frame)
+        self._frame_worker = asyncio.create_task(self._send_frames())
         self.display = display or self.display
         await self._emulate()
         await self._start_screencast()
@@ -221,6 +228,13 @@ class MirrorPage:
     async def close(self) -> None:
         self._closed = True
         self._ready.set()
+        if self._settle_timer is not None:
+            self._settle_timer.cancel()
+        for task in (self._frame_worker, self._settling):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         if not self._preparing.done():
             self._preparing.cancel()
         # Cancelled, or failed (then already reported by whoever started the session).
@@ -242,19 +256,37 @@ class MirrorPage:
             await route.abort("blockedbyclient")
             return
         await self._gate.handle(route, self._origin)
+        if not self._closed:
+            self._settle_soon()
 
     async def _frame(self, params: dict[str, Any]) -> None:
-        frame = None
+        # Acknowledge at once: Chromium skips the paints that land while frames are still
+        # unacknowledged and never sends them later, so a late ack could leave the agent
+        # looking at a stale picture of a page that has since gone still. The frame itself
+        # waits in a one-frame slot for the worker, which drops it if a newer one comes first.
+        if self._cdp is not None and not self._closed:
+            with contextlib.suppress(PlaywrightError):  # The page may close meanwhile.
+                await self._cdp.send("Page.screencastFrameAck", {"sessionId": params["sessionId"]})
         if self._rebuilt:  # Before that, a frame would show the agent a blank page.
-            frame = await self._redacted(base64.b64decode(params["data"]), params["metadata"])
-        if frame is not None:
-            self._frames.put(frame)
-        # Chromium sends the next frame only after this ack, and the mailbox drops frames the
-        # agent has not taken yet, so a slow agent never holds the stream back.
-        if self._cdp is None or self._closed:
-            return
-        with contextlib.suppress(PlaywrightError):  # The page may close between frame and ack.
-            await self._cdp.send("Page.screencastFrameAck", {"sessionId": params["sessionId"]})
+            self._pending = params
+            self._frame_waiting.set()
+
+    async def _send_frames(self) -> None:
+        """The frame worker: redacts the newest pending frame and posts it to the mailbox."""
+        while not self._closed:
+            await self._frame_waiting.wait()
+            self._frame_waiting.clear()
+            params, self._pending = self._pending, None
+            if params is None:
+                continue
+            try:
+                frame = await self._redacted(base64.b64decode(params["data"]), params["metadata"])
+            except (OSError, ValueError) as exc:  # A frame Pillow cannot read: wait for the next.
+                self._log.warning("frame dropped, unreadable: %s", exc)
+                continue
+            if frame is not None and frame != self._frames.last:
+                self._frames.put(frame)
+                self._settle_soon()
 
     async def _redacted(self, jpeg: bytes, metadata: dict[str, Any]) -> bytes | None:
         """The frame with hidden and blocked areas uniform, or None (not sent) when they cannot
@@ -272,8 +304,7 @@ class MirrorPage:
             # looking at the previous one (a few times: a page that never measures stays dark).
             self._unmeasured += 1
             if self._unmeasured <= MAX_REPAINTS:
-                with contextlib.suppress(PlaywrightError):
-                    await self._page.evaluate("() => cobrowseMirror.repaint()")
+                await self._repaint()
             return None
         self._unmeasured = 0
         # From the frame itself: masks measured in CSS pixels must cover the frame's pixels
@@ -285,8 +316,7 @@ class MirrorPage:
         if stale:
             # This frame also gets the previous boxes painted (the page may have moved after it
             # was taken); the next frame, asked for now, has only the current ones.
-            with contextlib.suppress(PlaywrightError):
-                await self._page.evaluate("() => cobrowseMirror.repaint()")
+            await self._repaint()
         if not rects and not stale:
             return jpeg
         return await asyncio.to_thread(redact, jpeg, rects + stale)
@@ -305,8 +335,31 @@ class MirrorPage:
             ratio = self.display.pixel_ratio
         await self.emulate(Display(scheme, ratio))
 
+    async def _repaint(self) -> None:
+        """Ask Chromium for a new frame (a still page sends none by itself)."""
+        if self._page is not None and not self._closed:
+            with contextlib.suppress(PlaywrightError):  # The page may be closing.
+                await self._page.evaluate("() => cobrowseMirror.repaint()")
+
+    def _settle_soon(self) -> None:
+        """One more frame once the page has been still for SETTLE_S after a frame was sent or
+        an asset arrived: Chromium may never screencast a paint that lands just after a frame
+        (seen under CPU load: decoded images, rebuilt frames, the repaint that clears stale
+        masks), which would leave a page that then goes still without it in the agent's view.
+        That frame is not sent when it is identical to the last, which ends the round."""
+        if self._settle_timer is not None:
+            self._settle_timer.cancel()
+        self._settle_timer = asyncio.get_running_loop().call_later(SETTLE_S, self._settle)
+
+    def _settle(self) -> None:
+        self._settle_timer = None
+        self._settling = asyncio.ensure_future(self._repaint())
+
     async def _on_rebuilt(self, _source: Any) -> None:
         self._rebuilt = True
+        # The first frames of the rebuilt page may have come before this call and been
+        # dropped: ask for one more, or a still page would leave the agent's view empty.
+        await self._repaint()
 
     async def _resized(self, _source: Any, width: int, height: int) -> None:
         width, height = max(1, min(int(width), 8192)), max(1, min(int(height), 8192))
