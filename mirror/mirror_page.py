@@ -82,6 +82,7 @@ class MirrorPage:
         self.viewport = Viewport(1280, 800)
         self.display = Display()
         self._metrics_overridden = False  # The device pixel ratio is emulated through CDP.
+        self._emulated_scheme = False
         self._frames = LatestFrame()
         self._on_resize: Callable[[int, int], None] = _ignore
         self._on_crash: Callable[[], None] = _ignore
@@ -113,7 +114,8 @@ class MirrorPage:
         log_extra: dict[str, str],
         display: Display | None = None,
     ) -> None:
-        """Bind the prepared page to a session and start the screencast."""
+        """Bind the prepared page (screencasting already, its frames dropped until the
+        customer's page is rebuilt) to a session."""
         await self._preparing
         assert self._context is not None and self._page is not None
         self._origin, self._frames = page_origin, frames
@@ -122,12 +124,10 @@ class MirrorPage:
         if viewport != self.viewport:
             self.viewport = viewport
             await self._page.set_viewport_size({"width": viewport.width, "height": viewport.height})
-        self._cdp = await self._context.new_cdp_session(self._page)
-        self._cdp.on("Page.screencastFrame", self._frame)
-        self._frame_worker = asyncio.create_task(self._send_frames())
         self.display = display or self.display
         await self._emulate()
-        await self._start_screencast()
+        if self._metrics_overridden:  # Frames at the viewport's size (see _start_screencast).
+            await self._start_screencast(restart=True)
         self._ready.set()
 
     async def emulate(self, display: Display) -> None:
@@ -142,7 +142,9 @@ class MirrorPage:
 
     async def _emulate(self) -> None:
         assert self._page is not None
-        await self._page.emulate_media(color_scheme=self.display.color_scheme)
+        if self.display.color_scheme != "light" or self._emulated_scheme:  # Light by default.
+            self._emulated_scheme = True
+            await self._page.emulate_media(color_scheme=self.display.color_scheme)
         await self._emulate_pixel_ratio()
 
     async def _emulate_pixel_ratio(self) -> None:
@@ -192,6 +194,11 @@ class MirrorPage:
         await page.goto(MIRROR_ORIGIN + "/", wait_until="load")
         policy = msgspec.to_builtins(self._policy)
         await page.evaluate("p => window.cobrowseMirror.setPolicy(p)", policy)
+        # The screencast starts here, off the join's path: a join only rebuilds the page.
+        self._cdp = await self._context.new_cdp_session(page)
+        self._cdp.on("Page.screencastFrame", self._frame)
+        self._frame_worker = asyncio.create_task(self._send_frames())
+        await self._start_screencast()
 
     @property
     def page(self) -> Page | None:
