@@ -9,6 +9,10 @@ from playwright.sync_api import Page, expect
 from mirror.fidelity import is_blank
 from mirror.testing import Cobrowse
 
+TWO_IDLE_PERIODS_JS = (
+    "() => new Promise((done) => requestIdleCallback(() => requestIdleCallback(done)))"
+)
+
 
 def open_agent(page: Page, server_url: str) -> Page:
     agent = page.context.browser.new_context().new_page()  # type: ignore[union-attr]
@@ -123,3 +127,17 @@ def test_the_view_follows_the_customers_viewport_size(
     expect(session.view).to_have_attribute("height", "700")
     page.locator("#text").fill("narrower")
     session.assert_shown_to_agent("#text")
+
+
+def test_nothing_of_the_page_leaves_before_the_agent_joins(
+    page: Page, sample_site: str, cobrowse: Cobrowse
+) -> None:
+    page.goto(f"{sample_site}/shop/checkout.html")
+    session = cobrowse.start(page)
+    # The capture warms up in idle time while the session waits (see Capture.warmUp).
+    page.evaluate(TWO_IDLE_PERIODS_JS)
+    heading = page.locator("h1").inner_text().encode()
+    assert not any(b'"events"' in m or heading in m for m in session.wire())
+    session.join()
+    session.assert_shown_to_agent("h1")
+    assert any(b'"events"' in m for m in session.wire())

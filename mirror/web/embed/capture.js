@@ -24,6 +24,7 @@ export const DEFAULT_BUDGET = {
 // The tag of the custom rrweb event that tells the agent the view is partial.
 export const NOTICE_TAG = "cobrowse-notice";
 const HIDDEN_MASK = "••••••";
+let warmedUp = false; // See Capture.warmUp: once per page.
 // Every kind of field goes through maskInputFn, which keeps the value unless the element is hidden.
 const MASK_EVERY_INPUT = Object.fromEntries(
   ["color", "date", "datetime-local", "email", "month", "number", "range", "search", "tel", "text",
@@ -61,6 +62,27 @@ export class Capture {
 
   get running() {
     return this.stopRecording !== null;
+  }
+
+  /**
+   * rrweb's first recording on a page makes a hidden iframe to read untainted DOM prototypes
+   * (a synchronous new browsing context: 30 to 150 ms measured), on the join's path. Called
+   * while the session waits for the agent, this pays it beforehand in idle time: a recording
+   * of the page with its body blocked, stopped at once, whose events go nowhere.
+   */
+  warmUp() {
+    if (warmedUp || this.running) return;
+    const idle = window.requestIdleCallback || ((callback) => setTimeout(callback, 0));
+    idle(() => {
+      if (warmedUp || this.running) return;
+      warmedUp = true;
+      try {
+        const stop = record({ emit: () => {}, blockSelector: "body", recordCanvas: false });
+        if (stop) stop();
+      } catch {
+        // Never into the host page: the real recording pays the cost instead.
+      }
+    });
   }
 
   /** Start capturing (emits Meta + FullSnapshot), or take a fresh full snapshot if running. */

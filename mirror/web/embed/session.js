@@ -55,6 +55,7 @@ export class CustomerSession {
       this.retries = 0;
       this.store({ id: m.id, token: m.token });
       this.start(new Policy(m.policy), m.capture);
+      if (m.state === "idle") this.capture.warmUp();
       this.widget.session(m.id, m.state);
     } else if (m.type === "status") {
       this.widget.setState(m.state);
