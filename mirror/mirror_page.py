@@ -267,16 +267,22 @@ class MirrorPage:
             self._settle_soon()
 
     async def _frame(self, params: dict[str, Any]) -> None:
-        # Acknowledge at once: Chromium skips the paints that land while frames are still
-        # unacknowledged and never sends them later, so a late ack could leave the agent
-        # looking at a stale picture of a page that has since gone still. The frame itself
-        # waits in a one-frame slot for the worker, which drops it if a newer one comes first.
+        # A frame waits in a one-frame slot for the worker and is acknowledged when the worker
+        # takes it, or when a newer one replaces it: Chromium encodes no new frame while its few
+        # in-flight ones are unacknowledged, which holds its encoding to what the worker sends.
+        # A paint it skips meanwhile is recovered by the settle frame (_settle_soon).
+        if not self._rebuilt:  # Before that, a frame would show the agent a blank page.
+            await self._ack(params)
+            return
+        replaced, self._pending = self._pending, params
+        self._frame_waiting.set()
+        if replaced is not None:
+            await self._ack(replaced)
+
+    async def _ack(self, params: dict[str, Any]) -> None:
         if self._cdp is not None and not self._closed:
             with contextlib.suppress(PlaywrightError):  # The page may close meanwhile.
                 await self._cdp.send("Page.screencastFrameAck", {"sessionId": params["sessionId"]})
-        if self._rebuilt:  # Before that, a frame would show the agent a blank page.
-            self._pending = params
-            self._frame_waiting.set()
 
     async def _send_frames(self) -> None:
         """The frame worker: redacts the newest pending frame and posts it to the mailbox."""
@@ -286,6 +292,7 @@ class MirrorPage:
             params, self._pending = self._pending, None
             if params is None:
                 continue
+            await self._ack(params)
             try:
                 frame = await self._redacted(base64.b64decode(params["data"]), params["metadata"])
             except (OSError, ValueError) as exc:  # A frame Pillow cannot read: wait for the next.
