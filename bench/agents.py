@@ -12,7 +12,6 @@ Both record each frame's arrival (or drawing) time and size, and stamp each clic
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import io
 import math
 from typing import Protocol
@@ -197,10 +196,4 @@ class SocketAgent:
         await self._ended.wait()
 
     async def close(self) -> None:
-        if self._reader is not None:
-            self._reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._reader
-        if self.ws is not None:
-            with contextlib.suppress(Exception):  # Closing must not hide the run's own error.
-                await self.ws.close()
+        await wire.close_socket(self._reader, self.ws)

@@ -12,7 +12,6 @@ Both stamp each change of the square with the wall clock, as it is made.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import re
 from typing import Any, Protocol
 
@@ -184,10 +183,4 @@ class StreamCustomer:
         return list(self._clicks or [])
 
     async def close(self) -> None:
-        if self._reader is not None:
-            self._reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._reader
-        if self.ws is not None:
-            with contextlib.suppress(Exception):  # Closing must not hide the run's own error.
-                await self.ws.close()
+        await wire.close_socket(self._reader, self.ws)

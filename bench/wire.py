@@ -4,6 +4,10 @@ does not break the pages either). What they send is the project's own types."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+
+import aiohttp
 import msgspec
 
 
@@ -31,3 +35,17 @@ def decode(data: str | bytes) -> Incoming | None:
         return decoder.decode(data)
     except msgspec.DecodeError:
         return None
+
+
+async def close_socket(
+    reader: asyncio.Task[None] | None, ws: aiohttp.ClientWebSocketResponse | None
+) -> None:
+    """Stop a client's reading task, then close its socket; neither may hide the run's own
+    error."""
+    if reader is not None:
+        reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await reader
+    if ws is not None:
+        with contextlib.suppress(Exception):
+            await ws.close()
