@@ -98,6 +98,7 @@ def build_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_resources)
     app.on_shutdown.append(_end_live_sessions)
     web_http.add_routes(app)
+    app.router.add_get("/frame-policy", web_customer.frame_policy)
     app.router.add_get("/ws/customer", web_customer.customer_socket)
     app.router.add_get("/ws/agent", web_agent.agent_socket)
     app.router.add_get("/ws/chat", web_chat.chat_socket)

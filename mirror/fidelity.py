@@ -62,7 +62,8 @@ def is_blank(image: Image.Image) -> bool:
 # On the customer's page: the areas that legitimately differ from the agent's view, as
 # [left, top, right, bottom] in CSS pixels. The co-browse widget and the agent's pointer are drawn
 # on the customer's page only; masked fields are marked there and flat in the view; a cross-origin
-# frame that does not embed the script stays private (a labelled placeholder in the view).
+# frame that does not embed the script stays private (a labelled placeholder in the view); one
+# that does shares its content (the page marks it) and counts like the rest of the page.
 PRIVATE_AREAS_JS = r"""() => {
   const boxes = [];
   const add = (el, m = 0) => {
@@ -87,7 +88,7 @@ PRIVATE_AREAS_JS = r"""() => {
   document.querySelectorAll("iframe").forEach((frame) => {
     let readable = false;
     try { readable = Boolean(frame.contentDocument); } catch (e) { readable = false; }
-    if (!readable) add(frame);
+    if (!readable && !frame.hasAttribute("data-cobrowse-shared-frame")) add(frame);
   });
   return boxes;
 }"""

@@ -26,6 +26,7 @@ from mirror.history import HistoryStore
 from mirror.messages import (
     CLOSE_ENDED,
     CaptureBudget,
+    FrameRules,
     Hello,
     Joined,
     Notice,
@@ -137,6 +138,10 @@ class Hub:
         )
         self._live: dict[str, LiveSession] = {}  # by session uuid
         self.chats: ChatTies | None = None
+
+    def frame_rules(self) -> FrameRules:
+        """What a frame of another origin shares under, once its parent's origin is allowed."""
+        return FrameRules(share=True, policy=self._policy, capture=self._budget)
 
     # -- the customer's page -----------------------------------------------------------------
 

@@ -115,6 +115,16 @@ class SessionInfo(Message, tag="session"):
     capture: CaptureBudget | None = None
 
 
+class FrameRules(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """``GET /frame-policy``: whether a frame of another origin may share its content with the
+    co-browsed page of a parent origin, and if so under which masking policy and budgets (the
+    server's, never the parent page's)."""
+
+    share: bool
+    policy: Policy | None = None
+    capture: CaptureBudget | None = None
+
+
 class Status(Message, tag="status"):
     state: str
     reason: str | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import msgspec
 from aiohttp import web
 
 from mirror.app import HUB, METRICS, SETTINGS
@@ -14,10 +15,12 @@ from mirror.messages import (
     CLOSE_UNKNOWN_SESSION,
     Events,
     Exit,
+    FrameRules,
     Hello,
     customer_decoder,
 )
 from mirror.sessions import EndReason
+from mirror.web_http import json_error
 from mirror.web_peer import CLOSE_TIMEOUT_S, SocketPeer, first_message, receive_messages
 from replay.messages import Applied, Refused
 
@@ -30,6 +33,30 @@ def origin_allowed(allowed: list[str], origin: str | None) -> bool:
     if not allowed:
         return True
     return origin is not None and normalise_origin(origin) in {normalise_origin(o) for o in allowed}
+
+
+async def frame_policy(request: web.Request) -> web.Response:
+    """``GET /frame-policy?parent=ORIGIN``, asked by a framed page that embeds the script: may it
+    share its content with the co-browsed page of ``parent``? Both origins must be allowed; the
+    answer carries the server's masking policy. A frame whose origin is not allowed gets no CORS
+    header, so its page cannot read the answer at all."""
+    allowed = request.app[SETTINGS].config.server.allowed_origins
+    parent, origin = request.query.get("parent"), request.headers.get("Origin")
+    parent = normalise_origin(parent) if parent and len(parent) <= 300 else None
+    if parent is None:
+        raise json_error(
+            web.HTTPBadRequest, "bad_parent", "send ?parent=ORIGIN (scheme://host[:port])"
+        )
+    share = origin_allowed(allowed, parent) and origin_allowed(allowed, origin)
+    rules = request.app[HUB].frame_rules() if share else FrameRules(share=False)
+    response = web.Response(body=msgspec.json.encode(rules), content_type="application/json")
+    response.headers["Cache-Control"] = "no-store"
+    if not allowed:
+        response.headers["Access-Control-Allow-Origin"] = "*"
+    elif origin and origin_allowed(allowed, origin):
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Vary"] = "Origin"
+    return response
 
 
 async def customer_socket(request: web.Request) -> web.WebSocketResponse:

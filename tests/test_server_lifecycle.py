@@ -100,3 +100,31 @@ async def test_allowed_origins_guard_the_customer_socket_and_the_script(tmp_path
                 assert response.headers["Access-Control-Allow-Origin"] == "http://shop.test"
             async with http.get(script, headers={"Origin": "http://evil.test"}) as response:
                 assert "Access-Control-Allow-Origin" not in response.headers
+
+
+@in_thread
+async def test_a_frame_shares_only_when_both_origins_are_allowed(tmp_path: Path) -> None:
+    config = '[server]\nallowed_origins = ["http://shop.test", "http://courier.test"]\n'
+    config += '[masking]\nhidden = ["#pin"]\n'
+    (tmp_path / "c.toml").write_text(config)
+    args = ["serve", "--port", "0", "--config", str(tmp_path / "c.toml")]
+    with ChildProcess([*args, "--db", f"sqlite:///{tmp_path / 'h.db'}"]) as server:
+        async with aiohttp.ClientSession() as http:
+
+            async def ask(parent: str, frame: str) -> tuple[int, dict[str, Any], str | None]:
+                url = f"{server.url}/frame-policy"
+                headers = {"Origin": frame}
+                async with http.get(url, params={"parent": parent}, headers=headers) as response:
+                    cors = response.headers.get("Access-Control-Allow-Origin")
+                    return response.status, await response.json(), cors
+
+            status, rules, cors = await ask("http://shop.test", "http://courier.test")
+            assert (status, rules["share"], cors) == (200, True, "http://courier.test")
+            assert rules["policy"]["hidden"] == ["#pin"]  # The server's policy, for the frame.
+            _, rules, cors = await ask("http://evil.test", "http://courier.test")
+            assert rules == {"share": False} and cors == "http://courier.test"
+            # A frame from an origin not allowed cannot even read the answer.
+            _, rules, cors = await ask("http://shop.test", "http://ads.test")
+            assert rules == {"share": False} and cors is None
+            status, rules, _ = await ask("javascript:alert(1)", "http://courier.test")
+            assert (status, rules["error"]) == (400, "bad_parent")

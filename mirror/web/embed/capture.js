@@ -31,24 +31,35 @@ const MASK_EVERY_INPUT = Object.fromEntries(
    "time", "url", "week", "password", "textarea", "select"].map((k) => [k, true]),
 );
 
+/** Whether rrweb can take frames' events on this page (frames.js): only in the top page, where
+ * its cross-origin mode emits itself (in a framed page it would post the page up to the parent). */
+export function canTakeFrames() {
+  return window.parent === window;
+}
+
 export class Capture {
   /**
    * @param {(events: object[]) => void} send
    * @param {import('./policy.js').Policy} policy
    * @param {() => boolean} replaying true while the agent's own action is being dispatched
    * @param {object} budget the server's [capture] budgets (DEFAULT_BUDGET's keys)
+   * @param {{framed?: boolean, onSnapshot?: () => void}} options `framed`: a frame's capture,
+   *   posted to the co-browsed page (frames.js); `onSnapshot`: after each full snapshot
    */
-  constructor(send, policy, replaying = () => false, budget = {}) {
+  constructor(send, policy, replaying = () => false, budget = {}, options = {}) {
     this.send = send;
     this.policy = policy;
     this.replaying = replaying;
     this.budget = { ...DEFAULT_BUDGET, ...(budget || {}) };
+    this.framed = Boolean(options.framed);
+    this.onSnapshot = options.onSnapshot || (() => {});
     this.canvases = new CanvasBudget(this.budget.canvas_bytes_per_s, (event) => this.enqueue(event, true));
     this.queue = [];
     this.flushScheduled = false;
     this.stopRecording = null;
+    // A frame says where focus is inside it, never that there is none: the page says that.
     this.focus = new FocusReporter(
-      (id, visible) => this.running && record.addCustomEvent(FOCUS_TAG, { id, visible }),
+      (id, visible) => this.running && !(this.framed && id < 0) && record.addCustomEvent(FOCUS_TAG, { id, visible }),
       (element) => record.mirror.getId(element),
     );
     this.display = new DisplayWatcher((display) => this.running && record.addCustomEvent(DISPLAY_TAG, display));
@@ -90,8 +101,9 @@ export class Capture {
     if (this.running) {
       record.takeFullSnapshot(true);
       this.focus.measure(true);
-      this.display.measure();
+      if (!this.framed) this.display.measure();
       this.media.reset();
+      this.onSnapshot();
       return;
     }
     const budget = this.budget;
@@ -107,6 +119,8 @@ export class Capture {
       recordCanvas: !large,
       dataURLOptions: { type: "image/webp", quality: budget.canvas_quality },
       iframeLoadTimeout: budget.iframe_load_timeout_s * 1000,
+      // Frames of other origins that embed the script post their own capture (frames.js).
+      recordCrossOriginIframes: !this.framed && canTakeFrames(),
       // Blocked elements (and the widget) leave as empty boxes of the same size.
       blockSelector: `[${WIDGET_ATTR}],${this.policy.blocked}`,
       maskInputOptions: MASK_EVERY_INPUT,
@@ -122,9 +136,12 @@ export class Capture {
     document.addEventListener("load", this.frameLoaded, true);
     this.focus.start();
     this.focus.measure(true);
-    this.display.start();
-    this.display.measure();
+    if (!this.framed) {
+      this.display.start();
+      this.display.measure();
+    }
     if (!large) this.media.start(); // Like canvases: a page too large goes without pictures.
+    this.onSnapshot();
   }
 
   /** A same-origin frame moved to another page: rrweb sends the new document as a mutation,

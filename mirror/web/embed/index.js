@@ -2,6 +2,7 @@
 import { Widget } from "./widget.js";
 import { CustomerSession } from "./session.js";
 import { CustomerChat } from "./chat.js";
+import { FrameGuest, FrameHost } from "./frames.js";
 
 function scriptBase(script) {
   const src = script && script.src;
@@ -22,7 +23,9 @@ function boot(script) {
     onExit: () => session.exit(),
     onSession: (id, state) => chat && chat.cobrowseChanged(id, state),
   });
-  session = new CustomerSession(base, widget);
+  const frames = new FrameHost();
+  frames.start();
+  session = new CustomerSession(base, widget, frames);
   if (data.chat === "true") {
     // Co-browse from the chat: no voice-call question, and the session is tied to the chat.
     chat = new CustomerChat(base, widget, {
@@ -34,6 +37,11 @@ function boot(script) {
     });
   }
   window.__cobrowse = { version: 1 };
+  if (window.parent !== window) {
+    // In a frame of a page that runs the script too, that page's button is the customer's: this
+    // page only shares its content when the page invites it.
+    new FrameGuest(base, () => widget.destroy()).start();
+  }
   const stored = CustomerSession.stored();
   if (stored) {
     widget.connecting();

@@ -16,10 +16,14 @@ function viewport() {
 }
 
 export class CustomerSession {
-  /** @param {string} base server URL  @param {import('./widget.js').Widget} widget */
-  constructor(base, widget) {
+  /**
+   * @param {string} base server URL  @param {import('./widget.js').Widget} widget
+   * @param {import('./frames.js').FrameHost} frames the page's frames of other origins
+   */
+  constructor(base, widget, frames) {
     this.base = base;
     this.widget = widget;
+    this.frames = frames;
     this.capture = null;
     this.player = null;
     this.pointer = new AgentPointer();
@@ -70,7 +74,9 @@ export class CustomerSession {
   start(policy, budget) {
     if (this.capture) return;
     const replaying = () => this.player?.dispatching != null;
-    this.capture = new Capture((events) => this.send(msg.events(events)), policy, replaying, budget);
+    this.capture = new Capture((events) => this.send(msg.events(events)), policy, replaying, budget, {
+      onSnapshot: () => this.frames.share(),
+    });
     this.marks = new MaskMarks(policy, (count) => this.widget.setMasked(count));
     this.marks.start();
     this.player = new Player({
@@ -91,6 +97,7 @@ export class CustomerSession {
 
   closed(event) {
     this.capture?.stop();
+    this.frames.stop();
     if (this.ended) return;
     const stored = CustomerSession.stored();
     const final = event.code === CLOSE.ENDED || event.code === CLOSE.UNKNOWN_SESSION || event.code === CLOSE.FORBIDDEN;
@@ -108,6 +115,7 @@ export class CustomerSession {
     this.ended = true;
     this.capture?.stop();
     this.capture = null;
+    this.frames.stop();
     this.player?.destroy();
     this.player = null;
     this.marks?.stop();

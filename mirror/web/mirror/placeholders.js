@@ -1,7 +1,8 @@
 // Frames from another origin that the capture cannot read (a payment provider's card form) stay
 // private: the mirror shows a labelled box of the same size in their place. rrweb marks such a
 // frame by moving its src to `rr_src`, which the rebuilt page does not keep, so the frames are
-// noted from the events themselves.
+// noted from the events themselves. A frame whose page embeds the script too sends its own
+// content (embed/frames.js), which rrweb attaches to the frame's node: that frame is shown.
 
 const FULL_SNAPSHOT = 2;
 const INCREMENTAL = 3;
@@ -35,6 +36,7 @@ export class FramePlaceholders {
       this.walk(event.data && event.data.node);
     } else if (event.type === INCREMENTAL && event.data && event.data.source === MUTATION) {
       (event.data.adds || []).forEach((add) => this.walk(add.node));
+      if (event.data.isAttachIframe) (event.data.adds || []).forEach((add) => this.frames.delete(add.parentId));
       for (const change of event.data.attributes || []) {
         const src = change.attributes && change.attributes.rr_src;
         if (typeof src === "string") this.frames.set(change.id, hostOf(src));
