@@ -1,5 +1,12 @@
 // DOM helpers shared by the customer's page (policy, player) and the mirror (hit-testing).
 
+/** Whether `node` is an instance of the DOM interface `name` (such as "HTMLInputElement") of
+ * its own window: an element of a same-origin frame fails `instanceof` against this page's. */
+export function isA(node, name) {
+  const view = node && node.ownerDocument && node.ownerDocument.defaultView;
+  return Boolean(view && view[name] && node instanceof view[name]);
+}
+
 /** The nearest element from `element` up (through shadow roots to their hosts) that matches
  * `selector`. An invalid selector counts as a match: for masking rules it protects rather
  * than leaks. */

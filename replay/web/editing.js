@@ -1,16 +1,16 @@
 // What a person's keys do to a field, done by hand: events dispatched from script are untrusted,
 // so the browser inserts no text and moves no caret for them. Values go through the native
 // setter followed by input and change, so React and Vue controlled fields see the change.
+import { isA } from "../../mirror/web/dom.js";
 
 function nativeSetter(element) {
-  const proto = element instanceof HTMLTextAreaElement ? HTMLTextAreaElement.prototype
-    : element instanceof HTMLSelectElement ? HTMLSelectElement.prototype : HTMLInputElement.prototype;
-  return Object.getOwnPropertyDescriptor(proto, "value").set;
+  const name = ["HTMLTextAreaElement", "HTMLSelectElement"].find((n) => isA(element, n)) || "HTMLInputElement";
+  return Object.getOwnPropertyDescriptor(element.ownerDocument.defaultView[name].prototype, "value").set;
 }
 
 export function isTextField(element) {
-  if (element instanceof HTMLTextAreaElement) return true;
-  if (!(element instanceof HTMLInputElement)) return false;
+  if (isA(element, "HTMLTextAreaElement")) return true;
+  if (!isA(element, "HTMLInputElement")) return false;
   return !["checkbox", "radio", "button", "submit", "reset", "image", "file", "range", "color", "hidden"].includes(element.type);
 }
 
@@ -43,7 +43,7 @@ export function insertText(element, text) {
     return;
   }
   const [start, end] = selection(element);
-  let insert = element instanceof HTMLInputElement ? text.replace(/[\r\n]+/g, " ") : text;
+  let insert = isA(element, "HTMLInputElement") ? text.replace(/[\r\n]+/g, " ") : text;
   const room = element.maxLength > 0 ? element.maxLength - (element.value.length - (end - start)) : Infinity;
   insert = insert.slice(0, Math.max(0, room));
   setValue(element, element.value.slice(0, start) + insert + element.value.slice(end), "insertText", insert);

@@ -2,7 +2,7 @@
 // names an rrweb node id; the player finds the element through the recorder's mirror, checks
 // again that the agent may act on it, and dispatches what a person's action would cause. It
 // evaluates nothing it receives.
-import { closestDeep, isSubmitControl } from "../../mirror/web/dom.js";
+import { closestDeep, isA, isSubmitControl } from "../../mirror/web/dom.js";
 import { answer } from "./script.js";
 import { deleteText, insertText, isTextField, moveCaret, selectAll, setValue, stepSelect } from "./editing.js";
 
@@ -96,7 +96,7 @@ export class Player {
   }
 
   select(action, element) {
-    if (!(element instanceof HTMLSelectElement)) return this.refuse("not_a_select");
+    if (!isA(element, "HTMLSelectElement")) return this.refuse("not_a_select");
     if (!Array.from(element.options).some((o) => o.value === action.value && !o.disabled)) return this.refuse("no_such_option");
     element.focus({ preventScroll: true });
     setValue(element, action.value, "insertReplacementText");
@@ -130,14 +130,14 @@ export class Player {
     if (editable && !target.readOnly) {
       if (key === "Backspace" || key === "Delete") return deleteText(target, key === "Backspace" ? -1 : 1);
       if (["ArrowLeft", "ArrowRight", "Home", "End"].includes(key)) return moveCaret(target, key, action.shift);
-      if (key === "Enter" && (target instanceof HTMLTextAreaElement || target.isContentEditable)) return insertText(target, "\n");
+      if (key === "Enter" && (isA(target, "HTMLTextAreaElement") || target.isContentEditable)) return insertText(target, "\n");
     }
-    if (key === "Enter" && target instanceof HTMLInputElement && target.form && isTextField(target)) {
+    if (key === "Enter" && isA(target, "HTMLInputElement") && target.form && isTextField(target)) {
       // Implicit submission: a person's Enter would submit the form.
       if (!this.policy.agentCanSubmit) return this.refuse("submit");
       return target.form.requestSubmit();
     }
-    if (target instanceof HTMLSelectElement && (key === "ArrowDown" || key === "ArrowUp")) return stepSelect(target, key === "ArrowDown" ? 1 : -1);
+    if (isA(target, "HTMLSelectElement") && (key === "ArrowDown" || key === "ArrowUp")) return stepSelect(target, key === "ArrowDown" ? 1 : -1);
     if ((key === " " || key === "Enter") && closestDeep(target, "button, a[href], input[type=checkbox], input[type=radio]")) {
       if (isSubmitControl(target) && !this.policy.agentCanSubmit) return this.refuse("submit");
       return target.click();

@@ -7,11 +7,20 @@ import { protection } from "./masks.js";
 
 const FOCUSABLE = "input, select, textarea, button, a[href], area[href], [contenteditable=''], [contenteditable='true'], [tabindex]";
 
+/** The innermost element at a point, through open shadow roots (web components) and frames
+ * (every frame is rebuilt here, so readable; a private frame's placeholder has no node id). */
 function deepElementFromPoint(doc, x, y) {
   let element = doc.elementFromPoint(x, y);
-  // Open shadow roots (web components): descend to the innermost element.
-  while (element && element.shadowRoot) {
-    const inner = element.shadowRoot.elementFromPoint(x, y);
+  while (element) {
+    let inner = null;
+    if (element.shadowRoot) {
+      inner = element.shadowRoot.elementFromPoint(x, y);
+    } else if (element.tagName === "IFRAME" && element.contentDocument) {
+      const box = element.getBoundingClientRect();
+      x -= box.left + element.clientLeft;
+      y -= box.top + element.clientTop;
+      inner = element.contentDocument.elementFromPoint(x, y);
+    }
     if (!inner || inner === element) break;
     element = inner;
   }

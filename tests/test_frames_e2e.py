@@ -1,13 +1,16 @@
-"""Frames of another origin whose page embeds the script too: the agent sees them, with the
-server's masking inside; frames that do not embed it stay placeholders (test_fidelity_e2e)."""
+"""Frames: the agent acts inside same-origin frames; frames of another origin whose page embeds
+the script too are shown, with the server's masking inside, but not acted in; frames that do not
+embed it stay placeholders (test_fidelity_e2e)."""
 
 from __future__ import annotations
 
 import re
 
+import pytest
+
 from playwright.sync_api import Page, expect
 
-from mirror.testing import Cobrowse
+from mirror.testing import ActionRefused, Cobrowse
 from tests.test_fidelity_e2e import ENTER_FRAME, TARGET, start, wait_for_match
 
 FRAME = "#slots-frame"
@@ -54,3 +57,36 @@ def test_a_framed_site_keeps_its_button_when_the_page_around_it_has_no_script(
     expect(shop.locator("[data-cobrowse-session-id]")).to_have_attribute(
         "data-cobrowse-session-id", re.compile(r"^\d{9}$")
     )
+
+
+def test_the_agent_cannot_act_inside_a_frame_of_another_origin(
+    page: Page, sample_site: str, cobrowse: Cobrowse
+) -> None:
+    session = start(page, cobrowse, f"{sample_site}/partner/")
+    expect(page.locator(FRAME)).to_have_attribute("data-cobrowse-shared-frame", "")
+    assert wait_for_match(session, masked=(PIN,)) < TARGET
+    with pytest.raises(ActionRefused, match="unknown_node"):
+        session.agent_click(f"{FRAME}{ENTER_FRAME}#recipient")
+    expect(page.frame_locator(FRAME).locator("#recipient")).not_to_be_focused()
+
+
+def test_the_agent_types_into_a_field_inside_a_same_origin_frame(
+    page: Page, sample_site: str, cobrowse: Cobrowse
+) -> None:
+    session = start(page, cobrowse, f"{sample_site}/help/")
+    order = page.frame_locator("#article").locator("#order")
+    expect(order).to_be_visible()
+    session.agent_fill(f"#article{ENTER_FRAME}#order", "NW-20417")
+    expect(order).to_have_value("NW-20417")
+    with pytest.raises(ActionRefused, match="masked"):  # The nested frame's PIN stays private.
+        session.agent_click(f"#article{ENTER_FRAME}iframe{ENTER_FRAME}#pin")
+
+
+def test_a_click_on_a_private_frame_is_refused(
+    page: Page, sample_site: str, cobrowse: Cobrowse
+) -> None:
+    session = start(page, cobrowse, f"{sample_site}/pay/")
+    card = page.frame_locator("#card-frame").locator("#number")
+    expect(card).to_be_visible()
+    with pytest.raises(ActionRefused, match="no_element"):
+        session.agent_click(f"#card-frame{ENTER_FRAME}#number")
