@@ -241,3 +241,30 @@ def test_a_paused_video_shows_the_frame_the_customer_sees(
     assert changed(poster, screen(page).crop(video))  # The frame, no longer the poster.
     assert wait_for_area(session, video) < AREA_TARGET
     session.assert_shown_to_agent("#clip")
+
+
+# The page's video moved into a web component's open shadow root (a video player component).
+INTO_SHADOW_ROOT_JS = """() => {
+  const clip = document.getElementById('clip');
+  const host = document.createElement('div');
+  host.id = 'player';
+  clip.replaceWith(host);
+  host.attachShadow({ mode: 'open' }).append(clip);
+}"""
+
+
+def test_a_paused_video_inside_a_web_component_shows_its_frame(
+    page: Page, sample_site: str, cobrowse: Cobrowse
+) -> None:
+    page.goto(f"{sample_site}/state/")
+    page.evaluate(INTO_SHADOW_ROOT_JS)
+    session = start(page, cobrowse, f"{sample_site}/state/#")  # Same page: no reload.
+    video = area_of(page, "#clip", margin=0)
+    poster = screen(page).crop(video)
+    page.evaluate("() => document.querySelector('#player').shadowRoot.firstChild.play()")
+    page.wait_for_function(
+        "() => document.querySelector('#player').shadowRoot.firstChild.currentTime > 1.2"
+    )
+    page.evaluate("() => document.querySelector('#player').shadowRoot.firstChild.pause()")
+    assert changed(poster, screen(page).crop(video))
+    assert wait_for_area(session, video) < AREA_TARGET

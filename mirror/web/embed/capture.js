@@ -43,8 +43,9 @@ export class Capture {
    * @param {import('./policy.js').Policy} policy
    * @param {() => boolean} replaying true while the agent's own action is being dispatched
    * @param {object} budget the server's [capture] budgets (DEFAULT_BUDGET's keys)
-   * @param {{framed?: boolean, onSnapshot?: () => void}} options `framed`: a frame's capture,
-   *   posted to the co-browsed page (frames.js); `onSnapshot`: after each full snapshot
+   * @param {{framed?: boolean, onSnapshot?: () => void, roots?: () => Node[]}} options
+   *   `framed`: a frame's capture, posted to the co-browsed page (frames.js); `onSnapshot`:
+   *   after each full snapshot; `roots`: the page's document, shadow roots and frame documents
    */
   constructor(send, policy, replaying = () => false, budget = {}, options = {}) {
     this.send = send;
@@ -68,6 +69,7 @@ export class Capture {
       (element) => record.mirror.getId(element),
       policy,
       this.budget,
+      options.roots,
     );
   }
 

@@ -151,9 +151,12 @@ export class FrameGuest {
     if (!rules || this.capture) return;
     this.origin = origin;
     const policy = new Policy(rules.policy);
-    this.capture = new Capture((events) => this.send(events), policy, () => false, rules.capture, { framed: true });
     this.marks = new MaskMarks(policy, () => {});
     this.marks.start();
+    this.capture = new Capture((events) => this.send(events), policy, () => false, rules.capture, {
+      framed: true,
+      roots: () => this.marks?.roots || [document],
+    });
     this.capture.snapshot();
   }
 

@@ -28,14 +28,17 @@ export class MediaPictures {
    * @param {(element: Element) => number} idOf rrweb's node id (-1 when not captured)
    * @param {import('./policy.js').Policy} policy
    * @param {{canvas_fps: number, canvas_quality: number}} budget
+   * @param {() => (Document|ShadowRoot)[]} roots the page's document, open shadow roots and
+   *   same-origin frame documents (kept by marks.js as the page changes)
    */
-  constructor(send, idOf, policy, budget) {
+  constructor(send, idOf, policy, budget, roots = () => [document]) {
     this.send = send;
     this.idOf = idOf;
     this.policy = policy;
     this.quality = budget.canvas_quality;
     this.interval = 1000 / Math.max(0.1, Math.min(MAX_FPS, budget.canvas_fps));
     this.videos = document.getElementsByTagName("video"); // Live, and cheap to read when empty.
+    this.roots = roots;
     this.shown = new WeakMap(); // video -> "time:width:height" of the picture last sent
     this.timer = 0;
     this.busy = false;
@@ -57,11 +60,22 @@ export class MediaPictures {
     this.shown = new WeakMap();
   }
 
+  /** The page's videos, inside components and frames too. */
+  allVideos() {
+    const videos = [...this.videos];
+    for (const root of this.roots()) {
+      if (root !== document) videos.push(...root.querySelectorAll("video"));
+    }
+    return videos;
+  }
+
   async tick() {
-    if (this.busy || !this.videos.length) return;
+    if (this.busy) return;
+    const videos = this.allVideos();
+    if (!videos.length) return;
     this.busy = true;
     try {
-      for (const video of [...this.videos]) await this.picture(video);
+      for (const video of videos) await this.picture(video);
     } catch {
       // Never into the host page.
     } finally {

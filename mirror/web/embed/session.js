@@ -76,6 +76,7 @@ export class CustomerSession {
     const replaying = () => this.player?.dispatching != null;
     this.capture = new Capture((events) => this.send(msg.events(events)), policy, replaying, budget, {
       onSnapshot: () => this.frames.share(),
+      roots: () => this.marks?.roots || [document],
     });
     this.marks = new MaskMarks(policy, (count) => this.widget.setMasked(count));
     this.marks.start();
