@@ -268,3 +268,29 @@ def test_a_paused_video_inside_a_web_component_shows_its_frame(
     page.evaluate("() => document.querySelector('#player').shadowRoot.firstChild.pause()")
     assert changed(poster, screen(page).crop(video))
     assert wait_for_area(session, video) < AREA_TARGET
+
+
+# -- pressed (:active) -------------------------------------------------------------------------
+
+
+def test_a_button_the_customer_holds_down_shows_pressed(
+    page: Page, sample_site: str, cobrowse: Cobrowse
+) -> None:
+    session = start(page, cobrowse, f"{sample_site}/state/")
+    button = area_of(page, "#save", margin=0)
+    released = screen(page).crop(button)
+    x, y = (button[0] + button[2]) // 2, (button[1] + button[3]) // 2
+    # The customer's pointer is drawn in the view (not on the customer's screen): left out.
+    pointer = (x - button[0] - 12, y - button[1] - 12, x - button[0] + 28, y - button[1] + 32)
+
+    def button_share() -> float:
+        expected, actual = screen(page).crop(button), session.view_image().crop(button)
+        return differing_share(expected, actual, [pointer])
+
+    page.mouse.move(x, y)
+    page.mouse.down()
+    assert changed(released, screen(page).crop(button))  # :active shows for the customer...
+    assert until_matched(session, button_share, AREA_TARGET, AREA_TIMEOUT_S) < AREA_TARGET
+    page.mouse.up()  # ...and in the view, until released.
+    assert not changed(released, screen(page).crop(button))
+    assert until_matched(session, button_share, AREA_TARGET, AREA_TIMEOUT_S) < AREA_TARGET

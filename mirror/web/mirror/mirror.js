@@ -6,6 +6,7 @@ import "@rrweb/replay/dist/style.css";
 import { CanvasPainter, isCanvasEvent } from "./canvas.js";
 import { hitTest, nextFocus } from "./hittest.js";
 import { FramePlaceholders } from "./placeholders.js";
+import { PressedState, pressOf } from "./active.js";
 import { isFocusEvent, showFocus } from "./focus.js";
 import { MEDIA_RULES, MediaPictures, isMediaInteraction, isMediaPicture, quietMedia } from "./media.js";
 import { keepAutocomplete, maskRects, maskShadowRoots, setPolicy, styleRules } from "./masks.js";
@@ -23,6 +24,7 @@ const nodeById = (id) => replayer && replayer.getMirror().getNode(id);
 const canvases = new CanvasPainter(nodeById);
 const placeholders = new FramePlaceholders(nodeById);
 const videos = new MediaPictures(nodeById);
+const pressed = new PressedState(nodeById);
 let shadowMasksScheduled = false;
 
 const FULL_SNAPSHOT = 2;
@@ -65,6 +67,9 @@ function createReplayer() {
   // Pictures go on canvases once the replayer has applied the events that add or change them.
   r.on("event-cast", (event) => {
     if (isFocusEvent(event)) showFocus(event.data.payload, nodeById, r.iframe);
+    const press = pressOf(event);
+    if (press) pressed.apply(press);
+    else if (event.type === FULL_SNAPSHOT) pressed.release();
     canvases.schedule();
     placeholders.schedule();
     videos.schedule();
