@@ -10,7 +10,7 @@ import dataclasses
 import sys
 from pathlib import Path
 
-from bench import chart, fidelity_report, harness, redaction, report, tables
+from bench import chart, fidelity_report, harness, redaction, rematch, report, tables
 from bench.options import FULL_SESSIONS, QUICK_SESSIONS, RESULTS_DIR, Options
 
 
@@ -27,35 +27,63 @@ def session_counts(text: str) -> tuple[int, ...]:
 
 def parse(argv: list[str] | None = None) -> Options:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    p.add_argument("--sessions", type=session_counts,
-                   help="concurrent replayed sessions of each scale step, comma-separated "
-                        f"(default {','.join(map(str, FULL_SESSIONS))}; quick "
-                        f"{','.join(map(str, QUICK_SESSIONS))}; '' for none)")
-    p.add_argument("--browser-sessions", type=int, default=1,
-                   help="concurrent sessions with Chromium customers and agents, and as many "
-                        "baseline sessions (default 1; 0 skips them)")
+    p.add_argument(
+        "--sessions",
+        type=session_counts,
+        help="concurrent replayed sessions of each scale step, comma-separated "
+        f"(default {','.join(map(str, FULL_SESSIONS))}; quick "
+        f"{','.join(map(str, QUICK_SESSIONS))}; '' for none)",
+    )
+    p.add_argument(
+        "--browser-sessions",
+        type=int,
+        default=1,
+        help="concurrent sessions with Chromium customers and agents, and as many "
+        "baseline sessions (default 1; 0 skips them)",
+    )
     p.add_argument("--quick", action="store_true", help="shorter phases and steps: ~2 minutes")
     p.add_argument("--changes", type=int, help="changes per session (default 100, quick 30)")
     p.add_argument("--rate", type=float, default=5.0, help="changes per second (default 5)")
     p.add_argument("--idle", type=float, help="seconds with nothing changing (default 3)")
-    p.add_argument("--clicks", type=int,
-                   help="agent clicks per Chromium session (default 60, quick 20)")
-    p.add_argument("--scale-clicks", type=int,
-                   help="agent clicks per replayed session (default 20, quick 10)")
-    p.add_argument("--no-baseline", action="store_true",
-                   help="skip the DOM-streaming baseline (rrweb record -> relay -> replay)")
-    p.add_argument("--no-fidelity", action="store_true",
-                   help="skip the fidelity figure (every fixture page, mirror and baseline)")
-    p.add_argument("--out", type=Path, default=RESULTS_DIR,
-                   help="where latest.json, latest.md and latency.png go")
+    p.add_argument(
+        "--clicks", type=int, help="agent clicks per Chromium session (default 60, quick 20)"
+    )
+    p.add_argument(
+        "--scale-clicks", type=int, help="agent clicks per replayed session (default 20, quick 10)"
+    )
+    p.add_argument(
+        "--no-baseline",
+        action="store_true",
+        help="skip the DOM-streaming baseline (rrweb record -> relay -> replay)",
+    )
+    p.add_argument(
+        "--no-fidelity",
+        action="store_true",
+        help="skip the fidelity figure (every fixture page, mirror and baseline)",
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=RESULTS_DIR,
+        help="where latest.json, latest.md and latency.png go",
+    )
     args = p.parse_args(argv)
     counts = [n for n in (args.changes, args.clicks, args.scale_clicks) if n is not None]
     if min(counts, default=1) < 1 or args.rate <= 0 or args.browser_sessions < 0:
-        p.error("--changes, --clicks and --scale-clicks must be at least 1, --rate above 0, "
-                "--browser-sessions 0 or more")
+        p.error(
+            "--changes, --clicks and --scale-clicks must be at least 1, --rate above 0, "
+            "--browser-sessions 0 or more"
+        )
     options = Options.create(
-        args.quick, args.sessions, args.browser_sessions, args.changes, args.rate, args.idle,
-        args.out, clicks=args.clicks, scale_clicks=args.scale_clicks,
+        args.quick,
+        args.sessions,
+        args.browser_sessions,
+        args.changes,
+        args.rate,
+        args.idle,
+        args.out,
+        clicks=args.clicks,
+        scale_clicks=args.scale_clicks,
         baseline=not args.no_baseline,
     )
     return dataclasses.replace(options, fidelity=not args.no_fidelity)
@@ -68,12 +96,20 @@ def main(argv: list[str] | None = None) -> int:
     data["redaction"] = redaction.measure()
     if options.fidelity:
         data["fidelity"] = fidelity_report.measure(baseline=options.baseline)
+        data["rematch"] = rematch.measure()
     out = options.results_dir
     json_path = report.write_json(data, out)  # First: the figures stay if presenting them fails.
-    text = (tables.markdown(data) + "\n## Frame redaction\n\n"
-            + redaction.markdown(data["redaction"]) + "\n")
+    text = (
+        tables.markdown(data)
+        + "\n## Frame redaction\n\n"
+        + redaction.markdown(data["redaction"])
+        + "\n"
+    )
     if "fidelity" in data:
         text += "\n## Fidelity\n\n" + fidelity_report.markdown(data["fidelity"])
+    if "rematch" in data:
+        text += "\n## The view matching again after a change\n\n"
+        text += rematch.markdown(data["rematch"])
     md_path, png_path = out / "latest.md", out / "latency.png"
     md_path.write_text(text, encoding="utf-8")
     chart.write(data, png_path)

@@ -111,7 +111,9 @@ def session_figures(trace: SessionTrace) -> SessionFigures:
     frames = [(float(t), 1.0) for t in log.frame_times]
     sizes = [(t, float(n)) for t, n in trace.ws_binary]
     windows = {
-        "changing": trace.change_window, "idle": trace.idle_window, "clicking": trace.click_window,
+        "changing": trace.change_window,
+        "idle": trace.idle_window,
+        "clicking": trace.click_window,
     }
     before_clicks = trace.click_window[0] or float("inf")
     first = log.frame_times[0] if log.frame_times else None

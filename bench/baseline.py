@@ -54,7 +54,12 @@ class BaselineSession(Pages):
     """The agent's replay page, then the customer's page; ``start``, then ``measure``."""
 
     def __init__(
-        self, index: int, browser: Browser, site: str, relay: Relay, bundles: Bundles,
+        self,
+        index: int,
+        browser: Browser,
+        site: str,
+        relay: Relay,
+        bundles: Bundles,
         options: Options,
     ) -> None:
         super().__init__(browser)

@@ -34,8 +34,12 @@ def build() -> Bundles:
         raise BuildFailed("no `node` on PATH: the baseline's bundles cannot be built")
     try:
         done = subprocess.run(
-            [node, "bench/build.mjs"], cwd=BENCH.parent, capture_output=True, text=True,
-            timeout=BUILD_TIMEOUT_S, check=False,
+            [node, "bench/build.mjs"],
+            cwd=BENCH.parent,
+            capture_output=True,
+            text=True,
+            timeout=BUILD_TIMEOUT_S,
+            check=False,
         )
     except subprocess.TimeoutExpired as exc:
         raise BuildFailed(f"node bench/build.mjs took over {BUILD_TIMEOUT_S} s") from exc

@@ -77,8 +77,9 @@ class CaptureStream:
         raw = json.loads(text)
         if raw.get("format") != FORMAT:
             raise StreamError(f"{path}: format {raw.get('format')!r}, expected {FORMAT}")
-        stream = cls(raw["page"], raw["viewport"], raw["probe_node"], raw["snapshot"],
-                     raw["change"])
+        stream = cls(
+            raw["page"], raw["viewport"], raw["probe_node"], raw["snapshot"], raw["change"]
+        )
         if probe_style(stream.change, stream.probe_node) is None:
             raise StreamError(f"{path}: the change is not a style mutation of the probe square")
         return stream
@@ -101,17 +102,33 @@ class CaptureStream:
 
 
 def save(
-    path: Path, page: str, viewport: dict[str, int], probe_node: int,
-    snapshot: list[dict[str, Any]], change: dict[str, Any], origin: str,
+    path: Path,
+    page: str,
+    viewport: dict[str, int],
+    probe_node: int,
+    snapshot: list[dict[str, Any]],
+    change: dict[str, Any],
+    origin: str,
 ) -> None:
     """Write the stream with ``origin`` replaced by the placeholder; refuses a stream holding a
     field's value (the fixture page is recorded untouched, so none should be there)."""
-    values = [v for e in snapshot if e.get("type") == FULL_SNAPSHOT
-              for v in field_values(e["data"]["node"])]
+    values = [
+        v
+        for e in snapshot
+        if e.get("type") == FULL_SNAPSHOT
+        for v in field_values(e["data"]["node"])
+    ]
     text = json.dumps(
-        {"format": FORMAT, "page": page, "viewport": viewport, "probe_node": probe_node,
-         "snapshot": snapshot, "change": change},
-        separators=(",", ":"), ensure_ascii=False,
+        {
+            "format": FORMAT,
+            "page": page,
+            "viewport": viewport,
+            "probe_node": probe_node,
+            "snapshot": snapshot,
+            "change": change,
+        },
+        separators=(",", ":"),
+        ensure_ascii=False,
     )
     if values or HIDDEN_MASK in text:
         raise StreamError(f"the recorded stream holds field values ({len(values)}): not saved")

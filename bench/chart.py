@@ -29,33 +29,55 @@ def write(data: dict[str, Any], path: Path) -> None:
         values = [_point(s, stat) for s in steps]
         shown = [(n, v) for n, v in zip(counts, values, strict=True) if v is not None]
         if shown:
-            ax.plot(*zip(*shown, strict=True), style, color="tab:blue",
-                    label=f"mirror {stat} (replayed customers)")
+            ax.plot(
+                *zip(*shown, strict=True),
+                style,
+                color="tab:blue",
+                label=f"mirror {stat} (replayed customers)",
+            )
     browser = data.get("browser")
     if browser and browser["sessions_ok"]:
         for stat, marker in (("p50", "o"), ("p99", "s")):
             value = _point(browser, stat)
             if value is not None:
-                ax.plot([browser["sessions"]], [value], marker, color="tab:orange",
-                        markerfacecolor="none", markersize=10,
-                        label=f"mirror {stat} (Chromium customer and agent)")
-    baseline = ((browser or {}).get("figures", {}).get("baseline_change_to_view_ms") or {})
+                ax.plot(
+                    [browser["sessions"]],
+                    [value],
+                    marker,
+                    color="tab:orange",
+                    markerfacecolor="none",
+                    markersize=10,
+                    label=f"mirror {stat} (Chromium customer and agent)",
+                )
+    baseline = (browser or {}).get("figures", {}).get("baseline_change_to_view_ms") or {}
     if baseline.get("p50") is not None:
-        ax.axhline(baseline["p50"], color="tab:green",
-                   label=f"baseline p50, rrweb DOM streaming ({baseline['p50']:.0f} ms)")
-        ax.axhline(targets.P99_OVER_BASELINE * baseline["p50"], color="tab:green", ls=":",
-                   label=f"p99 target: {targets.P99_OVER_BASELINE:g} × baseline p50")
-    ax.axhline(targets.LOAD_P50_MS, color="tab:red", ls=":",
-               label=f"p50 target at {targets.LOAD_SESSIONS} sessions "
-                     f"({targets.LOAD_P50_MS:g} ms)")
+        ax.axhline(
+            baseline["p50"],
+            color="tab:green",
+            label=f"baseline p50, rrweb DOM streaming ({baseline['p50']:.0f} ms)",
+        )
+        ax.axhline(
+            targets.P99_OVER_BASELINE * baseline["p50"],
+            color="tab:green",
+            ls=":",
+            label=f"p99 target: {targets.P99_OVER_BASELINE:g} × baseline p50",
+        )
+    ax.axhline(
+        targets.LOAD_P50_MS,
+        color="tab:red",
+        ls=":",
+        label=f"p50 target at {targets.LOAD_SESSIONS} sessions ({targets.LOAD_P50_MS:g} ms)",
+    )
     ax.set_xlabel("concurrent sessions")
     # Log: an overloaded step is seconds, the baseline a few milliseconds; both must show.
     ax.set_yscale("log")
     ax.yaxis.set_major_formatter(ScalarFormatter())  # 100, 1000: not 10², 10³
     ax.set_ylabel("customer change → agent's view (ms, log scale)")
     rate = data["options"]["changes_per_second"]
-    ax.set_title(f"Change → view latency, each customer changing {rate:g} times/s "
-                 f"(nproc {data['nproc']})", fontsize=10)
+    ax.set_title(
+        f"Change → view latency, each customer changing {rate:g} times/s (nproc {data['nproc']})",
+        fontsize=10,
+    )
     if counts:
         ax.set_xticks(sorted(set(counts + ([browser["sessions"]] if browser else []))))
     ax.grid(True, which="both", alpha=0.3)

@@ -91,8 +91,10 @@ class CpuUse:
         return {
             "server_cores": round(self.server_cores, 3),
             "server_percent_of_a_core_per_session": round(100 * self.server_cores / sessions, 2),
-            "server_cores_by_process": {k: round(v, 3) for k, v in sorted(
-                self.server_by_kind.items(), key=lambda kv: -kv[1])},
+            "server_cores_by_process": {
+                k: round(v, 3)
+                for k, v in sorted(self.server_by_kind.items(), key=lambda kv: -kv[1])
+            },
             "bench_client_cores": round(self.bench_cores, 3),
             "other_processes_cores": round(others, 3),
             "machine_cores": round(self.machine_cores, 3),
@@ -145,8 +147,10 @@ class CpuSampler:
             return None
         first, last = inside[0], inside[-1]
         seconds = (last.at_ms - first.at_ms) / 1000
-        by_kind = {k: (last.server.get(k, 0.0) - first.server.get(k, 0.0)) / seconds
-                   for k in last.server.keys() | first.server.keys()}
+        by_kind = {
+            k: (last.server.get(k, 0.0) - first.server.get(k, 0.0)) / seconds
+            for k in last.server.keys() | first.server.keys()
+        }
         return CpuUse(
             # A kind whose processes all went meanwhile would read negative: its time went with
             # them, unless a process of the tree reaped them (then it counts there).

@@ -112,7 +112,11 @@ class StreamCustomer:
     """
 
     def __init__(
-        self, http: aiohttp.ClientSession, server: str, site: str, stream: CaptureStream,
+        self,
+        http: aiohttp.ClientSession,
+        server: str,
+        site: str,
+        stream: CaptureStream,
         offset_ms: float = 0.0,
     ) -> None:
         self.http, self.server, self.site, self.stream = http, server, site, stream
@@ -155,8 +159,12 @@ class StreamCustomer:
                 await self._send_events(self.stream.snapshot_events(now_ms()))
             elif decoded.type == "script" and decoded.seq is not None:
                 action = decoded.action
-                if (self._clicks is not None and action is not None and action.kind == "click"
-                        and action.node == self.stream.probe_node):
+                if (
+                    self._clicks is not None
+                    and action is not None
+                    and action.kind == "click"
+                    and action.node == self.stream.probe_node
+                ):
                     self._clicks.append(now_ms())
                 await self._send(Applied(seq=decoded.seq))
 

@@ -12,13 +12,14 @@ import base64
 import contextlib
 import io
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 from PIL import Image
 from playwright.async_api import (
     Browser,
     BrowserContext,
+    Locator,
     Page,
     Playwright,
     ViewportSize,
@@ -51,17 +52,17 @@ def _image(png: bytes) -> Image.Image:
     return Image.open(io.BytesIO(png)).convert("RGB")
 
 
-async def _share(customer: Page, view: Image.Image) -> float:
+async def share_now(customer: Page, view: Image.Image) -> float:
     private = as_rects(await customer.evaluate(PRIVATE_AREAS_JS))
     expected = _image(await customer.screenshot(caret="hide"))
     return await asyncio.to_thread(differing_share, expected, view, private)
 
 
-async def _settled(customer: Page, grab: Callable[[], Awaitable[Image.Image]]) -> float:
+async def settled(customer: Page, grab: Callable[[], Awaitable[Image.Image]]) -> float:
     """Compare until the view (``grab()``) matches, or SETTLE_S passes; the last share."""
     deadline = time.monotonic() + SETTLE_S
     while True:
-        share = await _share(customer, await grab())
+        share = await share_now(customer, await grab())
         if share < TARGET or time.monotonic() > deadline:
             return share
         await customer.wait_for_timeout(250)  # Polls two browsers: no single event to wait on.
@@ -73,8 +74,22 @@ async def _open_customer(context: BrowserContext, url: str) -> Page:
     return page
 
 
-async def _mirror_share(browser: Browser, server_url: str, url: str) -> float:
-    """A real session: Co-browse -> Yes on the page, an agent joins, the view is compared."""
+@dataclass
+class Joined:
+    """A live session: the customer's page, and the agent's view of it."""
+
+    customer: Page
+    view: Locator
+
+    async def grab(self) -> Image.Image:
+        data_url = str(await self.view.evaluate(VIEW_JS))
+        return _image(base64.b64decode(data_url.split(",", 1)[1]))
+
+
+@contextlib.asynccontextmanager
+async def joined(browser: Browser, server_url: str, url: str) -> AsyncIterator[Joined]:
+    """A real session on ``url``: Co-browse -> Yes on the page (the script added if the page
+    lacks it), an agent joins; ended by the customer afterwards."""
     customer_context = await browser.new_context(viewport=VIEWPORT)
     agent_context = await browser.new_context(viewport={"width": 1600, "height": 1100})
     try:
@@ -92,19 +107,19 @@ async def _mirror_share(browser: Browser, server_url: str, url: str) -> float:
         await agent.get_by_role("button", name="Join").click()
         view = agent.locator("[data-cobrowse-view][data-frames]")
         await view.wait_for(timeout=TIMEOUT_MS)
-
-        async def grab() -> Image.Image:
-            data_url = str(await view.evaluate(VIEW_JS))
-            return _image(base64.b64decode(data_url.split(",", 1)[1]))
-
-        share = await _settled(customer, grab)
+        yield Joined(customer, view)
         exit_button = customer.get_by_role("button", name="Exit co-browse session")
         if await exit_button.is_visible():
             await exit_button.click()
-        return share
     finally:
         await customer_context.close()
         await agent_context.close()
+
+
+async def _mirror_share(browser: Browser, server_url: str, url: str) -> float:
+    """The agent's view of a real session, compared once it has settled."""
+    async with joined(browser, server_url, url) as session:
+        return await settled(session.customer, session.grab)
 
 
 async def _baseline_share(
@@ -129,13 +144,13 @@ async def _baseline_share(
             clip = {"x": 0, "y": 0, "width": VIEWPORT["width"], "height": VIEWPORT["height"]}
             return _image(await agent.screenshot(clip=clip))  # type: ignore[arg-type]
 
-        return await _settled(customer, grab)
+        return await settled(customer, grab)
     finally:
         await customer_context.close()
         await agent_context.close()
 
 
-async def _launch(playwright: Playwright) -> Browser:
+async def launch(playwright: Playwright) -> Browser:
     executable = bundled_chromium(playwright) or system_chromium()
     return await playwright.chromium.launch(
         executable_path=executable, args=LAUNCH_ARGS, headless=True
@@ -151,7 +166,7 @@ async def measure_fidelity(
     results = [PageFidelity(url) for url in page_urls]
     async with contextlib.AsyncExitStack() as stack:
         playwright = await stack.enter_async_context(async_playwright())
-        browser = await _launch(playwright)
+        browser = await launch(playwright)
         stack.push_async_callback(browser.close)
         relay = await stack.enter_async_context(Relay(bundles)) if bundles else None
         for index, result in enumerate(results):  # One at a time: the figures are not timings.
@@ -160,8 +175,12 @@ async def measure_fidelity(
 
 
 async def _measure_one(
-    browser: Browser, server_url: str, relay: Relay | None, bundles: Bundles | None,
-    result: PageFidelity, index: int,
+    browser: Browser,
+    server_url: str,
+    relay: Relay | None,
+    bundles: Bundles | None,
+    result: PageFidelity,
+    index: int,
 ) -> None:
     try:
         result.mirror = await _mirror_share(browser, server_url, result.url)

@@ -12,8 +12,16 @@ from bench.fidelity import measure_fidelity
 from bench.servers import serving
 
 PAGES = (
-    "shop/", "shop/checkout.html", "site/", "form/", "react/", "dashboard/", "components/",
-    "help/", "pay/", "state/",
+    "shop/",
+    "shop/checkout.html",
+    "site/",
+    "form/",
+    "react/",
+    "dashboard/",
+    "components/",
+    "help/",
+    "pay/",
+    "state/",
 )
 TARGET = 0.01
 
@@ -23,9 +31,7 @@ def measure(baseline: bool = True) -> list[dict[str, Any]]:
     with serving() as served:
         urls = [f"{served.site}/{page}" for page in PAGES]
         results = asyncio.run(measure_fidelity(served.server, urls, baseline=baseline))
-    return [
-        {**dataclasses.asdict(r), "page": page} for page, r in zip(PAGES, results, strict=True)
-    ]
+    return [{**dataclasses.asdict(r), "page": page} for page, r in zip(PAGES, results, strict=True)]
 
 
 def _percent(share: float | None) -> str:

@@ -66,9 +66,7 @@ class RunResult:
 S = TypeVar("S", BenchSession, BaselineSession)
 
 
-async def _stage(
-    sessions: Sequence[S], step: Callable[[S], Awaitable[None]], name: str
-) -> list[S]:
+async def _stage(sessions: Sequence[S], step: Callable[[S], Awaitable[None]], name: str) -> list[S]:
     """Run ``step`` on every session at once; a session that fails is closed and dropped."""
     outcomes = await asyncio.gather(*(step(s) for s in sessions), return_exceptions=True)
     alive = []
@@ -178,8 +176,13 @@ async def browser_part(
         browser, result.chromium = await launch(playwright)
         try:
             sessions = [
-                BenchSession(i, BrowserCustomer(browser, served.site),
-                             BrowserAgent(browser, served.server), options, options.clicks)
+                BenchSession(
+                    i,
+                    BrowserCustomer(browser, served.site),
+                    BrowserAgent(browser, served.server),
+                    options,
+                    options.clicks,
+                )
                 for i in range(options.browser_sessions)
             ]
             await drive(part, sessions, served.server_pid)
@@ -200,8 +203,13 @@ async def scale_step(served: Served, count: int, options: Options) -> PartResult
         sessions = [
             BenchSession(
                 i,
-                StreamCustomer(http, served.server, served.site, stream,
-                               offset_ms=options.change_interval_ms * i / count),
+                StreamCustomer(
+                    http,
+                    served.server,
+                    served.site,
+                    stream,
+                    offset_ms=options.change_interval_ms * i / count,
+                ),
                 SocketAgent(http, served.server),
                 options,
                 options.scale_clicks,

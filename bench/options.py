@@ -60,8 +60,9 @@ class Options:
         baseline: bool = True,
     ) -> Options:
         return cls(
-            sessions=sessions if sessions is not None else
-            (QUICK_SESSIONS if quick else FULL_SESSIONS),
+            sessions=sessions
+            if sessions is not None
+            else (QUICK_SESSIONS if quick else FULL_SESSIONS),
             browser_sessions=browser_sessions,
             quick=quick,
             changes=changes if changes is not None else (30 if quick else 100),

@@ -21,7 +21,12 @@ PROBE_LEFT, PROBE_TOP, PROBE_SIZE = 600, 300, 40
 PROBE_X, PROBE_Y = PROBE_LEFT + PROBE_SIZE // 2, PROBE_TOP + PROBE_SIZE // 2
 # Very distinct colours; two consecutive changes never share one.
 COLOURS: tuple[tuple[int, int, int], ...] = (
-    (255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 0), (255, 0, 255), (0, 255, 255),
+    (255, 0, 0),
+    (0, 255, 0),
+    (0, 0, 255),
+    (255, 255, 0),
+    (255, 0, 255),
+    (0, 255, 255),
 )
 TOLERANCE = 40  # per channel: JPEG at quality 70 moves a flat colour by a few units only.
 
@@ -101,8 +106,13 @@ async def install_customer_probe(page: Page) -> None:
     """Add the square (in its first colour) to the customer's page, before the snapshot."""
     await page.evaluate(
         _CUSTOMER_JS,
-        {"id": PROBE_ID, "left": PROBE_LEFT, "top": PROBE_TOP, "size": PROBE_SIZE,
-         "colours": list(COLOURS)},
+        {
+            "id": PROBE_ID,
+            "left": PROBE_LEFT,
+            "top": PROBE_TOP,
+            "size": PROBE_SIZE,
+            "colours": list(COLOURS),
+        },
     )
 
 
@@ -127,9 +137,7 @@ async def wait_for_colour(page: Page, colour: int, timeout_ms: float) -> None:
 
 
 async def wait_for_first_frame(page: Page, timeout_ms: float) -> None:
-    await page.wait_for_function(
-        "() => window.__benchAgent.frames.length > 0", timeout=timeout_ms
-    )
+    await page.wait_for_function("() => window.__benchAgent.frames.length > 0", timeout=timeout_ms)
 
 
 async def read_agent_log(page: Page) -> AgentLog:

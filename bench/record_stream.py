@@ -30,6 +30,7 @@ CHANGE_INTERVAL_MS = 200
 
 def probe_node(snapshot: list[dict[str, Any]]) -> int:
     """rrweb's id of the probe square in the FullSnapshot."""
+
     def find(node: dict[str, Any]) -> int | None:
         if node.get("attributes", {}).get("id") == PROBE_ID:
             return int(node["id"])
@@ -43,8 +44,9 @@ def probe_node(snapshot: list[dict[str, Any]]) -> int:
 
 def split(messages: list[str]) -> tuple[list[dict[str, Any]], dict[str, Any], int]:
     """The events before the square's first change, that change, and the square's node id."""
-    events = [e for m in messages if (d := json.loads(m)).get("type") == "events"
-              for e in d["events"]]
+    events = [
+        e for m in messages if (d := json.loads(m)).get("type") == "events" for e in d["events"]
+    ]
     node = probe_node(events)
     for k, event in enumerate(events):
         if probe_style(event, node) is not None:
@@ -69,8 +71,10 @@ async def record(server: str, site: str) -> None:
     snapshot, change, node = split(sent.messages)
     save(STREAM_FILE, CUSTOMER_PATH, CUSTOMER_VIEWPORT, node, snapshot, change, origin=site)
     CaptureStream.load(site)  # What was written can be replayed.
-    print(f"written: {STREAM_FILE} ({STREAM_FILE.stat().st_size} bytes, "
-          f"{len(snapshot)} snapshot events)")
+    print(
+        f"written: {STREAM_FILE} ({STREAM_FILE.stat().st_size} bytes, "
+        f"{len(snapshot)} snapshot events)"
+    )
 
 
 def main() -> int:

@@ -31,9 +31,13 @@ def _idle_footprint(samples: dict[str, MemorySample]) -> MemorySample | None:
 def _memory(samples: dict[str, MemorySample], sessions: int) -> dict[str, Any]:
     """Each reading, and (live − idle) / sessions: what one more session costs the server."""
     out: dict[str, Any] = {
-        k: {"processes": s.processes, "rss_mb": _mb(s.rss_mb), "pss_mb": _mb(s.pss_mb),
+        k: {
+            "processes": s.processes,
+            "rss_mb": _mb(s.rss_mb),
+            "pss_mb": _mb(s.pss_mb),
             "uss_mb": _mb(s.uss_mb),
-            "uss_mb_by_process": {n: _mb(v) for n, v in s.uss_mb_by_kind.items()}}
+            "uss_mb_by_process": {n: _mb(v) for n, v in s.uss_mb_by_kind.items()},
+        }
         for k, s in samples.items()
     }
     per: dict[str, float | None] = {"rss_mb": None, "pss_mb": None, "uss_mb": None}
@@ -45,8 +49,9 @@ def _memory(samples: dict[str, MemorySample], sessions: int) -> dict[str, Any]:
                 per[key] = round((now - was) / sessions, 1)
         kinds = idle.uss_mb_by_kind.keys() | live.uss_mb_by_kind.keys()
         out["per_session_uss_mb_by_process"] = {
-            k: round((live.uss_mb_by_kind.get(k, 0.0) - idle.uss_mb_by_kind.get(k, 0.0))
-                     / sessions, 1)
+            k: round(
+                (live.uss_mb_by_kind.get(k, 0.0) - idle.uss_mb_by_kind.get(k, 0.0)) / sessions, 1
+            )
             for k in sorted(kinds)
         }
     out["per_session"] = per
@@ -64,20 +69,26 @@ def _per_session(
         return {"index": index, "error": error}
     change = Summary.of(f.change_to_view_ms)
     return {
-        "index": index, "error": error, "late_end": late_end,
+        "index": index,
+        "error": error,
+        "late_end": late_end,
         "join_to_first_frame_ms": f.join_to_first_frame_ms,
         "join_to_content_ms": f.join_to_content_ms,
-        "change_to_view_p50_ms": change.p50, "change_to_view_p99_ms": change.p99,
-        "changes_shown": len(f.change_to_view_ms), "not_shown": f.not_shown,
-        "max_frame_gap_changing_ms": round(f.max_frame_gap_ms, 1), "starved": f.starved,
-        "clicks_dispatched": len(f.action_to_dispatch_ms), "not_dispatched": f.not_dispatched,
-        "mean_fps": f.mean_fps, "mean_bytes_per_second": f.mean_bytes_per_second,
+        "change_to_view_p50_ms": change.p50,
+        "change_to_view_p99_ms": change.p99,
+        "changes_shown": len(f.change_to_view_ms),
+        "not_shown": f.not_shown,
+        "max_frame_gap_changing_ms": round(f.max_frame_gap_ms, 1),
+        "starved": f.starved,
+        "clicks_dispatched": len(f.action_to_dispatch_ms),
+        "not_dispatched": f.not_dispatched,
+        "mean_fps": f.mean_fps,
+        "mean_bytes_per_second": f.mean_bytes_per_second,
     }
 
 
 def part_data(part: PartResult) -> dict[str, Any]:
-    pairs = [(t, session_figures(t) if t.error is None and t.agent else None)
-             for t in part.traces]
+    pairs = [(t, session_figures(t) if t.error is None and t.agent else None) for t in part.traces]
     figures = [f for _, f in pairs if f is not None]
     return {
         "kind": part.kind,
@@ -89,8 +100,9 @@ def part_data(part: PartResult) -> dict[str, Any]:
         "wall_s": round(part.wall_s, 1),
         "figures": pooled(figures) if figures else {},
         "memory": _memory(part.memory, len(figures)),
-        "cpu": {k: None if u is None else u.as_dict(max(1, len(figures)))
-                for k, u in part.cpu.items()},
+        "cpu": {
+            k: None if u is None else u.as_dict(max(1, len(figures))) for k, u in part.cpu.items()
+        },
         "per_session": [_per_session(t.index, t.error, t.late_end, f) for t, f in pairs],
     }
 
@@ -100,9 +112,11 @@ def _ratios(figures: dict[str, Any], baseline: dict[str, Any]) -> dict[str, floa
     change = figures.get("change_to_view_ms") or {}
     if not baseline.get("p50") or change.get("p50") is None:
         return {}
-    return {"p50_over_baseline_p50": round(change["p50"] / baseline["p50"], 2),
-            "p99_over_baseline_p50": round(change["p99"] / baseline["p50"], 2),
-            "p99_over_baseline_p99": round(change["p99"] / baseline["p99"], 2)}
+    return {
+        "p50_over_baseline_p50": round(change["p50"] / baseline["p50"], 2),
+        "p99_over_baseline_p50": round(change["p99"] / baseline["p50"], 2),
+        "p99_over_baseline_p99": round(change["p99"] / baseline["p99"], 2),
+    }
 
 
 def build(result: RunResult) -> dict[str, Any]:
@@ -122,15 +136,21 @@ def build(result: RunResult) -> dict[str, Any]:
         "chromium": result.chromium,
         "wall_s": round(result.wall_s, 1),
         "options": {
-            "sessions": list(options.sessions), "browser_sessions": options.browser_sessions,
-            "quick": options.quick, "changes": options.changes,
-            "changes_per_second": options.changes_per_second, "idle_s": options.idle_s,
-            "settle_s": options.settle_s, "clicks": options.clicks,
+            "sessions": list(options.sessions),
+            "browser_sessions": options.browser_sessions,
+            "quick": options.quick,
+            "changes": options.changes,
+            "changes_per_second": options.changes_per_second,
+            "idle_s": options.idle_s,
+            "settle_s": options.settle_s,
+            "clicks": options.clicks,
             "scale_clicks": options.scale_clicks,
-            "clicks_per_second": options.clicks_per_second, "baseline": options.baseline,
+            "clicks_per_second": options.clicks_per_second,
+            "baseline": options.baseline,
         },
         "probe": {
-            "centre": [PROBE_X, PROBE_Y], "size": PROBE_SIZE,
+            "centre": [PROBE_X, PROBE_Y],
+            "size": PROBE_SIZE,
             "colours": ["#{:02x}{:02x}{:02x}".format(*c) for c in COLOURS],
         },
         "browser": browser,
@@ -155,8 +175,11 @@ def memory_slope(scale: list[dict[str, Any]]) -> dict[str, float | None]:
     slope is what one more session costs, free of the noise in any one step's baseline."""
     out: dict[str, float | None] = {}
     for key in ("pss_mb", "uss_mb", "rss_mb"):
-        points = [(p["sessions"], p["memory"]["live"][key]) for p in scale
-                  if p["sessions_ok"] == p["sessions"] and (p["memory"].get("live") or {}).get(key)]
+        points = [
+            (p["sessions"], p["memory"]["live"][key])
+            for p in scale
+            if p["sessions_ok"] == p["sessions"] and (p["memory"].get("live") or {}).get(key)
+        ]
         out[key] = None
         if len({n for n, _ in points}) >= 2:
             mean_n = sum(n for n, _ in points) / len(points)

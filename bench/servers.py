@@ -33,9 +33,17 @@ def serving() -> Iterator[Served]:
     with tempfile.TemporaryDirectory(prefix="cobrowse-bench-") as tmp:
         config = Path(tmp) / "cobrowse.toml"
         config.write_text("")
-        server = ChildProcess([
-            "serve", "--port", "0", "--config", str(config), "--db", f"sqlite:///{tmp}/bench.db",
-        ])
+        server = ChildProcess(
+            [
+                "serve",
+                "--port",
+                "0",
+                "--config",
+                str(config),
+                "--db",
+                f"sqlite:///{tmp}/bench.db",
+            ]
+        )
         children = [server]
         try:
             with server:
@@ -46,8 +54,10 @@ def serving() -> Iterator[Served]:
                     try:
                         yield Served(server.url, site.url, server.process.pid, server)
                     except BaseException:
-                        print(f"bench: the server's log ends with:\n{server.log_tail()}",
-                              file=sys.stderr)
+                        print(
+                            f"bench: the server's log ends with:\n{server.log_tail()}",
+                            file=sys.stderr,
+                        )
                         raise
         finally:
             for child in children:

@@ -15,15 +15,23 @@ DETAIL_ROWS = (
     ("join_to_first_frame_ms", "Join click → first frame drawn", 1, "ms"),
     ("join_to_content_ms", "Join click → customer's page shown", 1, "ms"),
     ("change_to_view_ms", "Customer change → agent's view", 1, "ms"),
-    ("baseline_change_to_view_ms", "Baseline (rrweb DOM streaming): change → agent's view", 1,
-     "ms"),
+    (
+        "baseline_change_to_view_ms",
+        "Baseline (rrweb DOM streaming): change → agent's view",
+        1,
+        "ms",
+    ),
     ("agent_action_to_dispatch_ms", "Agent click → event dispatched on customer's page", 1, "ms"),
     ("frames_per_second_changing", "Frames/s, changing at {rate}/s", 1, "fps"),
     ("frames_per_second_idle", "Frames/s, idle", 1, "fps"),
     ("frames_per_second_clicking", "Frames/s, agent clicking at {clicks}/s", 1, "fps"),
     ("agent_bytes_per_second_changing", "Agent kB/s, changing at {rate}/s", 1000, "kB/s"),
-    ("baseline_agent_bytes_per_second_changing", "Baseline agent kB/s, changing at {rate}/s",
-     1000, "kB/s"),
+    (
+        "baseline_agent_bytes_per_second_changing",
+        "Baseline agent kB/s, changing at {rate}/s",
+        1000,
+        "kB/s",
+    ),
     ("agent_bytes_per_second_idle", "Agent kB/s, idle", 1000, "kB/s"),
     ("agent_bytes_per_second_clicking", "Agent kB/s, agent clicking at {clicks}/s", 1000, "kB/s"),
     ("frame_bytes", "JPEG frame size (before the clicks)", 1000, "kB"),
@@ -54,8 +62,12 @@ def _parts(data: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
 
 
 def targets_table(data: dict[str, Any]) -> list[str]:
-    lines = ["## Targets", "", "| Figure | Target | Measured | Result | Where |",
-             "|---|---|---:|---|---|"]
+    lines = [
+        "## Targets",
+        "",
+        "| Figure | Target | Measured | Result | Where |",
+        "|---|---|---:|---|---|",
+    ]
     for v in data["targets"]:
         result = {True: "pass", False: "**fail**", None: "not measured"}[v["met"]]
         value = "–" if v["value"] is None else f"{num(v['value'])} {v['unit']}"
@@ -65,7 +77,8 @@ def targets_table(data: dict[str, Any]) -> list[str]:
 
 def latency_table(data: dict[str, Any]) -> list[str]:
     lines = [
-        "## Latency by concurrent sessions", "",
+        "## Latency by concurrent sessions",
+        "",
         "| Sessions | completed | change → view p50 | p90 | p99 | p50 ÷ baseline p50 "
         "| p99 ÷ baseline p50 | worst session's p99 | changes not shown | join → first frame "
         "p50 | p99 | join → page shown p50 | action → dispatch p50 | p99 |",
@@ -105,8 +118,10 @@ def latency_table(data: dict[str, Any]) -> list[str]:
 
 def frames_table(data: dict[str, Any]) -> list[str]:
     lines = [
-        "## Frames and bandwidth per agent", "",
-        "Means per agent over each phase.", "",
+        "## Frames and bandwidth per agent",
+        "",
+        "Means per agent over each phase.",
+        "",
         "| Sessions | fps changing | fps idle | kB/s changing | kB/s idle | kB/s clicking "
         "| frame kB p50 | longest frame gap while changing | starved sessions |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
@@ -138,10 +153,12 @@ def _cpu(p: dict[str, Any], phase: str, key: str) -> str:
 
 def resources_table(data: dict[str, Any]) -> list[str]:
     lines = [
-        "## Server CPU and memory", "",
+        "## Server CPU and memory",
+        "",
         "CPU in cores busy (1.0 = one core) over the change phase unless named otherwise. "
         "'Others' is what the rest of the machine used meanwhile, and the load average the "
-        "highest seen: both say how far these figures are from a quiet machine's.", "",
+        "highest seen: both say how far these figures are from a quiet machine's.",
+        "",
         "| Sessions | server CPU | % of a core per session | server CPU idle | benchmark's "
         "own CPU | others' CPU | load average | PSS MB/session | USS MB/session "
         "| RSS MB/session |",
@@ -159,16 +176,21 @@ def resources_table(data: dict[str, Any]) -> list[str]:
         )
     fit = data.get("memory_per_session_fit") or {}
     if fit.get("pss_mb") is not None:
-        lines += ["", f"Fitted over the scale steps (slope of live memory against sessions): "
-                      f"{num(fit['pss_mb'])} MB PSS, {num(fit['uss_mb'])} MB USS, "
-                      f"{num(fit['rss_mb'])} MB RSS per session."]
+        lines += [
+            "",
+            f"Fitted over the scale steps (slope of live memory against sessions): "
+            f"{num(fit['pss_mb'])} MB PSS, {num(fit['uss_mb'])} MB USS, "
+            f"{num(fit['rss_mb'])} MB RSS per session.",
+        ]
     return lines
 
 
 def cpu_breakdown_table(data: dict[str, Any]) -> list[str]:
     """The server's CPU over the change phase, by kind of process."""
-    parts = [(label, (p["cpu"].get("change") or {}).get("server_cores_by_process") or {})
-             for label, p in _parts(data)]
+    parts = [
+        (label, (p["cpu"].get("change") or {}).get("server_cores_by_process") or {})
+        for label, p in _parts(data)
+    ]
     totals: dict[str, float] = {}
     for _, kinds in parts:
         for name, used in kinds.items():
@@ -176,9 +198,12 @@ def cpu_breakdown_table(data: dict[str, Any]) -> list[str]:
     names = sorted(totals, key=lambda k: -totals[k])
     if not names:
         return []
-    lines = ["## Where the server's CPU goes (change phase, cores)", "",
-             "| Sessions | " + " | ".join(names) + " |",
-             "|---|" + "---:|" * len(names)]
+    lines = [
+        "## Where the server's CPU goes (change phase, cores)",
+        "",
+        "| Sessions | " + " | ".join(names) + " |",
+        "|---|" + "---:|" * len(names),
+    ]
     for label, kinds in parts:
         lines.append(f"| {label} | " + " | ".join(cores(kinds.get(n)) for n in names) + " |")
     return lines
@@ -186,14 +211,21 @@ def cpu_breakdown_table(data: dict[str, Any]) -> list[str]:
 
 def memory_breakdown_table(data: dict[str, Any]) -> list[str]:
     """What one more session costs, in private memory (USS), by kind of process."""
-    parts = [(label, p["memory"].get("per_session_uss_mb_by_process") or {})
-             for label, p in _parts(data)]
-    names = sorted({n for _, kinds in parts for n in kinds},
-                   key=lambda n: -sum(k.get(n, 0.0) for _, k in parts))
+    parts = [
+        (label, p["memory"].get("per_session_uss_mb_by_process") or {}) for label, p in _parts(data)
+    ]
+    names = sorted(
+        {n for _, kinds in parts for n in kinds},
+        key=lambda n: -sum(k.get(n, 0.0) for _, k in parts),
+    )
     if not names:
         return []
-    lines = ["## Where a session's memory goes (USS MB per session)", "",
-             "| Sessions | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
+    lines = [
+        "## Where a session's memory goes (USS MB per session)",
+        "",
+        "| Sessions | " + " | ".join(names) + " |",
+        "|---|" + "---:|" * len(names),
+    ]
     for label, kinds in parts:
         lines.append(f"| {label} | " + " | ".join(num(kinds.get(n)) for n in names) + " |")
     return lines
@@ -202,11 +234,15 @@ def memory_breakdown_table(data: dict[str, Any]) -> list[str]:
 def run_notes(data: dict[str, Any]) -> list[str]:
     notes = []
     for label, p in _parts(data):
-        line = (f"{label}: {p['sessions']} session(s) started and joined one after another in "
-                f"{p['ramp_s']:g} s; the part took {p['wall_s']:g} s")
+        line = (
+            f"{label}: {p['sessions']} session(s) started and joined one after another in "
+            f"{p['ramp_s']:g} s; the part took {p['wall_s']:g} s"
+        )
         if p["late_ends"]:
-            line += (f"; {p['late_ends']} session(s) did not end within {END_TIMEOUT_S:g} s of "
-                     "the agent's Exit (the server was still working through earlier messages)")
+            line += (
+                f"; {p['late_ends']} session(s) did not end within {END_TIMEOUT_S:g} s of "
+                "the agent's Exit (the server was still working through earlier messages)"
+            )
         notes.append(f"- {line}.")
     return notes
 
@@ -217,8 +253,12 @@ def detail_table(data: dict[str, Any]) -> list[str]:
         return []
     opts = data["options"]
     rate, clicks = f"{opts['changes_per_second']:g}", f"{opts['clicks_per_second']:g}"
-    lines = [f"## The Chromium part in detail ({browser['sessions']} session(s))", "",
-             "| Figure | p50 | p90 | p99 | count | unit |", "|---|---:|---:|---:|---:|---|"]
+    lines = [
+        f"## The Chromium part in detail ({browser['sessions']} session(s))",
+        "",
+        "| Figure | p50 | p90 | p99 | count | unit |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
     for key, label, divisor, unit in DETAIL_ROWS:
         s = browser["figures"].get(key)
         if s:
@@ -230,15 +270,20 @@ def detail_table(data: dict[str, Any]) -> list[str]:
 
 
 def memory_table(data: dict[str, Any]) -> list[str]:
-    lines = ["## Server memory (the server and its Chromium)", "",
-             "| Sessions | when | processes | RSS MB | PSS MB | USS MB |",
-             "|---|---|---:|---:|---:|---:|"]
+    lines = [
+        "## Server memory (the server and its Chromium)",
+        "",
+        "| Sessions | when | processes | RSS MB | PSS MB | USS MB |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
     for label, p in _parts(data):
         for key, when in (("before", "before"), ("live", "live"), ("after_end", "after the end")):
             m = p["memory"].get(key)
             if m:
-                lines.append(f"| {label} | {when} | {m['processes']} | {num(m['rss_mb'])} "
-                             f"| {num(m['pss_mb'])} | {num(m['uss_mb'])} |")
+                lines.append(
+                    f"| {label} | {when} | {m['processes']} | {num(m['rss_mb'])} "
+                    f"| {num(m['pss_mb'])} | {num(m['uss_mb'])} |"
+                )
     return lines
 
 
@@ -252,7 +297,8 @@ def _header(data: dict[str, Any]) -> list[str]:
     else:
         base = f"{baseline['sessions_ok']} session(s) completed"
     return [
-        f"# cobrowse-mirror benchmark, {data['timestamp']}", "",
+        f"# cobrowse-mirror benchmark, {data['timestamp']}",
+        "",
         f"Scale steps of {', '.join(map(str, opts['sessions'])) or 'none'} concurrent replayed "
         f"session(s), and {opts['browser_sessions']} with Chromium customers and agents"
         f"{' (quick)' if opts['quick'] else ''}; each customer changes {opts['changes']} times "
@@ -283,10 +329,18 @@ NOTES = [
 
 
 def markdown(data: dict[str, Any]) -> str:
-    blocks = [_header(data), targets_table(data), latency_table(data), frames_table(data),
-              resources_table(data), cpu_breakdown_table(data), memory_breakdown_table(data),
-              detail_table(data), memory_table(data),
-              ["## Notes", "", *run_notes(data), *[f"- {n}" for n in NOTES]]]
+    blocks = [
+        _header(data),
+        targets_table(data),
+        latency_table(data),
+        frames_table(data),
+        resources_table(data),
+        cpu_breakdown_table(data),
+        memory_breakdown_table(data),
+        detail_table(data),
+        memory_table(data),
+        ["## Notes", "", *run_notes(data), *[f"- {n}" for n in NOTES]],
+    ]
     errors = [f"{label}: {e}" for label, p in _parts(data) for e in p["errors"]]
     errors += [f"baseline: {e}" for e in data["baseline"]["errors"]]
     if errors:

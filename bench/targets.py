@@ -39,8 +39,9 @@ def _get(figures: dict[str, Any], key: str, stat: str) -> float | None:
     return None if value is None else float(value)
 
 
-def _check(figure: str, target: str, value: float | None, unit: str, ok: bool | None,
-           where: str) -> Verdict:
+def _check(
+    figure: str, target: str, value: float | None, unit: str, ok: bool | None, where: str
+) -> Verdict:
     return Verdict(figure, target, value, unit, None if value is None else ok, where)
 
 
@@ -61,37 +62,77 @@ def load_step(data: dict[str, Any]) -> dict[str, Any] | None:
 
 def verdicts(data: dict[str, Any]) -> list[Verdict]:
     figures, where = one_session(data)
-    baseline = _get((data.get("browser") or {}).get("figures", {}),
-                    "baseline_change_to_view_ms", "p50")
+    baseline = _get(
+        (data.get("browser") or {}).get("figures", {}), "baseline_change_to_view_ms", "p50"
+    )
     rate = data["options"]["changes_per_second"]
     p50 = _get(figures, "change_to_view_ms", "p50")
     p99 = _get(figures, "change_to_view_ms", "p99")
     out = [
-        _check("Change → view p50, one session",
-               f"≤ baseline p50 ({_ms(baseline)})", p50, "ms",
-               baseline is not None and p50 is not None and p50 <= P50_OVER_BASELINE * baseline,
-               where if baseline is not None else f"{where}; no baseline"),
-        _check("Change → view p99, one session",
-               f"< {P99_OVER_BASELINE:g} × baseline p50 ({_ms(baseline, P99_OVER_BASELINE)})",
-               p99, "ms",
-               baseline is not None and p99 is not None and p99 < P99_OVER_BASELINE * baseline,
-               where if baseline is not None else f"{where}; no baseline"),
+        _check(
+            "Change → view p50, one session",
+            f"≤ baseline p50 ({_ms(baseline)})",
+            p50,
+            "ms",
+            baseline is not None and p50 is not None and p50 <= P50_OVER_BASELINE * baseline,
+            where if baseline is not None else f"{where}; no baseline",
+        ),
+        _check(
+            "Change → view p99, one session",
+            f"< {P99_OVER_BASELINE:g} × baseline p50 ({_ms(baseline, P99_OVER_BASELINE)})",
+            p99,
+            "ms",
+            baseline is not None and p99 is not None and p99 < P99_OVER_BASELINE * baseline,
+            where if baseline is not None else f"{where}; no baseline",
+        ),
     ]
     join = _get(figures, "join_to_first_frame_ms", "p50")
-    out.append(_check("Join → first frame p50", f"< {JOIN_P50_MS:g} ms", join, "ms",
-                      join is not None and join < JOIN_P50_MS, where))
+    out.append(
+        _check(
+            "Join → first frame p50",
+            f"< {JOIN_P50_MS:g} ms",
+            join,
+            "ms",
+            join is not None and join < JOIN_P50_MS,
+            where,
+        )
+    )
     action = _get(figures, "agent_action_to_dispatch_ms", "p50")
-    out.append(_check("Agent action → dispatch p50", f"< {ACTION_P50_MS:g} ms", action, "ms",
-                      action is not None and action < ACTION_P50_MS, where))
+    out.append(
+        _check(
+            "Agent action → dispatch p50",
+            f"< {ACTION_P50_MS:g} ms",
+            action,
+            "ms",
+            action is not None and action < ACTION_P50_MS,
+            where,
+        )
+    )
     out += _load_verdicts(load_step(data), rate)
     bandwidth = _get(figures, "agent_bytes_per_second_changing", "session_mean")
     kbps = None if bandwidth is None else bandwidth / 1000
-    out.append(_check(f"Agent kB/s at 1280x800, changing {rate:g}/s", f"< {BANDWIDTH_KBPS:g}",
-                      kbps, "kB/s", kbps is not None and kbps < BANDWIDTH_KBPS, where))
+    out.append(
+        _check(
+            f"Agent kB/s at 1280x800, changing {rate:g}/s",
+            f"< {BANDWIDTH_KBPS:g}",
+            kbps,
+            "kB/s",
+            kbps is not None and kbps < BANDWIDTH_KBPS,
+            where,
+        )
+    )
     idle = _get(figures, "agent_bytes_per_second_idle", "session_mean")
     idle_kbps = None if idle is None else idle / 1000
-    out.append(_check("Agent kB/s idle", f"near zero (< {IDLE_KBPS:g})", idle_kbps, "kB/s",
-                      idle_kbps is not None and idle_kbps < IDLE_KBPS, where))
+    out.append(
+        _check(
+            "Agent kB/s idle",
+            f"near zero (< {IDLE_KBPS:g})",
+            idle_kbps,
+            "kB/s",
+            idle_kbps is not None and idle_kbps < IDLE_KBPS,
+            where,
+        )
+    )
     return out
 
 
@@ -106,14 +147,30 @@ def _load_verdicts(step: dict[str, Any] | None, rate: float) -> list[Verdict]:
     starved = figures.get("starved_sessions")
     failed = len(step.get("errors", []))
     return [
-        _check(f"Change → view p50, {LOAD_SESSIONS} sessions", f"< {LOAD_P50_MS:g} ms", p50, "ms",
-               p50 is not None and p50 < LOAD_P50_MS, where),
-        _check(f"Server memory per session (PSS), {LOAD_SESSIONS} sessions",
-               f"< {LOAD_MEMORY_MB:g} MB", pss, "MB", pss is not None and pss < LOAD_MEMORY_MB,
-               where),
-        _check(f"Sessions starved (no frame > 2 s while changing) or failed, {LOAD_SESSIONS}",
-               "0", None if starved is None else float(starved + failed), "sessions",
-               starved == 0 and failed == 0, where),
+        _check(
+            f"Change → view p50, {LOAD_SESSIONS} sessions",
+            f"< {LOAD_P50_MS:g} ms",
+            p50,
+            "ms",
+            p50 is not None and p50 < LOAD_P50_MS,
+            where,
+        ),
+        _check(
+            f"Server memory per session (PSS), {LOAD_SESSIONS} sessions",
+            f"< {LOAD_MEMORY_MB:g} MB",
+            pss,
+            "MB",
+            pss is not None and pss < LOAD_MEMORY_MB,
+            where,
+        ),
+        _check(
+            f"Sessions starved (no frame > 2 s while changing) or failed, {LOAD_SESSIONS}",
+            "0",
+            None if starved is None else float(starved + failed),
+            "sessions",
+            starved == 0 and failed == 0,
+            where,
+        ),
     ]
 
 

@@ -1,0 +1,185 @@
+"""How soon the agent's view matches the customer's screen again after a change (issue target:
+within 200 ms): typing, scrolling, opening a menu in a web component, a canvas redraw, an
+iframe navigation, on the fixture pages.
+
+The agent's page notes the wall-clock time of every frame it draws, with a copy of the view, and
+the customer's screen is recorded the same way (its own screencast). Once the customer's page has
+settled, every copy on both sides is compared with the customer's final screen: the time from the
+first customer frame that matches (the change fully shown to the customer: an animated menu or
+chart, a frame's page loading take their own time) to the first view frame that matches is the
+figure. Both pages run on this machine, so their clocks are one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import io
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from PIL import Image
+from playwright.async_api import Page, async_playwright
+
+from bench.fidelity import TARGET, joined, launch, settled
+from bench.servers import serving
+from mirror.fidelity import PRIVATE_AREAS_JS, as_rects, differing_share
+
+SETTLE_S = 1.5  # The customer's page is still by then (menus and charts animate for less).
+
+# Each frame the view draws: its time and a copy (JPEG: the metric ignores its artefacts).
+RECORD_JS = """view => {
+  window.__rematch = [];
+  new MutationObserver(() => {
+    const at = Date.now();
+    window.__rematch.push([at, view.toDataURL('image/jpeg', 0.92)]);
+  }).observe(view, { attributes: true, attributeFilter: ['data-frames'] });
+}"""
+
+
+async def _type(page: Page) -> None:
+    await page.locator("#text").fill("Typed by the customer")
+
+
+async def _scroll(page: Page) -> None:
+    await page.mouse.wheel(0, 900)
+
+
+async def _open_menu(page: Page) -> None:
+    await page.get_by_role("button", name="Alex Morgan").click()
+
+
+async def _redraw(page: Page) -> None:
+    await page.locator("#refresh").click()
+
+
+async def _navigate_frame(page: Page) -> None:
+    await page.locator("#link-shipping").click()
+
+
+CHANGES: tuple[tuple[str, str, Callable[[Page], Awaitable[None]]], ...] = (
+    ("typing", "form/", _type),
+    ("scrolling", "form/", _scroll),
+    ("menu in a web component", "components/", _open_menu),
+    ("canvas redraw", "dashboard/", _redraw),
+    ("iframe navigation", "help/", _navigate_frame),
+)
+
+
+@dataclass
+class Rematch:
+    change: str
+    page: str
+    ms: float | None = None  # Customer's screen final -> the view matching; None: it never did.
+    customer_ms: float | None = None  # From the action to the customer's screen being final.
+    frames: int = 0  # Frames the view drew after the change.
+    share: float | None = None  # The last frame's share of differing blocks.
+    error: str | None = None
+
+
+def _image(data_url: str) -> Image.Image:
+    return Image.open(io.BytesIO(base64.b64decode(data_url.split(",", 1)[1]))).convert("RGB")
+
+
+async def _first_match(
+    frames: list[tuple[float, Image.Image]], expected: Image.Image, private: list[Any]
+) -> tuple[float | None, float | None]:
+    """The time of the first frame under 1 % of differing blocks, and the last frame's share."""
+    first, share = None, None
+    for at, image in frames:
+        share = await asyncio.to_thread(differing_share, expected, image, private)
+        if share < TARGET and first is None:
+            first = at
+    return first, share
+
+
+async def _record_screen(page: Page) -> list[tuple[float, bytes]]:
+    """The customer's screen, frame by frame with the time each arrived (screencast)."""
+    frames: list[tuple[float, bytes]] = []
+    cdp = await page.context.new_cdp_session(page)
+
+    def on_frame(params: dict[str, Any]) -> None:
+        frames.append((time.time() * 1000, base64.b64decode(params["data"])))
+        ack = cdp.send("Page.screencastFrameAck", {"sessionId": params["sessionId"]})
+        asyncio.ensure_future(ack)
+
+    cdp.on("Page.screencastFrame", on_frame)
+    await cdp.send("Page.startScreencast", {"format": "jpeg", "quality": 90})
+    return frames
+
+
+async def _measure_change(
+    page: Page,
+    view_frames: Callable[[], Awaitable[list[list[Any]]]],
+    result: Rematch,
+    change: Callable[[Page], Awaitable[None]],
+) -> None:
+    screen = await _record_screen(page)
+    started = time.time() * 1000
+    await change(page)
+    await asyncio.sleep(SETTLE_S)
+    private = as_rects(await page.evaluate(PRIVATE_AREAS_JS))
+    expected = Image.open(io.BytesIO(await page.screenshot(caret="hide"))).convert("RGB")
+    shown = [
+        (at, Image.open(io.BytesIO(jpeg)).convert("RGB")) for at, jpeg in screen if at >= started
+    ]
+    final, _ = await _first_match(shown, expected, private)
+    final = started if final is None else final  # No frame after the action: final at once.
+    result.customer_ms = final - started
+    frames = [(at, _image(url)) for at, url in await view_frames()]
+    result.frames = len(frames)
+    matched, result.share = await _first_match(frames, expected, private)
+    if matched is not None:
+        result.ms = max(0.0, matched - final)
+
+
+async def _measure(server_url: str, site_url: str) -> list[Rematch]:
+    results = []
+    async with async_playwright() as playwright:
+        browser = await launch(playwright)
+        try:
+            for name, path, change in CHANGES:
+                result = Rematch(name, path)
+                results.append(result)
+                try:
+                    async with joined(browser, server_url, f"{site_url}/{path}") as session:
+                        await settled(session.customer, session.grab)
+                        await session.view.evaluate(RECORD_JS)
+
+                        async def view_frames(view: Any = session.view) -> list[list[Any]]:
+                            return list(await view.evaluate("() => window.__rematch"))
+
+                        await _measure_change(session.customer, view_frames, result, change)
+                except Exception as exc:  # noqa: BLE001 - a failed change is a figure, not a crash.
+                    result.error = str(exc)
+        finally:
+            with contextlib.suppress(Exception):
+                await browser.close()
+    return results
+
+
+def measure() -> list[dict[str, Any]]:
+    """Each change against a fresh server and site; one dict per change."""
+    with serving() as served:
+        return [asdict(r) for r in asyncio.run(_measure(served.server, served.site))]
+
+
+def markdown(rows: list[dict[str, Any]]) -> str:
+    lines = [
+        "| Change | Page | customer's screen final after | view matches again after that |"
+        " frames drawn | last frame differs |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        ms = "never" if row["ms"] is None else f"{row['ms']:.0f} ms"
+        share = "–" if row["share"] is None else f"{row['share']:.2%}"
+        note = f" ({row['error']})" if row.get("error") else ""
+        final = "–" if row["customer_ms"] is None else f"{row['customer_ms']:.0f} ms"
+        lines.append(
+            f"| {row['change']}{note} | {row['page']} | {final} | {ms} | {row['frames']} "
+            f"| {share} |"
+        )
+    return "\n".join(lines) + "\n"
