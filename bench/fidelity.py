@@ -48,13 +48,18 @@ class PageFidelity:
     error: str | None = None
 
 
-def _image(png: bytes) -> Image.Image:
-    return Image.open(io.BytesIO(png)).convert("RGB")
+def image_of(data: bytes) -> Image.Image:
+    """A PNG or JPEG as RGB."""
+    return Image.open(io.BytesIO(data)).convert("RGB")
+
+
+def image_of_data_url(data_url: str) -> Image.Image:
+    return image_of(base64.b64decode(data_url.split(",", 1)[1]))
 
 
 async def share_now(customer: Page, view: Image.Image) -> float:
     private = as_rects(await customer.evaluate(PRIVATE_AREAS_JS))
-    expected = _image(await customer.screenshot(caret="hide"))
+    expected = image_of(await customer.screenshot(caret="hide"))
     return await asyncio.to_thread(differing_share, expected, view, private)
 
 
@@ -83,7 +88,7 @@ class Joined:
 
     async def grab(self) -> Image.Image:
         data_url = str(await self.view.evaluate(VIEW_JS))
-        return _image(base64.b64decode(data_url.split(",", 1)[1]))
+        return image_of_data_url(data_url)
 
 
 @contextlib.asynccontextmanager
@@ -142,7 +147,7 @@ async def _baseline_share(
 
         async def grab() -> Image.Image:
             clip = {"x": 0, "y": 0, "width": VIEWPORT["width"], "height": VIEWPORT["height"]}
-            return _image(await agent.screenshot(clip=clip))  # type: ignore[arg-type]
+            return image_of(await agent.screenshot(clip=clip))  # type: ignore[arg-type]
 
         return await settled(customer, grab)
     finally:

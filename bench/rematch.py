@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-import io
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
@@ -24,7 +23,7 @@ from typing import Any
 from PIL import Image
 from playwright.async_api import Page, async_playwright
 
-from bench.fidelity import TARGET, joined, launch, settled
+from bench.fidelity import TARGET, image_of, image_of_data_url, joined, launch, settled
 from bench.servers import serving
 from mirror.fidelity import PRIVATE_AREAS_JS, as_rects, differing_share
 
@@ -80,10 +79,6 @@ class Rematch:
     error: str | None = None
 
 
-def _image(data_url: str) -> Image.Image:
-    return Image.open(io.BytesIO(base64.b64decode(data_url.split(",", 1)[1]))).convert("RGB")
-
-
 async def _first_match(
     frames: list[tuple[float, Image.Image]], expected: Image.Image, private: list[Any]
 ) -> tuple[float | None, float | None]:
@@ -122,14 +117,12 @@ async def _measure_change(
     await change(page)
     await asyncio.sleep(SETTLE_S)
     private = as_rects(await page.evaluate(PRIVATE_AREAS_JS))
-    expected = Image.open(io.BytesIO(await page.screenshot(caret="hide"))).convert("RGB")
-    shown = [
-        (at, Image.open(io.BytesIO(jpeg)).convert("RGB")) for at, jpeg in screen if at >= started
-    ]
+    expected = image_of(await page.screenshot(caret="hide"))
+    shown = [(at, image_of(jpeg)) for at, jpeg in screen if at >= started]
     final, _ = await _first_match(shown, expected, private)
     final = started if final is None else final  # No frame after the action: final at once.
     result.customer_ms = final - started
-    frames = [(at, _image(url)) for at, url in await view_frames()]
+    frames = [(at, image_of_data_url(url)) for at, url in await view_frames()]
     result.frames = len(frames)
     matched, result.share = await _first_match(frames, expected, private)
     if matched is not None:

@@ -229,16 +229,23 @@ def test_a_video_not_played_yet_shows_its_poster(
     assert wait_for_match(session) < TARGET
 
 
+def play_then_pause(page: Page, clip: str) -> Rect:
+    """Play the video (``clip``: a JS expression) past 1.2 s and pause it; its area, which shows
+    a frame and no longer the poster on the customer's screen."""
+    video = area_of(page, "#clip", margin=0)
+    poster = screen(page).crop(video)
+    page.evaluate(f"() => {clip}.play()")
+    page.wait_for_function(f"() => {clip}.currentTime > 1.2")
+    page.evaluate(f"() => {clip}.pause()")
+    assert changed(poster, screen(page).crop(video))
+    return video
+
+
 def test_a_paused_video_shows_the_frame_the_customer_sees(
     page: Page, sample_site: str, cobrowse: Cobrowse
 ) -> None:
     session = start(page, cobrowse, f"{sample_site}/state/")
-    video = area_of(page, "#clip", margin=0)
-    poster = screen(page).crop(video)
-    page.evaluate("() => document.getElementById('clip').play()")
-    page.wait_for_function("() => document.getElementById('clip').currentTime > 1.2")
-    page.evaluate("() => document.getElementById('clip').pause()")
-    assert changed(poster, screen(page).crop(video))  # The frame, no longer the poster.
+    video = play_then_pause(page, "document.getElementById('clip')")
     assert wait_for_area(session, video) < AREA_TARGET
     session.assert_shown_to_agent("#clip")
 
@@ -259,14 +266,7 @@ def test_a_paused_video_inside_a_web_component_shows_its_frame(
     page.goto(f"{sample_site}/state/")
     page.evaluate(INTO_SHADOW_ROOT_JS)
     session = start(page, cobrowse, f"{sample_site}/state/#")  # Same page: no reload.
-    video = area_of(page, "#clip", margin=0)
-    poster = screen(page).crop(video)
-    page.evaluate("() => document.querySelector('#player').shadowRoot.firstChild.play()")
-    page.wait_for_function(
-        "() => document.querySelector('#player').shadowRoot.firstChild.currentTime > 1.2"
-    )
-    page.evaluate("() => document.querySelector('#player').shadowRoot.firstChild.pause()")
-    assert changed(poster, screen(page).crop(video))
+    video = play_then_pause(page, "document.querySelector('#player').shadowRoot.firstChild")
     assert wait_for_area(session, video) < AREA_TARGET
 
 
