@@ -52,7 +52,7 @@ class CaptureConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     canvas pictures, a notice) instead of the session stalling."""
 
     # Pictures per second of one changing canvas (a canvas redrawing at 60 fps sends this many).
-    canvas_fps: Annotated[float, msgspec.Meta(gt=0, le=30)] = 4.0
+    canvas_fps: Annotated[float, msgspec.Meta(gt=0, le=30)] = 10.0
     # WebP quality of canvas pictures, 0..1.
     canvas_quality: Annotated[float, msgspec.Meta(gt=0, le=1)] = 0.8
     # Canvas pictures from one page, in bytes per second; past it each canvas sends only its

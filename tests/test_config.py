@@ -20,7 +20,7 @@ def test_every_key_has_the_contract_default() -> None:
     assert config.masking.hidden == ["input[type=password]", "[autocomplete^='cc-']"]
     assert config.masking.agent_can_submit is False
     assert config.chat.send_session_id == "auto"
-    assert config.capture.canvas_fps == 4 and config.capture.canvas_quality == 0.8
+    assert config.capture.canvas_fps == 10 and config.capture.canvas_quality == 0.8
     assert config.capture.canvas_bytes_per_s == 1_000_000
     assert config.capture.max_nodes == 100_000 and config.capture.iframe_load_timeout_s == 5
 

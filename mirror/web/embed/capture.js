@@ -5,6 +5,7 @@ import { record } from "@rrweb/record";
 import { absoluteUrls, isBroken, repairedRule, repairedSheet } from "./stylesheets.js";
 import { FOCUS_TAG, FocusReporter } from "./focus.js";
 import { MEDIA_TAG, MediaPictures } from "./media.js";
+import { CanvasPictures, canvasPictureEvent, isCanvasPicture } from "./canvases.js";
 import { DISPLAY_TAG, DisplayWatcher } from "./display.js";
 
 export const WIDGET_ATTR = "data-cobrowse-widget";
@@ -19,7 +20,7 @@ const MOUSE_INTERACTION = 2;
 const FOCUS_CHANGES = new Set([5, 6]); // rrweb's MouseInteractions Focus, Blur
 // The server's [capture] budgets (mirror/config.py), with the same defaults.
 export const DEFAULT_BUDGET = {
-  canvas_fps: 4, canvas_quality: 0.8, canvas_bytes_per_s: 1_000_000, max_nodes: 100_000, iframe_load_timeout_s: 5,
+  canvas_fps: 10, canvas_quality: 0.8, canvas_bytes_per_s: 1_000_000, max_nodes: 100_000, iframe_load_timeout_s: 5,
 };
 // The tag of the custom rrweb event that tells the agent the view is partial.
 export const NOTICE_TAG = "cobrowse-notice";
@@ -71,6 +72,13 @@ export class Capture {
       this.budget,
       options.roots,
     );
+    this.pictures = new CanvasPictures(
+      (id, picture) => this.running && this.enqueue(canvasPictureEvent(id, picture)),
+      (element) => record.mirror.getId(element),
+      policy,
+      this.budget,
+      options.roots,
+    );
   }
 
   get running() {
@@ -105,6 +113,7 @@ export class Capture {
       this.focus.measure(true);
       if (!this.framed) this.display.measure();
       this.media.reset();
+      this.pictures.reset();
       this.onSnapshot();
       return;
     }
@@ -115,9 +124,11 @@ export class Capture {
     this.stopRecording = record({
       emit: (event) => this.enqueue(event),
       // Pointer positions every 20 ms, sent every 40 ms (rrweb's default batches are 500 ms).
-      // Canvas content leaves as pictures, at most `canvas` per second and only when changed
-      // (rrweb compares each picture with the last), never as drawing calls.
-      sampling: { mousemove: 20, mousemoveCallback: 40, scroll: 40, canvas: budget.canvas_fps },
+      // Canvases: snapshots carry each one's picture (recordCanvas); later pictures come from
+      // canvases.js. rrweb's canvas sampling is neither "all" (its default: drawing calls, which
+      // never leave) nor a number (every canvas encoded on a timer, a finished drawing shown a
+      // period late): with any other value rrweb records no canvas changes.
+      sampling: { mousemove: 20, mousemoveCallback: 40, scroll: 40, canvas: "pictures-only" },
       recordCanvas: !large,
       dataURLOptions: { type: "image/webp", quality: budget.canvas_quality },
       iframeLoadTimeout: budget.iframe_load_timeout_s * 1000,
@@ -142,7 +153,11 @@ export class Capture {
       this.display.start();
       this.display.measure();
     }
-    if (!large) this.media.start(); // Like canvases: a page too large goes without pictures.
+    if (!large) {
+      // A page too large goes without pictures.
+      this.media.start();
+      this.pictures.start();
+    }
     this.onSnapshot();
   }
 
@@ -161,6 +176,7 @@ export class Capture {
     clearTimeout(this.frameTimer);
     this.focus.stop();
     this.media.stop();
+    this.pictures.stop();
     this.display.stop();
     if (this.stopRecording) this.stopRecording();
     this.stopRecording = null;
@@ -178,6 +194,7 @@ export class Capture {
     }
     if (isMediaPicture(event) && !budgeted && !this.canvases.admit(event)) return;
     if (event.type === INCREMENTAL && event.data.source === CANVAS_MUTATION) {
+      if (!isCanvasPicture(event)) return; // Drawing calls never leave, whatever rrweb records.
       // A canvas inside a hidden element is private like a field: its pictures never leave.
       if (this.policy.isHidden(record.mirror.getNode(event.data.id))) return;
       if (!budgeted && !this.canvases.admit(event)) return;

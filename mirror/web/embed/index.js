@@ -3,6 +3,7 @@ import { Widget } from "./widget.js";
 import { CustomerSession } from "./session.js";
 import { CustomerChat } from "./chat.js";
 import { FrameGuest, FrameHost } from "./frames.js";
+import { watchCanvases } from "./canvases.js";
 
 function scriptBase(script) {
   const src = script && script.src;
@@ -49,6 +50,11 @@ function boot(script) {
   }
 }
 
+try {
+  watchCanvases(); // At once: before the page's own later scripts make their contexts.
+} catch {
+  // Never into the host page: canvases are then read as they are.
+}
 const current = document.currentScript;
 function start() {
   try {

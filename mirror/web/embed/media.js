@@ -13,7 +13,8 @@ function showsFrame(video) {
   return !posterShown;
 }
 
-function dataUrl(blob) {
+/** A blob as a data: URL (FileReader encodes off the main thread). */
+export function dataUrl(blob) {
   return new Promise((resolve, reject) => {
     const reader = new FileReader();
     reader.onload = () => resolve(String(reader.result));
