@@ -140,7 +140,9 @@ export class Capture {
       maskInputFn: (text, element) => (this.policy.isHidden(element) ? HIDDEN_MASK : text),
       // Text of hidden elements (contenteditable, or whatever a site marks) never leaves either.
       maskTextSelector: this.policy.hidden,
-      maskTextFn: () => HIDDEN_MASK,
+      // Whitespace between a hidden container's children reveals nothing and stays: masked, it
+      // would become lines of its own and make the box taller in the view than on the page.
+      maskTextFn: (text) => (text.trim() ? HIDDEN_MASK : text),
       inlineStylesheet: true,
       slimDOMOptions: { script: true, comment: true, headFavicon: true, headWhitespace: true },
     }) || null;
