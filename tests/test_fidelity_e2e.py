@@ -32,6 +32,7 @@ PAGES = [
     "components/",
     "help/",
     "pay/",
+    "stores/",
 ]
 
 # The page has loaded (its own scripts have run) before the customer starts co-browsing.

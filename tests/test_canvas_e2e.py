@@ -1,0 +1,57 @@
+"""Canvases reach the agent as pictures: a WebGL map drawn before the session and redrawn during
+it, and never a canvas inside a private area.
+
+The stores page draws its map with WebGL and the context's default attributes, so the drawing
+buffer is cleared once shown: the hard case for reading a canvas.
+"""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from mirror.fidelity import is_blank
+from mirror.testing import Cobrowse
+from tests.test_fidelity_e2e import start
+from tests.test_fidelity_state_e2e import AREA_TARGET, area_of, changed, screen, wait_for_area
+
+SIGNATURE_PICTURE = re.compile(rb'"args":\[0,0,246,90\]')  # The pad's size: a picture of it.
+
+
+def test_a_webgl_map_drawn_before_the_session_shows_in_the_view(
+    page: Page, sample_site: str, cobrowse: Cobrowse
+) -> None:
+    session = start(page, cobrowse, f"{sample_site}/stores/")
+    map_area = area_of(page, "#map", margin=0)
+    assert not is_blank(screen(page).crop(map_area))
+    assert wait_for_area(session, map_area) < AREA_TARGET
+
+
+def test_a_webgl_map_redrawn_during_the_session_shows_the_new_drawing(
+    page: Page, sample_site: str, cobrowse: Cobrowse
+) -> None:
+    session = start(page, cobrowse, f"{sample_site}/stores/")
+    map_area = area_of(page, "#map", margin=0)
+    assert wait_for_area(session, map_area) < AREA_TARGET
+    day = screen(page).crop(map_area)
+    page.locator("#night").click()
+    assert changed(day, screen(page).crop(map_area))
+    assert wait_for_area(session, map_area) < AREA_TARGET
+
+
+def test_a_canvas_in_a_private_area_never_leaves_the_customers_browser(
+    page: Page, sample_site: str, cobrowse: Cobrowse
+) -> None:
+    page.goto(f"{sample_site}/stores/")
+    page.locator("#sign").click()  # Signed before the agent joins: in the first snapshot.
+    session = cobrowse.start(page)
+    session.join()
+    page.locator("#sign").click()  # And again while the agent watches.
+    page.locator("#night").click()  # A canvas that may be shown, drawn after it.
+    assert wait_for_area(session, area_of(page, "#map", margin=0)) < AREA_TARGET
+    expect(page.locator("#signature")).to_be_visible()
+    snapshots = [m for m in session.wire() if b'"rr_dataURL"' in m]
+    assert snapshots, "the map's picture travels in the snapshot"
+    assert all(m.count(b'"rr_dataURL"') == 1 for m in snapshots), "only the map's picture"
+    assert not [m for m in session.wire() if SIGNATURE_PICTURE.search(m)]
