@@ -22,6 +22,7 @@ PAGES = (
     "help/",
     "pay/",
     "state/",
+    "stores/",
 )
 TARGET = 0.01
 

@@ -30,20 +30,31 @@ def differing_share(
     The images are compared over their common area; blocks touching an ``ignore`` rectangle
     (for example the co-browse widget on the customer's page) are left out.
     """
+    differing, counted = differing_blocks(expected, actual, ignore)
+    return len(differing) / counted if counted else 0.0
+
+
+Block = tuple[int, int]  # column, row of an 8x8 block
+
+
+def differing_blocks(
+    expected: Image.Image, actual: Image.Image, ignore: list[Rect] | None = None
+) -> tuple[set[Block], int]:
+    """The blocks that differ (as in ``differing_share``), and how many blocks were compared."""
     width, height = min(expected.width, actual.width), min(expected.height, actual.height)
     a = block_means(expected.crop((0, 0, width, height)))
     b = block_means(actual.crop((0, 0, width, height)))
     pa, pb = a.load(), b.load()
     assert pa is not None and pb is not None
-    counted = differing = 0
+    counted, differing = 0, set()
     for by in range(a.height):
         for bx in range(a.width):
             if _ignored(bx, by, ignore or []):
                 continue
             counted += 1
             if abs(int(pa[bx, by]) - int(pb[bx, by])) > THRESHOLD:  # type: ignore[arg-type]
-                differing += 1
-    return differing / counted if counted else 0.0
+                differing.add((bx, by))
+    return differing, counted
 
 
 def _ignored(bx: int, by: int, rects: list[Rect]) -> bool:
