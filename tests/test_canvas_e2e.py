@@ -17,6 +17,8 @@ from tests.test_fidelity_e2e import start
 from tests.test_fidelity_state_e2e import AREA_TARGET, area_of, changed, screen, wait_for_area
 
 SIGNATURE_PICTURE = re.compile(rb'"args":\[0,0,246,90\]')  # The pad's size: a picture of it.
+SNAPSHOT_PICTURE_OF_MAP = re.compile(rb'"id":"map"[^{}]*"rr_dataURL"')
+SNAPSHOT_PICTURE_OF_SIGNATURE = re.compile(rb'"id":"signature"[^{}]*"rr_dataURL"')
 
 
 def test_a_webgl_map_drawn_before_the_session_shows_in_the_view(
@@ -38,6 +40,9 @@ def test_a_webgl_map_redrawn_during_the_session_shows_the_new_drawing(
     page.locator("#night").click()
     assert changed(day, screen(page).crop(map_area))
     assert wait_for_area(session, map_area) < AREA_TARGET
+    # The moon's context was made before the script ran: its drawing buffer is cleared once
+    # shown, so the capture copies each drawing at the end of the task that drew it.
+    assert wait_for_area(session, area_of(page, "#moon", margin=0)) < AREA_TARGET
 
 
 def test_a_canvas_in_a_private_area_never_leaves_the_customers_browser(
@@ -51,7 +56,7 @@ def test_a_canvas_in_a_private_area_never_leaves_the_customers_browser(
     page.locator("#night").click()  # A canvas that may be shown, drawn after it.
     assert wait_for_area(session, area_of(page, "#map", margin=0)) < AREA_TARGET
     expect(page.locator("#signature")).to_be_visible()
-    snapshots = [m for m in session.wire() if b'"rr_dataURL"' in m]
-    assert snapshots, "the map's picture travels in the snapshot"
-    assert all(m.count(b'"rr_dataURL"') == 1 for m in snapshots), "only the map's picture"
-    assert not [m for m in session.wire() if SIGNATURE_PICTURE.search(m)]
+    wire = session.wire()
+    assert [m for m in wire if SNAPSHOT_PICTURE_OF_MAP.search(m)], "pictures do travel"
+    assert not [m for m in wire if SNAPSHOT_PICTURE_OF_SIGNATURE.search(m)]
+    assert not [m for m in wire if SIGNATURE_PICTURE.search(m)]

@@ -38,7 +38,7 @@ export function watchCanvases(win = window) {
         const result = original.apply(this, args);
         if (tracker) {
           try {
-            tracker.drawn(this.canvas, webgl);
+            tracker.drawn(this.canvas, webgl ? this : null);
           } catch {
             // Never into the page.
           }
@@ -116,7 +116,7 @@ export function canvasPictureEvent(id, picture) {
 
 class CanvasState {
   seen = false; // Its drawing calls are seen here (else the sweep looks at it).
-  webgl = false;
+  copied = false; // A WebGL drawing buffer cleared once shown: copied at the end of each drawing task.
   lastDraw = 0;
   lastPicture = -Infinity;
   lastEarly = -Infinity; // The last picture sent before its period was up (drawing had stopped).
@@ -165,8 +165,8 @@ export class CanvasPictures {
     this.thisTask.clear();
   }
 
-  /** After a full snapshot: the snapshot carries 2D canvases' pictures; WebGL drawings are held
-   * here only (the snapshot reads a cleared drawing buffer), so they go again. */
+  /** After a full snapshot: the snapshot carries canvases' pictures, except the WebGL drawings
+   * copied here (the snapshot reads their cleared drawing buffer): those go again. */
   reset() {
     this.patchRoots();
     for (const canvas of this.canvases()) {
@@ -195,6 +195,7 @@ export class CanvasPictures {
   }
 
   /** Called by the wrapped drawing methods: cheap, as a chart draws thousands of times a frame. */
+  /** @param {WebGLRenderingContext|null} webgl the context, for WebGL drawing */
   drawn(canvas, webgl) {
     if (!canvas || canvas.nodeType !== Node.ELEMENT_NODE) return; // An OffscreenCanvas: not on the page.
     if (this.thisTask.size === 0) queueMicrotask(() => this.endOfTask());
@@ -202,7 +203,7 @@ export class CanvasPictures {
     this.thisTask.add(canvas);
     const state = this.stateOf(canvas);
     state.seen = true;
-    state.webgl = webgl;
+    if (webgl) state.copied = !webgl.getContextAttributes()?.preserveDrawingBuffer;
   }
 
   /** The page's drawing task is over: what it drew is complete (and, for WebGL, still there). */
@@ -212,9 +213,8 @@ export class CanvasPictures {
       const state = this.stateOf(canvas);
       state.lastDraw = now;
       this.markStale(canvas, state);
-      // A WebGL canvas's drawing buffer is cleared once shown (unless the page preserves it):
-      // copied now, while it holds the drawing.
-      if (state.webgl && canvas.width && canvas.height) state.held = createImageBitmap(canvas);
+      // Copied now, while the drawing buffer holds the drawing.
+      if (state.copied && canvas.width && canvas.height) state.held = createImageBitmap(canvas);
       if (now - state.lastPicture >= this.period) this.picture(canvas, state, now);
     }
     this.thisTask.clear();
@@ -266,7 +266,7 @@ export class CanvasPictures {
     state.lastPicture = now;
     if (early) state.lastEarly = now;
     try {
-      const source = state.webgl ? await state.held : canvas;
+      const source = state.copied ? await state.held : canvas;
       if (!source) return;
       const picture = await encode(await createImageBitmap(source), this.quality);
       if (picture.base64 === state.sent || tracker !== this) return;
