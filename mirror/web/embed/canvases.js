@@ -120,7 +120,6 @@ class CanvasState {
   lastDraw = 0;
   lastPicture = -Infinity;
   lastEarly = -Infinity; // The last picture sent before its period was up (drawing had stopped).
-  stale = false; // Drawn on since its last picture.
   held = null; // WebGL: a copy of the newest drawing, taken at the end of its task (see endOfTask)
   busy = false; // A picture is being encoded.
   sent = ""; // The base64 of the last picture sent: the same content is not sent again.
@@ -143,7 +142,7 @@ export class CanvasPictures {
     this.period = 1000 / budget.canvas_fps;
     this.roots = roots;
     this.states = new WeakMap(); // canvas -> CanvasState
-    this.pending = new Set(); // canvases drawn on since their last picture
+    this.pending = new Set(); // canvases drawn on since their last picture (stale in the view)
     this.thisTask = new Set(); // canvases drawn on in the current task
     this.frame = 0;
     this.sweeper = 0;
@@ -173,7 +172,7 @@ export class CanvasPictures {
       const state = this.states.get(canvas);
       if (!state) continue;
       state.sent = "";
-      if (state.held) this.markStale(canvas, state);
+      if (state.held) this.pending.add(canvas);
     }
     this.schedule();
   }
@@ -194,8 +193,10 @@ export class CanvasPictures {
     }
   }
 
-  /** Called by the wrapped drawing methods: cheap, as a chart draws thousands of times a frame. */
-  /** @param {WebGLRenderingContext|null} webgl the context, for WebGL drawing */
+  /**
+   * Called by the wrapped drawing methods: cheap, as a chart draws thousands of times a frame.
+   * @param {WebGLRenderingContext|null} webgl the context, for WebGL drawing
+   */
   drawn(canvas, webgl) {
     if (!canvas || canvas.nodeType !== Node.ELEMENT_NODE) return; // An OffscreenCanvas: not on the page.
     if (this.thisTask.size === 0) queueMicrotask(() => this.endOfTask());
@@ -212,18 +213,13 @@ export class CanvasPictures {
     for (const canvas of this.thisTask) {
       const state = this.stateOf(canvas);
       state.lastDraw = now;
-      this.markStale(canvas, state);
+      this.pending.add(canvas);
       // Copied now, while the drawing buffer holds the drawing.
       if (state.copied && canvas.width && canvas.height) state.held = createImageBitmap(canvas);
       if (now - state.lastPicture >= this.period) this.picture(canvas, state, now);
     }
     this.thisTask.clear();
     this.schedule();
-  }
-
-  markStale(canvas, state) {
-    state.stale = true;
-    this.pending.add(canvas);
   }
 
   schedule() {
@@ -239,7 +235,7 @@ export class CanvasPictures {
       const due = now - state.lastPicture >= this.period;
       const early = !due && now - state.lastDraw >= SETTLE_MS && now - state.lastEarly >= this.period;
       if (due || early) this.picture(canvas, state, now, early);
-      if (!state.stale || !canvas.isConnected) this.pending.delete(canvas);
+      if (!canvas.isConnected) this.pending.delete(canvas);
     }
     this.schedule();
   }
@@ -256,8 +252,8 @@ export class CanvasPictures {
 
   /** Encodes and sends the canvas's picture; `early`: before its period is up (it settled). */
   async picture(canvas, state, now, early = false) {
-    if (state.busy) return; // Still stale: tried again on the next frame.
-    state.stale = false;
+    if (state.busy) return; // Still pending: tried again on the next frame.
+    this.pending.delete(canvas);
     if (!canvas.isConnected || !canvas.width || !canvas.height) return;
     if (this.policy.isHidden(canvas) || this.policy.isBlocked(canvas)) return;
     const id = this.idOf(canvas);
