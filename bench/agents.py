@@ -3,8 +3,10 @@
 - :class:`BrowserAgent`: ``/agent`` in Chromium; its probe reads the view's pixel at the square
   after each frame is drawn (:mod:`bench.probes`) and Playwright's mouse clicks the view;
 - :class:`SocketAgent`: no browser; it speaks the agent's protocol over a WebSocket, and reads the
-  same pixel off each JPEG frame as it arrives, decoding at 1/8 scale (JPEG's DCT scaling: well
-  under a millisecond, and the pixel is the mean of one 8x8 block inside the square).
+  same pixel off each frame message as it arrives: off a whole frame decoded at 1/8 scale (JPEG's
+  DCT scaling: well under a millisecond, and the pixel is the mean of one 8x8 block inside the
+  square), or off the patch rectangle that covers it (a patch that does not cover it leaves the
+  pixel as it was).
 
 Both record each frame's arrival (or drawing) time and size, and stamp each click as it is made.
 """
@@ -26,6 +28,7 @@ from bench.options import AGENT_VIEWPORT
 from bench.pages import TIMEOUT_MS, Pages
 from bench.probes import AgentLog, now_ms
 from mirror.messages import Exit, Join
+from mirror.patches import read_message
 from replay.messages import ClickInput
 
 JPEG_SCALE = 8  # The smallest scale libjpeg decodes to: one pixel per 8x8 block.
@@ -112,6 +115,19 @@ class BrowserAgent(Pages):
             )
 
 
+def message_pixel(
+    message: bytes, x: int, y: int, before: tuple[int, int, int] | None
+) -> tuple[int, int, int] | None:
+    """The colour at ``(x, y)`` once a frame message (a whole frame or a patch) is drawn over a
+    picture whose colour there was ``before``."""
+    for (left, top, width, height), jpeg in read_message(message):
+        if width < 0:
+            return pixel_at(jpeg, x, y)
+        if left <= x < left + width and top <= y < top + height:
+            return pixel_at(jpeg, x - left, y - top)
+    return before
+
+
 def pixel_at(jpeg: bytes, x: int, y: int) -> tuple[int, int, int] | None:
     """The colour at ``(x, y)`` of a JPEG frame, decoded at 1/8 scale; None if outside."""
     image = Image.open(io.BytesIO(jpeg))
@@ -163,11 +179,12 @@ class SocketAgent:
                     self._ended.set()
         self._ended.set()
 
-    def _frame(self, at: float, jpeg: bytes) -> None:
-        self.received.append((at, len(jpeg)))
+    def _frame(self, at: float, message: bytes) -> None:
+        self.received.append((at, len(message)))
+        before = self._pixels[-1] if self._pixels else None
         try:
-            rgb = pixel_at(jpeg, probes.PROBE_X, probes.PROBE_Y)
-        except OSError:  # Not a JPEG Pillow can read: counted, shown as no colour.
+            rgb = message_pixel(message, probes.PROBE_X, probes.PROBE_Y, before)
+        except (OSError, ValueError):  # Not a frame Pillow can read: counted, shown as no colour.
             rgb = None
         self._frames.append(at)
         self._pixels.append(rgb)

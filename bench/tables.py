@@ -34,7 +34,7 @@ DETAIL_ROWS = (
     ),
     ("agent_bytes_per_second_idle", "Agent kB/s, idle", 1000, "kB/s"),
     ("agent_bytes_per_second_clicking", "Agent kB/s, agent clicking at {clicks}/s", 1000, "kB/s"),
-    ("frame_bytes", "JPEG frame size (before the clicks)", 1000, "kB"),
+    ("frame_bytes", "Frame message size, whole or patch (before the clicks)", 1000, "kB"),
 )
 
 
@@ -315,8 +315,9 @@ NOTES = [
     "the wall clock; the agent reads the colour at the square's centre off each frame. "
     "'Chromium': the checkout page with cobrowse.js, and /agent reading the drawn canvas. "
     "'replayed': a recorded capture stream of that page replayed over the customer's WebSocket, "
-    "and an agent reading each JPEG as it arrives (no drawing). Baseline: rrweb record → a relay "
-    "→ rrweb replay in the agent's own Chromium, with the same square.",
+    "and an agent reading each frame message (a whole JPEG or a patch) as it arrives (no "
+    "drawing). Baseline: rrweb record → a relay → rrweb replay in the agent's own Chromium, with "
+    "the same square.",
     f"A session is starved if its agent gets no frame for over {STARVED_GAP_MS / 1000:g} s while "
     "its customer changes. Memory per session is (live − idle) / sessions of the server's "
     "process tree, idle being the lower of the readings before and after the sessions. RSS "

@@ -1,4 +1,7 @@
-"""The frame stream: the newest JPEG from the mirror's screencast, handed to the agent's socket.
+"""The frame stream: the newest frame from the mirror's screencast, handed to the agent's socket.
+
+A frame is kept decoded (the pixels redaction checks and patches are cut from) together with the
+screencast's own JPEG, sent as it is whenever the whole frame goes out unchanged.
 
 A slow agent never builds a queue: a frame not yet sent is replaced by a newer one, so latency stays
 flat and memory stays one frame per session.
@@ -7,18 +10,77 @@ flat and memory stays one frame per session.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
+
+import numpy as np
+import simplejpeg
+
+JPEG_QUALITY = 70  # The screencast's, and that of a whole frame the server encodes again.
+# A patch is cut from a decoded frame, so it is a second encoding of those pixels: at the
+# screencast's quality its ringing adds to the first's (a flat masked box stops looking flat).
+PATCH_QUALITY = 90
+
+
+@dataclass(eq=False)
+class Frame:
+    """One screencast frame. ``pixels`` is height x width x 4 (RGBX: one 32-bit word a pixel,
+    which makes comparing two frames cheap); ``jpeg`` is the screencast's bytes, or None once
+    the pixels were painted over (redaction) and must be encoded again."""
+
+    pixels: np.ndarray
+    jpeg: bytes | None
+
+    @property
+    def width(self) -> int:
+        return int(self.pixels.shape[1])
+
+    @property
+    def height(self) -> int:
+        return int(self.pixels.shape[0])
+
+    @property
+    def words(self) -> np.ndarray:
+        """The pixels as one uint32 per pixel (a view, no copy)."""
+        return self.pixels.view(np.uint32)[..., 0]
+
+    def same_as(self, other: Frame | None) -> bool:
+        if other is None or other.pixels.shape != self.pixels.shape:
+            return False
+        if self.jpeg is not None and self.jpeg == other.jpeg:  # The encoder is deterministic.
+            return True
+        return bool(np.array_equal(other.words, self.words))
+
+    def encoded(self) -> bytes:
+        """The whole frame as JPEG: the screencast's own bytes when the pixels are unchanged."""
+        if self.jpeg is None:
+            self.jpeg = encode_jpeg(self.pixels)
+        return self.jpeg
+
+
+def decode_frame(jpeg: bytes) -> Frame:
+    """Raises ValueError for bytes that are not a readable JPEG."""
+    return Frame(simplejpeg.decode_jpeg(jpeg, colorspace="RGBX"), jpeg)
+
+
+def encode_jpeg(pixels: np.ndarray, quality: int = JPEG_QUALITY) -> bytes:
+    """RGBX pixels as a JPEG with 4:2:0 chroma, like the screencast's frames."""
+    return bytes(
+        simplejpeg.encode_jpeg(
+            np.ascontiguousarray(pixels), quality, colorspace="RGBX", colorsubsampling="420"
+        )
+    )
 
 
 class LatestFrame:
     """A one-frame mailbox: ``put`` replaces, ``next`` waits for a frame newer than the last."""
 
     def __init__(self) -> None:
-        self._frame: bytes | None = None
+        self._frame: Frame | None = None
         self._fresh = asyncio.Event()
         self.produced = 0
         self.dropped = 0
 
-    def put(self, frame: bytes) -> None:
+    def put(self, frame: Frame) -> None:
         if self._fresh.is_set():
             self.dropped += 1
         self._frame = frame
@@ -26,7 +88,7 @@ class LatestFrame:
         self._fresh.set()
 
     @property
-    def last(self) -> bytes | None:
+    def last(self) -> Frame | None:
         """The most recent frame, sent or not (a re-joining agent starts from it)."""
         return self._frame
 
@@ -35,7 +97,7 @@ class LatestFrame:
         if self._frame is not None:
             self._fresh.set()
 
-    async def next(self) -> bytes:
+    async def next(self) -> Frame:
         await self._fresh.wait()
         self._fresh.clear()
         assert self._frame is not None

@@ -41,6 +41,7 @@ from mirror.messages import (
 from mirror.metrics import Metrics
 from mirror.mirror_page import Display, MirrorPage
 from mirror.netguard import AssetGate
+from mirror.patches import frame_messages
 from mirror.sessions import EndReason, Session, SessionRegistry, SessionState, Transition
 from replay.messages import (
     AgentInput,
@@ -395,13 +396,11 @@ class Hub:
             live.start_task("resize", live.agent.send_message(ViewSize(width=width, height=height)))
 
     async def _pump_frames(self, live: LiveSession, peer: Peer) -> None:
-        """Send the newest frame whenever the agent's socket can take one."""
-        live.frames.replay_last()
-        while True:
-            frame = await live.frames.next()
-            await peer.send_frame(frame)
+        """Send the agent each frame message as soon as its socket can take one."""
+        async for message in frame_messages(live.frames):
+            await peer.send_frame(message)
             self.metrics.frames_sent.inc()
-            self.metrics.frame_bytes.inc(len(frame))
+            self.metrics.frame_bytes.inc(len(message))
 
     async def _end_after(self, live: LiveSession, seconds: float, reason: EndReason) -> None:
         await asyncio.sleep(seconds)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-import io
 import json
 import logging
 from collections.abc import Callable
@@ -15,13 +14,12 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import msgspec
-from PIL import Image
 from playwright.async_api import BrowserContext, CDPSession, Page, Route
 from playwright.async_api import Error as PlaywrightError
 
 from mirror.assets import package_file
 from mirror.browser import ChromiumHost
-from mirror.frames import LatestFrame
+from mirror.frames import JPEG_QUALITY, Frame, LatestFrame, decode_frame
 from mirror.messages import Policy, Viewport
 from mirror.netguard import AssetGate
 from mirror.redact import Rect, redact
@@ -31,7 +29,6 @@ log = logging.getLogger("cobrowse.mirror")
 
 # The mirror page's own origin: never resolved, every request to it is answered from the package.
 MIRROR_ORIGIN = "http://mirror.cobrowse.invalid"
-JPEG_QUALITY = 70
 MAX_REPAINTS = 20
 SETTLE_S = 0.25  # See MirrorPage._settle_soon.
 MIRROR_FILES = {
@@ -48,12 +45,6 @@ class Display:
 
     color_scheme: Literal["light", "dark"] = "light"
     pixel_ratio: float = 1.0
-
-
-def _jpeg_width(jpeg: bytes) -> int:
-    """The frame's width in pixels (read from its header only)."""
-    with Image.open(io.BytesIO(jpeg)) as image:
-        return int(image.width)
 
 
 def _scaled(rect: list[float], scale: float) -> Rect:
@@ -294,26 +285,29 @@ class MirrorPage:
                 continue
             await self._ack(params)
             try:
-                frame = await self._redacted(base64.b64decode(params["data"]), params["metadata"])
-            except (OSError, ValueError) as exc:  # A frame Pillow cannot read: wait for the next.
+                frame = await self._redacted(base64.b64decode(params["data"]))
+            except ValueError as exc:  # A frame that is not a readable JPEG: wait for the next.
                 self._log.warning("frame dropped, unreadable: %s", exc)
                 continue
-            if frame is not None and frame != self._frames.last:
+            if frame is not None and not frame.same_as(self._frames.last):
                 self._frames.put(frame)
                 self._settle_soon()
 
-    async def _redacted(self, jpeg: bytes, metadata: dict[str, Any]) -> bytes | None:
+    async def _redacted(self, jpeg: bytes) -> Frame | None:
         """The frame with hidden and blocked areas uniform, or None (not sent) when they cannot
         be measured. The previous measurement is painted too: the page may have moved between
         the frame and this measurement."""
         if self._page is None or self._closed:
             return None
+        decoding = asyncio.ensure_future(asyncio.to_thread(decode_frame, jpeg))  # Meanwhile:
         try:
             measured = json.loads(await self._page.evaluate("() => cobrowseMirror.maskRects()"))
             if not isinstance(measured, list):
                 raise ValueError(measured.get("error", "no rectangles"))
         except (PlaywrightError, ValueError) as exc:
             self._log.info("frame dropped, masked areas not measurable: %s", exc)
+            with contextlib.suppress(ValueError):
+                await decoding
             # Ask for another frame: the page may be static, and the agent must not be left
             # looking at the previous one (a few times: a page that never measures stays dark).
             self._unmeasured += 1
@@ -321,9 +315,10 @@ class MirrorPage:
                 await self._repaint()
             return None
         self._unmeasured = 0
+        frame = await decoding
         # From the frame itself: masks measured in CSS pixels must cover the frame's pixels
-        # whatever the emulated pixel ratio did to its size (a header read: no thread needed).
-        scale = _jpeg_width(jpeg) / self.viewport.width
+        # whatever the emulated pixel ratio did to its size.
+        scale = frame.width / self.viewport.width
         rects = [_scaled(r, scale) for r in measured]
         stale = [r for r in self._last_rects if r not in rects]
         self._last_rects = rects
@@ -332,8 +327,8 @@ class MirrorPage:
             # was taken); the next frame, asked for now, has only the current ones.
             await self._repaint()
         if not rects and not stale:
-            return jpeg
-        return await asyncio.to_thread(redact, jpeg, rects + stale)
+            return frame
+        return await asyncio.to_thread(redact, frame, rects + stale)
 
     async def _noticed(self, _source: Any, reason: str) -> None:
         # The reason comes from the customer's page: only a short known word is passed on.

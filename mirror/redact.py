@@ -2,56 +2,51 @@
 elements (measured in the mirror for that frame) are made uniform.
 
 The mirror already draws opaque boxes there (layer 2), so the usual case is a check that each
-rectangle is uniform, which costs one JPEG decode; a frame where a rectangle is not uniform
-(the page moved between frame and measurement, or layer 2 failed) is painted and re-encoded.
+rectangle is uniform, on the frame's decoded pixels; a frame where a rectangle is not uniform
+(the page moved between frame and measurement, or layer 2 failed) is painted over, and whatever
+is sent of it afterwards is encoded from the painted pixels.
 """
 
 from __future__ import annotations
 
-import io
+import numpy as np
 
-from PIL import Image, ImageDraw
+from mirror.frames import Frame
 
 Rect = tuple[int, int, int, int]  # x, y, width, height in the frame's pixels
 
 MASK_RGB = (0xC9, 0xCE, 0xD8)  # MASK_COLOUR in mirror/web/mirror/masks.js
-JPEG_QUALITY = 70
 # JPEG rings at a box's edges: the interior, this far in, must stay within TOLERANCE levels.
 EDGE_PX = 4
 TOLERANCE = 24
 
 
-def redact(jpeg: bytes, rects: list[Rect]) -> bytes:
-    """The frame with every rectangle uniform: unchanged bytes when it already is."""
-    if not rects:
-        return jpeg
-    # The check decodes at half size (JPEG's DCT scaling, several times cheaper): a leak of even
-    # one-pixel text still moves a 2x2 average far beyond the tolerance.
-    preview = Image.open(io.BytesIO(jpeg))
-    preview.draft("RGB", (preview.width // 2, preview.height // 2))
-    scale = preview.width / Image.open(io.BytesIO(jpeg)).width if preview.width else 1.0
-    if all(is_uniform(preview, rect, scale) for rect in rects):
-        return jpeg
-    image = Image.open(io.BytesIO(jpeg))
-    image.load()
-    return paint(image, rects)
+def redact(frame: Frame, rects: list[Rect]) -> Frame:
+    """The frame with every rectangle uniform: the same frame when it already is."""
+    if all(is_uniform(frame.pixels, rect) for rect in rects):
+        return frame
+    pixels = frame.pixels.copy()
+    for rect in rects:
+        x0, y0, x1, y1 = _clipped(pixels, rect)
+        pixels[y0:y1, x0:x1, :3] = MASK_RGB
+    return Frame(pixels, jpeg=None)
 
 
-def is_uniform(image: Image.Image, rect: Rect, scale: float = 1.0) -> bool:
-    x, y, width, height = (round(v * scale) for v in rect)
-    edge = max(2, round(EDGE_PX * scale))
-    inner = (x + edge, y + edge, x + width - edge, y + height - edge)
-    if inner[2] <= inner[0] or inner[3] <= inner[1]:
-        inner = (x, y, x + width, y + height)
-    extrema = image.crop(inner).getextrema()
-    return all(high - low <= TOLERANCE for low, high in extrema)  # type: ignore[misc]
+def is_uniform(pixels: np.ndarray, rect: Rect) -> bool:
+    x, y, width, height = rect
+    inner = (x + EDGE_PX, y + EDGE_PX, width - 2 * EDGE_PX, height - 2 * EDGE_PX)
+    if inner[2] <= 0 or inner[3] <= 0:
+        inner = rect
+    x0, y0, x1, y1 = _clipped(pixels, inner)
+    if x1 <= x0 or y1 <= y0:
+        return True  # Nothing of it is in the frame.
+    area = pixels[y0:y1, x0:x1, :3]
+    spread = area.max(axis=(0, 1)).astype(int) - area.min(axis=(0, 1))
+    return bool((spread <= TOLERANCE).all())
 
 
-def paint(image: Image.Image, rects: list[Rect]) -> bytes:
-    image = image.convert("RGB")
-    draw = ImageDraw.Draw(image)
-    for x, y, width, height in rects:
-        draw.rectangle((x, y, x + width - 1, y + height - 1), fill=MASK_RGB)
-    out = io.BytesIO()
-    image.save(out, "JPEG", quality=JPEG_QUALITY)
-    return out.getvalue()
+def _clipped(pixels: np.ndarray, rect: Rect) -> tuple[int, int, int, int]:
+    """The rectangle's corners (x0, y0, x1, y1) inside the frame (numpy slices must not wrap)."""
+    height, width = pixels.shape[:2]
+    x, y, w, h = rect
+    return max(0, x), max(0, y), min(width, x + w), min(height, y + h)

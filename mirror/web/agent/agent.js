@@ -35,7 +35,7 @@ const STORAGE_KEY = "cobrowse.agent";
 let socket = null;
 let zoom = 1;
 let alertTimer = null;
-let pending = null; // The newest frame not yet drawn; older ones are dropped.
+let pending = []; // Frame messages not yet drawn, oldest first (see queueFrame).
 let drawing = false;
 
 function setStatus(text) {
@@ -52,16 +52,54 @@ function setLive(live) {
   $("join-form").hidden = live;
 }
 
+// A binary message is a whole frame (a JPEG) or a patch of the last one: b"P", a count (uint16),
+// then per rectangle x, y, width, height (uint16) and its JPEG's length (uint32), little-endian,
+// each followed by the JPEG to draw at (x, y). See mirror/patches.py.
+const PATCH = 0x50;
+
+function pieces(buffer) {
+  const bytes = new Uint8Array(buffer);
+  if (bytes[0] !== PATCH) return [{ x: 0, y: 0, jpeg: bytes, whole: true }];
+  const data = new DataView(buffer);
+  const count = data.getUint16(1, true);
+  const out = [];
+  let at = 3;
+  for (let i = 0; i < count; i++) {
+    const x = data.getUint16(at, true);
+    const y = data.getUint16(at + 2, true);
+    const length = data.getUint32(at + 8, true);
+    at += 12;
+    out.push({ x, y, jpeg: bytes.subarray(at, at + length) });
+    at += length;
+  }
+  return out;
+}
+
+// Patches build on every message before them, so none is dropped; a whole frame replaces
+// everything still waiting, which keeps a slow agent from falling behind.
+function queueFrame(buffer) {
+  if (new Uint8Array(buffer, 0, 1)[0] !== PATCH) pending = [];
+  pending.push(buffer);
+  drawNewest();
+}
+
 async function drawNewest() {
   if (drawing) return;
   drawing = true;
   try {
-    while (pending) {
-      const blob = pending;
-      pending = null;
-      const bitmap = await createImageBitmap(blob);
-      context.drawImage(bitmap, 0, 0);
-      bitmap.close();
+    while (pending.length) {
+      const parts = pieces(pending.shift());
+      const bitmaps = await Promise.all(
+        parts.map((p) => createImageBitmap(new Blob([p.jpeg], { type: "image/jpeg" }))),
+      );
+      // A whole frame is the customer's viewport: it sets the view's size, whichever of it and
+      // the viewport message comes first.
+      if (parts.length === 1 && parts[0].whole) resize(bitmaps[0].width, bitmaps[0].height);
+      // All of a message's rectangles are drawn together: the view never shows half a frame.
+      parts.forEach((p, i) => {
+        context.drawImage(bitmaps[i], p.x, p.y);
+        bitmaps[i].close();
+      });
       view.dataset.frames = String(Number(view.dataset.frames || 0) + 1);
     }
   } finally {
@@ -71,8 +109,15 @@ async function drawNewest() {
 
 function resize(width, height) {
   if (view.width !== width || view.height !== height) {
+    // Resizing clears a canvas, and patches are drawn over what it shows: keep the picture
+    // until the next whole frame, which the server sends at each new size.
+    const kept = document.createElement("canvas");
+    kept.width = view.width;
+    kept.height = view.height;
+    if (kept.width && kept.height) kept.getContext("2d").drawImage(view, 0, 0);
     view.width = width;
     view.height = height;
+    if (kept.width && kept.height) context.drawImage(kept, 0, 0);
   }
   // One view pixel to one CSS pixel of the customer's viewport, times the agent's zoom.
   view.style.width = `${width * zoom}px`;
@@ -150,12 +195,11 @@ function join(id, { rejoinToken = null, interaction = params.get("interaction") 
   rejoining = Boolean(rejoinToken);
   const ws = new WebSocket(socketUrl(location.href, "/ws/agent"));
   socket = ws;
-  ws.binaryType = "blob";
+  ws.binaryType = "arraybuffer";
   ws.onopen = () => ws.send(JSON.stringify(msg.join(id, interaction, rejoinToken)));
   ws.onmessage = (e) => {
     if (typeof e.data === "string") return receive(parse(e.data));
-    pending = e.data;
-    drawNewest();
+    queueFrame(e.data);
   };
   ws.onclose = (event) => {
     if (!$("exit").hidden) setStatus(STATUS.ended);
