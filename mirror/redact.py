@@ -40,9 +40,12 @@ def is_uniform(pixels: np.ndarray, rect: Rect) -> bool:
     x0, y0, x1, y1 = _clipped(pixels, inner)
     if x1 <= x0 or y1 <= y0:
         return True  # Nothing of it is in the frame.
-    area = pixels[y0:y1, x0:x1, :3]
-    spread = area.max(axis=(0, 1)).astype(int) - area.min(axis=(0, 1))
-    return bool((spread <= TOLERANCE).all())
+    # Each row of the area is contiguous: reduce the rows first, then the pixels of the result
+    # (numpy's reduction over two strided axes at once is about 15 times slower).
+    rows = pixels[y0:y1, x0:x1].reshape(y1 - y0, -1)
+    high = rows.max(axis=0).reshape(-1, 4).max(axis=0)
+    low = rows.min(axis=0).reshape(-1, 4).min(axis=0)
+    return bool(((high[:3].astype(int) - low[:3]) <= TOLERANCE).all())
 
 
 def _clipped(pixels: np.ndarray, rect: Rect) -> tuple[int, int, int, int]:
