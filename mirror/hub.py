@@ -197,7 +197,7 @@ class Hub:
         if live.mirror is None or not events:
             return  # Nothing is captured before the agent joins; stray batches are dropped.
         live.touch()
-        await live.mirror.add_events("[" + ",".join(bytes(e).decode() for e in events) + "]")
+        await live.mirror.add_events([bytes(event) for event in events])
 
     async def customer_left(self, live: LiveSession, peer: Peer) -> None:
         """The customer's socket closed without Exit: a reload or another page of the site."""

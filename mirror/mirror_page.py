@@ -22,6 +22,7 @@ from mirror.browser import ChromiumHost
 from mirror.frames import JPEG_QUALITY, Frame, LatestFrame, decode_frame
 from mirror.messages import Policy, Viewport
 from mirror.netguard import AssetGate
+from mirror.player_feed import PlayerFeed
 from mirror.redact import Rect, redact
 from replay.hit import Hit, hit_decoder
 
@@ -93,6 +94,7 @@ class MirrorPage:
         self._frame_worker: asyncio.Task[None] | None = None
         self._settle_timer: asyncio.TimerHandle | None = None  # See _settle_soon.
         self._settling: asyncio.Future[None] | None = None
+        self._feed = PlayerFeed(self._play)
         self._preparing = asyncio.ensure_future(self._prepare())
 
     async def start(
@@ -120,6 +122,7 @@ class MirrorPage:
         if self._metrics_overridden:  # Frames at the viewport's size (see _start_screencast).
             await self._start_screencast(restart=True)
         self._ready.set()
+        self._feed.start()
 
     async def emulate(self, display: Display) -> None:
         """The customer's screen changed how it shows the page (or a later page said so)."""
@@ -196,12 +199,17 @@ class MirrorPage:
         """The Playwright page (for diagnostics and tests); None until opened."""
         return self._page
 
-    async def add_events(self, batch_json: str) -> None:
-        """Feed a JSON array of rrweb events to the player (waits until the page is ready)."""
-        await self._ready.wait()
+    async def add_events(self, events: list[bytes]) -> None:
+        """Queue a batch of rrweb events (each a JSON object) for the player, which gets them
+        once the page is ready (mirror/player_feed.py)."""
+        await self._feed.put(events)
+
+    async def _play(self, batch_json: str) -> None:
         if self._closed or self._page is None:
             return
-        await self._page.evaluate("batch => window.cobrowseMirror.add(batch)", batch_json)
+        # A page closing or crashed is handled by close() and the crash handler.
+        with contextlib.suppress(PlaywrightError):
+            await self._page.evaluate("batch => window.cobrowseMirror.add(batch)", batch_json)
 
     async def hit_test(self, x: float, y: float) -> Hit:
         """What lies under the view point (x, y), in the customer's CSS pixels."""
@@ -226,6 +234,7 @@ class MirrorPage:
     async def close(self) -> None:
         self._closed = True
         self._ready.set()
+        await self._feed.close()
         if self._settle_timer is not None:
             self._settle_timer.cancel()
         for task in (self._frame_worker, self._settling):
@@ -283,12 +292,15 @@ class MirrorPage:
             params, self._pending = self._pending, None
             if params is None:
                 continue
-            await self._ack(params)
+            # Acknowledged while it is redacted: Chromium may encode the next frame meanwhile.
+            acked = asyncio.ensure_future(self._ack(params))
             try:
                 frame = await self._redacted(base64.b64decode(params["data"]))
             except ValueError as exc:  # A frame that is not a readable JPEG: wait for the next.
                 self._log.warning("frame dropped, unreadable: %s", exc)
                 continue
+            finally:
+                await acked
             if frame is not None and not frame.same_as(self._frames.last):
                 self._frames.put(frame)
                 self._settle_soon()
