@@ -65,6 +65,40 @@ def test_agent_exit_ends_the_session_for_both(
     expect(page.get_by_role("button", name="Exit co-browse session")).to_have_count(0)
 
 
+TEAL = (20, 150, 140)
+SQUARE_JS = """([r, g, b]) => {
+  const square = document.createElement("div");
+  square.style.cssText = `position:fixed;left:600px;top:300px;width:40px;height:40px;` +
+    `z-index:2147483646;background:rgb(${r}, ${g}, ${b})`;
+  document.body.append(square);
+}"""
+# The pixel at the square's centre in the first frame the agent's view draws.
+FIRST_FRAME_JS = """() => {
+  const view = document.querySelector("[data-cobrowse-view]");
+  new MutationObserver((_, observer) => {
+    const d = view.getContext("2d").getImageData(620, 320, 1, 1).data;
+    window.firstFramePixel = [d[0], d[1], d[2]];
+    observer.disconnect();
+  }).observe(view, { attributes: true, attributeFilter: ["data-frames"] });
+}"""
+
+
+def test_the_agents_first_frame_is_the_customers_page(
+    page: Page, sample_site: str, cobrowse: Cobrowse
+) -> None:
+    # The mirror page rebuilds a warm-up page of its own before any session: the agent must
+    # never be shown it, nor a blank page, only the customer's.
+    page.goto(f"{sample_site}/form/")
+    page.evaluate(SQUARE_JS, list(TEAL))
+    session = cobrowse.start(page)
+    agent = open_agent(page, cobrowse.server.url)
+    agent.evaluate(FIRST_FRAME_JS)
+    agent.get_by_label("Session ID").fill(session.id)
+    agent.get_by_role("button", name="Join").click()
+    first = agent.wait_for_function("() => window.firstFramePixel").json_value()
+    assert all(abs(int(v) - c) <= 24 for v, c in zip(first, TEAL, strict=True)), first
+
+
 def test_unknown_id_gives_an_alert_and_nothing_else(page: Page, cobrowse: Cobrowse) -> None:
     agent = open_agent(page, cobrowse.server.url)
     agent.get_by_label("Session ID").fill("000000001")

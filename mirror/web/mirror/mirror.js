@@ -15,6 +15,7 @@ const CUSTOM = 5;
 const NOTICE_TAG = "cobrowse-notice"; // embed/capture.js
 const DISPLAY_TAG = "cobrowse-display"; // embed/display.js
 let replayer = null;
+let warmUpSnapshot = null; // The snapshot of the player's warm-up page (see warmUp).
 
 function isNotice(event) {
   return event.type === CUSTOM && event.data && event.data.tag === NOTICE_TAG && event.data.payload
@@ -63,7 +64,9 @@ function createReplayer() {
     insertStyleRules: [...styleRules(), ...MEDIA_RULES],
   });
   // Until the customer's page is rebuilt the mirror is a blank page: the server sends no frame.
-  r.on("fullsnapshot-rebuilded", () => window.cobrowseRebuilt && window.cobrowseRebuilt());
+  r.on("fullsnapshot-rebuilded", (event) => {
+    if (event !== warmUpSnapshot && window.cobrowseRebuilt) window.cobrowseRebuilt();
+  });
   // Pictures go on canvases once the replayer has applied the events that add or change them.
   r.on("event-cast", (event) => {
     if (isFocusEvent(event)) showFocus(event.data.payload, nodeById, r.iframe);
@@ -76,10 +79,45 @@ function createReplayer() {
     if (mayAddShadowRoots(event)) scheduleShadowMasks();
   });
   r.on("resize", (size) => {
+    // The warm-up page has this window's size: the server hears only of the customer's.
     if (window.cobrowseResize) window.cobrowseResize(size.width, size.height);
   });
   r.startLive();
   return r;
+}
+
+/**
+ * A join should only rebuild the customer's page. Two costs of a first rebuild come before it
+ * instead, while the page waits for a session: making the player (its iframe: about 30 ms) and
+ * rrweb's copy of untainted DOM prototypes, which it takes from a hidden iframe of its own the
+ * first time it looks for a shadow root (about 25 ms). A tiny page is rebuilt for that (its text
+ * in the generic font families also loads their fonts in this renderer), and one adopted-stylesheet
+ * change on its body makes rrweb look.
+ */
+function warmUp(r) {
+  let id = 4;
+  const text = (family) => ({ type: 2, tagName: "p", attributes: { style: `font-family: ${family}` }, id: ++id,
+    childNodes: [{ type: 3, textContent: "Aa 0123 Ää", id: ++id }, { type: 2, tagName: "b", attributes: {},
+      id: ++id, childNodes: [{ type: 3, textContent: "Bb", id: ++id }] }] });
+  const body = ["sans-serif", "serif", "monospace", "system-ui"].map(text);
+  const html = { type: 2, tagName: "html", attributes: {}, id: 2, childNodes: [
+    { type: 2, tagName: "head", attributes: {}, childNodes: [], id: 3 },
+    { type: 2, tagName: "body", attributes: {}, childNodes: body, id: 4 },
+  ] };
+  const now = Date.now();
+  warmUpSnapshot = { type: FULL_SNAPSHOT, data: { node: { type: 0, childNodes: [html], id: 1 },
+    initialOffset: { left: 0, top: 0 } }, timestamp: now };
+  r.addEvent({ type: 4, data: { href: "about:blank", width: innerWidth, height: innerHeight }, timestamp: now });
+  r.addEvent(warmUpSnapshot);
+  r.addEvent({ type: INCREMENTAL, data: { source: ADOPTED_STYLESHEET, id: 4, styleIds: [], styles: [] },
+    timestamp: now });
+}
+
+/** The masking policy, then the player that puts its rules into every rebuilt page. */
+function prepare(policy) {
+  setPolicy(policy);
+  replayer = createReplayer();
+  warmUp(replayer);
 }
 
 /**
@@ -148,7 +186,7 @@ window.cobrowseMirror = {
   // JSON text: the server decodes it once into replay.hit.Hit.
   hitTest: (x, y) => JSON.stringify(hitTest(replayer, x, y)),
   nextFocus: (fromId, backwards) => nextFocus(replayer, fromId, backwards),
-  setPolicy,
+  setPolicy: prepare,
   // Measured now, for the frame the server is about to send: [[x, y, width, height], ...].
   maskRects: () => {
     try {
