@@ -23,7 +23,7 @@ from mirror.frames import JPEG_QUALITY, Frame, LatestFrame, decode_frame
 from mirror.messages import Policy, Viewport
 from mirror.netguard import AssetGate
 from mirror.player_feed import PlayerFeed
-from mirror.redact import Rect, redact
+from mirror.redact import Rect, all_uniform, paint
 from replay.hit import Hit, hit_decoder
 
 log = logging.getLogger("cobrowse.mirror")
@@ -338,9 +338,9 @@ class MirrorPage:
             # This frame also gets the previous boxes painted (the page may have moved after it
             # was taken); the next frame, asked for now, has only the current ones.
             await self._repaint()
-        if not rects and not stale:
+        if all_uniform(frame, rects + stale):  # No rectangle, or all flat already.
             return frame
-        return await asyncio.to_thread(redact, frame, rects + stale)
+        return await asyncio.to_thread(paint, frame, rects + stale)
 
     async def _noticed(self, _source: Any, reason: str) -> None:
         # The reason comes from the customer's page: only a short known word is passed on.

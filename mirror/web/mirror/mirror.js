@@ -79,7 +79,7 @@ function createReplayer() {
     if (mayAddShadowRoots(event)) scheduleShadowMasks();
   });
   r.on("resize", (size) => {
-    // The warm-up page has this window's size: the server hears only of the customer's.
+    // The warm-up page reports this window's own size, which changes nothing on the server.
     if (window.cobrowseResize) window.cobrowseResize(size.width, size.height);
   });
   r.startLive();
