@@ -12,6 +12,7 @@ idle, click and end together. CPU is sampled throughout, memory around the phase
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -32,6 +33,7 @@ from bench.pages import launch
 from bench.relay import Relay
 from bench.servers import Served, serving
 from bench.session import BenchSession, SessionTrace
+from mirror.browser import server_chromium
 
 AFTER_END_WAIT_S = 2.0  # for the mirror pages' renderers to go once the sessions have ended
 SETTLE_STEP_S, SETTLE_MAX_S = 0.5, 10.0  # for a fresh server to finish starting up
@@ -55,7 +57,8 @@ class RunResult:
     """The raw outcome of one run; :mod:`bench.report` makes figures and tables of it."""
 
     options: Options
-    chromium: str = ""
+    chromium: str = ""  # The benchmark's own pages' browser.
+    server_chromium: str = ""  # The server's, chosen as the server chooses it.
     browser: PartResult | None = None
     scale: list[PartResult] = field(default_factory=list)
     baseline: list[BaselineTrace] = field(default_factory=list)
@@ -225,10 +228,15 @@ def _report_errors(part: PartResult, served: Served) -> None:
         print(f"bench: the server's log ends with:\n{served.log_tail()}", file=sys.stderr)
 
 
+async def _server_chromium() -> str:
+    async with async_playwright() as playwright:
+        return server_chromium(playwright, os.environ.get("CHROMIUM")) or ""
+
+
 def run(options: Options) -> RunResult:
     """Each part against its own server and site; the baseline inside the browser part."""
     began = time.monotonic()
-    result = RunResult(options)
+    result = RunResult(options, server_chromium=asyncio.run(_server_chromium()))
     built = None
     if options.baseline and options.browser_sessions:
         try:

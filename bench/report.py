@@ -134,6 +134,7 @@ def build(result: RunResult) -> dict[str, Any]:
         "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
         "nproc": os.cpu_count(),
         "chromium": result.chromium,
+        "server_chromium": result.server_chromium,
         "wall_s": round(result.wall_s, 1),
         "options": {
             "sessions": list(options.sessions),

@@ -305,7 +305,8 @@ def _header(data: dict[str, Any]) -> list[str]:
         f"at {opts['changes_per_second']:g}/s, then {opts['idle_s']:g} s idle, then "
         f"{opts['clicks']} agent clicks ({opts['scale_clicks']} in the scale steps) at "
         f"{opts['clicks_per_second']:g}/s; baseline: {base}; "
-        f"nproc {data['nproc']}; {data['chromium'] or 'no Chromium of its own'}; "
+        f"nproc {data['nproc']}; server's Chromium {data.get('server_chromium') or 'unknown'}; "
+        f"the benchmark's pages' {data['chromium'] or 'none'}; "
         f"run took {data['wall_s']} s.",
     ]
 

@@ -77,6 +77,16 @@ def bundled_chromium(playwright: Playwright) -> str | None:
     return path if path and os.path.exists(path) else None
 
 
+def server_chromium(playwright: Playwright, explicit: str | None = None) -> str | None:
+    """The server's browser: ``explicit`` (``CHROMIUM``), then Playwright's own, then the
+    system's headless shell, then the system's Chromium; None when there is none."""
+    return (
+        (system_chromium(explicit) if explicit else None)
+        or bundled_chromium(playwright)
+        or system_chromium(candidates=HEADLESS_SHELLS + SYSTEM_CHROMIUMS)
+    )
+
+
 @dataclass
 class ChromiumHost:
     """A running Chromium and the Playwright driver that owns it."""
@@ -87,12 +97,7 @@ class ChromiumHost:
     @classmethod
     async def launch(cls, explicit: str | None = None) -> ChromiumHost:
         playwright = await async_playwright().start()
-        executable = system_chromium(explicit) if explicit else None
-        executable = (
-            executable
-            or bundled_chromium(playwright)
-            or system_chromium(candidates=HEADLESS_SHELLS + SYSTEM_CHROMIUMS)
-        )
+        executable = server_chromium(playwright, explicit)
         if executable is None:
             await playwright.stop()
             raise BrowserUnavailable(
