@@ -52,6 +52,12 @@ def parse(argv: list[str] | None = None) -> Options:
         "--scale-clicks", type=int, help="agent clicks per replayed session (default 20, quick 10)"
     )
     p.add_argument(
+        "--joins",
+        type=int,
+        help="join-only sessions after the Chromium sessions, for the join figures (default 6, "
+        "quick 3)",
+    )
+    p.add_argument(
         "--no-baseline",
         action="store_true",
         help="skip the DOM-streaming baseline (rrweb record -> relay -> replay)",
@@ -69,10 +75,15 @@ def parse(argv: list[str] | None = None) -> Options:
     )
     args = p.parse_args(argv)
     counts = [n for n in (args.changes, args.clicks, args.scale_clicks) if n is not None]
-    if min(counts, default=1) < 1 or args.rate <= 0 or args.browser_sessions < 0:
+    if (
+        min(counts, default=1) < 1
+        or args.rate <= 0
+        or args.browser_sessions < 0
+        or (args.joins or 0) < 0
+    ):
         p.error(
             "--changes, --clicks and --scale-clicks must be at least 1, --rate above 0, "
-            "--browser-sessions 0 or more"
+            "--browser-sessions and --joins 0 or more"
         )
     options = Options.create(
         args.quick,
@@ -85,6 +96,7 @@ def parse(argv: list[str] | None = None) -> Options:
         clicks=args.clicks,
         scale_clicks=args.scale_clicks,
         baseline=not args.no_baseline,
+        joins=args.joins,
     )
     return dataclasses.replace(options, fidelity=not args.no_fidelity)
 

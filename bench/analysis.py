@@ -116,14 +116,12 @@ def session_figures(trace: SessionTrace) -> SessionFigures:
         "clicking": trace.click_window,
     }
     before_clicks = trace.click_window[0] or float("inf")
-    first = log.frame_times[0] if log.frame_times else None
-    content = next((t for t, c in view_transitions(log) if c == 0), None)
     latencies, not_shown = change_latencies(trace.stamps, view_transitions(log))
-    join_at = log.join_at
     actions, not_dispatched = dispatch_latencies(trace.pressed, trace.dispatched)
+    to_first_frame, to_content = join_times(log)
     return SessionFigures(
-        join_to_first_frame_ms=float(first - join_at) if first and join_at else None,
-        join_to_content_ms=float(content - join_at) if content and join_at else None,
+        join_to_first_frame_ms=to_first_frame,
+        join_to_content_ms=to_content,
         change_to_view_ms=latencies,
         not_shown=not_shown,
         frames_per_second={k: per_second(frames, w) for k, w in windows.items()},
@@ -137,8 +135,23 @@ def session_figures(trace: SessionTrace) -> SessionFigures:
     )
 
 
-def pooled(figures: Sequence[SessionFigures]) -> dict[str, Any]:
-    """Every session's values pooled into one summary per figure.
+def join_times(log: probes.AgentLog) -> tuple[float | None, float | None]:
+    """From the agent's join click to its first frame, and to the customer's page shown."""
+    first = log.frame_times[0] if log.frame_times else None
+    content = next((t for t, c in view_transitions(log) if c == 0), None)
+    join_at = log.join_at
+    return (
+        float(first - join_at) if first and join_at else None,
+        float(content - join_at) if content and join_at else None,
+    )
+
+
+def pooled(
+    figures: Sequence[SessionFigures],
+    more_joins: Sequence[tuple[float | None, float | None]] = (),
+) -> dict[str, Any]:
+    """Every session's values pooled into one summary per figure; the join figures also pool
+    ``more_joins`` (:func:`join_times` of join-only sessions).
 
     Rates are per session and per whole second of each phase; ``session_mean`` is one session's
     rate over the whole phase (averaged over sessions), ``all_sessions`` their sum.
@@ -147,9 +160,11 @@ def pooled(figures: Sequence[SessionFigures]) -> dict[str, Any]:
     def values(name: str) -> list[float]:
         return [v for f in figures if (v := getattr(f, name)) is not None]
 
+    to_frame = values("join_to_first_frame_ms") + [j[0] for j in more_joins if j[0] is not None]
+    to_content = values("join_to_content_ms") + [j[1] for j in more_joins if j[1] is not None]
     out: dict[str, Any] = {
-        "join_to_first_frame_ms": Summary.of(values("join_to_first_frame_ms")).as_dict(),
-        "join_to_content_ms": Summary.of(values("join_to_content_ms")).as_dict(),
+        "join_to_first_frame_ms": Summary.of(to_frame).as_dict(),
+        "join_to_content_ms": Summary.of(to_content).as_dict(),
         "change_to_view_ms": {
             **Summary.of(v for f in figures for v in f.change_to_view_ms).as_dict(),
             "changes": sum(len(f.change_to_view_ms) + f.not_shown for f in figures),

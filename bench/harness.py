@@ -46,6 +46,7 @@ class PartResult:
     kind: str  # "browser" or "stream"
     sessions: int
     traces: list[SessionTrace] = field(default_factory=list)
+    join_trials: list[SessionTrace] = field(default_factory=list)  # Join-only sessions.
     memory: dict[str, memory.MemorySample] = field(default_factory=dict)
     cpu: dict[str, CpuUse | None] = field(default_factory=dict)  # by phase
     ramp_s: float = 0.0  # How long the sessions took to start and join, one after another
@@ -189,6 +190,7 @@ async def browser_part(
                 for i in range(options.browser_sessions)
             ]
             await drive(part, sessions, served.server_pid)
+            part.join_trials = await join_trials(browser, served, options)
             if built is not None:
                 try:
                     result.baseline = await drive_baseline(browser, served.site, built, options)
@@ -196,6 +198,28 @@ async def browser_part(
                     result.baseline_error = f"{type(exc).__name__}: {exc}".splitlines()[0]
         finally:
             await browser.close()
+
+
+async def join_trials(browser: Browser, served: Served, options: Options) -> list[SessionTrace]:
+    """Sessions that only start, join and end, one after another on a quiet server: the join
+    figure is a p50, and one join per Chromium session gives too few to take one of."""
+    traces = []
+    for i in range(options.joins):
+        agent = BrowserAgent(browser, served.server)
+        session = BenchSession(
+            options.browser_sessions + i, BrowserCustomer(browser, served.site), agent, options, 0
+        )
+        traces.append(session.trace)
+        try:
+            await session.start()
+            await session.join()
+            session.trace.agent = await agent.log()
+            await session.end()
+        except Exception as exc:
+            _failed(session, "join trial", exc)
+        finally:
+            await session.close()
+    return traces
 
 
 async def scale_step(served: Served, count: int, options: Options) -> PartResult:

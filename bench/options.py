@@ -32,6 +32,9 @@ class Options:
     # Agent clicks per session in the scale steps: fewer, as each costs a hit test in the mirror.
     scale_clicks: int = 20
     clicks_per_second: float = 4.0
+    # Join-only sessions after the Chromium sessions, one at a time, so the join figures are a
+    # p50 of several joins rather than one per Chromium session.
+    joins: int = 6
     baseline: bool = True
     # Every fixture page's agent view against the customer's screen (bench/fidelity_report.py).
     fidelity: bool = True
@@ -58,6 +61,7 @@ class Options:
         clicks: int | None = None,
         scale_clicks: int | None = None,
         baseline: bool = True,
+        joins: int | None = None,
     ) -> Options:
         return cls(
             sessions=sessions
@@ -73,4 +77,5 @@ class Options:
             scale_clicks=scale_clicks if scale_clicks is not None else (10 if quick else 20),
             baseline=baseline,
             results_dir=results_dir,
+            joins=joins if joins is not None else (3 if quick else 6),
         )

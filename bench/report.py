@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import targets
-from bench.analysis import SessionFigures, baseline_figures, pooled, session_figures
+from bench.analysis import SessionFigures, baseline_figures, join_times, pooled, session_figures
 from bench.harness import PartResult, RunResult
 from bench.memory import MemorySample
 from bench.probes import COLOURS, PROBE_SIZE, PROBE_X, PROBE_Y
@@ -90,15 +90,17 @@ def _per_session(
 def part_data(part: PartResult) -> dict[str, Any]:
     pairs = [(t, session_figures(t) if t.error is None and t.agent else None) for t in part.traces]
     figures = [f for _, f in pairs if f is not None]
+    joins = [join_times(t.agent) for t in part.join_trials if t.error is None and t.agent]
     return {
         "kind": part.kind,
         "sessions": part.sessions,
         "sessions_ok": len(figures),
-        "errors": [t.error for t in part.traces if t.error],
+        "errors": [t.error for t in part.traces + part.join_trials if t.error],
+        "join_trials": len(joins),
         "late_ends": sum(t.late_end is not None for t in part.traces),
         "ramp_s": round(part.ramp_s, 1),
         "wall_s": round(part.wall_s, 1),
-        "figures": pooled(figures) if figures else {},
+        "figures": pooled(figures, joins) if figures else {},
         "memory": _memory(part.memory, len(figures)),
         "cpu": {
             k: None if u is None else u.as_dict(max(1, len(figures))) for k, u in part.cpu.items()

@@ -238,6 +238,11 @@ def run_notes(data: dict[str, Any]) -> list[str]:
             f"{label}: {p['sessions']} session(s) started and joined one after another in "
             f"{p['ramp_s']:g} s; the part took {p['wall_s']:g} s"
         )
+        if p.get("join_trials"):
+            line += (
+                f"; then {p['join_trials']} join-only session(s), one after another, whose joins "
+                "the join figures also pool"
+            )
         if p["late_ends"]:
             line += (
                 f"; {p['late_ends']} session(s) did not end within {END_TIMEOUT_S:g} s of "
