@@ -201,10 +201,12 @@ async def browser_part(
 
 
 async def join_trials(browser: Browser, served: Served, options: Options) -> list[SessionTrace]:
-    """Sessions that only start, join and end, one after another on a quiet server: the join
-    figure is a p50, and one join per Chromium session gives too few to take one of."""
+    """Sessions that only start, join and end, one after another, each once the server has
+    settled (as the first session's join): the join figure is a p50, and one join per Chromium
+    session gives too few to take one of."""
     traces = []
     for i in range(options.joins):
+        await _settled_memory(served.server_pid)  # The last session's teardown and next spare.
         agent = BrowserAgent(browser, served.server)
         session = BenchSession(
             options.browser_sessions + i, BrowserCustomer(browser, served.site), agent, options, 0
