@@ -56,11 +56,6 @@ from replay.policy import Rules
 from replay.translate import Refusal, is_tab, new_focus, translate
 
 log = logging.getLogger("cobrowse.session")
-# The next join's mirror page is prepared this long after a session's first frame is sent: not
-# while the agent's browser decodes and draws that frame, nor while the mirror page loads the
-# customer's pictures (on 2 cores, preparing it at once held the first frame's drawing back by
-# up to 180 ms).
-SPARE_AFTER_S = 1.0
 
 
 class ChatTies(Protocol):
@@ -127,8 +122,6 @@ class Hub:
         self.metrics = metrics
         self.registry = SessionRegistry()
         self._spare: MirrorPage | None = None  # Prepared for the next join (see _open_mirror).
-        self._spare_timer: asyncio.TimerHandle | None = None
-        self._stopping = False
         masking = config.masking
         self._policy = Policy(
             hidden=masking.hidden,
@@ -352,9 +345,6 @@ class Hub:
 
     async def shutdown(self) -> None:
         """Server stopping: every live session ends with ``server_shutdown``."""
-        self._stopping = True
-        if self._spare_timer is not None:
-            self._spare_timer.cancel()
         for live in list(self._live.values()):
             await self.end(live, EndReason.SERVER_SHUTDOWN)
         spare, self._spare = self._spare, None
@@ -368,9 +358,8 @@ class Hub:
 
     def prepare_spare_mirror(self) -> None:
         """Keep a mirror page loading for the next join: its context and player page take most
-        of the time from join to first frame. Called at start-up and a little after frames are sent
-        (_prepare_spare_soon), so the next one is prepared once a join has shown its page, not
-        during it."""
+        of the time from join to first frame. Called at start-up and after each frame sent, so
+        the next one is prepared once a join has shown its page, not during it."""
         if self._spare is None:
             self._spare = MirrorPage(self.host, self.gate, self._policy)
 
@@ -414,18 +403,6 @@ class Hub:
             self.metrics.frame_bytes.inc(len(message))
             # Prepared during the join, the next spare took the CPU that the customer's snapshot
             # and the rebuild needed (the snapshot arrived 209 ms after the join, now 40 ms).
-            self._prepare_spare_soon()
-
-    def _prepare_spare_soon(self) -> None:
-        """The spare, SPARE_AFTER_S from now (once, however many frames ask meanwhile)."""
-        if self._spare is None and self._spare_timer is None and not self._stopping:
-            self._spare_timer = asyncio.get_running_loop().call_later(
-                SPARE_AFTER_S, self._spare_due
-            )
-
-    def _spare_due(self) -> None:
-        self._spare_timer = None
-        if not self._stopping:
             self.prepare_spare_mirror()
 
     async def _end_after(self, live: LiveSession, seconds: float, reason: EndReason) -> None:
