@@ -1,4 +1,5 @@
-"""A mirror page that crashes ends its own session, recorded, and leaves the others running."""
+"""A mirror page that crashes ends its own session, recorded, and leaves the others running; one
+whose hit test fails leaves its agent connected."""
 
 from __future__ import annotations
 
@@ -56,3 +57,26 @@ async def test_a_crashed_mirror_page_ends_only_its_session(tmp_path: Path) -> No
         await other_ws.send_json({"v": 1, "type": "exit"})
         assert (await closed_with(agents[1]))[0] == 4000
         assert (await app[HISTORY].get(other["uuid"]))["end_reason"] == "customer_exit"  # type: ignore[index]
+
+
+@in_thread
+async def test_a_hit_test_that_fails_in_the_mirror_page_leaves_the_agent_connected(
+    tmp_path: Path,
+) -> None:
+    app = build_app(Settings(config=Config(), db=f"sqlite:///{tmp_path / 'h.db'}"))
+    async with TestServer(app) as server, aiohttp.ClientSession() as http:
+        url = str(server.make_url("")).rstrip("/")
+        customer_ws, info = await open_customer(http, url)
+        agent = await join(http, url, customer_ws, info["id"])
+        live = app[HUB].lookup(info["uuid"])
+        assert live is not None and live.mirror is not None and live.mirror.page is not None
+        # As a page caught mid-rebuild would: the mirror's hit test throws.
+        await live.mirror.page.evaluate(
+            "() => { window.cobrowseMirror.hitTest = () => { throw new Error('mid-rebuild'); }; }"
+        )
+        await agent.send_json({"v": 1, "type": "click", "x": 10, "y": 10, "button": 0, "count": 1})
+        # The agent's socket still serves the session: its Exit ends it as usual.
+        await agent.send_json({"v": 1, "type": "exit"})
+        assert (await closed_with(agent))[0] == 4000
+        record = await app[HISTORY].get(info["uuid"])
+        assert record is not None and record["end_reason"] == "agent_exit"
