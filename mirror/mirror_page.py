@@ -208,8 +208,8 @@ class MirrorPage:
         if self._closed or self._cdp is None:
             return
         # A page closing or crashed is handled by close() and the crash handler.
-        try:  # A string literal: the batch is data, never code.
-            await self._call(f"cobrowseMirror.add({json.dumps(batch_json)})")
+        try:
+            await self._call("add", batch_json)
         except ValueError as exc:
             self._log.warning("a batch failed in the player: %s", exc)
         except PlaywrightError:
@@ -217,29 +217,25 @@ class MirrorPage:
 
     async def hit_test(self, x: float, y: float) -> Hit:
         """What lies under the view point (x, y), in the customer's CSS pixels."""
-        await self._ready.wait()
-        if self._closed or self._cdp is None:
-            return Hit(inside=False)
-        try:
-            answer = await self._call(f"cobrowseMirror.hitTest({json.dumps(x)}, {json.dumps(y)})")
-        except (PlaywrightError, ValueError) as exc:  # Closing, or mid-rebuild: nothing is hit.
-            self._log.info("hit test failed: %s", exc)
-            return Hit(inside=False)
-        return hit_decoder.decode(answer)
+        answer = await self._ask("hitTest", x, y)
+        return Hit(inside=False) if answer is None else hit_decoder.decode(answer)
 
     async def next_focus(self, from_node: int | None, backwards: bool) -> int | None:
         """The node Tab moves focus to from ``from_node``, in the rebuilt page's tab order."""
+        node = await self._ask("nextFocus", from_node, backwards)
+        return int(node) if isinstance(node, int) and node > 0 else None
+
+    async def _ask(self, method: str, *args: object) -> Any:
+        """A question an agent's action waits on, once the page is ready: None when the page
+        is closing or is caught mid-rebuild (nothing is hit, focus stays)."""
         await self._ready.wait()
         if self._closed or self._cdp is None:
             return None
         try:
-            node = await self._call(
-                f"cobrowseMirror.nextFocus({json.dumps(from_node)}, {json.dumps(backwards)})"
-            )
-        except (PlaywrightError, ValueError) as exc:  # Closing, or mid-rebuild: focus stays.
-            self._log.info("next focus failed: %s", exc)
+            return await self._call(method, *args)
+        except (PlaywrightError, ValueError) as exc:
+            self._log.info("%s failed in the mirror page: %s", method, exc)
             return None
-        return int(node) if isinstance(node, int) and node > 0 else None
 
     async def close(self) -> None:
         self._closed = True
@@ -352,17 +348,18 @@ class MirrorPage:
 
     async def _mask_rects(self) -> list[list[float]]:
         """The hidden and blocked areas, measured now in the page's CSS pixels."""
-        measured = json.loads(await self._call("cobrowseMirror.maskRects()") or "null")
+        measured = json.loads(await self._call("maskRects") or "null")
         if not isinstance(measured, list):
             raise ValueError(measured.get("error") if isinstance(measured, dict) else "no answer")
         return measured
 
-    async def _call(self, expression: str) -> Any:
-        """The value of ``expression`` in the page, through a plain CDP evaluate: under load,
-        Playwright's evaluate took five times as long (the mask measurement: p50 25 ms against 5
-        with ten busy sessions). Arguments go in as JSON literals, never as code. Raises
-        PlaywrightError when the page is gone, ValueError when the expression threw."""
+    async def _call(self, method: str, *args: object) -> Any:
+        """``cobrowseMirror.<method>(*args)`` in the page, through a plain CDP evaluate: under
+        load, Playwright's evaluate took five times as long (the mask measurement: p50 25 ms
+        against 5 with ten busy sessions). The arguments go in as JSON literals: data, never
+        code. Raises PlaywrightError when the page is gone, ValueError when the call threw."""
         assert self._cdp is not None
+        expression = f"cobrowseMirror.{method}({', '.join(json.dumps(a) for a in args)})"
         answer = await self._cdp.send(
             "Runtime.evaluate", {"expression": expression, "returnByValue": True}
         )
@@ -389,7 +386,7 @@ class MirrorPage:
         """Ask Chromium for a new frame (a still page sends none by itself)."""
         if self._cdp is not None and not self._closed:
             with contextlib.suppress(PlaywrightError, ValueError):  # The page may be closing.
-                await self._call("cobrowseMirror.repaint()")
+                await self._call("repaint")
 
     def _settle_soon(self) -> None:
         """One more frame once the page has been still for SETTLE_S after a frame was sent or
