@@ -28,7 +28,7 @@ from playwright.async_api import (
 
 from bench.bundles import Bundles, build
 from bench.relay import Relay
-from mirror.browser import LAUNCH_ARGS, bundled_chromium, system_chromium
+from mirror.browser import LEAN_ARGS, bundled_chromium, system_chromium
 from mirror.fidelity import PRIVATE_AREAS_JS, as_rects, differing_share
 
 VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
@@ -158,7 +158,7 @@ async def _baseline_share(
 async def launch(playwright: Playwright) -> Browser:
     executable = bundled_chromium(playwright) or system_chromium()
     return await playwright.chromium.launch(
-        executable_path=executable, args=LAUNCH_ARGS, headless=True
+        executable_path=executable, args=LEAN_ARGS, headless=True
     )
 
 

@@ -8,7 +8,7 @@ import os
 
 from playwright.async_api import Browser, BrowserContext, Page, Playwright
 
-from mirror.browser import LAUNCH_ARGS, system_chromium
+from mirror.browser import LEAN_ARGS, system_chromium
 
 TIMEOUT_MS = 30_000
 
@@ -19,13 +19,14 @@ def _executable(playwright: Playwright) -> str | None:
 
 
 async def launch(playwright: Playwright) -> tuple[Browser, str]:
-    """Playwright's own Chromium if installed, else the system's, with the server's flags;
-    returns it with a line naming it for the report."""
+    """Playwright's own Chromium if installed, else the system's, with the server's flags (see
+    LEAN_ARGS: without them each new context's hidden omnibox page took a core from the server
+    during the join it opened for); returns it with a line naming it for the report."""
     executable = _executable(playwright)
     if executable is None:
         raise RuntimeError("no Chromium found: install Playwright's or Debian's chromium")
     browser = await playwright.chromium.launch(
-        executable_path=executable, args=LAUNCH_ARGS, headless=True
+        executable_path=executable, args=LEAN_ARGS, headless=True
     )
     return browser, f"{executable} ({browser.version})"
 

@@ -29,16 +29,18 @@ LAUNCH_ARGS = [
     "--disable-dev-shm-usage",
 ]
 # Chromium keeps one --disable-features switch (the last), so this list repeats the features
-# Playwright disables (its own switch comes first) and adds the mirror's: every browser context
+# Playwright disables (its own switch comes first) and adds two of its own, for a headless Chromium
+# that opens many contexts (the mirror's, the benchmark's): in chromium --headless every context
 # is a window with its own omnibox pop-up page (a renderer of its own) and a spare renderer, about
-# 40 MB per session that a mirror never uses.
+# 40 MB per context that a page never uses, and the pop-up page's start took most of a core for
+# half a second after each new context.
 PLAYWRIGHT_DISABLED_FEATURES = (
     "AvoidUnnecessaryBeforeUnloadCheckSync,DestroyProfileOnBrowserClose,HttpsUpgrades,"
     "HttpsFirstBalancedModeAutoEnable,LensOverlay,MediaRouter,PaintHolding,"
     "ThirdPartyStoragePartitioning,AvoidCorsURLLoaderRestartOnRedirect,OptimizationHints,"
     "NetworkTimeServiceQuerying,AimEnabled,PreconnectToSearch"
 )
-MIRROR_ARGS = [
+LEAN_ARGS = [
     *LAUNCH_ARGS,
     f"--disable-features={PLAYWRIGHT_DISABLED_FEATURES},"
     "WebUIOmniboxPopup,WebUIOmniboxAimPopup,SpareRendererForSitePerProcess",
@@ -111,7 +113,7 @@ class ChromiumHost:
             )
         try:
             browser = await playwright.chromium.launch(
-                executable_path=executable, args=MIRROR_ARGS, headless=True
+                executable_path=executable, args=LEAN_ARGS, headless=True
             )
         except Exception as exc:
             await playwright.stop()
