@@ -65,7 +65,8 @@ _AGENT_JS = """
 ({x, y}) => {
   const view = document.querySelector("[data-cobrowse-view]");
   const context = view.getContext("2d");
-  const log = { joinAt: null, frames: [], pixels: [] };
+  // waiters: checks run after each drawn frame, each dropped once it returns true.
+  const log = { joinAt: null, frames: [], pixels: [], waiters: [] };
   window.__benchAgent = log;
   document.addEventListener("click", (e) => {
     const join = e.target.closest && e.target.closest("#join");
@@ -80,16 +81,25 @@ _AGENT_JS = """
     }
     log.frames.push([t, Number(view.dataset.frames || 0)]);
     log.pixels.push(rgb);
+    log.waiters = log.waiters.filter((done) => !done());
   }).observe(view, { attributes: true, attributeFilter: ["data-frames"] });
 }
 """
 
-_SHOWS_COLOUR_JS = """
-([colour, tolerance]) => {
-  const px = window.__benchAgent.pixels;
-  const last = px.length ? px[px.length - 1] : null;
-  return Boolean(last) && last.every((v, i) => Math.abs(v - colour[i]) <= tolerance);
-}
+# Resolves once a drawn frame shows the colour (or the first frame, with no colour): waited on
+# from the probe's observer rather than polled, since Playwright's polling runs every animation
+# frame in the agent's page and took CPU from the join it was timing.
+_DRAWN_JS = """
+([colour, tolerance]) => new Promise((resolve) => {
+  const log = window.__benchAgent;
+  const shows = () => {
+    if (!colour) return log.frames.length > 0;
+    const last = log.pixels.length ? log.pixels[log.pixels.length - 1] : null;
+    return Boolean(last) && last.every((v, i) => Math.abs(v - colour[i]) <= tolerance);
+  };
+  const done = () => shows() && (resolve(), true);
+  if (!done()) log.waiters.push(done);
+})
 """
 
 
@@ -130,14 +140,19 @@ async def install_agent_probe(page: Page) -> None:
 
 
 async def wait_for_colour(page: Page, colour: int, timeout_ms: float) -> None:
-    """Wait until the last drawn frame shows ``COLOURS[colour]`` at the square (sync only)."""
-    await page.wait_for_function(
-        _SHOWS_COLOUR_JS, arg=[list(COLOURS[colour]), TOLERANCE], timeout=timeout_ms
-    )
+    """Wait until the last drawn frame shows ``COLOURS[colour]`` at the square."""
+    await _wait_drawn(page, [list(COLOURS[colour]), TOLERANCE], timeout_ms)
 
 
 async def wait_for_first_frame(page: Page, timeout_ms: float) -> None:
-    await page.wait_for_function("() => window.__benchAgent.frames.length > 0", timeout=timeout_ms)
+    await _wait_drawn(page, [None, 0], timeout_ms)
+
+
+async def _wait_drawn(page: Page, arg: list[Any], timeout_ms: float) -> None:
+    try:
+        await asyncio.wait_for(page.evaluate(_DRAWN_JS, arg), timeout_ms / 1000)
+    except TimeoutError:
+        raise TimeoutError(f"the agent's view drew no such frame in {timeout_ms:.0f} ms") from None
 
 
 async def read_agent_log(page: Page) -> AgentLog:
