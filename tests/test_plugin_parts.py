@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mirror.browser import LAUNCH_ARGS
+from mirror.browser import LAUNCH_ARGS, LEAN_ARGS
 from mirror.testing.actions import _runs
 from mirror.testing.artifacts import folder_for_test
 from mirror.testing.chromium import MISSING_EXECUTABLE, fallback_launch_options
@@ -25,7 +25,7 @@ def test_a_missing_playwright_chromium_falls_back_to_the_systems() -> None:
     assert retry is not None
     assert retry["executable_path"] == SYSTEM
     assert retry["headless"] is True
-    assert retry["args"][0] == "--lang=en" and set(LAUNCH_ARGS) <= set(retry["args"])
+    assert retry["args"][0] == "--lang=en" and set(LEAN_ARGS) <= set(retry["args"])
 
 
 @pytest.mark.parametrize(
@@ -47,6 +47,15 @@ def test_playwrights_own_choice_stands_when_a_fallback_cannot_help(
 def test_launch_args_already_given_are_not_repeated() -> None:
     retry = fallback_launch_options({"args": ["--no-sandbox"]}, "chromium", MISSING, SYSTEM)
     assert retry is not None and retry["args"].count("--no-sandbox") == 1
+
+
+def test_the_users_own_disabled_features_are_kept() -> None:
+    # Chromium keeps only the last --disable-features: ours must not replace the user's.
+    given = ["--disable-features=Translate"]
+    retry = fallback_launch_options({"args": given}, "chromium", MISSING, SYSTEM)
+    assert retry is not None
+    assert [a for a in retry["args"] if a.startswith("--disable-features=")] == given
+    assert set(LAUNCH_ARGS) <= set(retry["args"])
 
 
 @pytest.mark.parametrize(

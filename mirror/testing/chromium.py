@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserType
 from playwright.sync_api import Error as PlaywrightError
 
-from mirror.browser import LAUNCH_ARGS, system_chromium
+from mirror.browser import LEAN_ARGS, system_chromium
 
 # What Playwright says when its own build of the browser is not installed.
 MISSING_EXECUTABLE = "Executable doesn't exist"
@@ -34,8 +34,17 @@ def fallback_launch_options(
         return None
     if options.get("executable_path") or options.get("channel"):
         return None
-    args = [*options.get("args", []), *(a for a in LAUNCH_ARGS if a not in options.get("args", []))]
-    return {**options, "executable_path": system, "args": args}
+    given = list(options.get("args", []))
+    return {**options, "executable_path": system, "args": given + _missing(LEAN_ARGS, given)}
+
+
+def _missing(ours: list[str], given: list[str]) -> list[str]:
+    """Our flags that ``given`` lacks. Chromium keeps only the last --disable-features, so ours
+    (which spare each test's new context a hidden omnibox page) goes only where none is given."""
+    disables = any(a.startswith("--disable-features=") for a in given)
+    return [
+        a for a in ours if a not in given and not (disables and a.startswith("--disable-features="))
+    ]
 
 
 @pytest.fixture(scope="session")
