@@ -9,6 +9,7 @@ import base64
 import contextlib
 import json
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -22,6 +23,7 @@ from mirror.browser import ChromiumHost
 from mirror.frames import JPEG_QUALITY, Frame, LatestFrame, decode_frame
 from mirror.messages import Policy, Viewport
 from mirror.netguard import AssetGate
+from mirror.pacing import Pacer
 from mirror.player_feed import PlayerFeed
 from mirror.redact import Rect, all_uniform, paint
 from replay.hit import Hit, hit_decoder
@@ -95,6 +97,7 @@ class MirrorPage:
         self._settle_timer: asyncio.TimerHandle | None = None  # See _settle_soon.
         self._settling: asyncio.Future[None] | None = None
         self._feed = PlayerFeed(self._play)
+        self._pacer = Pacer()  # Holds the next batch while Chromium is behind (mirror/pacing.py).
         self._preparing = asyncio.ensure_future(self._prepare())
 
     async def start(
@@ -207,13 +210,17 @@ class MirrorPage:
     async def _play(self, batch_json: str) -> None:
         if self._closed or self._cdp is None:
             return
+        # Frames taken from here on may show the batch: taken after the call returns would miss
+        # one taken while its answer was on its way back, and wait for a frame that never comes.
+        sent = time.time()
         # A page closing or crashed is handled by close() and the crash handler.
         try:
             await self._call("add", batch_json)
         except ValueError as exc:
             self._log.warning("a batch failed in the player: %s", exc)
         except PlaywrightError:
-            pass
+            return
+        await self._pacer.shown(sent)
 
     async def hit_test(self, x: float, y: float) -> Hit:
         """What lies under the view point (x, y), in the customer's CSS pixels."""
@@ -277,6 +284,7 @@ class MirrorPage:
         # takes it, or when a newer one replaces it: Chromium encodes no new frame while its few
         # in-flight ones are unacknowledged, which holds its encoding to what the worker sends.
         # A paint it skips meanwhile is recovered by the settle frame (_settle_soon).
+        self._pacer.frame(params.get("metadata", {}).get("timestamp"), time.time())
         if not self._rebuilt:  # Before that, a frame would show the agent a blank page.
             await self._ack(params)
             return
@@ -389,14 +397,15 @@ class MirrorPage:
                 await self._call("repaint")
 
     def _settle_soon(self) -> None:
-        """One more frame once the page has been still for SETTLE_S after a frame was sent or
-        an asset arrived: Chromium may never screencast a paint that lands just after a frame
+        """One more frame once the page has been still for SETTLE_S (longer while Chromium is
+        behind: mirror/pacing.py) after a frame was sent or an asset arrived: Chromium may never screencast a paint that lands just after a frame
         (seen under CPU load: decoded images, rebuilt frames, the repaint that clears stale
         masks), which would leave a page that then goes still without it in the agent's view.
         That frame is not sent when it is identical to the last, which ends the round."""
         if self._settle_timer is not None:
             self._settle_timer.cancel()
-        self._settle_timer = asyncio.get_running_loop().call_later(SETTLE_S, self._settle)
+        delay = self._pacer.settle_delay(SETTLE_S)
+        self._settle_timer = asyncio.get_running_loop().call_later(delay, self._settle)
 
     def _settle(self) -> None:
         self._settle_timer = None
