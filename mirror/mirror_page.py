@@ -398,10 +398,11 @@ class MirrorPage:
 
     def _settle_soon(self) -> None:
         """One more frame once the page has been still for SETTLE_S (longer while Chromium is
-        behind: mirror/pacing.py) after a frame was sent or an asset arrived: Chromium may never screencast a paint that lands just after a frame
-        (seen under CPU load: decoded images, rebuilt frames, the repaint that clears stale
-        masks), which would leave a page that then goes still without it in the agent's view.
-        That frame is not sent when it is identical to the last, which ends the round."""
+        behind: mirror/pacing.py) after a frame was sent or an asset arrived: Chromium may never
+        screencast a paint that lands just after a frame (seen under CPU load: decoded images,
+        rebuilt frames, the repaint that clears stale masks), which would leave a page that then
+        goes still without it in the agent's view. That frame is not sent when it is identical
+        to the last, which ends the round."""
         if self._settle_timer is not None:
             self._settle_timer.cancel()
         delay = self._pacer.settle_delay(SETTLE_S)
