@@ -369,6 +369,7 @@ class Hub:
         assert self._spare is not None
         live.mirror, self._spare = self._spare, None
         live.mirror.on_notice = lambda reason: self._noticed(live, reason)
+        live.mirror.on_lag = self.metrics.frame_lag.observe
         if live.customer is not None:  # The snapshot and the page's start run side by side.
             await live.customer.send_message(Snapshot())
         try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 
 @dataclass
@@ -20,6 +20,14 @@ class Metrics:
         self.live_sessions = Gauge("cobrowse_live_sessions", "Sessions idle or active", registry=r)
         self.frames_sent = Counter("cobrowse_frames_sent", "Frames sent to agents", registry=r)
         self.frame_bytes = Counter("cobrowse_frame_bytes", "Frame bytes sent to agents", registry=r)
+        # Chromium's queue: past 0.1 s the machine carries more sessions than it can capture, and
+        # the mirror pages pace their changes (mirror/pacing.py).
+        self.frame_lag = Histogram(
+            "cobrowse_frame_lag_seconds",
+            "Age of the mirror pages' screencast frames when they reach the server",
+            buckets=(0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
+            registry=r,
+        )
         self.socket_errors = Counter(
             "cobrowse_socket_errors",
             "WebSockets closed for bad input, by reason",

@@ -82,6 +82,8 @@ class MirrorPage:
         self._on_crash: Callable[[], None] = _ignore
         # Called with a reason ("large-page", ...) when the capture says the view is partial.
         self.on_notice: Callable[[str], None] = _ignore_notice
+        # Called with each frame's age on arrival, in seconds (the server's metrics).
+        self.on_lag: Callable[[float], None] = _ignore
         self._last_rects: list[Rect] = []
         self._log = logging.LoggerAdapter(log, {})
         self._context: BrowserContext | None = None
@@ -284,7 +286,10 @@ class MirrorPage:
         # takes it, or when a newer one replaces it: Chromium encodes no new frame while its few
         # in-flight ones are unacknowledged, which holds its encoding to what the worker sends.
         # A paint it skips meanwhile is recovered by the settle frame (_settle_soon).
-        self._pacer.frame(params.get("metadata", {}).get("timestamp"), time.time())
+        taken = params.get("metadata", {}).get("timestamp")
+        self._pacer.frame(taken, time.time())
+        if taken is not None and self._rebuilt:
+            self.on_lag(self._pacer.lag)
         if not self._rebuilt:  # Before that, a frame would show the agent a blank page.
             await self._ack(params)
             return

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+import urllib.request
 
 from playwright.sync_api import Page, expect
 
 from mirror.fidelity import is_blank
-from mirror.testing import Cobrowse
+from mirror.testing import Cobrowse, CobrowseServer
 
 TWO_IDLE_PERIODS_JS = (
     "() => new Promise((done) => requestIdleCallback(() => requestIdleCallback(done)))"
@@ -50,6 +51,24 @@ def test_agent_sees_the_customers_page_and_follows_typing(
     session.assert_shown_to_agent("#firstName")
     record = session.end(by="customer")
     assert record["end_reason"] == "customer_exit"
+
+
+def metric(server: CobrowseServer, name: str) -> float:
+    with urllib.request.urlopen(f"{server.url}/metrics") as response:
+        text = response.read().decode()
+    return sum(float(line.split()[-1]) for line in text.splitlines() if line.startswith(name + " "))
+
+
+def test_metrics_give_the_age_of_the_frames_the_mirror_receives(
+    page: Page, sample_site: str, cobrowse: Cobrowse, cobrowse_server: CobrowseServer
+) -> None:
+    before = metric(cobrowse_server, "cobrowse_frame_lag_seconds_count")
+    page.goto(f"{sample_site}/shop/")
+    session = cobrowse.start(page)
+    session.join()
+    session.assert_shown_to_agent("h1")
+    assert metric(cobrowse_server, "cobrowse_frame_lag_seconds_count") > before
+    assert metric(cobrowse_server, "cobrowse_frame_lag_seconds_sum") >= 0
 
 
 def test_agent_exit_ends_the_session_for_both(
