@@ -22,7 +22,7 @@ from typing import TypeVar
 import aiohttp
 from playwright.async_api import Browser, async_playwright
 
-from bench import bundles, memory
+from bench import bundles, memory, server_metrics
 from bench.agents import BrowserAgent, SocketAgent
 from bench.baseline import BaselineSession, BaselineTrace
 from bench.capture_stream import CaptureStream
@@ -51,6 +51,8 @@ class PartResult:
     cpu: dict[str, CpuUse | None] = field(default_factory=dict)  # by phase
     ramp_s: float = 0.0  # How long the sessions took to start and join, one after another
     wall_s: float = 0.0
+    # The server's frame-lag histogram over the joins and changes (bench/server_metrics.py).
+    frame_lag: dict[str, float] | None = None
 
 
 @dataclass
@@ -127,8 +129,9 @@ def _window(windows: list[tuple[float, float]]) -> tuple[float, float]:
     return min(w[0] for w in windows), max(w[1] for w in windows)
 
 
-async def drive(part: PartResult, sessions: list[BenchSession], pid: int) -> None:
+async def drive(part: PartResult, sessions: list[BenchSession], served: Served) -> None:
     """Every phase, for all the sessions of a part; fills in ``part``."""
+    pid = served.server_pid
     part.traces = [s.trace for s in sessions]
     began = time.monotonic()
     try:
@@ -138,6 +141,7 @@ async def drive(part: PartResult, sessions: list[BenchSession], pid: int) -> Non
             alive = await _ramp(sessions)
             part.ramp_s = time.monotonic() - ramp_began
             alive = await _stage(alive, BenchSession.change, "change")
+            part.frame_lag = await server_metrics.frame_lag(served.server)
             alive = await _stage(alive, BenchSession.idle, "idle")
             part.memory["live"] = await _memory(pid)
             alive = await _stage(alive, BenchSession.click, "click")
@@ -189,7 +193,7 @@ async def browser_part(
                 )
                 for i in range(options.browser_sessions)
             ]
-            await drive(part, sessions, served.server_pid)
+            await drive(part, sessions, served)
             part.join_trials = await join_trials(browser, served, options)
             if built is not None:
                 try:
@@ -245,7 +249,7 @@ async def scale_step(served: Served, count: int, options: Options) -> PartResult
             )
             for i in range(count)
         ]
-        await drive(part, sessions, served.server_pid)
+        await drive(part, sessions, served)
     return part
 
 

@@ -99,6 +99,7 @@ def part_data(part: PartResult) -> dict[str, Any]:
         "join_trials": len(joins),
         "late_ends": sum(t.late_end is not None for t in part.traces),
         "ramp_s": round(part.ramp_s, 1),
+        "frame_lag": part.frame_lag,
         "wall_s": round(part.wall_s, 1),
         "figures": pooled(figures, joins) if figures else {},
         "memory": _memory(part.memory, len(figures)),

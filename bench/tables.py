@@ -120,13 +120,18 @@ def frames_table(data: dict[str, Any]) -> list[str]:
     lines = [
         "## Frames and bandwidth per agent",
         "",
-        "Means per agent over each phase.",
+        "Means per agent over each phase. Frame age: how old the mirror pages' frames were when "
+        "they reached the server, over the joins and changes (the server's own histogram): "
+        "past 100 ms its Chromium is behind.",
         "",
         "| Sessions | fps changing | fps idle | kB/s changing | kB/s idle | kB/s clicking "
-        "| frame kB p50 | longest frame gap while changing | starved sessions |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| frame kB p50 | longest frame gap while changing | starved sessions "
+        "| frame age mean, ms | frames over 100 ms |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for label, p in _parts(data):
+        lag = p.get("frame_lag") or {}
+        late = lag.get("over_100ms_share")
         lines.append(
             f"| {label} | {_stat(p, 'frames_per_second_changing', 'session_mean')} "
             f"| {_stat(p, 'frames_per_second_idle', 'session_mean')} "
@@ -135,12 +140,13 @@ def frames_table(data: dict[str, Any]) -> list[str]:
             f"| {_stat(p, 'agent_bytes_per_second_clicking', 'session_mean', 1000)} "
             f"| {_stat(p, 'frame_bytes', 'p50', 1000)} "
             f"| {_stat(p, 'max_frame_gap_changing_ms', 'max')} ms "
-            f"| {p['figures'].get('starved_sessions', '–')} |"
+            f"| {p['figures'].get('starved_sessions', '–')} "
+            f"| {num(lag.get('mean_ms'))} | {'–' if late is None else f'{late:.0%}'} |"
         )
     base = (data["browser"] or {}).get("figures", {})
     if "baseline_agent_bytes_per_second_changing" in base:
         kbps = base["baseline_agent_bytes_per_second_changing"]["session_mean"]
-        lines.append(f"| baseline (rrweb DOM streaming) | | | {num(kbps, 1000)} | | | | | |")
+        lines.append(f"| baseline (rrweb DOM streaming) | | | {num(kbps, 1000)} | | | | | | | |")
     return lines
 
 
