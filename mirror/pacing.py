@@ -44,13 +44,20 @@ class Pacer:
         if wanted is not None and (taken is None or taken >= wanted[0]) and not wanted[1].done():
             wanted[1].set_result(None)
 
+    def want(self, since: float) -> asyncio.Future[None]:
+        """A future done once a frame taken at or after ``since`` arrives: at once when
+        Chromium is not behind."""
+        future = asyncio.get_running_loop().create_future()
+        if self.behind:
+            self._wanted = (since, future)
+        else:
+            future.set_result(None)
+        return future
+
     async def shown(self, since: float) -> None:
         """When behind, wait (at most ``hold_s``) for a frame taken at or after ``since``: the
         time the last batch was sent to the page."""
-        if not self.behind:
-            return
-        future = asyncio.get_running_loop().create_future()
-        self._wanted = (since, future)
+        future = self.want(since)
         try:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(future, self.hold_s)
