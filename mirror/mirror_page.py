@@ -288,11 +288,11 @@ class MirrorPage:
         # A paint it skips meanwhile is recovered by the settle frame (_settle_soon).
         taken = params.get("metadata", {}).get("timestamp")
         self._pacer.frame(taken, time.time())
-        if taken is not None and self._rebuilt:
-            self.on_lag(self._pacer.lag)
         if not self._rebuilt:  # Before that, a frame would show the agent a blank page.
             await self._ack(params)
             return
+        if taken is not None:
+            self.on_lag(self._pacer.lag)
         replaced, self._pending = self._pending, params
         self._frame_waiting.set()
         if replaced is not None:
