@@ -21,14 +21,13 @@ from playwright.async_api import (
     BrowserContext,
     Locator,
     Page,
-    Playwright,
     ViewportSize,
     async_playwright,
 )
 
 from bench.bundles import Bundles, build
+from bench.pages import launch
 from bench.relay import Relay
-from mirror.browser import LEAN_ARGS, bundled_chromium, system_chromium
 from mirror.fidelity import PRIVATE_AREAS_JS, as_rects, differing_share
 
 VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
@@ -155,13 +154,6 @@ async def _baseline_share(
         await agent_context.close()
 
 
-async def launch(playwright: Playwright) -> Browser:
-    executable = bundled_chromium(playwright) or system_chromium()
-    return await playwright.chromium.launch(
-        executable_path=executable, args=LEAN_ARGS, headless=True
-    )
-
-
 async def measure_fidelity(
     server_url: str, page_urls: list[str], baseline: bool = True
 ) -> list[PageFidelity]:
@@ -171,7 +163,7 @@ async def measure_fidelity(
     results = [PageFidelity(url) for url in page_urls]
     async with contextlib.AsyncExitStack() as stack:
         playwright = await stack.enter_async_context(async_playwright())
-        browser = await launch(playwright)
+        browser, _ = await launch(playwright)
         stack.push_async_callback(browser.close)
         relay = await stack.enter_async_context(Relay(bundles)) if bundles else None
         for index, result in enumerate(results):  # One at a time: the figures are not timings.

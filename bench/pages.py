@@ -8,14 +8,13 @@ import os
 
 from playwright.async_api import Browser, BrowserContext, Page, Playwright
 
-from mirror.browser import LEAN_ARGS, system_chromium
+from mirror.browser import LEAN_ARGS, bundled_chromium, system_chromium
 
 TIMEOUT_MS = 30_000
 
 
 def _executable(playwright: Playwright) -> str | None:
-    own = playwright.chromium.executable_path
-    return own if os.path.exists(own) else system_chromium(os.environ.get("CHROMIUM"))
+    return bundled_chromium(playwright) or system_chromium(os.environ.get("CHROMIUM"))
 
 
 async def launch(playwright: Playwright) -> tuple[Browser, str]:

@@ -24,7 +24,8 @@ from typing import Any
 from PIL import Image
 from playwright.async_api import Page, async_playwright
 
-from bench.fidelity import TARGET, image_of, image_of_data_url, joined, launch, settled
+from bench.fidelity import TARGET, image_of, image_of_data_url, joined, settled
+from bench.pages import launch
 from bench.servers import serving
 from mirror.fidelity import PRIVATE_AREAS_JS, Block, Rect, as_rects, differing_blocks
 
@@ -164,7 +165,7 @@ async def _measure_change(
 async def _measure(server_url: str, site_url: str) -> list[Rematch]:
     results = []
     async with async_playwright() as playwright:
-        browser = await launch(playwright)
+        browser, _ = await launch(playwright)
         try:
             for name, path, change in CHANGES:
                 result = Rematch(name, path)
