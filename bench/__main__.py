@@ -9,9 +9,10 @@ import argparse
 import dataclasses
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from bench import chart, fidelity_report, harness, redaction, rematch, report, tables
-from bench.options import FULL_SESSIONS, QUICK_SESSIONS, RESULTS_DIR, Options
+from bench.options import CUSTOMER_PATH, FULL_SESSIONS, QUICK_SESSIONS, RESULTS_DIR, Options
 
 
 def session_counts(text: str) -> tuple[int, ...]:
@@ -23,6 +24,16 @@ def session_counts(text: str) -> tuple[int, ...]:
     if any(n < 1 for n in counts):
         raise argparse.ArgumentTypeError("each session count must be at least 1")
     return counts
+
+
+def page_location(text: str) -> str:
+    """A path on the sample site (``/shop/``) or an http(s) URL."""
+    parts = urlsplit(text)
+    if text.startswith("/") and not text.startswith("//"):
+        return text
+    if parts.scheme in ("http", "https") and parts.netloc:
+        return text
+    raise argparse.ArgumentTypeError(f"not a path on the sample site or an http(s) URL: {text!r}")
 
 
 def parse(argv: list[str] | None = None) -> Options:
@@ -56,6 +67,14 @@ def parse(argv: list[str] | None = None) -> Options:
         type=int,
         help="join-only sessions after the Chromium sessions, for the join figures (default 6, "
         "quick 3)",
+    )
+    p.add_argument(
+        "--page",
+        type=page_location,
+        default=CUSTOMER_PATH,
+        help="the customer's page of the Chromium sessions and the baseline: a path on the "
+        f"sample site or any http(s) URL, given the script if it does not embed it (default "
+        f"{CUSTOMER_PATH})",
     )
     p.add_argument(
         "--no-baseline",
@@ -98,7 +117,7 @@ def parse(argv: list[str] | None = None) -> Options:
         baseline=not args.no_baseline,
         joins=args.joins,
     )
-    return dataclasses.replace(options, fidelity=not args.no_fidelity)
+    return dataclasses.replace(options, fidelity=not args.no_fidelity, page=args.page)
 
 
 def main(argv: list[str] | None = None) -> int:

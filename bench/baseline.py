@@ -1,7 +1,8 @@
 """The DOM-streaming baseline, measured in the same run as the mirror: plain rrweb record on the
 customer's page -> the bench's relay -> rrweb's live Replayer in the agent's own browser, with no
-server-side mirror. The customer's page is the same checkout page with the same probe square
-cycling through the same colours; the agent's page stamps each colour the replayed square shows.
+server-side mirror. The customer's page is the mirror sessions' (the checkout, or ``--page``) with
+the same probe square cycling through the same colours; the agent's page stamps each colour the
+replayed square shows.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from playwright.async_api import Browser, Page
 
 from bench import probes
 from bench.bundles import Bundles
-from bench.options import AGENT_VIEWPORT, CUSTOMER_PATH, CUSTOMER_VIEWPORT, Options
+from bench.options import AGENT_VIEWPORT, Options
 from bench.pages import TIMEOUT_MS, Pages
 from bench.relay import Relay
 
@@ -78,8 +79,8 @@ class BaselineSession(Pages):
         query = urlencode({"room": self.room, "probe": probes.PROBE_ID})
         await agent.goto(f"{self.relay.url}/?{query}")
         await agent.wait_for_function("() => window.__benchBaseline.open", timeout=TIMEOUT_MS)
-        customer = self.customer = await self._page(CUSTOMER_VIEWPORT)
-        await customer.goto(f"{self.site}{CUSTOMER_PATH}")
+        customer = self.customer = await self._customer_page()
+        await customer.goto(self.options.customer_url(self.site))
         await probes.install_customer_probe(customer)
         await customer.add_script_tag(path=self.bundles.record_js)
         socket = self.relay.url.replace("http://", "ws://", 1) + f"/ws/{self.room}/customer"

@@ -1,7 +1,7 @@
 """The customer's side of a benchmark session, behind one interface (:class:`Customer`):
 
-- :class:`BrowserCustomer`: the shop checkout in Chromium with cobrowse.js, Co-browse -> Yes, the
-  probe square changed by the page itself;
+- :class:`BrowserCustomer`: a page in Chromium (the shop checkout, or any page given as
+  ``--page``) with cobrowse.js, Co-browse -> Yes, the probe square changed by the page itself;
 - :class:`StreamCustomer`: no browser; it speaks the customer's protocol over a WebSocket and
   replays a recorded capture stream (:mod:`bench.capture_stream`), so that many customers cost
   the benchmark almost nothing and the server is what is measured.
@@ -21,13 +21,19 @@ from playwright.async_api import Browser, Page, WebSocket, expect
 
 from bench import clicks, probes, wire
 from bench.capture_stream import CaptureStream
-from bench.options import CUSTOMER_PATH, CUSTOMER_VIEWPORT
 from bench.pages import TIMEOUT_MS, Pages
 from bench.probes import ChangePhase, now_ms
 from mirror.messages import Events, Hello, Viewport
 from replay.messages import Applied
 
 NINE_DIGITS = re.compile(r"^\d{9}$")
+_EMBEDDED_JS = "() => Boolean(window.__cobrowse)"  # Set by cobrowse.js as it starts.
+
+
+async def embed_script(page: Page, server: str) -> None:
+    """Add cobrowse.js from ``server`` to a page that does not embed it, as a site would."""
+    if not await page.evaluate(_EMBEDDED_JS):
+        await page.add_script_tag(url=f"{server}/cobrowse.js")
 
 
 class Customer(Protocol):
@@ -53,19 +59,23 @@ class Customer(Protocol):
 
 
 class BrowserCustomer(Pages):
-    """The checkout page in Chromium, with the probe square added before the snapshot."""
+    """A page in Chromium (``url``) co-browsed through the server at ``server``, with the probe
+    square added before the snapshot."""
 
-    def __init__(self, browser: Browser, site: str, on_sent: WatchSent | None = None) -> None:
+    def __init__(
+        self, browser: Browser, url: str, server: str, on_sent: WatchSent | None = None
+    ) -> None:
         super().__init__(browser)
-        self.site = site
+        self.url, self.server = url, server
         self.page: Page | None = None
         self._on_sent = on_sent
 
     async def open(self) -> str:
-        page = self.page = await self._page(CUSTOMER_VIEWPORT)
+        page = self.page = await self._customer_page()
         if self._on_sent is not None:
             page.on("websocket", self._on_sent.watch)
-        await page.goto(f"{self.site}{CUSTOMER_PATH}")
+        await page.goto(self.url)
+        await embed_script(page, self.server)
         await probes.install_customer_probe(page)
         await page.get_by_role("button", name="Co-browse", exact=True).click()
         await page.get_by_role("button", name="Yes").click()

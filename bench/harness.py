@@ -186,7 +186,7 @@ async def browser_part(
             sessions = [
                 BenchSession(
                     i,
-                    BrowserCustomer(browser, served.site),
+                    BrowserCustomer(browser, options.customer_url(served.site), served.server),
                     BrowserAgent(browser, served.server),
                     options,
                     options.clicks,
@@ -212,9 +212,8 @@ async def join_trials(browser: Browser, served: Served, options: Options) -> lis
     for i in range(options.joins):
         await _settled_memory(served.server_pid)  # The last session's teardown and next spare.
         agent = BrowserAgent(browser, served.server)
-        session = BenchSession(
-            options.browser_sessions + i, BrowserCustomer(browser, served.site), agent, options, 0
-        )
+        customer = BrowserCustomer(browser, options.customer_url(served.site), served.server)
+        session = BenchSession(options.browser_sessions + i, customer, agent, options, 0)
         traces.append(session.trace)
         try:
             await session.start()

@@ -36,6 +36,9 @@ class Options:
     # p50 of several joins rather than one per Chromium session.
     joins: int = 6
     baseline: bool = True
+    # The customer's page of the Chromium sessions and the baseline: a path on the sample site,
+    # or any http(s) URL (bench/customers.py adds the script to a page that does not embed it).
+    page: str = CUSTOMER_PATH
     # Every fixture page's agent view against the customer's screen (bench/fidelity_report.py).
     fidelity: bool = True
     results_dir: Path = RESULTS_DIR
@@ -43,6 +46,10 @@ class Options:
     @property
     def change_interval_ms(self) -> int:
         return max(1, round(1000 / self.changes_per_second))
+
+    def customer_url(self, site: str) -> str:
+        """The customer's page: ``page`` on the sample site at ``site``, or ``page`` itself."""
+        return f"{site}{self.page}" if self.page.startswith("/") else self.page
 
     @property
     def click_interval_ms(self) -> int:

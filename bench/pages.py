@@ -8,6 +8,7 @@ import os
 
 from playwright.async_api import Browser, BrowserContext, Page, Playwright
 
+from bench.options import CUSTOMER_VIEWPORT
 from mirror.browser import LEAN_ARGS, bundled_chromium, system_chromium
 
 TIMEOUT_MS = 30_000
@@ -37,11 +38,20 @@ class Pages:
         self.browser = browser
         self._contexts: list[BrowserContext] = []
 
-    async def _page(self, viewport: dict[str, int]) -> Page:
-        context = await self.browser.new_context(viewport=viewport)  # type: ignore[arg-type]
+    async def _page(self, viewport: dict[str, int], bypass_csp: bool = False) -> Page:
+        context = await self.browser.new_context(
+            viewport=viewport,  # type: ignore[arg-type]
+            bypass_csp=bypass_csp,
+        )
         context.set_default_timeout(TIMEOUT_MS)
         self._contexts.append(context)
         return await context.new_page()
+
+    async def _customer_page(self) -> Page:
+        """A page for the customer, in a context that ignores the site's Content Security
+        Policy: a page that does not embed cobrowse.js gets it (or rrweb, for the baseline)
+        added, which the site's policy may forbid."""
+        return await self._page(CUSTOMER_VIEWPORT, bypass_csp=True)
 
     async def close(self) -> None:
         for context in self._contexts:

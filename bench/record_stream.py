@@ -58,7 +58,7 @@ async def record(server: str, site: str) -> None:
     sent = WatchSent()
     async with async_playwright() as playwright, aiohttp.ClientSession() as http:
         browser, _ = await launch(playwright)
-        customer = BrowserCustomer(browser, site, on_sent=sent)
+        customer = BrowserCustomer(browser, f"{site}{CUSTOMER_PATH}", server, on_sent=sent)
         agent = SocketAgent(http, server)
         try:
             await agent.join(await customer.open())

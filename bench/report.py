@@ -151,6 +151,7 @@ def build(result: RunResult) -> dict[str, Any]:
             "scale_clicks": options.scale_clicks,
             "clicks_per_second": options.clicks_per_second,
             "baseline": options.baseline,
+            "page": options.page,
         },
         "probe": {
             "centre": [PROBE_X, PROBE_Y],

@@ -8,6 +8,7 @@ import math
 from typing import Any
 
 from bench.analysis import STARVED_GAP_MS
+from bench.options import CUSTOMER_PATH
 from bench.session import END_TIMEOUT_S
 
 # (key in the figures, row label, unit divisor, unit): the Chromium part in detail
@@ -312,7 +313,8 @@ def _header(data: dict[str, Any]) -> list[str]:
         "",
         f"Scale steps of {', '.join(map(str, opts['sessions'])) or 'none'} concurrent replayed "
         f"session(s), and {opts['browser_sessions']} with Chromium customers and agents"
-        f"{' (quick)' if opts['quick'] else ''}; each customer changes {opts['changes']} times "
+        f"{' (quick)' if opts['quick'] else ''} on {opts.get('page') or CUSTOMER_PATH}; each "
+        f"customer changes {opts['changes']} times "
         f"at {opts['changes_per_second']:g}/s, then {opts['idle_s']:g} s idle, then "
         f"{opts['clicks']} agent clicks ({opts['scale_clicks']} in the scale steps) at "
         f"{opts['clicks_per_second']:g}/s; baseline: {base}; "
@@ -325,11 +327,11 @@ def _header(data: dict[str, Any]) -> list[str]:
 NOTES = [
     "How it is measured: a customer changes a 40x40 square's colour and stamps the change with "
     "the wall clock; the agent reads the colour at the square's centre off each frame. "
-    "'Chromium': the checkout page with cobrowse.js, and /agent reading the drawn canvas. "
-    "'replayed': a recorded capture stream of that page replayed over the customer's WebSocket, "
-    "and an agent reading each frame message (a whole JPEG or a patch) as it arrives (no "
-    "drawing). Baseline: rrweb record → a relay → rrweb replay in the agent's own Chromium, with "
-    "the same square.",
+    "'Chromium': the checkout page (or --page) with cobrowse.js, and /agent reading the drawn "
+    "canvas. 'replayed': a recorded capture stream of the checkout page replayed over the "
+    "customer's WebSocket, and an agent reading each frame message (a whole JPEG or a patch) "
+    "as it arrives (no drawing). Baseline: rrweb record → a relay → rrweb replay in the agent's "
+    "own Chromium, with the same square.",
     f"A session is starved if its agent gets no frame for over {STARVED_GAP_MS / 1000:g} s while "
     "its customer changes. Memory per session is (live − idle) / sessions of the server's "
     "process tree, idle being the lower of the readings before and after the sessions. RSS "

@@ -1,0 +1,31 @@
+"""The benchmark's command line: which page the customers open, and what it refuses."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.__main__ import parse
+from bench.options import CUSTOMER_PATH
+
+SITE = "http://127.0.0.1:8000"
+
+
+def test_the_customers_open_the_checkout_on_the_sample_site_by_default() -> None:
+    options = parse(["--quick"])
+    assert options.page == CUSTOMER_PATH
+    assert options.customer_url(SITE) == SITE + CUSTOMER_PATH
+
+
+def test_a_path_is_on_the_sample_site_and_a_url_is_taken_as_it_is() -> None:
+    assert parse(["--page", "/stores/"]).customer_url(SITE) == SITE + "/stores/"
+    url = "https://shop.example/basket?step=2"
+    assert parse(["--page", url]).customer_url(SITE) == url
+
+
+@pytest.mark.parametrize(
+    "page", ["shop/", "//shop.example/", "ftp://shop.example/", "https://", "javascript:alert(1)"]
+)
+def test_a_page_that_is_neither_is_refused(page: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        parse(["--page", page])
+    assert "not a path on the sample site or an http(s) URL" in capsys.readouterr().err
