@@ -12,17 +12,14 @@ import contextlib
 import logging
 import secrets
 import time
-from collections.abc import Coroutine
-from dataclasses import dataclass, field
-from typing import Any, Protocol
 
 import msgspec
 
 from mirror.browser import ChromiumHost
 from mirror.config import Config
 from mirror.errors import CobrowseError, InvalidTransition, SessionNotFound
-from mirror.frames import LatestFrame
 from mirror.history import HistoryStore
+from mirror.live import ChatTies, LiveSession, Peer
 from mirror.messages import (
     CLOSE_ENDED,
     CaptureBudget,
@@ -31,7 +28,6 @@ from mirror.messages import (
     Joined,
     Notice,
     Policy,
-    ServerMessage,
     SessionInfo,
     Snapshot,
     Status,
@@ -56,57 +52,6 @@ from replay.policy import Rules
 from replay.translate import Refusal, is_tab, new_focus, translate
 
 log = logging.getLogger("cobrowse.session")
-
-
-class ChatTies(Protocol):
-    """The chat side, as the hub sees it (implemented by :class:`mirror.chat_hub.ChatHub`)."""
-
-    def tie(self, chat_id: str, token: str) -> str: ...
-    async def cobrowse_started(self, interaction_id: str, access_id: str) -> None: ...
-    async def cobrowse_ended(self, interaction_id: str, access_id: str) -> None: ...
-
-
-class Peer(Protocol):
-    """One party's socket, as the hub sees it."""
-
-    async def send_message(self, message: ServerMessage) -> None: ...
-    async def send_frame(self, frame: bytes) -> None: ...
-    async def close(self, code: int, reason: str) -> None: ...
-
-
-@dataclass(eq=False)
-class LiveSession:
-    session: Session
-    viewport: Viewport
-    display: Display = field(default_factory=Display)
-    frames: LatestFrame = field(default_factory=LatestFrame)
-    customer: Peer | None = None
-    agent: Peer | None = None
-    mirror: MirrorPage | None = None
-    tasks: dict[str, asyncio.Task[None]] = field(default_factory=dict)
-    agent_focus: int | None = None  # The node the agent's keys go to (rrweb id).
-    script_seq: int = 0
-    # Proves a returning agent page is the agent of this session (see Hub.agent_rejoin).
-    agent_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
-    last_activity: float = field(default_factory=time.monotonic)
-
-    def touch(self) -> None:
-        """Input or a page change from either side: the session is not inactive."""
-        self.last_activity = time.monotonic()
-
-    @property
-    def uuid(self) -> str:
-        return self.session.uuid
-
-    def start_task(self, name: str, coro: Coroutine[Any, Any, None]) -> None:
-        """Run ``coro`` as this session's task ``name``, replacing (cancelling) an earlier one."""
-        self.cancel_task(name)
-        self.tasks[name] = asyncio.ensure_future(coro)
-
-    def cancel_task(self, name: str) -> None:
-        task = self.tasks.pop(name, None)
-        if task is not None and task is not asyncio.current_task():
-            task.cancel()
 
 
 class Hub:
