@@ -11,9 +11,8 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from collections.abc import Coroutine
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from mirror.chat import (
     Chat,
@@ -41,6 +40,7 @@ from mirror.errors import ChatError, ChatNotFound
 from mirror.history import HistoryStore
 from mirror.messages import CLOSE_ENDED, Error, Message
 from mirror.metrics import Metrics
+from mirror.tasks import NamedTasks
 
 log = logging.getLogger("cobrowse.chat")
 
@@ -86,7 +86,7 @@ class ChatHub:
         self.cobrowse: Interactions | None = None
         self._customers: dict[str, ChatPeer] = {}  # by chat uuid
         self._desks: dict[str, DeskConnection] = {}  # by desk token
-        self._tasks: dict[str, asyncio.Task[None]] = {}  # grace timers, by chat uuid or desk token
+        self._tasks = NamedTasks()  # grace timers, by chat uuid or desk token
 
     # -- the customer's chat panel -----------------------------------------------------------
 
@@ -94,7 +94,7 @@ class ChatHub:
         """Start a chat ("Live chat"), or continue one on a later page of the site."""
         if hello.resume_id and hello.resume_token:
             chat = self.registry.resume(hello.resume_id, hello.resume_token)
-            self._cancel(chat.uuid)
+            self._tasks.cancel(chat.uuid)
             old = self._customers.get(chat.uuid)
             if old is not None and old is not peer:
                 await old.close(CLOSE_ENDED, "the chat continued on another page")
@@ -121,14 +121,14 @@ class ChatHub:
             return
         del self._customers[chat.uuid]
         grace = self.config.session.customer_reconnect_grace_s
-        self._start(chat.uuid, self._end_after(chat, grace))
+        self._tasks.start(chat.uuid, self._end_after(chat, grace))
 
     # -- the agents' desks -------------------------------------------------------------------
 
     async def desk_hello(self, peer: ChatPeer, resume: str | None) -> DeskConnection:
         """A desk opens; a page coming back with its earlier token gets its chats back."""
         token = resume if resume and self._reclaimable(resume) else secrets.token_urlsafe(24)
-        self._cancel(token)
+        self._tasks.cancel(token)
         old = self._desks.get(token)
         desk = self._desks[token] = DeskConnection(token, peer)
         if old is not None:
@@ -170,7 +170,7 @@ class ChatHub:
         del self._desks[desk.token]
         if self.registry.owned_by(desk.token):
             grace = self.config.session.agent_reconnect_grace_s
-            self._start(desk.token, self._release_after(desk.token, grace))
+            self._tasks.start(desk.token, self._release_after(desk.token, grace))
 
     # -- both, and the co-browse side --------------------------------------------------------
 
@@ -183,7 +183,7 @@ class ChatHub:
         await self._system(chat, ENDED[reason])
         chat.end(reason)
         self.registry.discard(chat)
-        self._cancel(chat.uuid)
+        self._tasks.cancel(chat.uuid)
         self.metrics.chats_ended.labels(reason.value).inc()
         log.info("chat %s: ended (%s)", chat.uuid, reason.value)
         await self._record(chat)
@@ -230,8 +230,7 @@ class ChatHub:
     async def shutdown(self) -> None:
         for chat in self.registry.live():
             await self.end(chat, ChatEndReason.SERVER_SHUTDOWN)
-        for name in list(self._tasks):
-            self._cancel(name)
+        self._tasks.cancel_all()
 
     # -- internals ---------------------------------------------------------------------------
 
@@ -308,7 +307,7 @@ class ChatHub:
 
     async def _release_after(self, token: str, seconds: float) -> None:
         await asyncio.sleep(seconds)
-        self._tasks.pop(token, None)
+        self._tasks.cancel(token)
         for chat in self.registry.owned_by(token):
             chat.release()
             await self._record(chat)
@@ -318,17 +317,8 @@ class ChatHub:
 
     async def _end_after(self, chat: Chat, seconds: float) -> None:
         await asyncio.sleep(seconds)
-        self._tasks.pop(chat.uuid, None)
+        self._tasks.cancel(chat.uuid)
         await self.end(chat, ChatEndReason.CUSTOMER_LEFT)
-
-    def _start(self, name: str, coro: Coroutine[Any, Any, None]) -> None:
-        self._cancel(name)
-        self._tasks[name] = asyncio.ensure_future(coro)
-
-    def _cancel(self, name: str) -> None:
-        task = self._tasks.pop(name, None)
-        if task is not None and task is not asyncio.current_task():
-            task.cancel()
 
     async def _record(self, chat: Chat) -> None:
         try:

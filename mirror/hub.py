@@ -97,7 +97,7 @@ class Hub:
             session = self.registry.resume(hello.resume_id, hello.resume_token)
             live = self._live[session.uuid]
             old, live.customer = live.customer, peer
-            live.cancel_task("customer_grace")
+            live.tasks.cancel("customer_grace")
             if old is not None:
                 await old.close(CLOSE_ENDED, "session continued on another page")
             log.info("session %s: customer page reconnected", session.uuid)
@@ -150,7 +150,7 @@ class Hub:
             return
         live.customer = None
         grace = self.config.session.customer_reconnect_grace_s
-        live.start_task("customer_grace", self._end_after(live, grace, EndReason.CUSTOMER_TIMEOUT))
+        live.tasks.start("customer_grace", self._end_after(live, grace, EndReason.CUSTOMER_TIMEOUT))
 
     # -- the agent's page --------------------------------------------------------------------
 
@@ -187,7 +187,7 @@ class Hub:
             self.metrics.join_refused.inc()
             raise SessionNotFound("no live session has that identifier")
         old, live.agent = live.agent, peer
-        live.cancel_task("agent_grace")
+        live.tasks.cancel("agent_grace")
         if old is not None:
             await old.close(CLOSE_ENDED, "the session continued in another page")
         live.touch()
@@ -201,7 +201,7 @@ class Hub:
 
     async def _attach_agent(self, live: LiveSession, peer: Peer) -> None:
         await peer.send_message(ViewSize(width=live.viewport.width, height=live.viewport.height))
-        live.start_task("frames", self._pump_frames(live, peer))
+        live.tasks.start("frames", self._pump_frames(live, peer))
 
     async def agent_input(self, live: LiveSession, item: AgentInput) -> None:
         """The agent's pointer or keys: hit-test in the mirror, check, send the event script."""
@@ -240,9 +240,9 @@ class Hub:
         if live.agent is not peer or not live.session.live:
             return
         live.agent = None
-        live.cancel_task("frames")
+        live.tasks.cancel("frames")
         grace = self.config.session.agent_reconnect_grace_s
-        live.start_task("agent_grace", self._end_after(live, grace, EndReason.AGENT_TIMEOUT))
+        live.tasks.start("agent_grace", self._end_after(live, grace, EndReason.AGENT_TIMEOUT))
 
     # -- both --------------------------------------------------------------------------------
 
@@ -256,8 +256,7 @@ class Hub:
         self.metrics.live_sessions.dec()
         self.metrics.sessions_ended.labels(reason.value).inc()
         log.info("session %s: ended (%s)", live.uuid, reason.value)
-        for name in list(live.tasks):
-            live.cancel_task(name)
+        live.tasks.cancel_all()
         await self._announce(live, transition)
         peers = [p for p in (live.customer, live.agent) if p is not None]
         # Together: one side slow to answer the close handshake must not delay the other.
@@ -323,7 +322,7 @@ class Hub:
                 live.viewport,
                 live.frames,
                 on_resize=lambda w, h: self._resized(live, w, h),
-                on_crash=lambda: live.start_task("crash", self.end(live, EndReason.MIRROR_ERROR)),
+                on_crash=lambda: live.tasks.start("crash", self.end(live, EndReason.MIRROR_ERROR)),
                 log_extra={"session": session.uuid},
                 display=live.display,
             )
@@ -334,12 +333,13 @@ class Hub:
     def _noticed(self, live: LiveSession, reason: str) -> None:
         log.info("session %s: the agent's view is partial (%s)", live.uuid, reason)
         if live.agent is not None:
-            live.start_task("notice", live.agent.send_message(Notice(reason=reason)))
+            live.tasks.start("notice", live.agent.send_message(Notice(reason=reason)))
 
     def _resized(self, live: LiveSession, width: int, height: int) -> None:
         live.viewport = Viewport(width, height)
         if live.agent is not None:
-            live.start_task("resize", live.agent.send_message(ViewSize(width=width, height=height)))
+            resized = ViewSize(width=width, height=height)
+            live.tasks.start("resize", live.agent.send_message(resized))
 
     async def _pump_frames(self, live: LiveSession, peer: Peer) -> None:
         """Send the agent each frame message as soon as its socket can take one."""

@@ -3,17 +3,16 @@ the newest frame for the agent, and the tasks that run for it (grace timers, the
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 import time
-from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 from mirror.frames import LatestFrame
 from mirror.messages import ServerMessage, Viewport
 from mirror.mirror_page import Display, MirrorPage
 from mirror.sessions import Session
+from mirror.tasks import NamedTasks
 
 
 class ChatTies(Protocol):
@@ -43,7 +42,7 @@ class LiveSession:
     customer: Peer | None = None
     agent: Peer | None = None
     mirror: MirrorPage | None = None
-    tasks: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+    tasks: NamedTasks = field(default_factory=NamedTasks)
     agent_focus: int | None = None  # The node the agent's keys go to (rrweb id).
     script_seq: int = 0
     # Proves a returning agent page is the agent of this session (see Hub.agent_rejoin).
@@ -57,13 +56,3 @@ class LiveSession:
     @property
     def uuid(self) -> str:
         return self.session.uuid
-
-    def start_task(self, name: str, coro: Coroutine[Any, Any, None]) -> None:
-        """Run ``coro`` as this session's task ``name``, replacing (cancelling) an earlier one."""
-        self.cancel_task(name)
-        self.tasks[name] = asyncio.ensure_future(coro)
-
-    def cancel_task(self, name: str) -> None:
-        task = self.tasks.pop(name, None)
-        if task is not None and task is not asyncio.current_task():
-            task.cancel()
