@@ -97,6 +97,12 @@ class LatestFrame:
         if self._frame is not None:
             self._fresh.set()
 
+    def clear(self) -> None:
+        """Drop the frame (a session's end): its pixels go now, not at the next collection of
+        the reference cycles the session's objects make."""
+        self._frame = None
+        self._fresh.clear()
+
     async def next(self) -> Frame:
         await self._fresh.wait()
         self._fresh.clear()

@@ -20,6 +20,7 @@ from mirror.config import Config
 from mirror.errors import CobrowseError, InvalidTransition, SessionNotFound
 from mirror.history import HistoryStore
 from mirror.live import ChatTies, LiveSession, Peer
+from mirror.memory import MemoryReleaser
 from mirror.messages import (
     CLOSE_ENDED,
     CaptureBudget,
@@ -66,6 +67,7 @@ class Hub:
         self.config, self.history, self.host, self.gate = config, history, host, gate
         self.metrics = metrics
         self.registry = SessionRegistry()
+        self._releaser = MemoryReleaser()
         self._spare: MirrorPage | None = None  # Prepared for the next join (see _open_mirror).
         masking = config.masking
         self._policy = Policy(
@@ -265,6 +267,7 @@ class Hub:
         )
         if live.mirror is not None:
             await live.mirror.close()
+        self._releaser.soon()
         session = live.session
         if session.interaction_id and self.chats:
             await self.chats.cobrowse_ended(session.interaction_id, session.access_id)
@@ -294,6 +297,7 @@ class Hub:
         spare, self._spare = self._spare, None
         if spare is not None:
             await spare.close()
+        self._releaser.cancel()
 
     def lookup(self, session_uuid: str) -> LiveSession | None:
         return self._live.get(session_uuid)

@@ -266,6 +266,8 @@ class MirrorPage:
             # The browser may already be gone (shutdown, crash).
             with contextlib.suppress(PlaywrightError):
                 await self._context.close()
+        self._pending = None
+        self._frames.clear()
 
     async def _route(self, route: Route) -> None:
         url = route.request.url
