@@ -22,7 +22,6 @@ from mirror.config import Config
 from mirror.history import HistoryStore
 from mirror.hub import Hub
 from mirror.joinguard import JoinGuard
-from mirror.memory import freeze_start_up
 from mirror.metrics import Metrics
 from mirror.netguard import AssetGate
 from mirror.proxies import parse_networks
@@ -68,7 +67,6 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     hub.chats, chats.cobrowse = chats, hub
     app[JOIN_GUARD] = JoinGuard()
     inactivity = asyncio.create_task(hub.watch_inactivity())
-    freeze_start_up()  # See mirror/memory.py.
     try:
         yield
     finally:

@@ -17,6 +17,7 @@ from mirror.app import Settings, build_app
 from mirror.config import Config, load_config
 from mirror.errors import CobrowseError
 from mirror.history import HistoryStore
+from mirror.memory import freeze_start_up
 from mirror.sample_site import build_site_app
 
 DEFAULT_DB = "sqlite:///cobrowse.db"
@@ -60,6 +61,9 @@ async def run_until_signal(*apps: tuple[web.Application, str, int, str]) -> None
             await web.TCPSite(runner, host, port).start()
             bound_host, bound_port = runner.addresses[0][:2]
             print(f"{label} on http://{bound_host}:{bound_port}", flush=True)
+        # The process is this command's, so its collector is too (an app embedded in another
+        # process leaves that process's alone): see mirror/memory.py.
+        freeze_start_up()
         await stop.wait()
     finally:
         for runner in reversed(runners):
