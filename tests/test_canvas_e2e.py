@@ -45,6 +45,20 @@ def test_a_webgl_map_redrawn_during_the_session_shows_the_new_drawing(
     assert wait_for_area(session, area_of(page, "#moon", margin=0)) < AREA_TARGET
 
 
+def test_a_browser_without_offscreen_canvas_still_sends_the_redrawn_map(
+    page: Page, sample_site: str, cobrowse: Cobrowse
+) -> None:
+    # As Safari before 16.4: the pictures are encoded on a canvas element instead.
+    page.add_init_script("delete globalThis.OffscreenCanvas")
+    session = start(page, cobrowse, f"{sample_site}/stores/")
+    map_area = area_of(page, "#map", margin=0)
+    assert wait_for_area(session, map_area) < AREA_TARGET
+    day = screen(page).crop(map_area)
+    page.locator("#night").click()
+    assert changed(day, screen(page).crop(map_area))
+    assert wait_for_area(session, map_area) < AREA_TARGET
+
+
 def test_a_canvas_in_a_private_area_never_leaves_the_customers_browser(
     page: Page, sample_site: str, cobrowse: Cobrowse
 ) -> None:

@@ -6,7 +6,7 @@
 // worker, or before the capture began) are looked at every SWEEP_MS and sent only if changed.
 // Pictures leave in rrweb's canvas event shape (clearRect + drawImage of an encoded blob), which
 // the mirror shows as a picture (mirror/canvas.js): never drawing calls.
-import { dataUrl } from "./media.js";
+import { canvasBlob, dataUrl, isPictureCanvas, pictureCanvas } from "./pictures.js";
 
 const SETTLE_MS = 50;
 const SWEEP_MS = 1000;
@@ -78,10 +78,10 @@ function keepDrawingsReadable(win) {
 
 /** The canvas's picture as WebP (or the browser's fallback type), base64. */
 async function encode(bitmap, quality) {
-  const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+  const canvas = pictureCanvas(bitmap.width, bitmap.height);
   canvas.getContext("2d").drawImage(bitmap, 0, 0);
   bitmap.close();
-  const blob = await canvas.convertToBlob({ type: "image/webp", quality });
+  const blob = await canvasBlob(canvas, "image/webp", quality);
   const url = await dataUrl(blob);
   return { type: blob.type, base64: url.slice(url.indexOf(",") + 1), width: canvas.width, height: canvas.height };
 }
@@ -199,6 +199,7 @@ export class CanvasPictures {
    */
   drawn(canvas, webgl) {
     if (!canvas || canvas.nodeType !== Node.ELEMENT_NODE) return; // An OffscreenCanvas: not on the page.
+    if (isPictureCanvas(canvas)) return; // Encoding a picture (pictures.js), not the page drawing.
     if (this.thisTask.size === 0) queueMicrotask(() => this.endOfTask());
     if (this.thisTask.has(canvas)) return;
     this.thisTask.add(canvas);

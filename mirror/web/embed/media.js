@@ -3,6 +3,8 @@
 // at most a few times a second and only when it changed (a paused video costs nothing). The
 // canvas budget of [capture] counts these bytes too (see capture.js). A video still showing its
 // poster sends nothing: the mirror shows the same poster.
+import { canvasBlob, dataUrl, pictureCanvas } from "./pictures.js";
+
 export const MEDIA_TAG = "cobrowse-media";
 const MAX_FPS = 2;
 
@@ -11,16 +13,6 @@ function showsFrame(video) {
   if (video.readyState < 2 || !video.videoWidth || !video.videoHeight) return false;
   const posterShown = video.poster && video.played.length === 0 && video.currentTime === 0 && !video.seeking;
   return !posterShown;
-}
-
-/** A blob as a data: URL (FileReader encodes off the main thread). */
-export function dataUrl(blob) {
-  return new Promise((resolve, reject) => {
-    const reader = new FileReader();
-    reader.onload = () => resolve(String(reader.result));
-    reader.onerror = () => reject(reader.error);
-    reader.readAsDataURL(blob);
-  });
 }
 
 export class MediaPictures {
@@ -93,13 +85,13 @@ export class MediaPictures {
     const id = this.idOf(video);
     if (!(id > 0)) return;
     this.shown.set(video, state);
-    const canvas = new OffscreenCanvas(video.videoWidth, video.videoHeight);
+    const canvas = pictureCanvas(video.videoWidth, video.videoHeight);
     canvas.getContext("2d").drawImage(video, 0, 0);
     let blob;
     try {
       // Encoded off the main thread; a video from another origin without CORS taints the
       // canvas and throws here: the mirror then shows the poster or an empty box.
-      blob = await canvas.convertToBlob({ type: "image/webp", quality: this.quality });
+      blob = await canvasBlob(canvas, "image/webp", this.quality);
     } catch {
       return;
     }
