@@ -62,7 +62,7 @@ class MemoryReleaser:
     ) -> None:
         self._delay_s, self._release = delay_s, release
         self._timer: asyncio.TimerHandle | None = None
-        self._running: asyncio.Future[None] | None = None
+        self._running: asyncio.Future[None] | None = None  # Held: the loop keeps weak refs.
 
     def soon(self) -> None:
         self.cancel()
@@ -73,6 +73,7 @@ class MemoryReleaser:
         self._running = asyncio.ensure_future(self._release())
 
     def cancel(self) -> None:
+        """Drop a release not yet started (one under way finishes)."""
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
