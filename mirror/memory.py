@@ -6,7 +6,7 @@ session's objects hold one another in cycles (the mirror page and its Playwright
 session and its callbacks), at Python's next full collection. Either way glibc's allocator keeps
 the freed memory for reuse, so the server process stayed near its peak after the sessions ended
 (ten busy sessions: 120-230 MB, against 62 before them). A collection and ``malloc_trim`` after
-the ends bring it back to 65-80 MB.
+the ends bring it back to 66-76 MB.
 
 A full collection walks every object, and most of them are the libraries and the browser
 connection made at start-up: about 65 ms with the event loop stopped, every live session's
