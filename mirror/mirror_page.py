@@ -332,9 +332,9 @@ class MirrorPage:
 
     def _same_as_last(self, jpeg: bytes) -> bool:
         """The screencast's bytes of the last frame again (a settle frame or a repaint that
-        changed nothing: 14-22 % of frames with 10-25 busy sessions). Such a frame would not be
-        sent, so it is neither decoded nor measured; the last frame, already sent, shows the
-        same pixels."""
+        changed nothing: 14-22 % of frames with 10-25 busy sessions). Chromium's encoder is
+        deterministic, so the last frame, already sent, shows the same pixels: this one is
+        neither decoded nor measured."""
         last = self._frames.last
         return last is not None and last.jpeg == jpeg
 

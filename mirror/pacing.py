@@ -57,6 +57,8 @@ class Pacer:
     async def shown(self, since: float) -> None:
         """When behind, wait (at most ``hold_s``) for a frame taken at or after ``since``: the
         time the last batch was sent to the page."""
+        if not self.behind:  # The common case, on every batch: no future, no timer.
+            return
         future = self.want(since)
         try:
             with contextlib.suppress(TimeoutError):
