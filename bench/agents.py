@@ -27,8 +27,8 @@ from bench import clicks, probes, wire
 from bench.options import AGENT_VIEWPORT
 from bench.pages import TIMEOUT_MS, Pages
 from bench.probes import AgentLog, now_ms
-from mirror.messages import Exit, Join
-from mirror.patches import read_message
+from mirror.frames.patches import read_message
+from mirror.session.messages import Exit, Join
 from replay.messages import ClickInput
 
 JPEG_SCALE = 8  # The smallest scale libjpeg decodes to: one pixel per 8x8 block.

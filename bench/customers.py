@@ -23,7 +23,8 @@ from bench import clicks, probes, wire
 from bench.capture_stream import CaptureStream
 from bench.pages import TIMEOUT_MS, Pages
 from bench.probes import ChangePhase, now_ms
-from mirror.messages import Events, Hello, Viewport
+from mirror.session.messages import Events, Hello
+from mirror.wire import Viewport
 from replay.messages import Applied
 
 NINE_DIGITS = re.compile(r"^\d{9}$")

@@ -1,6 +1,7 @@
 """Fidelity, measured on any pages: the customer's viewport against what the agent sees, for the
 mirror (the agent's view of a real session) and for plain DOM streaming (rrweb record -> the
-bench's relay -> rrweb's Replayer in the agent's own browser), with mirror/fidelity.py's metric.
+bench's relay -> rrweb's Replayer in the agent's own browser), with the metric of
+mirror/testing/fidelity.py.
 
 ``await measure_fidelity(server_url, page_urls)`` returns one :class:`PageFidelity` per page.
 """
@@ -28,7 +29,7 @@ from playwright.async_api import (
 from bench.bundles import Bundles, build
 from bench.pages import launch
 from bench.relay import Relay
-from mirror.fidelity import PRIVATE_AREAS_JS, as_rects, differing_share
+from mirror.testing.fidelity import PRIVATE_AREAS_JS, as_rects, differing_share
 
 VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
 TARGET = 0.01  # Under 1 % of differing 8x8 blocks.

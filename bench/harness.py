@@ -33,7 +33,7 @@ from bench.pages import launch
 from bench.relay import Relay
 from bench.servers import Served, serving
 from bench.session import BenchSession, SessionTrace
-from mirror.browser import server_chromium
+from mirror.render.browser import server_chromium
 
 AFTER_END_WAIT_S = 2.0  # for the mirror pages' renderers to go once the sessions have ended
 SETTLE_STEP_S, SETTLE_MAX_S = 0.5, 10.0  # for a fresh server to finish starting up

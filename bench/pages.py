@@ -9,7 +9,7 @@ import os
 from playwright.async_api import Browser, BrowserContext, Page, Playwright
 
 from bench.options import CUSTOMER_VIEWPORT
-from mirror.browser import LEAN_ARGS, bundled_chromium, system_chromium
+from mirror.render.browser import LEAN_ARGS, bundled_chromium, system_chromium
 
 TIMEOUT_MS = 30_000
 

@@ -1,6 +1,6 @@
 """Layer 3 of masking, timed: a 1280x800 screencast JPEG with six masked rectangles decoded,
-passed through ``mirror.redact.redact`` and made ready to send whole, when the mirror already drew
-the rectangles flat (a check) and when it did not (a repaint and a new JPEG)."""
+passed through ``mirror.frames.redact.redact`` and made ready to send whole, when the render page
+already drew the rectangles flat (a check) and when it did not (a repaint and a new JPEG)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from typing import Any
 
 from PIL import Image, ImageDraw
 
-from mirror.frames import decode_frame
-from mirror.redact import MASK_RGB, Rect, redact
+from mirror.frames.frame import decode_frame
+from mirror.frames.redact import MASK_RGB, Rect, redact
 
 WIDTH, HEIGHT = 1280, 800
 RECTS: list[Rect] = [(80 + 380 * (i % 3), 200 + 160 * (i // 3), 340, 44) for i in range(6)]

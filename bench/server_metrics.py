@@ -1,7 +1,7 @@
 """The server's own account of a part, read from its ``/metrics``: how old the mirror pages'
 screencast frames were when they reached it, which is how far behind its Chromium was (see
-mirror/pacing.py). Each part has a server of its own, so the histogram covers that part's joins
-and changes."""
+mirror/render/pacing.py). Each part has a server of its own, so the histogram covers that part's
+joins and changes."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.options import FIXTURES
-from mirror.processes import ChildProcess
+from mirror.testing.processes import ChildProcess
 
 
 @dataclass(frozen=True)

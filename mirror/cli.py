@@ -13,12 +13,13 @@ from pathlib import Path
 
 from aiohttp import web
 
-from mirror.app import Settings, build_app
 from mirror.config import Config, load_config
 from mirror.errors import CobrowseError
 from mirror.history import HistoryStore
-from mirror.memory import freeze_start_up
 from mirror.sample_site import build_site_app
+from mirror.server.app import build_app
+from mirror.server.keys import Settings
+from mirror.server.memory import freeze_start_up
 
 DEFAULT_DB = "sqlite:///cobrowse.db"
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -62,7 +63,7 @@ async def run_until_signal(*apps: tuple[web.Application, str, int, str]) -> None
             bound_host, bound_port = runner.addresses[0][:2]
             print(f"{label} on http://{bound_host}:{bound_port}", flush=True)
         # The process is this command's, so its collector is too (an app embedded in another
-        # process leaves that process's alone): see mirror/memory.py.
+        # process leaves that process's alone): see mirror/server/memory.py.
         freeze_start_up()
         await stop.wait()
     finally:

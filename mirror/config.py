@@ -6,14 +6,15 @@ message that names the key and the file.
 
 from __future__ import annotations
 
+import ipaddress
 import tomllib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Literal
 
 import msgspec
 
 from mirror.errors import ConfigError
-from mirror.proxies import parse_networks
 
 
 class ServerConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -131,3 +132,17 @@ def normalise_origin(origin: str) -> str | None:
     default_port = {"http": 80, "https": 443}[url.scheme]
     port = "" if url.port in (None, default_port) else f":{url.port}"
     return f"{url.scheme}://{url.host.lower()}{port}"
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_networks(entries: Sequence[str]) -> list[Network]:
+    """``["10.0.0.0/8", "127.0.0.1"]`` -> networks; raises ValueError naming a bad entry."""
+    networks = []
+    for entry in entries:
+        try:
+            networks.append(ipaddress.ip_network(entry.strip(), strict=False))
+        except ValueError:
+            raise ValueError(f"{entry!r} is not an IP address or network") from None
+    return networks

@@ -15,9 +15,9 @@ from sqlalchemy import DateTime, Integer, String, Text, event, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from mirror.chat import Chat, ChatEndReason, ChatLine, ChatState
+from mirror.chat.state import Chat, ChatEndReason, ChatLine, ChatState
 from mirror.errors import ConfigError
-from mirror.sessions import EndReason, Session, SessionState
+from mirror.session.state import EndReason, Session, SessionState
 
 log = logging.getLogger("cobrowse.history")
 

@@ -21,7 +21,7 @@ class Metrics:
         self.frames_sent = Counter("cobrowse_frames_sent", "Frames sent to agents", registry=r)
         self.frame_bytes = Counter("cobrowse_frame_bytes", "Frame bytes sent to agents", registry=r)
         # Chromium's queue: past 0.1 s the machine carries more sessions than it can capture, and
-        # the mirror pages pace their changes (mirror/pacing.py).
+        # the mirror pages pace their changes (mirror/render/pacing.py).
         self.frame_lag = Histogram(
             "cobrowse_frame_lag_seconds",
             "Age of the mirror pages' screencast frames when they reach the server",

@@ -6,7 +6,7 @@ import msgspec
 
 
 class Hit(msgspec.Struct, kw_only=True):
-    """The mirror's answer for one point (see ``hitTest`` in mirror/web/mirror/hittest.js)."""
+    """The mirror's answer for one point (see ``hitTest`` in mirror/web/render/hittest.js)."""
 
     inside: bool  # The point lies within the customer's viewport.
     node: int | None = None  # rrweb node id of the element there (None: nothing mirrored).

@@ -61,7 +61,7 @@ if ! has_chromium; then
   }
 fi
 has_chromium || { echo "setup: no Chromium available; set CHROMIUM=/path/to/chromium" >&2; exit 1; }
-# The mirror's browser prefers Debian's headless shell (mirror/browser.py); optional.
+# The mirror's browser prefers Debian's headless shell (mirror/render/browser.py); optional.
 if [ -z "${CHROMIUM:-}" ] && command -v chromium >/dev/null && ! command -v chromium-headless-shell >/dev/null; then
   say "installing Debian's chromium-headless-shell for the server (optional)"
   apt_install chromium-headless-shell || say "no chromium-headless-shell package: the server uses chromium"

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from mirror.processes import ChildProcess
 from mirror.testing import CobrowseServer
+from mirror.testing.processes import ChildProcess
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 

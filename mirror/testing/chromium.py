@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserType
 from playwright.sync_api import Error as PlaywrightError
 
-from mirror.browser import LEAN_ARGS, system_chromium
+from mirror.render.browser import LEAN_ARGS, system_chromium
 
 # What Playwright says when its own build of the browser is not installed.
 MISSING_EXECUTABLE = "Executable doesn't exist"

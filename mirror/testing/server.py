@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mirror.processes import ChildProcess, ProcessFailed
 from mirror.testing.errors import CobrowseServerError, CobrowseUsageError
+from mirror.testing.processes import ChildProcess, ProcessFailed
 
 # Long enough for the server's own Chromium to start on a busy two-core machine.
 STARTUP_TIMEOUT_S = 60.0

@@ -16,7 +16,7 @@ from PIL import Image
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, ViewportSize, expect
 
-from mirror.redact import TOLERANCE
+from mirror.frames.redact import TOLERANCE
 from mirror.testing.actions import DEFAULT_TIMEOUT_S, SETTLE_MARGIN_PX, AgentActions
 from mirror.testing.errors import CobrowseUsageError
 from mirror.testing.locate import in_viewport, locate, viewport_rect

@@ -11,12 +11,12 @@ import time
 from PIL import Image
 from playwright.sync_api import Locator, Page, expect
 
-from mirror.fidelity import differing_share
-from mirror.redact import EDGE_PX, TOLERANCE
+from mirror.frames.redact import EDGE_PX, TOLERANCE
+from mirror.testing.fidelity import differing_share
 
 Rect = tuple[int, int, int, int]  # left, top, right, bottom in CSS pixels of the viewport
 
-# An element "is shown" when at most this share of its 8x8 blocks differ (mirror/fidelity.py).
+# An element "is shown" when at most this share of its 8x8 blocks differ (testing/fidelity.py).
 MAX_DIFFERING_SHARE = 0.05
 
 PRIVATE_RECTS_JS = """() => {

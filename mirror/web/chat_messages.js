@@ -1,4 +1,4 @@
-// Wire messages of the live chat, the browser side's mirror image of mirror/chat_messages.py.
+// Wire messages of the live chat, the browser side's mirror image of mirror/chat/messages.py.
 export const chatMsg = {
   hello: (label, resume) => ({ v: 1, type: "chat_hello", label, ...(resume ? { resume_id: resume.id, resume_token: resume.token } : {}) }),
   say: (text) => ({ v: 1, type: "say", text }),
@@ -12,7 +12,7 @@ export const deskMsg = {
   end: (chat) => ({ v: 1, type: "end_chat", chat }),
 };
 
-// mirror/chat.py MAX_TEXT: longer messages are refused by the server.
+// mirror/chat/state.py MAX_TEXT: longer messages are refused by the server.
 export const MAX_CHAT_TEXT = 2000;
 
 /** One transcript line as a DOM element: the text always as text, never as HTML. */

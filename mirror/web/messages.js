@@ -1,4 +1,4 @@
-// Wire messages, the browser side's mirror image of mirror/messages.py.
+// Wire messages, the browser side's mirror image of mirror/session/messages.py.
 export const PROTOCOL_VERSION = 1;
 
 /** How the customer's screen shows the page: its colour scheme and device pixel ratio. */
@@ -23,7 +23,7 @@ export const msg = {
   join: (id, interaction, rejoin) => ({ v: 1, type: "join", id, ...(interaction ? { interaction } : {}), ...(rejoin ? { rejoin } : {}) }),
 };
 
-// Close codes sent by the server (mirror/messages.py).
+// Close codes sent by the server (mirror/session/messages.py).
 export const CLOSE = { ENDED: 4000, MALFORMED: 4400, FORBIDDEN: 4403, UNKNOWN_SESSION: 4404, TOO_LARGE: 4413 };
 
 export function parse(text) {

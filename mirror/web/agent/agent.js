@@ -54,7 +54,7 @@ function setLive(live) {
 
 // A binary message is a whole frame (a JPEG) or a patch of the last one: b"P", a count (uint16),
 // then per rectangle x, y, width, height (uint16) and its JPEG's length (uint32), little-endian,
-// each followed by the JPEG to draw at (x, y). See mirror/patches.py.
+// each followed by the JPEG to draw at (x, y). See mirror/frames/patches.py.
 const PATCH = 0x50;
 
 function pieces(buffer) {

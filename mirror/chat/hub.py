@@ -1,0 +1,337 @@
+"""The chat hub: live chats wired to the customer's chat panel, the agents' desks and history.
+
+A chat is a primary interaction: ending it ends every co-browse session started from it
+(``interaction_ended``), and the co-browse hub tells it when such a session starts or ends so the
+agent's desk can offer "Join co-browse". Like :mod:`mirror.session.hub` it knows nothing of aiohttp.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+from dataclasses import dataclass
+from typing import Protocol
+
+from mirror.chat.messages import (
+    ChatHello,
+    ChatInfo,
+    ChatUpdate,
+    ChatView,
+    Desk,
+    NewLine,
+    Waiting,
+    chat_view,
+    line_view,
+    waiting_view,
+)
+from mirror.chat.state import (
+    Chat,
+    ChatEndReason,
+    ChatLine,
+    ChatRegistry,
+    ChatState,
+    Sender,
+    scrub_session_id,
+)
+from mirror.config import Config
+from mirror.errors import ChatError, ChatNotFound
+from mirror.history import HistoryStore
+from mirror.metrics import Metrics
+from mirror.tasks import NamedTasks
+from mirror.wire import CLOSE_ENDED, Error, Message
+
+log = logging.getLogger("cobrowse.chat")
+
+TEXT = {
+    "accepted": "An agent has joined the chat.",
+    "released": "The agent has left the chat. Waiting for another agent.",
+    "cobrowse_auto": "The customer started a co-browse session.",
+    "cobrowse_manual": "The customer started a co-browse session and will type its ID here.",
+    "cobrowse_ended": "The co-browse session has ended.",
+}
+
+
+ENDED = {
+    ChatEndReason.CUSTOMER_ENDED: "The customer ended the chat.",
+    ChatEndReason.AGENT_ENDED: "The agent ended the chat.",
+    ChatEndReason.CUSTOMER_LEFT: "The customer left the chat.",
+    ChatEndReason.INTERACTION_ENDED: "The chat was closed by the contact centre.",
+    ChatEndReason.SERVER_SHUTDOWN: "The chat service is restarting: the chat has ended.",
+}
+
+
+class ChatPeer(Protocol):
+    async def send_message(self, message: Message) -> None: ...
+    async def close(self, code: int, reason: str) -> None: ...
+
+
+class Interactions(Protocol):
+    """The co-browse side, as the chat hub sees it (:class:`mirror.session.hub.Hub`)."""
+
+    async def end_interaction(self, interaction_id: str) -> list[str]: ...
+
+
+class TiedSession(Protocol):
+    """A co-browse session as the chat hub is told of it (``mirror.session.state.Session``)."""
+
+    @property
+    def access_id(self) -> str: ...
+    @property
+    def interaction_id(self) -> str | None: ...
+
+
+@dataclass(eq=False)
+class DeskConnection:
+    token: str
+    peer: ChatPeer
+
+
+class ChatHub:
+    def __init__(
+        self, config: Config, history: HistoryStore, metrics: Metrics, sessions: Interactions
+    ) -> None:
+        self.config, self.history, self.metrics = config, history, metrics
+        self.sessions = sessions
+        self.registry = ChatRegistry()
+        self._customers: dict[str, ChatPeer] = {}  # by chat uuid
+        self._desks: dict[str, DeskConnection] = {}  # by desk token
+        self._tasks = NamedTasks()  # grace timers, by chat uuid or desk token
+
+    # -- the customer's chat panel -----------------------------------------------------------
+
+    async def customer_hello(self, peer: ChatPeer, hello: ChatHello, origin: str | None) -> Chat:
+        """Start a chat ("Live chat"), or continue one on a later page of the site."""
+        if hello.resume_id and hello.resume_token:
+            chat = self.registry.resume(hello.resume_id, hello.resume_token)
+            self._tasks.cancel(chat.uuid)
+            old = self._customers.get(chat.uuid)
+            if old is not None and old is not peer:
+                await old.close(CLOSE_ENDED, "the chat continued on another page")
+        else:
+            chat = self.registry.create(origin, hello.label)
+            self.metrics.chats_started.inc()
+            await self._record(chat)
+            log.info("chat %s: started", chat.uuid)
+        self._customers[chat.uuid] = peer
+        mode = self.config.chat.send_session_id
+        await peer.send_message(
+            ChatInfo(chat=chat_view(chat), token=chat.token, send_session_id=mode)
+        )
+        if hello.resume_id is None:
+            await self._announce_waiting()
+        return chat
+
+    async def customer_say(self, chat: Chat, peer: ChatPeer, text: str) -> None:
+        await self._say(chat, "customer", text, peer)
+
+    async def customer_left(self, chat: Chat, peer: ChatPeer) -> None:
+        """The panel's socket closed without "End chat": a reload or another page of the site."""
+        if self._customers.get(chat.uuid) is not peer or not chat.live:
+            return
+        del self._customers[chat.uuid]
+        grace = self.config.session.customer_reconnect_grace_s
+        self._tasks.start(chat.uuid, self._end_after(chat, grace))
+
+    # -- the agents' desks -------------------------------------------------------------------
+
+    async def desk_hello(self, peer: ChatPeer, resume: str | None) -> DeskConnection:
+        """A desk opens; a page coming back with its earlier token gets its chats back."""
+        token = resume if resume and self._reclaimable(resume) else secrets.token_urlsafe(24)
+        self._tasks.cancel(token)
+        old = self._desks.get(token)
+        desk = self._desks[token] = DeskConnection(token, peer)
+        if old is not None:
+            await old.peer.close(CLOSE_ENDED, "the desk continued in another page")
+        await peer.send_message(Desk(token=token))
+        await peer.send_message(self._waiting())
+        for chat in self.registry.owned_by(token):
+            await peer.send_message(ChatUpdate(chat=self._agent_view(chat)))
+        return desk
+
+    async def desk_accept(self, desk: DeskConnection, chat_id: str) -> None:
+        try:
+            chat = self.registry.get(chat_id)
+            chat.accept(desk.token)
+        except ChatError as exc:
+            await desk.peer.send_message(Error(error=exc.code, detail=exc.detail))
+            return
+        log.info("chat %s: accepted", chat.uuid)
+        await self._record(chat)
+        await desk.peer.send_message(ChatUpdate(chat=self._agent_view(chat)))
+        await self._tell_customer(chat, ChatUpdate(chat=chat_view(chat)))
+        await self._system(chat, TEXT["accepted"])
+        await self._announce_waiting()
+
+    async def desk_say(self, desk: DeskConnection, chat_id: str, text: str) -> None:
+        chat = await self._owned(desk, chat_id)
+        if chat is not None:
+            await self._say(chat, "agent", text, desk.peer)
+
+    async def desk_end(self, desk: DeskConnection, chat_id: str) -> None:
+        chat = await self._owned(desk, chat_id)
+        if chat is not None:
+            await self.end(chat, ChatEndReason.AGENT_ENDED)
+
+    async def desk_left(self, desk: DeskConnection) -> None:
+        """The desk's page closed: its chats wait for it for the agent's grace period."""
+        if self._desks.get(desk.token) is not desk:
+            return
+        del self._desks[desk.token]
+        if self.registry.owned_by(desk.token):
+            grace = self.config.session.agent_reconnect_grace_s
+            self._tasks.start(desk.token, self._release_after(desk.token, grace))
+
+    # -- both, and the co-browse side --------------------------------------------------------
+
+    async def end(self, chat: Chat, reason: ChatEndReason) -> list[str]:
+        """End the chat for both sides, record why, and end its co-browse sessions (their
+        UUIDs are returned)."""
+        was_waiting = chat.desk is None
+        if not chat.live:
+            return []
+        await self._system(chat, ENDED[reason])
+        chat.end(reason)
+        self.registry.discard(chat)
+        self._tasks.cancel(chat.uuid)
+        self.metrics.chats_ended.labels(reason.value).inc()
+        log.info("chat %s: ended (%s)", chat.uuid, reason.value)
+        await self._record(chat)
+        await self._tell_both(chat, ChatUpdate(chat=chat_view(chat)))
+        customer = self._customers.pop(chat.uuid, None)
+        if customer is not None:
+            await customer.close(CLOSE_ENDED, f"chat ended: {reason.value}")
+        if was_waiting:
+            await self._announce_waiting()
+        return await self.sessions.end_interaction(chat.interaction_id)
+
+    def tie(self, chat_id: str, token: str) -> str:
+        """A co-browse session is starting from the customer's chat: its interaction ID.
+        Raises :class:`ChatNotFound` unless the page owns that live chat."""
+        return self.registry.resume(chat_id, token).interaction_id
+
+    async def session_created(self, session: TiedSession) -> None:
+        """A co-browse session started; one tied to a live chat is offered on its desk."""
+        chat = self._live(session.interaction_id) if session.interaction_id else None
+        if chat is None:
+            return
+        chat.cobrowse_id = session.access_id
+        auto = self.config.chat.send_session_id == "auto"
+        await self._system(chat, TEXT["cobrowse_auto" if auto else "cobrowse_manual"])
+        await self._update_desk(chat)
+
+    async def session_ended(self, session: TiedSession) -> None:
+        chat = self._live(session.interaction_id) if session.interaction_id else None
+        if chat is None or chat.cobrowse_id != session.access_id:
+            return
+        chat.cobrowse_id = None
+        await self._system(chat, TEXT["cobrowse_ended"])
+        await self._update_desk(chat)
+
+    async def end_interaction(self, interaction_id: str) -> list[str] | None:
+        """``POST /api/interactions/{id}/end`` for a chat: the UUIDs of the co-browse sessions
+        that ended with it, or None if no live chat has that ID."""
+        chat = self._live(interaction_id)
+        if chat is None:
+            return None
+        return await self.end(chat, ChatEndReason.INTERACTION_ENDED)
+
+    async def shutdown(self) -> None:
+        for chat in self.registry.live():
+            await self.end(chat, ChatEndReason.SERVER_SHUTDOWN)
+        self._tasks.cancel_all()
+
+    # -- internals ---------------------------------------------------------------------------
+
+    async def _say(self, chat: Chat, sender: Sender, text: str, peer: ChatPeer) -> None:
+        try:
+            line = chat.post(sender, text)
+        except ChatError as exc:  # Refused with a reason; the socket and the chat go on.
+            self.metrics.chat_refused.labels(exc.code).inc()
+            await peer.send_message(Error(error=exc.code, detail=exc.detail))
+            return
+        self.metrics.chat_lines.inc()
+        await self._line(chat, line)
+        if chat.state is ChatState.WAITING and sender == "customer":
+            await self._announce_waiting()  # The desks list a waiting chat by its first words.
+
+    async def _system(self, chat: Chat, text: str) -> None:
+        await self._line(chat, chat.post("system", text))
+
+    async def _line(self, chat: Chat, line: ChatLine) -> None:
+        await self._tell_both(chat, NewLine(chat=chat.uuid, line=line_view(line)))
+        try:
+            await self.history.add_chat_line(
+                chat.uuid, line, scrub_session_id(line.text, chat.cobrowse_id)
+            )
+        except Exception:
+            log.exception("chat %s: history write failed", chat.uuid)
+
+    async def _tell_both(self, chat: Chat, message: Message) -> None:
+        for peer in (self._customers.get(chat.uuid), self._desk_peer(chat)):
+            if peer is not None:
+                await peer.send_message(message)
+
+    async def _tell_customer(self, chat: Chat, message: Message) -> None:
+        peer = self._customers.get(chat.uuid)
+        if peer is not None:
+            await peer.send_message(message)
+
+    async def _update_desk(self, chat: Chat) -> None:
+        peer = self._desk_peer(chat)
+        if peer is not None:
+            await peer.send_message(ChatUpdate(chat=self._agent_view(chat)))
+
+    def _agent_view(self, chat: Chat) -> ChatView:
+        """In "auto" mode the agent's view of a chat carries the co-browse ID to join."""
+        return chat_view(chat, offer=self.config.chat.send_session_id == "auto")
+
+    def _desk_peer(self, chat: Chat) -> ChatPeer | None:
+        desk = self._desks.get(chat.desk) if chat.desk else None
+        return desk.peer if desk else None
+
+    async def _owned(self, desk: DeskConnection, chat_id: str) -> Chat | None:
+        chat = self._live(chat_id)
+        if chat is None or chat.desk != desk.token:
+            detail = "that chat has ended or is not yours"
+            await desk.peer.send_message(Error(error="unknown_chat", detail=detail))
+            return None
+        return chat
+
+    def _live(self, chat_id: str) -> Chat | None:
+        with contextlib.suppress(ChatNotFound):
+            return self.registry.get(chat_id)
+        return None
+
+    def _reclaimable(self, token: str) -> bool:
+        return token in self._desks or bool(self.registry.owned_by(token))
+
+    def _waiting(self) -> Waiting:
+        return Waiting(chats=[waiting_view(chat) for chat in self.registry.waiting()])
+
+    async def _announce_waiting(self) -> None:
+        waiting = self._waiting()
+        for desk in list(self._desks.values()):
+            await desk.peer.send_message(waiting)
+
+    async def _release_after(self, token: str, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+        self._tasks.cancel(token)
+        for chat in self.registry.owned_by(token):
+            chat.release()
+            await self._record(chat)
+            await self._tell_customer(chat, ChatUpdate(chat=chat_view(chat)))
+            await self._system(chat, TEXT["released"])
+        await self._announce_waiting()
+
+    async def _end_after(self, chat: Chat, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+        self._tasks.cancel(chat.uuid)
+        await self.end(chat, ChatEndReason.CUSTOMER_LEFT)
+
+    async def _record(self, chat: Chat) -> None:
+        try:
+            await self.history.record_chat(chat)
+        except Exception:
+            log.exception("chat %s: history write failed", chat.uuid)

@@ -1,0 +1,142 @@
+"""Wire messages of the live chat: the customer's chat panel (``/ws/chat``) and the agents' chat
+desk (``/ws/desk``). JSON objects tagged by ``type``, like :mod:`mirror.session.messages`;
+``mirror/web/chat_messages.js`` is the browser side's mirror image."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+import msgspec
+
+from mirror.chat.state import Chat, ChatLine
+from mirror.wire import Error, Message
+
+# -- the customer's chat panel -> server -----------------------------------------------------
+
+
+class ChatHello(Message, tag="chat_hello"):
+    """ "Live chat" opens the socket and starts a chat, or continues one on a later page."""
+
+    label: str = ""
+    resume_id: str | None = None
+    resume_token: str | None = None
+
+
+class CustomerSay(Message, tag="say"):
+    text: str
+
+
+class EndChat(Message, tag="end_chat"):
+    pass
+
+
+CustomerChatMessage = ChatHello | CustomerSay | EndChat
+
+# -- the agent's chat desk -> server ---------------------------------------------------------
+
+
+class DeskHello(Message, tag="desk_hello"):
+    """The desk opens; ``resume`` is the token of this page's earlier desk (a reload)."""
+
+    resume: str | None = None
+
+
+class Accept(Message, tag="accept"):
+    chat: str
+
+
+class AgentSay(Message, tag="say"):
+    chat: str
+    text: str
+
+
+class AgentEndChat(Message, tag="end_chat"):
+    chat: str
+
+
+DeskMessage = DeskHello | Accept | AgentSay | AgentEndChat
+
+# -- server -> either ------------------------------------------------------------------------
+
+
+class Line(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    seq: int
+    sender: Literal["customer", "agent", "system"]
+    text: str
+    at: datetime
+
+
+class ChatView(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A chat as its two parties see it: state, transcript and a co-browse session to join."""
+
+    id: str
+    state: str
+    label: str
+    lines: list[Line]
+    # The nine digits of a co-browse session started from the chat, when the server sends it to
+    # the agent ("auto"); None for the customer and in "manual" mode.
+    cobrowse_id: str | None = None
+
+
+class ChatInfo(Message, tag="chat"):
+    """To the customer: the chat, its resume token and how a co-browse ID reaches the agent."""
+
+    chat: ChatView
+    token: str
+    send_session_id: Literal["auto", "manual"]
+
+
+class ChatUpdate(Message, tag="chat_update"):
+    """The chat's state or co-browse offer changed (to either side)."""
+
+    chat: ChatView
+
+
+class NewLine(Message, tag="line"):
+    chat: str
+    line: Line
+
+
+class Desk(Message, tag="desk"):
+    """To the desk: its token (kept by the page to reclaim its chats after a reload)."""
+
+    token: str
+
+
+class WaitingChat(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    id: str
+    label: str
+    created_at: datetime
+    preview: str  # The customer's first words, so an agent can pick.
+
+
+class Waiting(Message, tag="waiting"):
+    chats: list[WaitingChat]
+
+
+ChatServerMessage = ChatInfo | ChatUpdate | NewLine | Desk | Waiting | Error
+
+customer_chat_decoder = msgspec.json.Decoder(CustomerChatMessage)
+desk_decoder = msgspec.json.Decoder(DeskMessage)
+
+
+def line_view(line: ChatLine) -> Line:
+    return Line(seq=line.seq, sender=line.sender, text=line.text, at=line.at)
+
+
+def chat_view(chat: Chat, *, offer: bool = False) -> ChatView:
+    return ChatView(
+        id=chat.uuid,
+        state=chat.state.value,
+        label=chat.label,
+        lines=[line_view(line) for line in chat.lines],
+        cobrowse_id=chat.cobrowse_id if offer else None,
+    )
+
+
+def waiting_view(chat: Chat) -> WaitingChat:
+    first = next((line.text for line in chat.lines if line.sender == "customer"), "")
+    return WaitingChat(
+        id=chat.uuid, label=chat.label, created_at=chat.created_at, preview=first[:140]
+    )

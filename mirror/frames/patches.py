@@ -1,0 +1,172 @@
+"""Patches: an agent is sent only the parts of a frame that changed since the frame it last got.
+
+Typing, a caret, a menu or a chart change a small share of the screen, yet each screencast frame
+is a whole JPEG (about 55 kB at 1280x800). The server compares the new frame's pixels with the
+last frame sent to that agent in 16x16 tiles (JPEG's 4:2:0 macroblock, so a cut on the tile grid
+re-encodes without moving any block edge), and sends the changed rectangles as small JPEGs. When
+much of the screen changed, the whole frame goes out instead, as the screencast encoded it.
+
+On the agent's socket a binary message is either a whole frame (a JPEG: its first byte is 0xFF)
+or a patch: ``b"P"``, a count (uint16), then for each rectangle x, y, width, height (uint16) and
+the length of its JPEG (uint32), all little-endian, each followed by its JPEG, to be drawn at
+(x, y) over the previous picture. ``mirror/web/agent/agent.js`` draws both.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import struct
+from collections.abc import AsyncIterator, Iterator
+
+import numpy as np
+
+from mirror.frames.frame import PATCH_QUALITY, Frame, LatestFrame, encode_jpeg
+
+TILE = 16
+PATCH = b"P"
+_COUNT = struct.Struct("<H")
+_RECT = struct.Struct("<HHHHI")
+# A patch whose rectangles cover more than this share of the frame goes out as the whole frame:
+# its JPEG is already made, and a few large rectangles save little.
+WHOLE_SHARE = 0.5
+MAX_RECTS = 24  # More than this, and the changed tiles' bounding box is sent as one rectangle.
+GAP_TILES = 2  # Changed tiles this close on a row are sent as one rectangle (fewer JPEG headers).
+REFRESH_S = 0.3  # No new frame for this long after a patch: the page rests (PatchEncoder.refresh).
+
+Rect = tuple[int, int, int, int]  # x, y, width, height in pixels
+
+
+def changed_tiles(before: Frame, after: Frame) -> np.ndarray:
+    """A boolean grid, one cell per tile (the last row and column may be partial): True where
+    any pixel differs. The frames have the same size."""
+    changed = before.words != after.words
+    return _fold(_fold(changed).T).T
+
+
+def _fold(cells: np.ndarray) -> np.ndarray:
+    """Any over each run of TILE rows (a shorter last run included)."""
+    rows = cells.shape[0]
+    whole = rows // TILE * TILE
+    parts = [cells[:whole].reshape(rows // TILE, TILE, *cells.shape[1:]).any(axis=1)]
+    if whole < rows:
+        parts.append(cells[whole:].any(axis=0, keepdims=True))
+    return np.concatenate(parts)
+
+
+def tile_rects(tiles: np.ndarray, width: int, height: int) -> list[Rect]:
+    """Rectangles (in pixels, inside width x height) covering every changed tile: runs of a row
+    joined across small gaps, and a run carried down while the rows below repeat it."""
+    open_rects: dict[tuple[int, int], list[int]] = {}  # (first, last column) -> [top row, rows]
+    done: list[list[int]] = []
+    for row, cells in enumerate(tiles):
+        runs = set(_runs(np.flatnonzero(cells)))
+        for span in list(open_rects):
+            if span not in runs:
+                done.append([*span, *open_rects.pop(span)])
+        for span in runs:
+            top_rows = open_rects.setdefault(span, [row, 0])
+            top_rows[1] += 1
+    done.extend([*span, *top_rows] for span, top_rows in open_rects.items())
+    if len(done) > MAX_RECTS:
+        ys, xs = np.nonzero(tiles)
+        done = [[int(xs.min()), int(xs.max()), int(ys.min()), int(ys.max() - ys.min()) + 1]]
+    rects = []
+    for first, last, top, count in done:
+        x, y = first * TILE, top * TILE
+        rects.append((x, y, min((last + 1) * TILE, width) - x, min(y + count * TILE, height) - y))
+    return sorted(rects, key=lambda r: (r[1], r[0]))
+
+
+def _runs(columns: np.ndarray) -> Iterator[tuple[int, int]]:
+    """Runs of changed columns, as (first, last), joining runs at most GAP_TILES apart."""
+    if not len(columns):
+        return
+    first = last = int(columns[0])
+    for column in columns[1:].tolist():
+        if column - last > GAP_TILES + 1:
+            yield first, last
+            first = column
+        last = column
+    yield first, last
+
+
+class PatchEncoder:
+    """What one agent is sent: the first frame whole, then patches against the frame it last got,
+    and the whole frame again once the page rests (:meth:`refresh`)."""
+
+    def __init__(self) -> None:
+        self._sent: Frame | None = None
+        self.patched = False  # Patches were sent since the last whole frame.
+
+    def encode(self, frame: Frame) -> bytes | None:
+        """The message that brings the agent's picture to ``frame``; None when it already is."""
+        sent, self._sent = self._sent, frame
+        if sent is None or sent.pixels.shape != frame.pixels.shape:
+            return self._whole(frame)
+        tiles = changed_tiles(sent, frame)
+        if not tiles.any():
+            return None
+        rects = tile_rects(tiles, frame.width, frame.height)
+        if sum(w * h for _, _, w, h in rects) > WHOLE_SHARE * frame.width * frame.height:
+            return self._whole(frame)
+        self.patched = True
+        return patch_message(frame, rects)
+
+    def refresh(self) -> bytes | None:
+        """The last frame whole, if patches were drawn over the agent's picture since it last
+        got one. A patch is a second encoding of decoded pixels, a little further from the page
+        than the screencast's own JPEG; once the page rests, the agent gets the latter."""
+        if not self.patched or self._sent is None:
+            return None
+        return self._whole(self._sent)
+
+    def _whole(self, frame: Frame) -> bytes:
+        self.patched = False
+        return frame.encoded()
+
+
+async def frame_messages(frames: LatestFrame) -> AsyncIterator[bytes]:
+    """The messages for one agent, each as soon as there is one: the newest frame whole, then
+    patches as frames come, and the whole frame again once the page rests."""
+    frames.replay_last()
+    encoder = PatchEncoder()
+    while True:
+        try:
+            async with asyncio.timeout(REFRESH_S if encoder.patched else None):
+                frame = await frames.next()
+        except TimeoutError:
+            message = await asyncio.to_thread(encoder.refresh)
+        else:
+            message = await asyncio.to_thread(encoder.encode, frame)
+        if message is not None:
+            yield message
+
+
+def patch_message(frame: Frame, rects: list[Rect]) -> bytes:
+    parts = [PATCH, _COUNT.pack(len(rects))]
+    for x, y, width, height in rects:
+        jpeg = encode_jpeg(frame.pixels[y : y + height, x : x + width], PATCH_QUALITY)
+        parts += [_RECT.pack(x, y, width, height, len(jpeg)), jpeg]
+    return b"".join(parts)
+
+
+def read_message(data: bytes) -> list[tuple[Rect, bytes]]:
+    """A frame message as (rectangle, JPEG) pairs; a whole frame is one pair at (0, 0) whose
+    size is unknown here (-1, -1). Raises ValueError for anything else."""
+    if data[:2] == b"\xff\xd8":
+        return [((0, 0, -1, -1), data)]
+    if data[:1] != PATCH:
+        raise ValueError("neither a JPEG nor a patch")
+    try:
+        (count,), at = _COUNT.unpack_from(data, 1), 1 + _COUNT.size
+        pairs = []
+        for _ in range(count):
+            x, y, width, height, length = _RECT.unpack_from(data, at)
+            at += _RECT.size
+            pairs.append(((x, y, width, height), data[at : at + length]))
+            at += length
+    except struct.error as exc:
+        raise ValueError(f"patch cut short: {exc}") from None
+    if at != len(data):
+        raise ValueError("patch length does not match its rectangles")
+    return pairs

@@ -1,0 +1,128 @@
+"""The server's one Chromium: found, launched with the server and closed on shutdown.
+
+``CHROMIUM`` when set, then Playwright's own Chromium where it is installed; otherwise the
+system's: Debian's headless shell (``chromium-headless-shell``) first, then ``chromium``. All are
+started with flags for a closed network.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from dataclasses import dataclass
+
+from playwright.async_api import Browser, Playwright, async_playwright
+
+from mirror.errors import BrowserUnavailable
+
+log = logging.getLogger("cobrowse.render")
+
+# Root in a container needs --no-sandbox; the rest keep Chromium off the network on its own.
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
+# Chromium keeps one --disable-features switch (the last), so this list repeats the features
+# Playwright disables (its own switch comes first) and adds two of its own, for a headless Chromium
+# that opens many contexts (the mirror's, the benchmark's): in chromium --headless every context
+# is a window with its own omnibox pop-up page (a renderer of its own) and a spare renderer, about
+# 40 MB per context that a page never uses, and the pop-up page's start took most of a core for
+# half a second after each new context.
+PLAYWRIGHT_DISABLED_FEATURES = (
+    "AvoidUnnecessaryBeforeUnloadCheckSync,DestroyProfileOnBrowserClose,HttpsUpgrades,"
+    "HttpsFirstBalancedModeAutoEnable,LensOverlay,MediaRouter,PaintHolding,"
+    "ThirdPartyStoragePartitioning,AvoidCorsURLLoaderRestartOnRedirect,OptimizationHints,"
+    "NetworkTimeServiceQuerying,AimEnabled,PreconnectToSearch"
+)
+LEAN_ARGS = [
+    *LAUNCH_ARGS,
+    f"--disable-features={PLAYWRIGHT_DISABLED_FEATURES},"
+    "WebUIOmniboxPopup,WebUIOmniboxAimPopup,SpareRendererForSitePerProcess",
+]
+SYSTEM_CHROMIUMS = (
+    "/usr/bin/chromium",
+    "/usr/bin/chromium-browser",
+    "chromium",
+    "chromium-browser",
+)
+
+
+# The mirror's first choice among the system's: the headless shell is the browser without its
+# windowing layer (what Playwright itself runs for headless pages). Measured with ten replayed
+# sessions: about 5 MB less memory per session and 5-10 % less CPU than chromium --headless.
+# Debian's /usr/bin one is a shell script that runs the binary without exec, leaving a shell
+# between Playwright and the browser: the binary itself comes first.
+HEADLESS_SHELLS = (
+    "/usr/lib/chromium/chromium-headless-shell",
+    "/usr/bin/chromium-headless-shell",
+    "chromium-headless-shell",
+)
+
+
+def system_chromium(
+    explicit: str | None = None, candidates: tuple[str, ...] = SYSTEM_CHROMIUMS
+) -> str | None:
+    """An explicitly named Chromium, else the first of ``candidates`` found, else None."""
+    for candidate in ((explicit,) if explicit else ()) + candidates:
+        found = shutil.which(candidate) if not os.path.isabs(candidate) else candidate
+        if found and os.access(found, os.X_OK):
+            return found
+    return None
+
+
+def bundled_chromium(playwright: Playwright) -> str | None:
+    """Playwright's own Chromium, if it has been installed on this machine."""
+    try:
+        path = playwright.chromium.executable_path
+    except Exception:  # noqa: BLE001 - Playwright raises a bare Error when no build is known.
+        return None
+    return path if path and os.path.exists(path) else None
+
+
+def server_chromium(playwright: Playwright, explicit: str | None = None) -> str | None:
+    """The server's browser: ``explicit`` (``CHROMIUM``), then Playwright's own, then the
+    system's headless shell, then the system's Chromium; None when there is none."""
+    return (
+        (system_chromium(explicit) if explicit else None)
+        or bundled_chromium(playwright)
+        or system_chromium(candidates=HEADLESS_SHELLS + SYSTEM_CHROMIUMS)
+    )
+
+
+@dataclass
+class ChromiumHost:
+    """A running Chromium and the Playwright driver that owns it."""
+
+    playwright: Playwright
+    browser: Browser
+
+    @classmethod
+    async def launch(cls, explicit: str | None = None) -> ChromiumHost:
+        playwright = await async_playwright().start()
+        executable = server_chromium(playwright, explicit)
+        if executable is None:
+            await playwright.stop()
+            raise BrowserUnavailable(
+                "no Chromium found: run 'make setup', or set CHROMIUM to a Chromium binary"
+            )
+        try:
+            browser = await playwright.chromium.launch(
+                executable_path=executable, args=LEAN_ARGS, headless=True
+            )
+        except Exception as exc:
+            await playwright.stop()
+            raise BrowserUnavailable(f"Chromium at {executable} did not start: {exc}") from exc
+        log.info("mirror browser started: %s (%s)", executable, browser.version)
+        return cls(playwright, browser)
+
+    async def close(self) -> None:
+        try:
+            await self.browser.close()
+        finally:
+            await self.playwright.stop()

@@ -1,0 +1,25 @@
+"""What a render page reports about its session while it runs, as callbacks its owner gives it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+log = logging.getLogger("cobrowse.render")
+
+
+def _ignore(*_: object) -> None:
+    pass
+
+
+def _log_notice(reason: str) -> None:
+    log.info("the agent's view is partial: %s", reason)
+
+
+@dataclass(frozen=True)
+class PageEvents:
+    on_resize: Callable[[], None] = _ignore  # The customer's viewport changed (in the Screen).
+    on_crash: Callable[[], None] = _ignore
+    on_notice: Callable[[str], None] = _log_notice  # The view is partial, and why ("large-page").
+    on_lag: Callable[[float], None] = _ignore  # A frame's age when it reached the server, in s.

@@ -1,0 +1,137 @@
+"""The aiohttp application: routes, the objects the handlers reach, and the resources it owns.
+
+Each resource is started by its own ``cleanup_ctx`` step and stopped in reverse order, so one that
+fails to start (Chromium, say) still closes those started before it (the history store). Live
+sessions are ended (``server_shutdown``) before the sockets are torn down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+from aiohttp.typedefs import Middleware
+
+from mirror.chat.hub import ChatHub
+from mirror.config import parse_networks
+from mirror.history import HistoryStore
+from mirror.metrics import Metrics
+from mirror.render.browser import ChromiumHost
+from mirror.render.network import AssetGate
+from mirror.render.page import RenderPage
+from mirror.server import agent_socket, api, chat_sockets, customer_socket, pages, proxies
+from mirror.server.auth import AgentAuth, api_keys_middleware
+from mirror.server.keys import (
+    AUTH,
+    CHAT_HUB,
+    HISTORY,
+    HUB,
+    JOIN_GUARD,
+    METRICS,
+    SETTINGS,
+    Settings,
+)
+from mirror.server.memory import MemoryReleaser
+from mirror.server.responses import json_errors
+from mirror.session.hub import Hub
+from mirror.session.joinguard import JoinGuard
+from mirror.session.live import ServerPage
+from mirror.wire import policy_for
+
+log = logging.getLogger("cobrowse.server")
+
+# Set by _browser, read by _hubs: resources that only the app's own start-up steps share.
+_HOST = web.AppKey("chromium", ChromiumHost)
+_GATE = web.AppKey("asset_gate", AssetGate)
+
+
+def _warn_if_open(settings: Settings) -> None:
+    if settings.config.dev_origins:
+        log.warning("allowed_origins is empty: any site may embed cobrowse.js (development only)")
+    if not settings.config.server.agent_keys:
+        log.warning("agent_keys is empty: agents need no key (development only)")
+
+
+async def _history(app: web.Application) -> AsyncIterator[None]:
+    history = app[HISTORY] = HistoryStore(app[SETTINGS].db)
+    await history.open()
+    try:
+        yield
+    finally:
+        await history.close()
+
+
+async def _browser(app: web.Application) -> AsyncIterator[None]:
+    host = app[_HOST] = await ChromiumHost.launch(app[SETTINGS].chromium)
+    try:
+        yield
+    finally:
+        await host.close()
+
+
+async def _asset_gate(app: web.Application) -> AsyncIterator[None]:
+    config = app[SETTINGS].config
+    gate = app[_GATE] = AssetGate.create(
+        config.server.allowed_origins, config.capture.public_assets
+    )
+    try:
+        yield
+    finally:
+        await gate.close()
+
+
+async def _hubs(app: web.Application) -> AsyncIterator[None]:
+    config, host, gate = app[SETTINGS].config, app[_HOST], app[_GATE]
+    policy = policy_for(config.masking)
+
+    def new_page() -> ServerPage:
+        return RenderPage(host, gate, policy)
+
+    hub = app[HUB] = Hub(config, app[HISTORY], new_page, app[METRICS])
+    # A chat is the primary interaction of the co-browse sessions started from it.
+    chats = app[CHAT_HUB] = ChatHub(config, app[HISTORY], app[METRICS], sessions=hub)
+    releaser = MemoryReleaser()
+    hub.observe(chats)
+    hub.observe(releaser)
+    hub.prepare_spare_page()
+    inactivity = asyncio.create_task(hub.watch_inactivity())
+    try:
+        yield
+    finally:
+        inactivity.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await inactivity
+        releaser.cancel()
+
+
+async def _end_live_sessions(app: web.Application) -> None:
+    # Sessions first: ending a chat would end its sessions as interaction_ended instead.
+    await app[HUB].shutdown()
+    await app[CHAT_HUB].shutdown()
+
+
+def build_app(settings: Settings) -> web.Application:
+    _warn_if_open(settings)
+    middlewares: list[Middleware] = [json_errors]
+    if settings.config.server.trusted_proxies:
+        networks = parse_networks(settings.config.server.trusted_proxies)
+        middlewares.insert(0, proxies.middleware(networks))
+    auth = AgentAuth(tuple(settings.config.server.agent_keys))
+    middlewares.append(api_keys_middleware(auth))
+    app = web.Application(middlewares=middlewares, client_max_size=64 * 1024)
+    app[SETTINGS] = settings
+    app[METRICS] = Metrics()
+    app[AUTH] = auth
+    app[JOIN_GUARD] = JoinGuard()
+    app.cleanup_ctx.extend([_history, _browser, _asset_gate, _hubs])
+    app.on_shutdown.append(_end_live_sessions)
+    pages.add_routes(app)
+    api.add_routes(app)
+    app.router.add_get("/ws/customer", customer_socket.customer_socket)
+    app.router.add_get("/ws/agent", agent_socket.agent_socket)
+    app.router.add_get("/ws/chat", chat_sockets.chat_socket)
+    app.router.add_get("/ws/desk", chat_sockets.desk_socket)
+    return app

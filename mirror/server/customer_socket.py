@@ -1,0 +1,75 @@
+"""``/ws/customer``: the customer's page. Decodes messages and hands them to the hub."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from mirror.config import normalise_origin
+from mirror.errors import ChatError, SessionError, SessionNotFound
+from mirror.server.keys import CHAT_HUB, HUB, METRICS, SETTINGS
+from mirror.server.origins import origin_allowed
+from mirror.server.socket import CLOSE_TIMEOUT_S, SocketPeer, first_message, receive_messages
+from mirror.session.messages import Events, Exit, Hello, customer_decoder
+from mirror.session.state import EndReason
+from mirror.wire import CLOSE_BUSY, CLOSE_FORBIDDEN, CLOSE_MALFORMED, CLOSE_UNKNOWN_SESSION
+from replay.messages import Applied, Refused
+
+# A full snapshot of a large page is a few MB of JSON; more than this is refused.
+MAX_CUSTOMER_MESSAGE = 32 * 1024 * 1024
+HELLO_TIMEOUT_S = 10
+
+
+async def customer_socket(request: web.Request) -> web.WebSocketResponse:
+    app = request.app
+    ws = web.WebSocketResponse(
+        max_msg_size=MAX_CUSTOMER_MESSAGE, heartbeat=30, timeout=CLOSE_TIMEOUT_S
+    )
+    await ws.prepare(request)
+    peer = SocketPeer(ws)
+    origin = request.headers.get("Origin")
+    if not origin_allowed(app[SETTINGS].config.server.allowed_origins, origin):
+        app[METRICS].socket_errors.labels("forbidden_origin").inc()
+        await peer.refuse(
+            CLOSE_FORBIDDEN, "forbidden_origin", "this site may not start co-browse sessions"
+        )
+        return ws
+    messages = receive_messages(ws, customer_decoder, app[METRICS])
+    first = await first_message(messages, peer, Hello, HELLO_TIMEOUT_S)
+    if first is None:
+        return ws
+    hub = app[HUB]
+    try:
+        interaction = _chat_tie(app, first)
+        live = await hub.customer_hello(
+            peer, first, normalise_origin(origin) if origin else None, interaction
+        )
+    except SessionNotFound:
+        await peer.refuse(CLOSE_UNKNOWN_SESSION, "unknown_session", "the session has ended")
+        return ws
+    except ChatError as exc:  # Co-browse from a chat this page does not own (or that ended).
+        await peer.refuse(CLOSE_UNKNOWN_SESSION, exc.code, exc.detail)
+        return ws
+    except SessionError as exc:  # At capacity.
+        await peer.refuse(CLOSE_BUSY, "busy", str(exc))
+        return ws
+    try:
+        async for message in messages:
+            if isinstance(message, Events):
+                await hub.customer_events(live, message.events)
+            elif isinstance(message, Exit):
+                await hub.end(live, EndReason.CUSTOMER_EXIT)
+            elif isinstance(message, Applied | Refused):
+                await hub.customer_answer(live, message)
+            else:
+                await peer.refuse(CLOSE_MALFORMED, "malformed", "hello was already received")
+    finally:
+        await hub.customer_left(live, peer)
+    return ws
+
+
+def _chat_tie(app: web.Application, hello: Hello) -> str | None:
+    """A new session started from the customer's chat is tied to it: the chat's interaction ID.
+    Raises ChatNotFound unless this page owns that live chat."""
+    if hello.chat is None or (hello.resume_id and hello.resume_token):
+        return None
+    return app[CHAT_HUB].tie(hello.chat.id, hello.chat.token)

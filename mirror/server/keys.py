@@ -1,0 +1,36 @@
+"""The application's typed state: what the server was started with, and the objects each handler
+reaches through ``request.app[KEY]``. Set by :mod:`mirror.server.app`, read by the handlers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from mirror.chat.hub import ChatHub
+from mirror.config import Config
+from mirror.history import HistoryStore
+from mirror.metrics import Metrics
+from mirror.server.auth import AgentAuth
+from mirror.session.hub import Hub
+from mirror.session.joinguard import JoinGuard
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the server is started with: the config file and the command line."""
+
+    config: Config
+    db: str = "sqlite:///cobrowse.db"
+    chromium: str | None = None
+    # The demo kiosk's customer site, shown at "/" beside the agent's view (None: no kiosk).
+    kiosk_site: str | None = None
+
+
+SETTINGS = web.AppKey("settings", Settings)
+HISTORY = web.AppKey("history", HistoryStore)
+HUB = web.AppKey("hub", Hub)
+CHAT_HUB = web.AppKey("chat_hub", ChatHub)
+JOIN_GUARD = web.AppKey("join_guard", JoinGuard)
+AUTH = web.AppKey("agent_auth", AgentAuth)
+METRICS = web.AppKey("metrics", Metrics)

@@ -1,0 +1,367 @@
+"""The hub: live sessions wired to their sockets, render pages and history.
+
+It turns what the sockets report (hello, events, join, exit, a socket gone) into state changes of
+:mod:`mirror.session.state`, records each in history and tells both sides. The socket handlers
+only decode messages and call it; it knows nothing of aiohttp or of Chromium (its render pages
+come from the factory it is given).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+import time
+
+import msgspec
+
+from mirror.config import Config
+from mirror.errors import CobrowseError, InvalidTransition, SessionNotFound
+from mirror.frames.patches import frame_messages
+from mirror.history import HistoryStore
+from mirror.metrics import Metrics
+from mirror.render.events import PageEvents
+from mirror.render.screen import Display, Screen
+from mirror.session.live import (
+    LiveSession,
+    PageFactory,
+    Peer,
+    ServerPage,
+    SessionObserver,
+)
+from mirror.session.messages import (
+    FrameRules,
+    Hello,
+    Joined,
+    Notice,
+    SessionInfo,
+    Snapshot,
+    Status,
+    ViewSize,
+)
+from mirror.session.state import EndReason, Session, SessionRegistry, SessionState, Transition
+from mirror.wire import CLOSE_ENDED, budget_for, policy_for
+from replay.messages import (
+    AgentInput,
+    Applied,
+    ClickInput,
+    KeyInput,
+    Refused,
+    Script,
+    WheelInput,
+)
+from replay.policy import Rules
+from replay.translate import Refusal, is_tab, new_focus, translate
+
+log = logging.getLogger("cobrowse.session")
+
+
+class Hub:
+    """Owns the live sessions of this server: each one's sockets, render page and timers."""
+
+    def __init__(
+        self, config: Config, history: HistoryStore, pages: PageFactory, metrics: Metrics
+    ) -> None:
+        self.config, self.history, self.metrics = config, history, metrics
+        self._new_page = pages
+        self.registry = SessionRegistry()
+        self._observers: list[SessionObserver] = []
+        self._spare: ServerPage | None = None  # Prepared for the next join (see _open_page).
+        self._policy = policy_for(config.masking)
+        self._budget = budget_for(config.capture)
+        self._live: dict[str, LiveSession] = {}  # by session uuid
+
+    def observe(self, observer: SessionObserver) -> None:
+        """Tell ``observer`` of each session's creation and end from now on."""
+        self._observers.append(observer)
+
+    def frame_rules(self) -> FrameRules:
+        """What a frame of another origin shares under, once its parent's origin is allowed."""
+        return FrameRules(share=True, policy=self._policy, capture=self._budget)
+
+    # -- the customer's page -----------------------------------------------------------------
+
+    async def customer_hello(
+        self, peer: Peer, hello: Hello, origin: str | None, interaction_id: str | None = None
+    ) -> LiveSession:
+        """Create a session (Co-browse -> Yes), tied to ``interaction_id`` when it starts from a
+        chat, or resume one on a new page of the site."""
+        if hello.resume_id and hello.resume_token:
+            session = self.registry.resume(hello.resume_id, hello.resume_token)
+            live = self._live[session.uuid]
+            old, live.customer = live.customer, peer
+            live.tasks.cancel("customer_grace")
+            if old is not None:
+                await old.close(CLOSE_ENDED, "session continued on another page")
+            log.info("session %s: customer page reconnected", session.uuid)
+        else:
+            live = await self._create(peer, hello, origin, interaction_id)
+            session = live.session
+        live.screen.viewport = hello.viewport
+        live.screen.display = Display(hello.color_scheme, hello.pixel_ratio)
+        if live.page is not None:
+            await live.page.emulate()
+        await peer.send_message(
+            SessionInfo(
+                id=session.access_id,
+                token=session.resume_token,
+                uuid=session.uuid,
+                state=session.state.value,
+                policy=self._policy,
+                capture=self._budget,
+            )
+        )
+        if session.state is SessionState.ACTIVE:
+            await peer.send_message(Snapshot())
+        return live
+
+    async def _create(
+        self, peer: Peer, hello: Hello, origin: str | None, interaction_id: str | None
+    ) -> LiveSession:
+        session = self.registry.create(origin=origin, interaction_id=interaction_id)
+        live = LiveSession(session, Screen(hello.viewport), customer=peer)
+        self._live[session.uuid] = live
+        self.metrics.sessions_created.inc()
+        self.metrics.live_sessions.inc()
+        await self._record(session)
+        log.info("session %s: created", session.uuid)
+        for observer in self._observers:
+            await observer.session_created(session)
+        return live
+
+    async def customer_events(self, live: LiveSession, events: list[msgspec.Raw]) -> None:
+        if live.page is None or not events:
+            return  # Nothing is captured before the agent joins; stray batches are dropped.
+        live.touch()
+        await live.page.add_events([bytes(event) for event in events])
+
+    async def customer_left(self, live: LiveSession, peer: Peer) -> None:
+        """The customer's socket closed without Exit: a reload or another page of the site."""
+        if live.customer is not peer or not live.session.live:
+            return
+        live.customer = None
+        grace = self.config.session.customer_reconnect_grace_s
+        live.tasks.start("customer_grace", self._end_after(live, grace, EndReason.CUSTOMER_TIMEOUT))
+
+    # -- the agent's page --------------------------------------------------------------------
+
+    async def agent_join(self, peer: Peer, access_id: str, interaction: str | None) -> LiveSession:
+        """The agent joins with the nine digits; raises SessionNotFound for any refusal."""
+        try:
+            session = self.registry.get(access_id)
+            transition = session.join(interaction)
+        except (SessionNotFound, InvalidTransition) as exc:
+            self.metrics.join_refused.inc()
+            raise SessionNotFound("no live session has that identifier") from exc
+        live = self._live[session.uuid]
+        live.agent = peer
+        live.touch()
+        log.info("session %s: agent joined", session.uuid)
+        await self._tell_state(live, transition)
+        await peer.send_message(Joined(token=live.agent_token))
+        await self._attach_agent(live, peer)
+        # The history write runs beside the render page's start, off the join's path.
+        await asyncio.gather(self._record(session), self._open_page(live))
+        return live
+
+    async def agent_rejoin(self, peer: Peer, access_id: str, token: str) -> LiveSession:
+        """The agent's page came back (a reload, or back from another site) within the grace
+        period, proving with its token that it is this session's agent."""
+        try:
+            live = self._live[self.registry.get(access_id).uuid]
+        except SessionNotFound:
+            self.metrics.join_refused.inc()
+            raise
+        if live.session.state is not SessionState.ACTIVE or not secrets.compare_digest(
+            live.agent_token, token
+        ):
+            self.metrics.join_refused.inc()
+            raise SessionNotFound("no live session has that identifier")
+        old, live.agent = live.agent, peer
+        live.tasks.cancel("agent_grace")
+        if old is not None:
+            await old.close(CLOSE_ENDED, "the session continued in another page")
+        live.touch()
+        log.info("session %s: agent page returned", live.uuid)
+        await peer.send_message(Status(state=live.session.state.value))
+        await peer.send_message(Joined(token=live.agent_token))
+        await self._attach_agent(live, peer)
+        if live.customer is not None:  # A fresh full snapshot for the returning view.
+            await live.customer.send_message(Snapshot())
+        return live
+
+    async def _attach_agent(self, live: LiveSession, peer: Peer) -> None:
+        viewport = live.screen.viewport
+        await peer.send_message(ViewSize(width=viewport.width, height=viewport.height))
+        live.tasks.start("frames", self._pump_frames(live, peer))
+
+    async def agent_input(self, live: LiveSession, item: AgentInput) -> None:
+        """The agent's pointer or keys: hit-test in the mirror, check, send the event script."""
+        if live.page is None or not live.session.live:
+            return
+        live.touch()
+        hit, tab_to = None, None
+        if isinstance(item, ClickInput | WheelInput):
+            hit = await live.page.hit_test(item.x, item.y)
+        elif isinstance(item, KeyInput) and is_tab(item):
+            tab_to = await live.page.next_focus(live.agent_focus, item.shift)
+        result = translate(item, hit, live.agent_focus, self._rules(live), tab_to)
+        if isinstance(result, Refusal):
+            await self._refuse(live, result.reason)
+            return
+        live.agent_focus = new_focus(result, hit, live.agent_focus)
+        live.script_seq += 1
+        if live.customer is not None:
+            await live.customer.send_message(Script(seq=live.script_seq, action=result))
+
+    async def customer_answer(self, live: LiveSession, answer: Applied | Refused) -> None:
+        """The customer's page dispatched a script, or refused it (the agent is told why)."""
+        if isinstance(answer, Refused):
+            await self._refuse(live, answer.reason)
+
+    async def _refuse(self, live: LiveSession, reason: str) -> None:
+        self.metrics.actions_refused.labels(reason).inc()
+        if live.agent is not None:
+            await live.agent.send_message(Refused(reason=reason))
+
+    def _rules(self, live: LiveSession) -> Rules:
+        masking = self.config.masking
+        return Rules(agent_can_submit=masking.agent_can_submit, page_origin=live.session.origin)
+
+    async def agent_left(self, live: LiveSession, peer: Peer) -> None:
+        if live.agent is not peer or not live.session.live:
+            return
+        live.agent = None
+        live.tasks.cancel("frames")
+        grace = self.config.session.agent_reconnect_grace_s
+        live.tasks.start("agent_grace", self._end_after(live, grace, EndReason.AGENT_TIMEOUT))
+
+    # -- both --------------------------------------------------------------------------------
+
+    async def end(self, live: LiveSession, reason: EndReason) -> None:
+        """End the session for both sides, record why, and free its mirror."""
+        transition = live.session.end(reason)
+        if transition is None:
+            return
+        self.registry.discard(live.session)
+        self._live.pop(live.uuid, None)
+        self.metrics.live_sessions.dec()
+        self.metrics.sessions_ended.labels(reason.value).inc()
+        log.info("session %s: ended (%s)", live.uuid, reason.value)
+        live.tasks.cancel_all()
+        await self._announce(live, transition)
+        peers = [p for p in (live.customer, live.agent) if p is not None]
+        # Together: one side slow to answer the close handshake must not delay the other.
+        await asyncio.gather(
+            *(p.close(CLOSE_ENDED, f"session ended: {reason.value}") for p in peers)
+        )
+        if live.page is not None:
+            await live.page.close()
+        for observer in self._observers:
+            await observer.session_ended(live.session)
+
+    async def end_interaction(self, interaction_id: str) -> list[str]:
+        """The primary interaction (call or chat) ended: so does every session tied to it."""
+        tied = [
+            live for live in self._live.values() if live.session.interaction_id == interaction_id
+        ]
+        for live in tied:
+            await self.end(live, EndReason.INTERACTION_ENDED)
+        return [live.uuid for live in tied]
+
+    async def watch_inactivity(self) -> None:
+        """End sessions with no input and no page change from either side for too long."""
+        timeout = self.config.session.inactivity_timeout_s
+        while True:
+            await asyncio.sleep(min(1.0, timeout / 4))
+            now = time.monotonic()
+            for live in [v for v in self._live.values() if now - v.last_activity > timeout]:
+                await self.end(live, EndReason.INACTIVITY)
+
+    async def shutdown(self) -> None:
+        """Server stopping: every live session ends with ``server_shutdown``."""
+        for live in list(self._live.values()):
+            await self.end(live, EndReason.SERVER_SHUTDOWN)
+        spare, self._spare = self._spare, None
+        if spare is not None:
+            await spare.close()
+
+    def lookup(self, session_uuid: str) -> LiveSession | None:
+        return self._live.get(session_uuid)
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def prepare_spare_page(self) -> None:
+        """Keep a render page loading for the next join: its context and player page take most
+        of the time from join to first frame. Called at start-up and after each frame sent, so
+        the next one is prepared once a join has shown its page, not during it."""
+        if self._spare is None:
+            self._spare = self._new_page()
+
+    async def _open_page(self, live: LiveSession) -> None:
+        session = live.session
+        self.prepare_spare_page()
+        assert self._spare is not None
+        page = live.page = self._spare
+        self._spare = None
+        events = PageEvents(
+            on_resize=lambda: self._resized(live),
+            on_crash=lambda: live.tasks.start("crash", self.end(live, EndReason.MIRROR_ERROR)),
+            on_notice=lambda reason: self._noticed(live, reason),
+            on_lag=self.metrics.frame_lag.observe,
+        )
+        if live.customer is not None:  # The snapshot and the page's start run side by side.
+            await live.customer.send_message(Snapshot())
+        try:
+            await page.start(
+                session.origin, live.screen, live.frames, events, {"session": session.uuid}
+            )
+        except Exception:
+            log.exception("session %s: the render page could not be opened", session.uuid)
+            await self.end(live, EndReason.MIRROR_ERROR)
+
+    def _noticed(self, live: LiveSession, reason: str) -> None:
+        log.info("session %s: the agent's view is partial (%s)", live.uuid, reason)
+        if live.agent is not None:
+            live.tasks.start("notice", live.agent.send_message(Notice(reason=reason)))
+
+    def _resized(self, live: LiveSession) -> None:
+        if live.agent is not None:
+            viewport = live.screen.viewport
+            resized = ViewSize(width=viewport.width, height=viewport.height)
+            live.tasks.start("resize", live.agent.send_message(resized))
+
+    async def _pump_frames(self, live: LiveSession, peer: Peer) -> None:
+        """Send the agent each frame message as soon as its socket can take one."""
+        async for message in frame_messages(live.frames):
+            await peer.send_frame(message)
+            self.metrics.frames_sent.inc()
+            self.metrics.frame_bytes.inc(len(message))
+            # Prepared during the join, the next spare would take the CPU that the customer's
+            # snapshot and the rebuild need.
+            self.prepare_spare_page()
+
+    async def _end_after(self, live: LiveSession, seconds: float, reason: EndReason) -> None:
+        await asyncio.sleep(seconds)
+        await self.end(live, reason)
+
+    async def _announce(self, live: LiveSession, transition: Transition) -> None:
+        await self._record(transition.session)
+        await self._tell_state(live, transition)
+
+    async def _tell_state(self, live: LiveSession, transition: Transition) -> None:
+        session = transition.session
+        reason = session.end_reason.value if session.end_reason else None
+        status = Status(state=session.state.value, reason=reason)
+        for peer in (live.customer, live.agent):
+            if peer is not None:
+                with contextlib.suppress(CobrowseError, ConnectionError):
+                    await peer.send_message(status)
+
+    async def _record(self, session: Session) -> None:
+        try:
+            await self.history.record(session)
+        except Exception:
+            # History must not take a live session down; the failure is logged for operators.
+            log.exception("session %s: history write failed", session.uuid)

@@ -1,0 +1,82 @@
+"""A live session as the hub holds it: the session's state, its two sockets, its render page,
+the newest frame for the agent, and the tasks that run for it (grace timers, the frame pump).
+The protocols here are what the hub needs of a socket and of a render page."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from mirror.frames.frame import LatestFrame
+from mirror.render.events import PageEvents
+from mirror.render.screen import Screen
+from mirror.session.messages import ServerMessage
+from mirror.session.state import Session
+from mirror.tasks import NamedTasks
+from replay.hit import Hit
+
+
+class Peer(Protocol):
+    """One party's socket, as the hub sees it."""
+
+    async def send_message(self, message: ServerMessage) -> None: ...
+    async def send_frame(self, frame: bytes) -> None: ...
+    async def close(self, code: int, reason: str) -> None: ...
+
+
+class ServerPage(Protocol):
+    """The customer's page rebuilt on the server (:class:`mirror.render.page.RenderPage`)."""
+
+    async def start(
+        self,
+        page_origin: str | None,
+        screen: Screen,
+        frames: LatestFrame,
+        events: PageEvents,
+        log_extra: dict[str, str],
+    ) -> None: ...
+    async def emulate(self) -> None: ...
+    async def add_events(self, events: list[bytes]) -> None: ...
+    async def hit_test(self, x: float, y: float) -> Hit: ...
+    async def next_focus(self, from_node: int | None, backwards: bool) -> int | None: ...
+    async def close(self) -> None: ...
+
+
+# Makes a new render page, which starts loading at once (see Hub.prepare_spare_page).
+PageFactory = Callable[[], ServerPage]
+
+
+class SessionObserver(Protocol):
+    """Told of each session's start and end (the chat hub, the memory releaser)."""
+
+    async def session_created(self, session: Session) -> None: ...
+    async def session_ended(self, session: Session) -> None: ...
+
+
+@dataclass(eq=False)
+class LiveSession:
+    """One session while it lives: what the hub knows of it beyond its state machine."""
+
+    session: Session
+    screen: Screen
+    frames: LatestFrame = field(default_factory=LatestFrame)
+    customer: Peer | None = None
+    agent: Peer | None = None
+    page: ServerPage | None = None
+    tasks: NamedTasks = field(default_factory=NamedTasks)
+    agent_focus: int | None = None  # The node the agent's keys go to (rrweb id).
+    script_seq: int = 0
+    # Proves a returning agent page is the agent of this session (see Hub.agent_rejoin).
+    agent_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    last_activity: float = field(default_factory=time.monotonic)
+
+    def touch(self) -> None:
+        """Input or a page change from either side: the session is not inactive."""
+        self.last_activity = time.monotonic()
+
+    @property
+    def uuid(self) -> str:
+        return self.session.uuid

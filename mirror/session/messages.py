@@ -1,0 +1,122 @@
+"""Wire messages of the co-browse sockets: the customer's page (``/ws/customer``) and the agent's
+page (``/ws/agent``), decoded once at the edge. The shared parts (version, close codes, the
+policy) are in :mod:`mirror.wire`; ``mirror/web/messages.js`` is the browser side's image.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import msgspec
+
+from mirror.wire import CaptureBudget, Error, Message, Policy, Viewport
+from replay.messages import AgentInput, Applied, Refused, Script
+
+# -- customer's page -> server -------------------------------------------------------------
+
+
+class ChatRef(msgspec.Struct, forbid_unknown_fields=True):
+    """The customer's live chat (its ID and resume token), when co-browse starts from it."""
+
+    id: str
+    token: str
+
+
+class Hello(Message, tag="hello"):
+    """Co-browse -> Yes opens the socket and creates a session; ``resume_*`` continues one on a
+    later page of the same site instead. ``chat`` ties a new session to the customer's chat."""
+
+    viewport: Viewport
+    resume_id: str | None = None
+    resume_token: str | None = None
+    chat: ChatRef | None = None
+    # How the customer's screen shows the page, for the mirror to match its media queries
+    # (prefers-color-scheme, resolution) and srcset choices. Older scripts send neither.
+    color_scheme: Literal["light", "dark"] = "light"
+    pixel_ratio: Annotated[float, msgspec.Meta(ge=0.25, le=8)] = 1.0
+
+
+class Events(Message, tag="events"):
+    """A batch of rrweb events, passed to the mirror page untouched (kept as raw JSON)."""
+
+    events: list[msgspec.Raw]
+
+
+class Exit(Message, tag="exit"):
+    """The party pressed "Exit co-browse session"."""
+
+
+CustomerMessage = Hello | Events | Exit | Applied | Refused
+
+# -- agent's page -> server ----------------------------------------------------------------
+
+
+class Join(Message, tag="join"):
+    id: str
+    interaction: str | None = None
+    # The agent's page came back (reload, or back from another site) to the session it was in.
+    rejoin: str | None = None
+
+
+AgentMessage = Join | Exit | AgentInput
+
+# -- server -> either page -----------------------------------------------------------------
+
+
+class SessionInfo(Message, tag="session"):
+    """To the customer: the identifier to read out, the token that resumes it on later pages, and
+    the history UUID (which a site may log to find the session's record later)."""
+
+    id: str
+    token: str
+    uuid: str
+    state: str
+    policy: Policy
+    capture: CaptureBudget | None = None
+
+
+class FrameRules(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """``GET /frame-policy``: whether a frame of another origin may share its content with the
+    co-browsed page of a parent origin, and if so under which masking policy and budgets (the
+    server's, never the parent page's)."""
+
+    share: bool
+    policy: Policy | None = None
+    capture: CaptureBudget | None = None
+
+
+class Status(Message, tag="status"):
+    state: str
+    reason: str | None = None
+
+
+class Snapshot(Message, tag="snapshot"):
+    """To the customer: the agent (re)attached, send a full snapshot and start capturing."""
+
+
+class Joined(Message, tag="joined"):
+    """To the agent: the token that lets this agent's page come back within the grace period."""
+
+    token: str
+
+
+class ViewSize(Message, tag="viewport"):
+    """To the agent: the customer's viewport, the size of the view in CSS pixels."""
+
+    width: int
+    height: int
+
+
+class Notice(Message, tag="notice"):
+    """To the agent: the view is partial (``large-page``: the page is too large to capture its
+    canvases), so what the agent sees may lag behind the customer's screen."""
+
+    reason: str
+
+
+ServerMessage = (
+    SessionInfo | Status | Snapshot | Joined | ViewSize | Notice | Error | Script | Refused
+)
+
+customer_decoder = msgspec.json.Decoder(CustomerMessage)
+agent_decoder = msgspec.json.Decoder(AgentMessage)

@@ -1,0 +1,154 @@
+// Layer 2 of masking, in the mirror: hidden and blocked elements are painted as flat boxes by CSS
+// inside the rebuilt page (so a box moves with its element in the very same frame), read-only
+// fields are greyed, and the boxes' rectangles are what the server checks and paints over again
+// in every frame (layer 3, mirror/frames/redact.py).
+
+import { closestDeep } from "../dom.js";
+
+export const MASK_COLOUR = "#c9ced8";
+
+let policy = { hidden: "", readonly: "", blocked: "" };
+
+// rrweb's player overwrites autocomplete="off" on rebuilt fields, so the original value travels
+// in this attribute too (see keepAutocomplete) and the policy's selectors are pointed at it.
+export const AUTOCOMPLETE_COPY = "data-cobrowse-autocomplete";
+
+function selectorOf(list, attribute) {
+  return [...(list || []), `[${attribute}]`].join(",").replace(/\[\s*autocomplete\b/gi, `[${AUTOCOMPLETE_COPY}`);
+}
+
+function copyAutocomplete(attributes) {
+  if (attributes && typeof attributes.autocomplete === "string") attributes[AUTOCOMPLETE_COPY] = attributes.autocomplete;
+}
+
+function walk(node) {
+  if (!node || typeof node !== "object") return;
+  copyAutocomplete(node.attributes);
+  if (Array.isArray(node.childNodes)) node.childNodes.forEach(walk);
+}
+
+/** Copy each field's autocomplete into AUTOCOMPLETE_COPY in a captured event, before replay. */
+export function keepAutocomplete(event) {
+  const FullSnapshot = 2, Incremental = 3, Mutation = 0;
+  if (event.type === FullSnapshot) walk(event.data && event.data.node);
+  else if (event.type === Incremental && event.data && event.data.source === Mutation) {
+    (event.data.adds || []).forEach((add) => walk(add.node));
+    (event.data.attributes || []).forEach((change) => copyAutocomplete(change.attributes));
+  }
+}
+
+export function setPolicy({ hidden = [], readonly = [], blocked = [] } = {}) {
+  policy = {
+    hidden: selectorOf(hidden, "data-cobrowse-hidden"),
+    readonly: selectorOf(readonly, "data-cobrowse-readonly"),
+    blocked: selectorOf(blocked, "data-cobrowse-blocked"),
+  };
+}
+
+/** CSS for the rebuilt document (rrweb's insertStyleRules). */
+export function styleRules() {
+  const masked = `${policy.hidden},${policy.blocked}`;
+  const flat = `background: ${MASK_COLOUR} !important; border-color: ${MASK_COLOUR} !important;`
+    + " border-radius: 0 !important; box-shadow: none !important; background-image: none !important;"
+    + " color: transparent !important; -webkit-text-fill-color: transparent !important;"
+    + " text-shadow: none !important; caret-color: transparent !important; appearance: none !important;"
+    + " outline: none !important;"; // The customer's own marking outline would bleed into the box in JPEG.
+  return [
+    `:is(${masked}) { ${flat} }`,
+    `:is(${masked}) *, :is(${masked})::placeholder { visibility: hidden !important; }`,
+    // The customer's caret is not shown: a blinking caret would make a new frame twice a second.
+    "* { caret-color: transparent !important; }",
+    `${policy.readonly} { filter: grayscale(1) !important; opacity: .55 !important; }`,
+  ];
+}
+
+/** Why the agent may not act on `element` or anything inside it ("blocked", "masked",
+ * "readonly"), or null. The customer's page applies the same rule (embed/policy.js). */
+export function protection(element) {
+  if (closestDeep(element, policy.blocked)) return "blocked";
+  if (closestDeep(element, policy.hidden)) return "masked";
+  if (closestDeep(element, policy.readonly)) return "readonly";
+  return null;
+}
+
+/** The shadow roots under `root`, through same-origin frames too. */
+function shadowRoots(root, found) {
+  for (const element of root.querySelectorAll("*")) {
+    if (element.shadowRoot) {
+      found.push(element.shadowRoot);
+      shadowRoots(element.shadowRoot, found);
+    }
+    if (element.tagName === "IFRAME" && element.contentDocument) shadowRoots(element.contentDocument, found);
+  }
+  return found;
+}
+
+const sheets = new WeakMap(); // document of the rebuilt page -> its constructed mask sheet
+
+function maskSheet(doc) {
+  let sheet = sheets.get(doc);
+  if (!sheet) {
+    // Constructed in the document's own window: a sheet can only be adopted there.
+    sheet = new doc.defaultView.CSSStyleSheet();
+    styleRules().forEach((rule, index) => sheet.insertRule(rule, index));
+    sheets.set(doc, sheet);
+  }
+  return sheet;
+}
+
+/**
+ * The replayer puts styleRules() into each rebuilt document (frames included), but a style
+ * never reaches into a shadow root: each one is given the same rules as an adopted sheet, again
+ * after the captured page replaces its adopted sheets (called after each batch of events).
+ */
+export function maskShadowRoots(iframe) {
+  const doc = iframe && iframe.contentDocument;
+  if (!doc || !doc.documentElement) return;
+  for (const root of shadowRoots(doc, [])) {
+    try {
+      const sheet = maskSheet(root.ownerDocument);
+      if (!root.adoptedStyleSheets.includes(sheet)) root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
+    } catch {
+      // A document mid-rebuild: the next batch tries again, and layer 3 paints the box anyway.
+    }
+  }
+}
+
+/** Every element under `root` matching `selector`, shadow roots and same-origin frames included,
+ * with the offset of the document it lives in. */
+function deepQuery(root, selector, offset, found) {
+  let matches = [];
+  try {
+    matches = root.querySelectorAll(selector);
+  } catch {
+    matches = root.querySelectorAll("input, textarea, select, [contenteditable]");
+  }
+  for (const element of matches) found.push([element, offset]);
+  for (const element of root.querySelectorAll("*")) {
+    if (element.shadowRoot) deepQuery(element.shadowRoot, selector, offset, found);
+    if (element.tagName === "IFRAME" && element.contentDocument) {
+      const box = element.getBoundingClientRect();
+      deepQuery(element.contentDocument, selector, [offset[0] + box.left, offset[1] + box.top], found);
+    }
+  }
+  return found;
+}
+
+/** The rectangles of the hidden and blocked elements of the rebuilt page, as shown now. */
+export function maskRects(iframe) {
+  const doc = iframe && iframe.contentDocument;
+  if (!doc || !doc.documentElement) return [];
+  const width = iframe.clientWidth;
+  const height = iframe.clientHeight;
+  const next = [];
+  for (const [element, [dx, dy]] of deepQuery(doc, `${policy.hidden},${policy.blocked}`, [0, 0], [])) {
+    for (const box of element.getClientRects()) {
+      const left = Math.max(0, Math.floor(box.left + dx));
+      const top = Math.max(0, Math.floor(box.top + dy));
+      const right = Math.min(width, Math.ceil(box.right + dx));
+      const bottom = Math.min(height, Math.ceil(box.bottom + dy));
+      if (right > left && bottom > top) next.push([left, top, right - left, bottom - top]);
+    }
+  }
+  return next;
+}

@@ -1,0 +1,209 @@
+// The mirror page: runs in the server's headless Chromium and rebuilds the customer's page from
+// the captured rrweb stream. rrweb rebuilds into a sandboxed iframe (allow-same-origin only), so
+// no captured script ever runs. Its pixels are what the agent sees.
+import { Replayer } from "@rrweb/replay";
+import "@rrweb/replay/dist/style.css";
+import { CanvasPainter, isCanvasEvent } from "./canvas.js";
+import { hitTest, nextFocus } from "./hittest.js";
+import { FramePlaceholders } from "./placeholders.js";
+import { PressedState, pressOf } from "./active.js";
+import { isFocusEvent, showFocus } from "./focus.js";
+import { MEDIA_RULES, MediaPictures, isMediaInteraction, isMediaPicture, quietMedia } from "./media.js";
+import { keepAutocomplete, maskRects, maskShadowRoots, setPolicy, styleRules } from "./masks.js";
+
+const CUSTOM = 5;
+const NOTICE_TAG = "cobrowse-notice"; // embed/capture.js
+const DISPLAY_TAG = "cobrowse-display"; // embed/display.js
+let replayer = null;
+let warmUpSnapshot = null; // The snapshot of the player's warm-up page (see warmUp).
+
+function isNotice(event) {
+  return event.type === CUSTOM && event.data && event.data.tag === NOTICE_TAG && event.data.payload
+    && typeof event.data.payload === "object";
+}
+const nodeById = (id) => replayer && replayer.getMirror().getNode(id);
+const canvases = new CanvasPainter(nodeById);
+const placeholders = new FramePlaceholders(nodeById);
+const videos = new MediaPictures(nodeById);
+const pressed = new PressedState(nodeById);
+let shadowMasksScheduled = false;
+
+const FULL_SNAPSHOT = 2;
+const INCREMENTAL = 3;
+const MUTATION = 0;
+const ADOPTED_STYLESHEET = 15;
+
+/** A rebuild, added nodes, or adopted sheets replaced (which drops the mask sheet); pointer
+ * moves and scrolls, most of the stream, do not call for a walk of the page. */
+function mayAddShadowRoots(event) {
+  if (event.type === FULL_SNAPSHOT) return true;
+  const source = event.type === INCREMENTAL && event.data ? event.data.source : -1;
+  return source === MUTATION || source === ADOPTED_STYLESHEET;
+}
+
+/** Mask rules into the rebuilt page's shadow roots, once the replayer has applied a batch. */
+function scheduleShadowMasks() {
+  if (shadowMasksScheduled) return;
+  shadowMasksScheduled = true;
+  requestAnimationFrame(() => {
+    shadowMasksScheduled = false;
+    maskShadowRoots(replayer && replayer.iframe);
+  });
+}
+
+function createReplayer() {
+  const root = document.getElementById("stage");
+  root.replaceChildren();
+  const r = new Replayer([], {
+    root,
+    liveMode: true,
+    mouseTail: false,
+    showWarning: false,
+    pauseAnimation: false,
+    triggerFocus: false,
+    insertStyleRules: [...styleRules(), ...MEDIA_RULES],
+  });
+  // Until the customer's page is rebuilt the mirror is a blank page: the server sends no frame.
+  r.on("fullsnapshot-rebuilded", (event) => {
+    if (event !== warmUpSnapshot && window.cobrowseRebuilt) window.cobrowseRebuilt();
+  });
+  // Pictures go on canvases once the replayer has applied the events that add or change them.
+  r.on("event-cast", (event) => {
+    if (isFocusEvent(event)) showFocus(event.data.payload, nodeById, r.iframe);
+    const press = pressOf(event);
+    if (press) pressed.apply(press);
+    else if (event.type === FULL_SNAPSHOT) pressed.release();
+    canvases.schedule();
+    placeholders.schedule();
+    videos.schedule();
+    if (mayAddShadowRoots(event)) scheduleShadowMasks();
+  });
+  r.on("resize", (size) => {
+    // The warm-up page reports this window's own size, which changes nothing on the server.
+    if (window.cobrowseResize) window.cobrowseResize(size.width, size.height);
+  });
+  r.startLive();
+  return r;
+}
+
+/**
+ * A join should only rebuild the customer's page. Two costs of a first rebuild come before it
+ * instead, while the page waits for a session: making the player (its iframe: about 30 ms) and
+ * rrweb's copy of untainted DOM prototypes, which it takes from a hidden iframe of its own the
+ * first time it looks for a shadow root (about 25 ms). A tiny page is rebuilt for that (its text
+ * in the generic font families also loads their fonts in this renderer), and one adopted-stylesheet
+ * change on its body makes rrweb look.
+ */
+function warmUp(r) {
+  let id = 4;
+  const text = (family) => ({ type: 2, tagName: "p", attributes: { style: `font-family: ${family}` }, id: ++id,
+    childNodes: [{ type: 3, textContent: "Aa 0123 Ää", id: ++id }, { type: 2, tagName: "b", attributes: {},
+      id: ++id, childNodes: [{ type: 3, textContent: "Bb", id: ++id }] }] });
+  const body = ["sans-serif", "serif", "monospace", "system-ui"].map(text);
+  const html = { type: 2, tagName: "html", attributes: {}, id: 2, childNodes: [
+    { type: 2, tagName: "head", attributes: {}, childNodes: [], id: 3 },
+    { type: 2, tagName: "body", attributes: {}, childNodes: body, id: 4 },
+  ] };
+  const now = Date.now();
+  warmUpSnapshot = { type: FULL_SNAPSHOT, data: { node: { type: 0, childNodes: [html], id: 1 },
+    initialOffset: { left: 0, top: 0 } }, timestamp: now };
+  r.addEvent({ type: 4, data: { href: "about:blank", width: innerWidth, height: innerHeight }, timestamp: now });
+  r.addEvent(warmUpSnapshot);
+  r.addEvent({ type: INCREMENTAL, data: { source: ADOPTED_STYLESHEET, id: 4, styleIds: [], styles: [] },
+    timestamp: now });
+}
+
+/** The masking policy, then the player that puts its rules into every rebuilt page. */
+function prepare(policy) {
+  setPolicy(policy);
+  replayer = createReplayer();
+  warmUp(replayer);
+}
+
+/**
+ * The player replays scrolls with behavior "smooth": an animation that lags behind the customer
+ * and leaves the view between two positions. The agent must see where the customer is, now.
+ */
+function instantScrolling(win) {
+  if (!win || win.cobrowseInstantScroll) return;
+  const instant = (original) => function scrollTo(options, y) {
+    const args = options && typeof options === "object" ? [{ ...options, behavior: "instant" }] : [options, y];
+    return original.apply(this, args);
+  };
+  win.scrollTo = instant(win.scrollTo);
+  win.Element.prototype.scrollTo = instant(win.Element.prototype.scrollTo);
+  win.cobrowseInstantScroll = true;
+}
+
+/**
+ * Add a batch of rrweb events (a JSON array as text). Timestamps are rewritten to this page's
+ * clock: the customer's clock may be skewed, and the live player schedules by timestamp.
+ */
+function add(batchText) {
+  const events = JSON.parse(batchText);
+  if (!Array.isArray(events)) return 0;
+  const now = Date.now();
+  for (const event of events) {
+    if (!event || typeof event !== "object" || typeof event.type !== "number") continue;
+    // A new page or a re-attach arrives as Meta + FullSnapshot; the live player rebuilds the
+    // whole document for it, so one player serves the session.
+    if (!replayer) replayer = createReplayer();
+    if (isCanvasEvent(event)) {
+      canvases.add(event); // Pictures only, drawn here; never rrweb's canvas replay.
+      continue;
+    }
+    if (event.type === CUSTOM && event.data && event.data.tag === DISPLAY_TAG) {
+      // The customer's colour scheme or pixel ratio changed: the server emulates it (and checks it).
+      const display = event.data.payload || {};
+      if (window.cobrowseDisplay) window.cobrowseDisplay(display.color_scheme, display.pixel_ratio);
+      continue;
+    }
+    if (isNotice(event)) {
+      // The capture is partial (a page too large, a budget reached): the server tells the agent.
+      if (window.cobrowseNotice) window.cobrowseNotice(String(event.data.payload.reason || "partial"));
+      continue;
+    }
+    // The mirror never plays media: play, pause and seek are not replayed.
+    if (isMediaInteraction(event)) continue;
+    if (isMediaPicture(event)) {
+      videos.add(event);
+      continue;
+    }
+    canvases.note(event);
+    placeholders.note(event);
+    videos.note(event);
+    quietMedia(event, nodeById);
+    event.timestamp = now;
+    keepAutocomplete(event);
+    replayer.addEvent(event);
+  }
+  instantScrolling(replayer.iframe && replayer.iframe.contentWindow);
+  return events.length;
+}
+
+window.cobrowseRender = {
+  add,
+  // JSON text: the server decodes it once into replay.hit.Hit.
+  hitTest: (x, y) => JSON.stringify(hitTest(replayer, x, y)),
+  nextFocus: (fromId, backwards) => nextFocus(replayer, fromId, backwards),
+  setPolicy: prepare,
+  // Measured now, for the frame the server is about to send: [[x, y, width, height], ...].
+  maskRects: () => {
+    try {
+      return JSON.stringify(maskRects(replayer && replayer.iframe));
+    } catch (error) {
+      return JSON.stringify({ error: String(error) }); // The page is mid-rebuild: not measurable.
+    }
+  },
+  // A change nobody sees (one corner pixel's opacity), so Chromium paints a new frame.
+  repaint: () => {
+    let dot = document.getElementById("cobrowse-repaint");
+    if (!dot) {
+      dot = document.createElement("div");
+      dot.id = "cobrowse-repaint";
+      dot.style.cssText = "position:fixed;left:0;top:0;width:1px;height:1px;background:#000;pointer-events:none";
+      document.body.append(dot);
+    }
+    dot.style.opacity = dot.style.opacity === "0.01" ? "0.02" : "0.01";
+  },
+};
