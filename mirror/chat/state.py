@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from mirror.clock import utcnow
 from mirror.errors import ChatError, ChatNotFound
-from mirror.session.state import utcnow
 
 # One message: a long paragraph, not a document.
 MAX_TEXT = 2000

@@ -9,10 +9,11 @@ from __future__ import annotations
 import enum
 import secrets
 import uuid
-from collections.abc import Container, Iterator
+from collections.abc import Container
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
+from mirror.clock import utcnow
 from mirror.errors import InvalidTransition, SessionError, SessionNotFound
 
 ID_DIGITS = 9
@@ -35,12 +36,8 @@ class EndReason(enum.Enum):
     AGENT_TIMEOUT = "agent_timeout"
     CUSTOMER_TIMEOUT = "customer_timeout"
     SERVER_SHUTDOWN = "server_shutdown"
-    # The mirror page crashed or could not be built: the session cannot show anything.
+    # The render page crashed or could not be built: the session cannot show anything.
     MIRROR_ERROR = "mirror_error"
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -102,9 +99,6 @@ class SessionRegistry:
 
     def __len__(self) -> int:
         return len(self._live)
-
-    def __iter__(self) -> Iterator[Session]:
-        return iter(list(self._live.values()))
 
     def create(self, origin: str | None = None, interaction_id: str | None = None) -> Session:
         """A new idle session with a fresh identifier, unique among live sessions."""
