@@ -197,7 +197,7 @@ class Hub:
         live.tasks.start("frames", self._pump_frames(live, peer))
 
     async def agent_input(self, live: LiveSession, item: AgentInput) -> None:
-        """The agent's pointer or keys: hit-test in the mirror, check, send the event script."""
+        """The agent's pointer or keys: hit-test in the render page, check, send the script."""
         if live.page is None or not live.session.live:
             return
         live.touch()
@@ -307,7 +307,7 @@ class Hub:
         self._spare = None
         events = PageEvents(
             on_resize=lambda: self._resized(live),
-            on_crash=lambda: live.tasks.start("crash", self.end(live, EndReason.MIRROR_ERROR)),
+            on_crash=lambda: self._crashed(live),
             on_notice=lambda reason: self._noticed(live, reason),
             on_lag=self.metrics.frame_lag.observe,
         )
@@ -320,6 +320,9 @@ class Hub:
         except Exception:
             log.exception("session %s: the render page could not be opened", session.uuid)
             await self.end(live, EndReason.MIRROR_ERROR)
+
+    def _crashed(self, live: LiveSession) -> None:
+        live.tasks.start("crash", self.end(live, EndReason.MIRROR_ERROR))
 
     def _noticed(self, live: LiveSession, reason: str) -> None:
         log.info("session %s: the agent's view is partial (%s)", live.uuid, reason)
