@@ -12,19 +12,19 @@ from typing import Any
 
 from PIL import Image, ImageDraw
 
-from mirror.frames.frame import decode_frame
-from mirror.frames.redact import MASK_RGB, Rect, redact
+from mirror.frames.frame import Rect, decode_frame
+from mirror.frames.redact import MASK_RGB, redact
 
 WIDTH, HEIGHT = 1280, 800
 RECTS: list[Rect] = [(80 + 380 * (i % 3), 200 + 160 * (i // 3), 340, 44) for i in range(6)]
 
 
-def _frame(masked: bool) -> bytes:
+def busy_frame(masked: bool) -> bytes:
     """A busy page-like frame: text-like strokes everywhere, the rectangles flat if ``masked``."""
     rng = random.Random(7)
     image = Image.new("RGB", (WIDTH, HEIGHT), "white")
     draw = ImageDraw.Draw(image)
-    for _ in range(700):  # About as many bytes as a real checkout frame (50-60 kB).
+    for _ in range(700):  # About as many bytes as a real checkout frame.
         x, y = rng.randrange(WIDTH), rng.randrange(HEIGHT)
         draw.line((x, y, x + rng.randrange(4, 12), y), fill=(rng.randrange(80), 40, 60), width=2)
     if masked:
@@ -46,7 +46,10 @@ def _time(jpeg: bytes, runs: int) -> dict[str, float]:
 
 
 def measure(runs: int = 200) -> dict[str, Any]:
-    return {"check_ms": _time(_frame(masked=True), runs), "repaint_ms": _time(_frame(False), runs)}
+    return {
+        "check_ms": _time(busy_frame(masked=True), runs),
+        "repaint_ms": _time(busy_frame(False), runs),
+    }
 
 
 def markdown(result: dict[str, Any]) -> str:

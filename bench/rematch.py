@@ -27,7 +27,7 @@ from playwright.async_api import Page, async_playwright
 from bench.fidelity import TARGET, image_of, image_of_data_url, joined, settled
 from bench.pages import launch
 from bench.servers import serving
-from mirror.testing.fidelity import PRIVATE_AREAS_JS, Block, Rect, as_rects, differing_blocks
+from mirror.testing.fidelity import PRIVATE_AREAS_JS, Block, Box, as_rects, differing_blocks
 
 SETTLE_S = 1.5  # The customer's page is still by then (menus and charts animate for less).
 
@@ -92,7 +92,7 @@ class _Final:
     """The customer's final screen, and the blocks the change altered on it."""
 
     image: Image.Image
-    private: list[Rect]
+    private: list[Box]
     changed: set[Block]
 
     def matches(self, image: Image.Image) -> tuple[bool, float]:

@@ -1,4 +1,4 @@
-"""The frame stream: the newest frame from the mirror's screencast, handed to the agent's socket.
+"""The frame stream: the newest frame of the render page's screencast, for the agent's socket.
 
 A frame is kept decoded (the pixels redaction checks and patches are cut from) together with the
 screencast's own JPEG, sent as it is whenever the whole frame goes out unchanged.
@@ -19,6 +19,8 @@ JPEG_QUALITY = 70  # The screencast's, and that of a whole frame the server enco
 # A patch is cut from a decoded frame, so it is a second encoding of those pixels: at the
 # screencast's quality its ringing adds to the first's (a flat masked box stops looking flat).
 PATCH_QUALITY = 90
+
+Rect = tuple[int, int, int, int]  # x, y, width, height in a frame's pixels
 
 
 @dataclass(eq=False)
@@ -45,7 +47,7 @@ class Frame:
 
     def same_as(self, other: Frame | None) -> bool:
         """The same pixels. (A repeat of the screencast's own bytes never gets this far: the
-        mirror page drops it before decoding.)"""
+        render page's screencast drops it before decoding.)"""
         if other is None or other.pixels.shape != self.pixels.shape:
             return False
         return bool(np.array_equal(other.words, self.words))
@@ -77,14 +79,9 @@ class LatestFrame:
     def __init__(self) -> None:
         self._frame: Frame | None = None
         self._fresh = asyncio.Event()
-        self.produced = 0
-        self.dropped = 0
 
     def put(self, frame: Frame) -> None:
-        if self._fresh.is_set():
-            self.dropped += 1
         self._frame = frame
-        self.produced += 1
         self._fresh.set()
 
     @property

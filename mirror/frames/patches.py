@@ -1,10 +1,10 @@
 """Patches: an agent is sent only the parts of a frame that changed since the frame it last got.
 
 Typing, a caret, a menu or a chart change a small share of the screen, yet each screencast frame
-is a whole JPEG (about 55 kB at 1280x800). The server compares the new frame's pixels with the
-last frame sent to that agent in 16x16 tiles (JPEG's 4:2:0 macroblock, so a cut on the tile grid
-re-encodes without moving any block edge), and sends the changed rectangles as small JPEGs. When
-much of the screen changed, the whole frame goes out instead, as the screencast encoded it.
+is a whole JPEG. The server compares the new frame's pixels with the last frame sent to that
+agent in 16x16 tiles (JPEG's 4:2:0 macroblock, so a cut on the tile grid re-encodes without
+moving any block edge), and sends the changed rectangles as small JPEGs. When much of the screen
+changed, the whole frame goes out instead, as the screencast encoded it.
 
 On the agent's socket a binary message is either a whole frame (a JPEG: its first byte is 0xFF)
 or a patch: ``b"P"``, a count (uint16), then for each rectangle x, y, width, height (uint16) and
@@ -20,7 +20,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import numpy as np
 
-from mirror.frames.frame import PATCH_QUALITY, Frame, LatestFrame, encode_jpeg
+from mirror.frames.frame import PATCH_QUALITY, Frame, LatestFrame, Rect, encode_jpeg
 
 TILE = 16
 PATCH = b"P"
@@ -32,8 +32,6 @@ WHOLE_SHARE = 0.5
 MAX_RECTS = 24  # More than this, and the changed tiles' bounding box is sent as one rectangle.
 GAP_TILES = 2  # Changed tiles this close on a row are sent as one rectangle (fewer JPEG headers).
 REFRESH_S = 0.3  # No new frame for this long after a patch: the page rests (PatchEncoder.refresh).
-
-Rect = tuple[int, int, int, int]  # x, y, width, height in pixels
 
 
 def changed_tiles(before: Frame, after: Frame) -> np.ndarray:

@@ -30,10 +30,10 @@ LAUNCH_ARGS = [
 ]
 # Chromium keeps one --disable-features switch (the last), so this list repeats the features
 # Playwright disables (its own switch comes first) and adds two of its own, for a headless Chromium
-# that opens many contexts (the mirror's, the benchmark's): in chromium --headless every context
-# is a window with its own omnibox pop-up page (a renderer of its own) and a spare renderer, about
-# 40 MB per context that a page never uses, and the pop-up page's start took most of a core for
-# half a second after each new context.
+# that opens many contexts (the render pages', the benchmark's): in chromium --headless every
+# context is a window with its own omnibox pop-up page (a renderer of its own) and a spare
+# renderer, memory a page never uses, and the pop-up page's start took most of a core after each
+# new context.
 PLAYWRIGHT_DISABLED_FEATURES = (
     "AvoidUnnecessaryBeforeUnloadCheckSync,DestroyProfileOnBrowserClose,HttpsUpgrades,"
     "HttpsFirstBalancedModeAutoEnable,LensOverlay,MediaRouter,PaintHolding,"
@@ -53,9 +53,9 @@ SYSTEM_CHROMIUMS = (
 )
 
 
-# The mirror's first choice among the system's: the headless shell is the browser without its
-# windowing layer (what Playwright itself runs for headless pages). Measured with ten replayed
-# sessions: about 5 MB less memory per session and 5-10 % less CPU than chromium --headless.
+# The first choice among the system's: the headless shell is the browser without its windowing
+# layer (what Playwright itself runs for headless pages), lighter per session than chromium
+# --headless (docs/deployment.md).
 # Debian's /usr/bin one is a shell script that runs the binary without exec, leaving a shell
 # between Playwright and the browser: the binary itself comes first.
 HEADLESS_SHELLS = (
@@ -118,7 +118,7 @@ class ChromiumHost:
         except Exception as exc:
             await playwright.stop()
             raise BrowserUnavailable(f"Chromium at {executable} did not start: {exc}") from exc
-        log.info("mirror browser started: %s (%s)", executable, browser.version)
+        log.info("render browser started: %s (%s)", executable, browser.version)
         return cls(playwright, browser)
 
     async def close(self) -> None:

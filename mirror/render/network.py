@@ -1,6 +1,7 @@
-"""The mirror's network: the captured page is untrusted input, so the mirror fetches nothing itself.
+"""The render pages' network: the captured page is untrusted input, so a render page fetches
+nothing itself.
 
-Every request of a mirror page is routed here and fetched, with GET and no cookies, by this
+Every request of a render page is routed here and fetched, with GET and no cookies, by this
 process: assets from the customer page's own origin and ``allowed_origins``, and (with
 ``[capture] public_assets``, the default) from any other origin, such as the site's CDN, that
 resolves to public addresses. Loopback, private and link-local addresses are never fetched unless
@@ -60,8 +61,8 @@ def _is_loopback(host: str) -> bool:
 
 class PublicOnlyResolver(ThreadedResolver):
     """Resolves like the system, then keeps only public addresses (so a name cannot point the
-    mirror at the server's own network, DNS rebinding included: the check and the connection use
-    the same answer)."""
+    render pages at the server's own network, DNS rebinding included: the check and the
+    connection use the same answer)."""
 
     async def resolve(
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
@@ -76,7 +77,7 @@ class PublicOnlyResolver(ThreadedResolver):
 
 @dataclass
 class AssetGate:
-    """Fetches what a mirror page asks for, when the rules above allow it."""
+    """Fetches what a render page asks for, when the rules above allow it."""
 
     allowed_origins: frozenset[str]
     public_client: aiohttp.ClientSession
@@ -134,7 +135,7 @@ class AssetGate:
                     status=response.status, headers=self._response_headers(response), body=body
                 )
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-            log.debug("mirror asset refused: %s (%s)", url.origin(), exc)
+            log.debug("render page asset refused: %s (%s)", url.origin(), exc)
             await route.abort("failed")
 
     @staticmethod
@@ -142,6 +143,6 @@ class AssetGate:
         headers = {
             k: v for k, v in response.headers.items() if k.lower() not in DROPPED_RESPONSE_HEADERS
         }
-        # The rebuilt page lives on the mirror's origin: fonts and images must load cross-origin.
+        # The rebuilt page lives on the render page's origin: fonts and images load cross-origin.
         headers["access-control-allow-origin"] = "*"
         return headers

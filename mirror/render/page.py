@@ -1,11 +1,11 @@
-"""A mirror page: one browser context per session, rebuilding the customer's page from the captured
-stream and screencasting it (CDP ``Page.startScreencast``) into the session's frame mailbox.
+"""A render page: one browser context per session, rebuilding the customer's page from the
+captured stream; its screencast (mirror/render/screencast.py) fills the session's frame mailbox
+and its emulation (mirror/render/emulation.py) shows it on the customer's screen.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import json
 import logging
@@ -17,33 +17,27 @@ from playwright.async_api import BrowserContext, CDPSession, Page, Route
 from playwright.async_api import Error as PlaywrightError
 
 from mirror.assets import package_file
-from mirror.frames.frame import JPEG_QUALITY, Frame, LatestFrame, decode_frame
-from mirror.frames.redact import Rect, all_uniform, paint
+from mirror.frames.frame import LatestFrame
 from mirror.render.browser import ChromiumHost
+from mirror.render.emulation import Emulation
 from mirror.render.events import PageEvents
 from mirror.render.network import AssetGate
 from mirror.render.pacing import Pacer
 from mirror.render.player_feed import PlayerFeed
 from mirror.render.screen import Display, Screen
+from mirror.render.screencast import Screencast
 from mirror.wire import Policy, Viewport
 from replay.hit import Hit, hit_decoder
 
 log = logging.getLogger("cobrowse.render")
 
-# The mirror page's own origin: never resolved, every request to it is answered from the package.
+# The render page's own origin: never resolved, every request to it is answered from the package.
 RENDER_ORIGIN = "http://render.cobrowse.invalid"
-MAX_REPAINTS = 20
-SETTLE_S = 0.25  # See RenderPage._settle_soon.
 RENDER_FILES = {
     "/": ("web/render/render.html", "text/html; charset=utf-8"),
     "/render.js": ("static/render.js", "text/javascript"),
     "/render.css": ("static/render.css", "text/css"),
 }
-
-
-def _scaled(rect: list[float], scale: float) -> Rect:
-    x, y, width, height = (round(v * scale) for v in rect)
-    return x, y, width, height
 
 
 class RenderPage:
@@ -56,32 +50,19 @@ class RenderPage:
     def __init__(self, host: ChromiumHost, gate: AssetGate, policy: Policy) -> None:
         self._host, self._gate, self._policy = host, gate, policy
         self._origin: str | None = None
-        # The session's screen once started; what was last applied to Chromium, to apply
-        # only what changed.
-        self._screen = Screen()
-        self._applied = Screen()
-        self._metrics_overridden = False  # The device pixel ratio is emulated through CDP.
-        self._emulated_scheme = False
-        self._frames = LatestFrame()
+        self._screen = Screen()  # The session's once started, shared with it.
         self._events = PageEvents()
-        self._last_rects: list[Rect] = []
         self._log = logging.LoggerAdapter(log, {})
         self._context: BrowserContext | None = None
         self._page: Page | None = None
         self._cdp: CDPSession | None = None
         self._ready = asyncio.Event()
         self._closed = False
-        self._rebuilt = False  # The customer's page has been rebuilt at least once.
-        self._unmeasured = 0  # Frames dropped in a row because masks could not be measured.
-        self._pending: dict[str, Any] | None = None  # The newest frame not redacted yet.
-        self._frame_waiting = asyncio.Event()
-        self._frame_worker: asyncio.Task[None] | None = None
-        self._settle_timer: asyncio.TimerHandle | None = None  # See _settle_soon.
-        self._settling: asyncio.Future[None] | None = None
         self._feed = PlayerFeed(self._play)
-        self._pacer = (
-            Pacer()
-        )  # Holds the next batch while Chromium is behind (mirror/render/pacing.py).
+        # Holds the next batch while Chromium is behind (mirror/render/pacing.py).
+        self._pacer = Pacer()
+        self._emulation = Emulation()
+        self._screencast = Screencast(self._measure_masks, self._repaint, self._pacer)
         self._preparing = asyncio.ensure_future(self._prepare())
 
     async def start(
@@ -95,80 +76,30 @@ class RenderPage:
         """Bind the prepared page (screencasting already, its frames dropped until the
         customer's page is rebuilt) to a session, whose ``screen`` it shows the page on."""
         await self._preparing
-        assert self._context is not None and self._page is not None
-        self._origin, self._frames, self._screen = page_origin, frames, screen
+        assert self._context is not None and self._page is not None and self._cdp is not None
+        self._origin, self._screen = page_origin, screen
         self._events = events
         self._log = logging.LoggerAdapter(log, log_extra)
-        await self._apply_viewport()
-        await self._emulate()
-        if self._metrics_overridden:  # Frames at the viewport's size (see _start_screencast).
-            await self._start_screencast(restart=True)
+        self._screencast.bind(screen, frames, events, self._log)
+        await self._emulation.apply(self._page, self._cdp, screen)
         self._ready.set()
         self._feed.start()
 
     async def emulate(self) -> None:
         """The customer's screen changed how it shows the page (or a later page said so)."""
-        if self._screen.display == self._applied.display:
+        if self._emulation.shows_display_of(self._screen):
             return
         if self._ready.is_set() and not self._closed and self._cdp is not None:
+            assert self._page is not None
             with contextlib.suppress(PlaywrightError):  # The page may be closing.
-                await self._emulate()
-                await self._start_screencast(restart=True)
-
-    async def _apply_viewport(self) -> None:
-        viewport = self._screen.viewport
-        if viewport != self._applied.viewport and self._page is not None:
-            self._applied.viewport = viewport
-            await self._page.set_viewport_size({"width": viewport.width, "height": viewport.height})
-
-    async def _emulate(self) -> None:
-        assert self._page is not None
-        self._applied.display = self._screen.display
-        if (
-            self._screen.display.color_scheme != "light" or self._emulated_scheme
-        ):  # Light by default.
-            self._emulated_scheme = True
-            await self._page.emulate_media(color_scheme=self._screen.display.color_scheme)
-        await self._emulate_pixel_ratio()
-
-    async def _emulate_pixel_ratio(self) -> None:
-        """The customer's device pixel ratio, for `resolution` media queries and srcset. The
-        frames stay one pixel per CSS pixel (see _start_screencast). Playwright sets its own
-        metrics on each viewport change, so this runs again after each."""
-        viewport, ratio = self._screen.viewport, self._screen.display.pixel_ratio
-        if self._cdp is None or (ratio == 1 and not self._metrics_overridden):
-            return
-        self._metrics_overridden = ratio != 1
-        await self._cdp.send(
-            "Emulation.setDeviceMetricsOverride",
-            {
-                "width": viewport.width,
-                "height": viewport.height,
-                "deviceScaleFactor": ratio,
-                "mobile": False,
-            },
-        )
-
-    async def _start_screencast(self, restart: bool = False) -> None:
-        """Frames at the viewport's size in CSS pixels whatever the emulated pixel ratio: the
-        view is one pixel per CSS pixel of the customer's viewport (CDP Page.startScreencast's
-        maxWidth/maxHeight scale a high-density frame down)."""
-        assert self._cdp is not None
-        if restart:
-            await self._cdp.send("Page.stopScreencast")
-        params: dict[str, Any] = {"format": "jpeg", "quality": JPEG_QUALITY, "everyNthFrame": 1}
-        if self._metrics_overridden:
-            viewport = self._screen.viewport
-            params.update(maxWidth=viewport.width, maxHeight=viewport.height)
-        await self._cdp.send("Page.startScreencast", params)
+                await self._emulation.apply_display(self._page, self._cdp, self._screen)
+                await self._emulation.start_screencast(self._cdp, self._screen, restart=True)
 
     async def _prepare(self) -> None:
         """Create the context and page and load the player."""
+        viewport = self._emulation.applied.viewport
         self._context = await self._host.browser.new_context(
-            viewport={
-                "width": self._applied.viewport.width,
-                "height": self._applied.viewport.height,
-            },
+            viewport={"width": viewport.width, "height": viewport.height},
             device_scale_factor=1,
             service_workers="block",
             accept_downloads=False,
@@ -185,9 +116,8 @@ class RenderPage:
         await page.evaluate("p => window.cobrowseRender.setPolicy(p)", policy)
         # The screencast starts here, off the join's path: a join only rebuilds the page.
         self._cdp = await self._context.new_cdp_session(page)
-        self._cdp.on("Page.screencastFrame", self._frame)
-        self._frame_worker = asyncio.create_task(self._send_frames())
-        await self._start_screencast()
+        self._screencast.attach(self._cdp)
+        await self._emulation.start_screencast(self._cdp, self._screen)
 
     @property
     def page(self) -> Page | None:
@@ -233,20 +163,15 @@ class RenderPage:
         try:
             return await self._call(method, *args)
         except (PlaywrightError, ValueError) as exc:
-            self._log.info("%s failed in the mirror page: %s", method, exc)
+            self._log.info("%s failed in the render page: %s", method, exc)
             return None
 
     async def close(self) -> None:
         self._closed = True
+        self._screencast.close()
         self._ready.set()
         await self._feed.close()
-        if self._settle_timer is not None:
-            self._settle_timer.cancel()
-        for task in (self._frame_worker, self._settling):
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+        await self._screencast.stop()
         if not self._preparing.done():
             self._preparing.cancel()
         # Cancelled, or failed (then already reported by whoever started the session).
@@ -256,8 +181,7 @@ class RenderPage:
             # The browser may already be gone (shutdown, crash).
             with contextlib.suppress(PlaywrightError):
                 await self._context.close()
-        self._pending = None
-        self._frames.clear()
+        self._screencast.clear()
 
     async def _route(self, route: Route) -> None:
         url = route.request.url
@@ -271,110 +195,26 @@ class RenderPage:
             return
         await self._gate.handle(route, self._origin)
         if not self._closed:
-            self._settle_soon()
+            self._screencast.settle_soon()
 
-    async def _frame(self, params: dict[str, Any]) -> None:
-        # A frame waits in a one-frame slot for the worker and is acknowledged when the worker
-        # takes it, or when a newer one replaces it: Chromium encodes no new frame while its few
-        # in-flight ones are unacknowledged, which holds its encoding to what the worker sends.
-        # A paint it skips meanwhile is recovered by the settle frame (_settle_soon).
-        taken = params.get("metadata", {}).get("timestamp")
-        self._pacer.frame(taken, time.time())
-        if not self._rebuilt:  # Before that, a frame would show the agent a blank page.
-            await self._ack(params)
-            return
-        if taken is not None:
-            self._events.on_lag(self._pacer.lag)
-        replaced, self._pending = self._pending, params
-        self._frame_waiting.set()
-        if replaced is not None:
-            await self._ack(replaced)
-
-    async def _ack(self, params: dict[str, Any]) -> None:
-        if self._cdp is not None and not self._closed:
-            with contextlib.suppress(PlaywrightError):  # The page may close meanwhile.
-                await self._cdp.send("Page.screencastFrameAck", {"sessionId": params["sessionId"]})
-
-    async def _send_frames(self) -> None:
-        """The frame worker: redacts the newest pending frame and posts it to the mailbox."""
-        while not self._closed:
-            await self._frame_waiting.wait()
-            self._frame_waiting.clear()
-            params, self._pending = self._pending, None
-            if params is None:
-                continue
-            jpeg = base64.b64decode(params["data"])
-            if self._same_as_last(jpeg):
-                await self._ack(params)
-                continue
-            # Acknowledged while it is redacted: Chromium may encode the next frame meanwhile.
-            acked = asyncio.ensure_future(self._ack(params))
-            try:
-                frame = await self._redacted(jpeg)
-            except ValueError as exc:  # A frame that is not a readable JPEG: wait for the next.
-                self._log.warning("frame dropped, unreadable: %s", exc)
-                continue
-            finally:
-                await acked
-            if frame is not None and not frame.same_as(self._frames.last):
-                self._frames.put(frame)
-                self._settle_soon()
-
-    def _same_as_last(self, jpeg: bytes) -> bool:
-        """The screencast's bytes of the last frame again (a settle frame or a repaint that
-        changed nothing: 14-22 % of frames with 10-25 busy sessions). Chromium's encoder is
-        deterministic, so the last frame, already sent, shows the same pixels: this one is
-        neither decoded nor measured."""
-        last = self._frames.last
-        return last is not None and last.jpeg == jpeg
-
-    async def _redacted(self, jpeg: bytes) -> Frame | None:
-        """The frame with hidden and blocked areas uniform, or None (not sent) when they cannot
-        be measured. The previous measurement is painted too: the page may have moved between
-        the frame and this measurement."""
-        if self._page is None or self._closed:
-            return None
-        decoding = asyncio.ensure_future(asyncio.to_thread(decode_frame, jpeg))  # Meanwhile:
-        try:
-            measured = await self._mask_rects()
-        except (PlaywrightError, ValueError) as exc:
-            self._log.info("frame dropped, masked areas not measurable: %s", exc)
-            with contextlib.suppress(ValueError):
-                await decoding
-            # Ask for another frame: the page may be static, and the agent must not be left
-            # looking at the previous one (a few times: a page that never measures stays dark).
-            self._unmeasured += 1
-            if self._unmeasured <= MAX_REPAINTS:
-                await self._repaint()
-            return None
-        self._unmeasured = 0
-        frame = await decoding
-        # From the frame itself: masks measured in CSS pixels must cover the frame's pixels
-        # whatever the emulated pixel ratio did to its size.
-        scale = frame.width / self._screen.viewport.width
-        rects = [_scaled(r, scale) for r in measured]
-        stale = [r for r in self._last_rects if r not in rects]
-        self._last_rects = rects
-        if stale:
-            # This frame also gets the previous boxes painted (the page may have moved after it
-            # was taken); the next frame, asked for now, has only the current ones.
-            await self._repaint()
-        if all_uniform(frame, rects + stale):  # No rectangle, or all flat already.
-            return frame
-        return await asyncio.to_thread(paint, frame, rects + stale)
-
-    async def _mask_rects(self) -> list[list[float]]:
+    async def _measure_masks(self) -> list[list[float]]:
         """The hidden and blocked areas, measured now in the page's CSS pixels."""
         measured = json.loads(await self._call("maskRects") or "null")
         if not isinstance(measured, list):
             raise ValueError(measured.get("error") if isinstance(measured, dict) else "no answer")
         return measured
 
+    async def _repaint(self) -> None:
+        """Ask Chromium for a new frame (a still page sends none by itself)."""
+        if self._cdp is not None and not self._closed:
+            with contextlib.suppress(PlaywrightError, ValueError):  # The page may be closing.
+                await self._call("repaint")
+
     async def _call(self, method: str, *args: object) -> Any:
         """``cobrowseRender.<method>(*args)`` in the page, through a plain CDP evaluate: under
-        load, Playwright's evaluate took five times as long (the mask measurement: p50 25 ms
-        against 5 with ten busy sessions). The arguments go in as JSON literals: data, never
-        code. Raises PlaywrightError when the page is gone, ValueError when the call threw."""
+        load, Playwright's evaluate takes several times as long (the mask measurement with busy
+        sessions). The arguments go in as JSON literals: data, never code. Raises
+        PlaywrightError when the page is gone, ValueError when the call threw."""
         assert self._cdp is not None
         expression = f"cobrowseRender.{method}({', '.join(json.dumps(a) for a in args)})"
         answer = await self._cdp.send(
@@ -400,45 +240,17 @@ class RenderPage:
         self._screen.display = Display(scheme, ratio)
         await self.emulate()
 
-    async def _repaint(self) -> None:
-        """Ask Chromium for a new frame (a still page sends none by itself)."""
-        if self._cdp is not None and not self._closed:
-            with contextlib.suppress(PlaywrightError, ValueError):  # The page may be closing.
-                await self._call("repaint")
-
-    def _settle_soon(self) -> None:
-        """One more frame once the page has been still for SETTLE_S (longer while Chromium is
-        behind: mirror/render/pacing.py) after a frame was sent or an asset arrived: Chromium may
-        never screencast a paint that lands just after a frame (seen under CPU load: decoded images,
-        rebuilt frames, the repaint that clears stale masks), which would leave a page that then
-        goes still without it in the agent's view. That frame is not sent when it is identical
-        to the last, which ends the round."""
-        if self._settle_timer is not None:
-            self._settle_timer.cancel()
-        delay = self._pacer.settle_delay(SETTLE_S)
-        self._settle_timer = asyncio.get_running_loop().call_later(delay, self._settle)
-
-    def _settle(self) -> None:
-        self._settle_timer = None
-        self._settling = asyncio.ensure_future(self._repaint())
-
     async def _on_rebuilt(self, _source: Any) -> None:
-        self._rebuilt = True
-        # The first frames of the rebuilt page may have come before this call and been
-        # dropped: ask for one more, or a still page would leave the agent's view empty.
-        await self._repaint()
+        await self._screencast.page_rebuilt()
 
     async def _resized(self, _source: Any, width: int, height: int) -> None:
         width, height = max(1, min(int(width), 8192)), max(1, min(int(height), 8192))
-        if Viewport(width, height) == self._applied.viewport or self._page is None:
+        if self._emulation.shows(Viewport(width, height)) or self._page is None:
             return
         self._screen.viewport = Viewport(width, height)
-        await self._apply_viewport()
-        if self._metrics_overridden:
-            await self._emulate_pixel_ratio()
-            await self._start_screencast(restart=True)
+        await self._emulation.apply_resize(self._page, self._cdp, self._screen)
         self._events.on_resize()
 
     def _crashed(self) -> None:
-        self._log.error("mirror page crashed")
+        self._log.error("render page crashed")
         self._events.on_crash()

@@ -13,8 +13,9 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page
 
 from mirror.testing.errors import ActionRefused, CobrowseUsageError
+from mirror.testing.fidelity import Box
 from mirror.testing.locate import locate, scroll_plan, viewport_rect
-from mirror.testing.view import Rect, around, viewport_size, wait_until_shown
+from mirror.testing.view import around, viewport_size, wait_until_shown
 from mirror.testing.wire import Wire
 
 # How long an element may take to appear and an action to be answered (--cobrowse-timeout).
@@ -44,16 +45,17 @@ def _value(field: Locator) -> str | None:
     return str(value)
 
 
-def _runs(text: str) -> list[tuple[bool, str]]:
-    """``text`` cut into runs of (typed on the keyboard?, characters)."""
-    runs: list[tuple[bool, str]] = []
+def runs(text: str) -> list[tuple[bool, str]]:
+    """``text`` cut into runs of (typed on the keyboard?, characters): ``agent_fill`` types the
+    first kind on the view and pastes the second."""
+    cut: list[tuple[bool, str]] = []
     for char in text:
         typed = char in KEYBOARD_CHARS
-        if runs and runs[-1][0] == typed:
-            runs[-1] = (typed, runs[-1][1] + char)
+        if cut and cut[-1][0] == typed:
+            cut[-1] = (typed, cut[-1][1] + char)
         else:
-            runs.append((typed, char))
-    return runs
+            cut.append((typed, char))
+    return cut
 
 
 class AgentActions:
@@ -84,7 +86,7 @@ class AgentActions:
             self.agent_press("Backspace")
             return
         mark = self.wire_log.mark()
-        for typed, run in _runs(text):
+        for typed, run in runs(text):
             if typed:
                 self._agent().keyboard.type(run)
             else:
@@ -198,7 +200,7 @@ class AgentActions:
             return self._agent_point(x, y)
         return point
 
-    def _scrolled_into_view(self, selector: str) -> Rect:
+    def _scrolled_into_view(self, selector: str) -> Box:
         """Like a person: while the element is off screen, hidden in a scrolled box or covered
         (a sticky header), turn the wheel on the view to bring it into sight."""
         locator = locate(self.customer, selector, self.timeout_s * 1000)

@@ -11,7 +11,9 @@ from PIL import Image, ImageStat
 BLOCK = 8
 THRESHOLD = 24
 
-Rect = tuple[int, int, int, int]  # left, top, right, bottom
+# A rectangle by its edges, not its size: left, top, right, bottom (frame rectangles, x, y, width,
+# height, are mirror.frames.frame.Rect).
+Box = tuple[int, int, int, int]
 
 
 def block_means(image: Image.Image, block: int = BLOCK) -> Image.Image:
@@ -23,7 +25,7 @@ def block_means(image: Image.Image, block: int = BLOCK) -> Image.Image:
 
 
 def differing_share(
-    expected: Image.Image, actual: Image.Image, ignore: list[Rect] | None = None
+    expected: Image.Image, actual: Image.Image, ignore: list[Box] | None = None
 ) -> float:
     """Share (0..1) of 8x8 blocks whose mean grey differs by more than 24.
 
@@ -38,7 +40,7 @@ Block = tuple[int, int]  # column, row of an 8x8 block
 
 
 def differing_blocks(
-    expected: Image.Image, actual: Image.Image, ignore: list[Rect] | None = None
+    expected: Image.Image, actual: Image.Image, ignore: list[Box] | None = None
 ) -> tuple[set[Block], int]:
     """The blocks that differ (as in ``differing_share``), and how many blocks were compared."""
     width, height = min(expected.width, actual.width), min(expected.height, actual.height)
@@ -57,10 +59,10 @@ def differing_blocks(
     return differing, counted
 
 
-def _ignored(bx: int, by: int, rects: list[Rect]) -> bool:
+def _ignored(bx: int, by: int, boxes: list[Box]) -> bool:
     left, top = bx * BLOCK, by * BLOCK
     return any(
-        left < r[2] and left + BLOCK > r[0] and top < r[3] and top + BLOCK > r[1] for r in rects
+        left < b[2] and left + BLOCK > b[0] and top < b[3] and top + BLOCK > b[1] for b in boxes
     )
 
 
@@ -105,6 +107,6 @@ PRIVATE_AREAS_JS = r"""() => {
 }"""
 
 
-def as_rects(boxes: list[list[float]]) -> list[Rect]:
-    """``PRIVATE_AREAS_JS``'s answer as rectangles."""
+def as_rects(boxes: list[list[float]]) -> list[Box]:
+    """``PRIVATE_AREAS_JS``'s answer as boxes."""
     return [(int(b[0]), int(b[1]), int(b[2]), int(b[3])) for b in boxes]

@@ -10,7 +10,8 @@ from playwright.sync_api import Locator, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from mirror.testing.errors import CobrowseUsageError
-from mirror.testing.view import Rect, viewport_size
+from mirror.testing.fidelity import Box
+from mirror.testing.view import viewport_size
 
 IN_WIDGET_JS = """el => {
   for (let n = el; n; n = n.parentElement || (n.getRootNode() && n.getRootNode().host)) {
@@ -106,7 +107,7 @@ def scroll_plan(locator: Locator) -> dict[str, Any]:
     return dict(locator.evaluate(SCROLL_PLAN_JS))
 
 
-def viewport_rect(customer: Page, locator: Locator, selector: str) -> Rect:
+def viewport_rect(customer: Page, locator: Locator, selector: str) -> Box:
     """The element's box on the customer's viewport, clipped to it."""
     box = locator.bounding_box()
     width, height = viewport_size(customer)

@@ -12,9 +12,9 @@ from PIL import Image
 from playwright.sync_api import Locator, Page, expect
 
 from mirror.frames.redact import EDGE_PX, TOLERANCE
-from mirror.testing.fidelity import differing_share
+from mirror.testing.fidelity import Box, differing_share
 
-Rect = tuple[int, int, int, int]  # left, top, right, bottom in CSS pixels of the viewport
+# Boxes here are in CSS pixels of the customer's viewport.
 
 # An element "is shown" when at most this share of its 8x8 blocks differ (testing/fidelity.py).
 MAX_DIFFERING_SHARE = 0.05
@@ -41,11 +41,11 @@ NO_FOCUS_RING_CSS = (
 )
 
 
-def relative(rect: Rect, origin: Rect) -> Rect:
+def relative(rect: Box, origin: Box) -> Box:
     return rect[0] - origin[0], rect[1] - origin[1], rect[2] - origin[0], rect[3] - origin[1]
 
 
-def around(rect: Rect, margin: int, width: int, height: int) -> Rect:
+def around(rect: Box, margin: int, width: int, height: int) -> Box:
     """``rect`` grown by ``margin`` on each side, clipped to the viewport."""
     left, top, right, bottom = rect
     return (
@@ -72,7 +72,7 @@ def viewport_size(page: Page) -> tuple[int, int]:
     return int(size["width"]), int(size["height"])
 
 
-def private_rects(customer: Page) -> list[Rect]:
+def private_rects(customer: Page) -> list[Box]:
     """Areas that legitimately differ between the two screens: masked elements, and the co-browse
     widget and agent pointer (drawn on the customer's page only)."""
     boxes = customer.evaluate(PRIVATE_RECTS_JS)
@@ -86,7 +86,7 @@ def wait_for_next_frame(view: Locator, frames: str, remaining_ms: float) -> None
 
 
 def wait_until_shown(
-    customer: Page, view: Locator, rect: Rect, timeout_s: float, leave_out: Rect | None = None
+    customer: Page, view: Locator, rect: Box, timeout_s: float, leave_out: Box | None = None
 ) -> float:
     """Wait, frame by frame, until the view matches the customer's screen over ``rect`` (but
     ``leave_out``); returns the last share of differing 8x8 blocks."""
@@ -109,7 +109,7 @@ def wait_until_shown(
         wait_for_next_frame(view, frames, remaining_ms)
 
 
-def wait_until_flat(view: Locator, rect: Rect, timeout_s: float) -> int:
+def wait_until_flat(view: Locator, rect: Box, timeout_s: float) -> int:
     """Wait, frame by frame, until the view is one flat colour inside ``rect`` (a mask's
     blurred edge aside); returns the last spread of levels."""
     inner = (rect[0] + EDGE_PX, rect[1] + EDGE_PX, rect[2] - EDGE_PX, rect[3] - EDGE_PX)

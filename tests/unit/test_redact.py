@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-from bench.redaction import RECTS, _frame
-from mirror.frames.frame import Frame, decode_frame
+from bench.redaction import RECTS, busy_frame
+from mirror.frames.frame import Frame, Rect, decode_frame
 from mirror.frames.redact import EDGE_PX, MASK_RGB, TOLERANCE, redact
 
 
-def spread(frame: Frame, rect: tuple[int, int, int, int]) -> int:
+def spread(frame: Frame, rect: Rect) -> int:
     x, y, w, h = rect
     inner = frame.pixels[y + EDGE_PX : y + h - EDGE_PX, x + EDGE_PX : x + w - EDGE_PX, :3]
     return int((inner.max(axis=(0, 1)).astype(int) - inner.min(axis=(0, 1))).max())
 
 
 def test_a_frame_whose_rectangles_are_already_flat_leaves_unchanged() -> None:
-    frame = decode_frame(_frame(masked=True))
+    frame = decode_frame(busy_frame(masked=True))
     assert redact(frame, RECTS) is frame
 
 
 def test_a_frame_showing_a_masked_area_is_painted_flat_in_what_is_sent() -> None:
-    frame = decode_frame(_frame(masked=False))
+    frame = decode_frame(busy_frame(masked=False))
     assert all(spread(frame, r) > TOLERANCE for r in RECTS)  # The test frame shows content.
     redacted = redact(frame, RECTS)
     assert redacted is not frame and redacted.jpeg is None  # Never the screencast's bytes.
@@ -28,7 +28,7 @@ def test_a_frame_showing_a_masked_area_is_painted_flat_in_what_is_sent() -> None
 
 
 def test_a_rectangle_partly_outside_the_frame_is_painted_inside_it_only() -> None:
-    frame = decode_frame(_frame(masked=False))
+    frame = decode_frame(busy_frame(masked=False))
     width, height = frame.width, frame.height
     corner = (-30, height - 40, 200, 100)  # Off the left and bottom edges.
     redacted = redact(frame, [corner])
@@ -40,5 +40,5 @@ def test_a_rectangle_partly_outside_the_frame_is_painted_inside_it_only() -> Non
 
 
 def test_no_rectangles_costs_nothing() -> None:
-    frame = decode_frame(_frame(masked=False))
+    frame = decode_frame(busy_frame(masked=False))
     assert redact(frame, []) is frame

@@ -1,0 +1,89 @@
+"""The session's :class:`Screen` applied to a render page's Chromium: its viewport, colour scheme
+and device pixel ratio, and the screencast (re)started at the frame size they call for. What was
+last applied is kept, so that only a change reaches Chromium.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from playwright.async_api import CDPSession, Page
+
+from mirror.frames.frame import JPEG_QUALITY
+from mirror.render.screen import Screen
+from mirror.wire import Viewport
+
+
+class Emulation:
+    """What a render page's Chromium was last told of the customer's screen."""
+
+    def __init__(self) -> None:
+        self.applied = Screen()  # The page is created at this screen's viewport.
+        self.metrics_overridden = False  # The device pixel ratio is emulated through CDP.
+        self._scheme_emulated = False
+
+    def shows(self, viewport: Viewport) -> bool:
+        return viewport == self.applied.viewport
+
+    def shows_display_of(self, screen: Screen) -> bool:
+        return screen.display == self.applied.display
+
+    async def apply(self, page: Page, cdp: CDPSession, screen: Screen) -> None:
+        """The whole screen, when a page is bound to its session."""
+        await self.apply_viewport(page, screen)
+        await self.apply_display(page, cdp, screen)
+        if self.metrics_overridden:  # Frames at the viewport's size (see start_screencast).
+            await self.start_screencast(cdp, screen, restart=True)
+
+    async def apply_viewport(self, page: Page, screen: Screen) -> None:
+        viewport = screen.viewport
+        if viewport != self.applied.viewport:
+            self.applied.viewport = viewport
+            await page.set_viewport_size({"width": viewport.width, "height": viewport.height})
+
+    async def apply_resize(self, page: Page, cdp: CDPSession | None, screen: Screen) -> None:
+        """The screen's new viewport; the pixel ratio again if it is emulated (Playwright sets
+        its own metrics on each viewport change), and frames at the new size."""
+        await self.apply_viewport(page, screen)
+        if self.metrics_overridden:
+            assert cdp is not None  # Only CDP overrides the metrics.
+            await self._apply_pixel_ratio(cdp, screen)
+            await self.start_screencast(cdp, screen, restart=True)
+
+    async def apply_display(self, page: Page, cdp: CDPSession, screen: Screen) -> None:
+        self.applied.display = screen.display
+        if screen.display.color_scheme != "light" or self._scheme_emulated:  # Light by default.
+            self._scheme_emulated = True
+            await page.emulate_media(color_scheme=screen.display.color_scheme)
+        await self._apply_pixel_ratio(cdp, screen)
+
+    async def _apply_pixel_ratio(self, cdp: CDPSession, screen: Screen) -> None:
+        """The customer's device pixel ratio, for `resolution` media queries and srcset. The
+        frames stay one pixel per CSS pixel (see start_screencast)."""
+        viewport, ratio = screen.viewport, screen.display.pixel_ratio
+        if ratio == 1 and not self.metrics_overridden:
+            return
+        self.metrics_overridden = ratio != 1
+        await cdp.send(
+            "Emulation.setDeviceMetricsOverride",
+            {
+                "width": viewport.width,
+                "height": viewport.height,
+                "deviceScaleFactor": ratio,
+                "mobile": False,
+            },
+        )
+
+    async def start_screencast(
+        self, cdp: CDPSession, screen: Screen, restart: bool = False
+    ) -> None:
+        """Frames at the viewport's size in CSS pixels whatever the emulated pixel ratio: the
+        view is one pixel per CSS pixel of the customer's viewport (CDP Page.startScreencast's
+        maxWidth/maxHeight scale a high-density frame down)."""
+        if restart:
+            await cdp.send("Page.stopScreencast")
+        params: dict[str, Any] = {"format": "jpeg", "quality": JPEG_QUALITY, "everyNthFrame": 1}
+        if self.metrics_overridden:
+            viewport = screen.viewport
+            params.update(maxWidth=viewport.width, maxHeight=viewport.height)
+        await cdp.send("Page.startScreencast", params)

@@ -1,0 +1,212 @@
+"""The frame pump of a render page: CDP ``Page.screencastFrame`` frames acknowledged, redacted over
+the masks measured in the page, and posted to the session's one-frame mailbox; a settle frame and
+repaints keep a page that goes still shown as it is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from playwright.async_api import CDPSession
+from playwright.async_api import Error as PlaywrightError
+
+from mirror.frames.frame import Frame, LatestFrame, Rect, decode_frame
+from mirror.frames.redact import all_uniform, paint
+from mirror.render.events import PageEvents
+from mirror.render.pacing import Pacer
+from mirror.render.screen import Screen
+
+log = logging.getLogger("cobrowse.render")
+
+MAX_REPAINTS = 20
+SETTLE_S = 0.25  # See Screencast.settle_soon.
+
+Measure = Callable[[], Awaitable[list[list[float]]]]
+Repaint = Callable[[], Awaitable[None]]
+
+
+def scaled(rect: list[float], scale: float) -> Rect:
+    """A rectangle measured in CSS pixels, in the frame's pixels."""
+    x, y, width, height = (round(v * scale) for v in rect)
+    return x, y, width, height
+
+
+class Screencast:
+    """The screencast's frames on their way from Chromium to the session's mailbox.
+
+    ``measure`` measures the hidden and blocked areas in the page now (in CSS pixels; raises
+    PlaywrightError or ValueError when it cannot), ``repaint`` asks the page for a new frame.
+    Frames are acknowledged and dropped until the customer's page is rebuilt.
+    """
+
+    def __init__(self, measure: Measure, repaint: Repaint, pacer: Pacer) -> None:
+        self._measure, self._repaint, self._pacer = measure, repaint, pacer
+        self._cdp: CDPSession | None = None
+        # The session's, once bound (see bind).
+        self._screen = Screen()
+        self._frames = LatestFrame()
+        self._events = PageEvents()
+        self._log = logging.LoggerAdapter(log, {})
+        self._closed = False
+        self._rebuilt = False  # The customer's page has been rebuilt at least once.
+        self._unmeasured = 0  # Frames dropped in a row because masks could not be measured.
+        self._last_rects: list[Rect] = []
+        self._pending: dict[str, Any] | None = None  # The newest frame not redacted yet.
+        self._frame_waiting = asyncio.Event()
+        self._frame_worker: asyncio.Task[None] | None = None
+        self._settle_timer: asyncio.TimerHandle | None = None  # See settle_soon.
+        self._settling: asyncio.Future[None] | None = None
+
+    def attach(self, cdp: CDPSession) -> None:
+        """Take the frames of the page's CDP session (the screencast itself is started by the
+        page's emulation, at the viewport's size)."""
+        self._cdp = cdp
+        cdp.on("Page.screencastFrame", self._frame)
+        self._frame_worker = asyncio.create_task(self._send_frames())
+
+    def bind(
+        self,
+        screen: Screen,
+        frames: LatestFrame,
+        events: PageEvents,
+        session_log: logging.LoggerAdapter[logging.Logger],
+    ) -> None:
+        """Post to a session's mailbox, scaling masks to its ``screen`` (read, never copied)."""
+        self._screen, self._frames, self._events, self._log = screen, frames, events, session_log
+
+    async def page_rebuilt(self) -> None:
+        self._rebuilt = True
+        # The first frames of the rebuilt page may have come before this call and been
+        # dropped: ask for one more, or a still page would leave the agent's view empty.
+        await self._repaint()
+
+    def close(self) -> None:
+        """From now on no frame is acknowledged, redacted or posted."""
+        self._closed = True
+
+    async def stop(self) -> None:
+        """Cancel the settle timer, the frame worker and a settle repaint under way."""
+        if self._settle_timer is not None:
+            self._settle_timer.cancel()
+        for task in (self._frame_worker, self._settling):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    def clear(self) -> None:
+        """Let go of the frame in the slot and of the mailbox's (the session's end)."""
+        self._pending = None
+        self._frames.clear()
+
+    async def _frame(self, params: dict[str, Any]) -> None:
+        # A frame waits in a one-frame slot for the worker and is acknowledged when the worker
+        # takes it, or when a newer one replaces it: Chromium encodes no new frame while its few
+        # in-flight ones are unacknowledged, which holds its encoding to what the worker sends.
+        # A paint it skips meanwhile is recovered by the settle frame (settle_soon).
+        taken = params.get("metadata", {}).get("timestamp")
+        self._pacer.frame(taken, time.time())
+        if not self._rebuilt:  # Before that, a frame would show the agent a blank page.
+            await self._ack(params)
+            return
+        if taken is not None:
+            self._events.on_lag(self._pacer.lag)
+        replaced, self._pending = self._pending, params
+        self._frame_waiting.set()
+        if replaced is not None:
+            await self._ack(replaced)
+
+    async def _ack(self, params: dict[str, Any]) -> None:
+        if self._cdp is not None and not self._closed:
+            with contextlib.suppress(PlaywrightError):  # The page may close meanwhile.
+                await self._cdp.send("Page.screencastFrameAck", {"sessionId": params["sessionId"]})
+
+    async def _send_frames(self) -> None:
+        """The frame worker: redacts the newest pending frame and posts it to the mailbox."""
+        while not self._closed:
+            await self._frame_waiting.wait()
+            self._frame_waiting.clear()
+            params, self._pending = self._pending, None
+            if params is None:
+                continue
+            jpeg = base64.b64decode(params["data"])
+            if self._same_as_last(jpeg):
+                await self._ack(params)
+                continue
+            # Acknowledged while it is redacted: Chromium may encode the next frame meanwhile.
+            acked = asyncio.ensure_future(self._ack(params))
+            try:
+                frame = await self._redacted(jpeg)
+            except ValueError as exc:  # A frame that is not a readable JPEG: wait for the next.
+                self._log.warning("frame dropped, unreadable: %s", exc)
+                continue
+            finally:
+                await acked
+            if frame is not None and not frame.same_as(self._frames.last):
+                self._frames.put(frame)
+                self.settle_soon()
+
+    def _same_as_last(self, jpeg: bytes) -> bool:
+        """The screencast's bytes of the last frame again (a settle frame or a repaint that
+        changed nothing, common with many busy sessions). Chromium's encoder is deterministic,
+        so the last frame, already sent, shows the same pixels: this one is neither decoded nor
+        measured."""
+        last = self._frames.last
+        return last is not None and last.jpeg == jpeg
+
+    async def _redacted(self, jpeg: bytes) -> Frame | None:
+        """The frame with hidden and blocked areas uniform, or None (not sent) when they cannot
+        be measured. The previous measurement is painted too: the page may have moved between
+        the frame and this measurement."""
+        if self._closed:
+            return None
+        decoding = asyncio.ensure_future(asyncio.to_thread(decode_frame, jpeg))  # Meanwhile:
+        try:
+            measured = await self._measure()
+        except (PlaywrightError, ValueError) as exc:
+            self._log.info("frame dropped, masked areas not measurable: %s", exc)
+            with contextlib.suppress(ValueError):
+                await decoding
+            # Ask for another frame: the page may be static, and the agent must not be left
+            # looking at the previous one (a few times: a page that never measures stays dark).
+            self._unmeasured += 1
+            if self._unmeasured <= MAX_REPAINTS:
+                await self._repaint()
+            return None
+        self._unmeasured = 0
+        frame = await decoding
+        # From the frame itself: masks measured in CSS pixels must cover the frame's pixels
+        # whatever the emulated pixel ratio did to its size.
+        scale = frame.width / self._screen.viewport.width
+        rects = [scaled(r, scale) for r in measured]
+        stale = [r for r in self._last_rects if r not in rects]
+        self._last_rects = rects
+        if stale:
+            # This frame also gets the previous boxes painted (the page may have moved after it
+            # was taken); the next frame, asked for now, has only the current ones.
+            await self._repaint()
+        if all_uniform(frame, rects + stale):  # No rectangle, or all flat already.
+            return frame
+        return await asyncio.to_thread(paint, frame, rects + stale)
+
+    def settle_soon(self) -> None:
+        """One more frame once the page has been still for SETTLE_S (longer while Chromium is
+        behind: mirror/render/pacing.py) after a frame was sent or an asset arrived: Chromium may
+        never screencast a paint that lands just after a frame (seen under CPU load: decoded
+        images, rebuilt frames, the repaint that clears stale masks), which would leave a page that
+        then goes still without it in the agent's view. That frame is not sent when it is
+        identical to the last, which ends the round."""
+        if self._settle_timer is not None:
+            self._settle_timer.cancel()
+        delay = self._pacer.settle_delay(SETTLE_S)
+        self._settle_timer = asyncio.get_running_loop().call_later(delay, self._settle)
+
+    def _settle(self) -> None:
+        self._settle_timer = None
+        self._settling = asyncio.ensure_future(self._repaint())
