@@ -16,13 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from bench.probes import COLOURS
+from mirror.render.rrweb import EventType, IncrementalSource
 
 STREAM_FILE = Path(__file__).resolve().parent / "fixtures" / "checkout_stream.json"
 PLACEHOLDER_ORIGIN = "http://shop.bench.invalid"
 FORMAT = 1
-# rrweb's event and incremental-source numbers (@rrweb/types EventType, IncrementalSource).
-META, FULL_SNAPSHOT, INCREMENTAL = 4, 2, 3
-MUTATION = 0
 HIDDEN_MASK = "••••••"  # What cobrowse.js sends for a hidden field's value.
 
 
@@ -37,7 +35,10 @@ def css(colour: tuple[int, int, int]) -> str:
 
 def probe_style(event: dict[str, Any], node: int) -> dict[str, Any] | None:
     """The style change ``event`` records on ``node``, if it is a mutation of that node's style."""
-    if event.get("type") != INCREMENTAL or event["data"].get("source") != MUTATION:
+    if (
+        event.get("type") != EventType.INCREMENTAL_SNAPSHOT
+        or event["data"].get("source") != IncrementalSource.MUTATION
+    ):
         return None
     for change in event["data"].get("attributes", []):
         style = change.get("attributes", {}).get("style")
@@ -115,7 +116,7 @@ def save(
     values = [
         v
         for e in snapshot
-        if e.get("type") == FULL_SNAPSHOT
+        if e.get("type") == EventType.FULL_SNAPSHOT
         for v in field_values(e["data"]["node"])
     ]
     text = json.dumps(

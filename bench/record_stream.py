@@ -24,6 +24,7 @@ from bench.options import CUSTOMER_PATH, CUSTOMER_VIEWPORT
 from bench.pages import launch
 from bench.probes import PROBE_ID
 from bench.servers import serving
+from mirror.render.rrweb import EventType
 
 CHANGE_INTERVAL_MS = 200
 
@@ -37,7 +38,10 @@ def probe_node(snapshot: list[dict[str, Any]]) -> int:
         return next((n for c in node.get("childNodes", []) if (n := find(c)) is not None), None)
 
     for event in snapshot:
-        if event.get("type") == 2 and (found := find(event["data"]["node"])) is not None:
+        if (
+            event.get("type") == EventType.FULL_SNAPSHOT
+            and (found := find(event["data"]["node"])) is not None
+        ):
             return found
     raise RuntimeError("the probe square is not in the recorded snapshot")
 

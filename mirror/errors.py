@@ -22,11 +22,7 @@ class InvalidTransition(SessionError):
 
 
 class BrowserUnavailable(CobrowseError):
-    """No Chromium could be found or started for the mirror."""
-
-
-class ProtocolError(CobrowseError):
-    """A WebSocket message is malformed, unknown or too large."""
+    """No Chromium could be found or started for the render pages."""
 
 
 class ChatError(CobrowseError):

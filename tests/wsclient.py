@@ -7,6 +7,8 @@ from typing import Any
 
 import aiohttp
 
+from mirror.render.rrweb import EventType, NodeType
+
 VIEWPORT = {"width": 800, "height": 600}
 
 
@@ -60,35 +62,41 @@ async def closed_with(ws: aiohttp.ClientWebSocketResponse) -> tuple[int | None, 
 def page_snapshot(text: str = "Hello from a customer without a browser") -> list[dict[str, Any]]:
     """A minimal rrweb capture of a one-paragraph page: Meta, then FullSnapshot."""
     body = {
-        "type": 2,
+        "type": NodeType.ELEMENT,
         "tagName": "body",
         "attributes": {},
         "id": 4,
         "childNodes": [
             {
-                "type": 2,
+                "type": NodeType.ELEMENT,
                 "tagName": "p",
                 "attributes": {},
                 "id": 5,
-                "childNodes": [{"type": 3, "textContent": text, "id": 6}],
+                "childNodes": [{"type": NodeType.TEXT, "textContent": text, "id": 6}],
             }
         ],
     }
     html = {
-        "type": 2,
+        "type": NodeType.ELEMENT,
         "tagName": "html",
         "attributes": {},
         "id": 2,
         "childNodes": [
-            {"type": 2, "tagName": "head", "attributes": {}, "childNodes": [], "id": 3},
+            {
+                "type": NodeType.ELEMENT,
+                "tagName": "head",
+                "attributes": {},
+                "childNodes": [],
+                "id": 3,
+            },
             body,
         ],
     }
-    document = {"type": 0, "childNodes": [html], "id": 1}
+    document = {"type": NodeType.DOCUMENT, "childNodes": [html], "id": 1}
     return [
-        {"type": 4, "data": {"href": "http://shop.test/", **VIEWPORT}, "timestamp": 1},
+        {"type": EventType.META, "data": {"href": "http://shop.test/", **VIEWPORT}, "timestamp": 1},
         {
-            "type": 2,
+            "type": EventType.FULL_SNAPSHOT,
             "data": {"node": document, "initialOffset": {"left": 0, "top": 0}},
             "timestamp": 2,
         },

@@ -11,7 +11,7 @@ const probeId = params.get("probe") || "bench-probe";
 const log = { open: false, batches: 0, events: 0, arrivals: [], changes: [] };
 window.__benchBaseline = log;
 
-// The same options as the product's mirror page (mirror/web/render/render.js).
+// The same options as the product's render page (mirror/web/render/render.js).
 const replayer = new Replayer([], {
   root: document.getElementById("stage"),
   liveMode: true,

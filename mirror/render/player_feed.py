@@ -14,7 +14,8 @@ from collections.abc import Awaitable, Callable
 
 import msgspec
 
-INCREMENTAL = 3  # rrweb's EventType.IncrementalSnapshot: a change to the page already built.
+from mirror.render.rrweb import EventType
+
 # Events waiting past this make the caller (the customer's socket) wait for room.
 MAX_QUEUED_BYTES = 64 * 1024 * 1024
 
@@ -32,7 +33,9 @@ def changes_only(events: list[bytes]) -> bool:
     document only once the rebuilt page's frames exist, and one merged with the snapshot was
     lost."""
     try:
-        return all(_head_decoder.decode(event).type == INCREMENTAL for event in events)
+        return all(
+            _head_decoder.decode(event).type == EventType.INCREMENTAL_SNAPSHOT for event in events
+        )
     except (msgspec.DecodeError, msgspec.ValidationError):
         return False
 

@@ -12,7 +12,7 @@ from aiohttp import WSMsgType, web
 from msgspec.json import Decoder
 
 from mirror.metrics import Metrics
-from mirror.wire import CLOSE_MALFORMED, CLOSE_TOO_LARGE, Error, encode
+from mirror.wire import CLOSE_MALFORMED, CLOSE_TOO_LARGE, CLOSE_VERSION, Error, encode
 from replay.messages import Refused
 
 T = TypeVar("T")
@@ -50,21 +50,36 @@ async def receive_messages(
     """Decode each text message with ``decoder``; close the socket on the first bad one.
 
     A well-formed message of a kind this server does not know (a newer page, say) is refused and
-    counted, and the socket goes on. Binary, malformed and oversize messages close this socket
-    with a code and a reason and touch nothing else.
+    counted, and the socket goes on. A message of a known kind in another protocol version than
+    this server's (a page still running an older script) closes the socket with CLOSE_VERSION,
+    whether or not it decodes. Binary, malformed and oversize messages close this socket with a
+    code and a reason and touch nothing else.
     """
-    known = _tags(decoder)
+    versions = _versions(decoder)
+    versions_by_tag = {_tag(kind): version for kind, version in versions.items()}
     async for raw in ws:
         if raw.type is WSMsgType.TEXT:
             try:
-                yield decoder.decode(raw.data)
-                continue
+                message = decoder.decode(raw.data)
             except msgspec.DecodeError as exc:  # ValidationError is a DecodeError too.
-                if _unknown_kind(raw.data, known):
+                head = _head(raw.data)
+                if head is not None and head.type not in versions_by_tag:
                     metrics.socket_errors.labels("unknown_kind").inc()
                     await SocketPeer(ws).send_message(Refused(reason="unknown_kind"))
                     continue
-                reason, code, detail = "malformed", CLOSE_MALFORMED, f"malformed message: {exc}"
+                # Another version's message may not decode here: its version is what is wrong.
+                # A ``v`` that is no number (a string, true) is malformed, not another version.
+                expected = versions_by_tag[head.type] if head is not None else None
+                if head is not None and type(head.v) is int and head.v != expected:
+                    reason, code, detail = _unsupported(head.v, expected)
+                else:
+                    reason, code, detail = "malformed", CLOSE_MALFORMED, f"malformed message: {exc}"
+            else:
+                spoken, expected = getattr(message, "v", None), versions[type(message)]
+                if spoken == expected:
+                    yield message
+                    continue
+                reason, code, detail = _unsupported(spoken, expected)
         elif raw.type is WSMsgType.ERROR:
             reason, code, detail = "too_large", CLOSE_TOO_LARGE, "message too large"
         elif raw.type is WSMsgType.BINARY:
@@ -76,20 +91,40 @@ async def receive_messages(
         return
 
 
-class _Kind(msgspec.Struct):
+def _unsupported(spoken: object, expected: int | None) -> tuple[str, int, str]:
+    detail = (
+        f"the page's script is out of date (protocol version {spoken}, this server speaks "
+        f"{expected}): reload the page"
+    )
+    return "unsupported_version", CLOSE_VERSION, detail
+
+
+def _versions(decoder: Decoder[Any]) -> dict[type[Any], int | None]:
+    """Each kind of message ``decoder`` takes, with the version it speaks: the default of its
+    ``v`` field (PROTOCOL_VERSION for the wire's own messages, SCRIPT_VERSION for the agent's
+    inputs and the answers to event scripts, which replay/messages.py versions apart)."""
+    versions: dict[type[Any], int | None] = {}
+    for kind in get_args(decoder.type) or (decoder.type,):  # A union, or one kind.
+        default = next((f.default for f in msgspec.structs.fields(kind) if f.name == "v"), None)
+        versions[kind] = default if isinstance(default, int) else None
+    return versions
+
+
+def _tag(kind: type[Any]) -> str:
+    return str(kind.__struct_config__.tag)
+
+
+class _Head(msgspec.Struct):
     type: str
+    v: Any = None
 
 
-def _tags(decoder: Decoder[Any]) -> frozenset[str]:
-    return frozenset(str(t.__struct_config__.tag) for t in get_args(decoder.type))
-
-
-def _unknown_kind(data: str, known: frozenset[str]) -> bool:
-    """A JSON object whose ``type`` is a string this server does not know."""
+def _head(data: str) -> _Head | None:
+    """The ``type`` and ``v`` of a JSON object whose ``type`` is a string, else None."""
     try:
-        return msgspec.json.decode(data, type=_Kind).type not in known
+        return msgspec.json.decode(data, type=_Head)
     except msgspec.DecodeError:
-        return False
+        return None
 
 
 async def first_message(

@@ -1,15 +1,17 @@
 // Wire messages of the live chat, the browser side's mirror image of mirror/chat/messages.py.
+import { PROTOCOL_VERSION } from "./messages.js";
+
 export const chatMsg = {
-  hello: (label, resume) => ({ v: 1, type: "chat_hello", label, ...(resume ? { resume_id: resume.id, resume_token: resume.token } : {}) }),
-  say: (text) => ({ v: 1, type: "say", text }),
-  end: () => ({ v: 1, type: "end_chat" }),
+  hello: (label, resume) => ({ v: PROTOCOL_VERSION, type: "chat_hello", label, ...(resume ? { resume_id: resume.id, resume_token: resume.token } : {}) }),
+  say: (text) => ({ v: PROTOCOL_VERSION, type: "say", text }),
+  end: () => ({ v: PROTOCOL_VERSION, type: "end_chat" }),
 };
 
 export const deskMsg = {
-  hello: (resume) => ({ v: 1, type: "desk_hello", ...(resume ? { resume } : {}) }),
-  accept: (chat) => ({ v: 1, type: "accept", chat }),
-  say: (chat, text) => ({ v: 1, type: "say", chat, text }),
-  end: (chat) => ({ v: 1, type: "end_chat", chat }),
+  hello: (resume) => ({ v: PROTOCOL_VERSION, type: "desk_hello", ...(resume ? { resume } : {}) }),
+  accept: (chat) => ({ v: PROTOCOL_VERSION, type: "accept", chat }),
+  say: (chat, text) => ({ v: PROTOCOL_VERSION, type: "say", chat, text }),
+  end: (chat) => ({ v: PROTOCOL_VERSION, type: "end_chat", chat }),
 };
 
 // mirror/chat/state.py MAX_TEXT: longer messages are refused by the server.

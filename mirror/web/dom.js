@@ -1,4 +1,4 @@
-// DOM helpers shared by the customer's page (policy, player) and the mirror (hit-testing).
+// DOM helpers shared by the customer's page (policy, player) and the render page (hit-testing).
 
 /** Whether `node` is an instance of the DOM interface `name` (such as "HTMLInputElement") of
  * its own window: an element of a same-origin frame fails `instanceof` against this page's. */

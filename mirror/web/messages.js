@@ -1,4 +1,5 @@
-// Wire messages, the browser side's mirror image of mirror/session/messages.py.
+// Wire messages, the browser side's mirror image of mirror/session/messages.py. The version and
+// the close codes are mirror/wire.py's (tests/unit/test_wire_numbers.py keeps them equal).
 export const PROTOCOL_VERSION = 1;
 
 /** How the customer's screen shows the page: its colour scheme and device pixel ratio. */
@@ -14,17 +15,25 @@ export function screenDisplay() {
 
 export const msg = {
   hello: (viewport, resume, chat, display = screenDisplay()) => ({
-    v: 1, type: "hello", viewport, ...display,
+    v: PROTOCOL_VERSION, type: "hello", viewport, ...display,
     ...(resume ? { resume_id: resume.id, resume_token: resume.token } : {}),
     ...(chat ? { chat: { id: chat.id, token: chat.token } } : {}),
   }),
-  events: (events) => ({ v: 1, type: "events", events }),
-  exit: () => ({ v: 1, type: "exit" }),
-  join: (id, interaction, rejoin) => ({ v: 1, type: "join", id, ...(interaction ? { interaction } : {}), ...(rejoin ? { rejoin } : {}) }),
+  events: (events) => ({ v: PROTOCOL_VERSION, type: "events", events }),
+  exit: () => ({ v: PROTOCOL_VERSION, type: "exit" }),
+  join: (id, interaction, rejoin) => ({ v: PROTOCOL_VERSION, type: "join", id, ...(interaction ? { interaction } : {}), ...(rejoin ? { rejoin } : {}) }),
 };
 
-// Close codes sent by the server (mirror/session/messages.py).
-export const CLOSE = { ENDED: 4000, MALFORMED: 4400, FORBIDDEN: 4403, UNKNOWN_SESSION: 4404, TOO_LARGE: 4413 };
+// Close codes sent by the server (mirror/wire.py CLOSE_*).
+export const CLOSE = {
+  ENDED: 4000,
+  MALFORMED: 4400,
+  FORBIDDEN: 4403,
+  UNKNOWN_SESSION: 4404,
+  TOO_LARGE: 4413,
+  VERSION: 4426,
+  BUSY: 4503,
+};
 
 export function parse(text) {
   try {

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, WebSocketRoute, expect
 
+from mirror.render.rrweb import IncrementalSource
 from mirror.testing import ActionRefused, Cobrowse, CobrowseSession
 
 CARD = "4111111111111111"
@@ -76,7 +77,9 @@ def test_site_marked_textarea_select_and_contenteditable_stay_private(
         if message.startswith(b'{"v":1,"type":"events"'):
             for event in json.loads(message)["events"]:
                 data = event.get("data", {})
-                assert not (data.get("source") == 5 and data.get("text") == "teacher")
+                assert not (
+                    data.get("source") == IncrementalSource.INPUT and data.get("text") == "teacher"
+                )
 
 
 def test_the_customer_sees_which_fields_are_hidden(

@@ -1,5 +1,5 @@
-"""The feed to the mirror's player: batches in order, changes queued meanwhile in one call, a new
-page or a snapshot always in a call of its own."""
+"""The feed to the render page's player: batches in order, changes queued meanwhile in one call,
+a new page or a snapshot always in a call of its own."""
 
 from __future__ import annotations
 
@@ -8,25 +8,31 @@ import json
 from typing import Any
 
 from mirror.render.player_feed import PlayerFeed, changes_only
+from mirror.render.rrweb import EventType
 from tests.aio import in_thread
 
-META, SNAPSHOT, CHANGE = b'{"type":4,"data":{}}', b'{"type":2,"data":{}}', b'{"type":3,"data":{}}'
+META, SNAPSHOT, CHANGE = (
+    b'{"type":%d,"data":{}}' % kind
+    for kind in (EventType.META, EventType.FULL_SNAPSHOT, EventType.INCREMENTAL_SNAPSHOT)
+)
 
 
 def change(n: int) -> bytes:
-    return b'{"type":3,"data":{"n":%d}}' % n
+    return b'{"type":%d,"data":{"n":%d}}' % (EventType.INCREMENTAL_SNAPSHOT, n)
 
 
 def test_only_batches_of_changes_may_share_a_call() -> None:
     assert changes_only([CHANGE, change(1)])
     assert not changes_only([CHANGE, SNAPSHOT])
     assert not changes_only([META])
-    assert not changes_only([b"[]"]) and not changes_only([b'{"type":"3"}'])
+    assert not changes_only([b"[]"]) and not changes_only(
+        [b'{"type":"%d"}' % EventType.INCREMENTAL_SNAPSHOT]
+    )
     assert not changes_only([b"{not json"])
 
 
 class SlowPlayer:
-    """Records each call; the first one waits until released, as a busy mirror page would."""
+    """Records each call; the first one waits until released, as a busy render page would."""
 
     def __init__(self, expected_calls: int) -> None:
         self.calls: list[list[dict[str, Any]]] = []
@@ -58,7 +64,12 @@ async def test_changes_queued_while_the_player_is_busy_go_in_one_call_in_order()
     player.release.set()
     await player.done.wait()
     await feed.close()
-    shapes = [[event["type"] for event in call] for call in player.calls]
-    assert shapes == [[4, 2], [3, 3, 3], [2], [3, 3]]
+    shapes = [[EventType(event["type"]).name for event in call] for call in player.calls]
+    assert shapes == [
+        ["META", "FULL_SNAPSHOT"],
+        ["INCREMENTAL_SNAPSHOT"] * 3,
+        ["FULL_SNAPSHOT"],
+        ["INCREMENTAL_SNAPSHOT"] * 2,
+    ]
     changes = [event["data"]["n"] for call in player.calls for event in call if event["data"]]
     assert changes == [1, 2, 3, 4, 5]

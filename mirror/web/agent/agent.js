@@ -1,6 +1,6 @@
 // The agent's page: joins a session by its nine digits and draws the frames it receives. It
 // never receives the customer's DOM: only JPEG frames (binary messages) and status messages.
-import { msg, parse, socketUrl } from "../messages.js";
+import { CLOSE, msg, parse, socketUrl } from "../messages.js";
 import { attachInput } from "./input.js";
 import { ChatDesk } from "./desk.js";
 
@@ -203,7 +203,7 @@ function join(id, { rejoinToken = null, interaction = params.get("interaction") 
   };
   ws.onclose = (event) => {
     if (!$("exit").hidden) setStatus(STATUS.ended);
-    if (event.code === 4000 || event.code === 4404) remember(null); // Ended, or not ours.
+    if (event.code === CLOSE.ENDED || event.code === CLOSE.UNKNOWN_SESSION) remember(null); // Ended, or not ours.
     setLive(false);
     socket = null;
   };

@@ -1,6 +1,6 @@
 // The agent's pointer and keys on the view, sent to the server in the customer's CSS pixels.
-// The server hit-tests them in the mirror and turns them into event scripts.
-import { MAX_TEXT } from "../../../replay/web/script.js";
+// The server hit-tests them in the render page and turns them into event scripts.
+import { MAX_TEXT, SCRIPT_VERSION } from "../../../replay/web/script.js";
 
 const POINTER_EVERY_MS = 30;
 const MODIFIERS = new Set(["Control", "Shift", "Alt", "Meta", "AltGraph", "CapsLock"]);
@@ -25,19 +25,19 @@ export function attachInput(view, send) {
     const now = performance.now();
     if (now - lastMove < POINTER_EVERY_MS) return;
     lastMove = now;
-    send({ v: 1, type: "pointer", ...pendingMove });
+    send({ v: SCRIPT_VERSION, type: "pointer", ...pendingMove });
     pendingMove = null;
   });
   view.addEventListener("pointerdown", () => view.focus());
   view.addEventListener("click", (e) => {
-    send({ v: 1, type: "click", ...viewPoint(view, e), button: 0, count: Math.min(Math.max(e.detail, 1), 3) });
+    send({ v: SCRIPT_VERSION, type: "click", ...viewPoint(view, e), button: 0, count: Math.min(Math.max(e.detail, 1), 3) });
   });
   view.addEventListener("contextmenu", (e) => e.preventDefault());
   view.addEventListener("wheel", (e) => {
     e.preventDefault();
     const scale = e.deltaMode === 1 ? 40 : e.deltaMode === 2 ? view.height : 1;
     if (!wheel) {
-      wheel = { v: 1, type: "wheel", ...viewPoint(view, e), dx: 0, dy: 0 };
+      wheel = { v: SCRIPT_VERSION, type: "wheel", ...viewPoint(view, e), dx: 0, dy: 0 };
       setTimeout(() => { send(wheel); wheel = null; }, POINTER_EVERY_MS);
     }
     wheel.dx += e.deltaX * scale;
@@ -46,7 +46,7 @@ export function attachInput(view, send) {
 
   const flushText = () => {
     if (!text) return;
-    for (let i = 0; i < text.length; i += MAX_TEXT) send({ v: 1, type: "text", text: text.slice(i, i + MAX_TEXT) });
+    for (let i = 0; i < text.length; i += MAX_TEXT) send({ v: SCRIPT_VERSION, type: "text", text: text.slice(i, i + MAX_TEXT) });
     text = "";
   };
   view.addEventListener("keydown", (e) => {
@@ -59,7 +59,7 @@ export function attachInput(view, send) {
       return;
     }
     flushText();
-    send({ v: 1, type: "key", key: e.key.slice(0, 32), code: e.code.slice(0, 32), ctrl: e.ctrlKey, shift: e.shiftKey, alt: e.altKey, meta: e.metaKey });
+    send({ v: SCRIPT_VERSION, type: "key", key: e.key.slice(0, 32), code: e.code.slice(0, 32), ctrl: e.ctrlKey, shift: e.shiftKey, alt: e.altKey, meta: e.metaKey });
   });
   view.addEventListener("paste", (e) => {
     e.preventDefault();

@@ -5,7 +5,8 @@
 // few frames instead of a sampling period. Canvases whose drawing cannot be seen (drawn by a
 // worker, or before the capture began) are looked at every SWEEP_MS and sent only if changed.
 // Pictures leave in rrweb's canvas event shape (clearRect + drawImage of an encoded blob), which
-// the mirror shows as a picture (mirror/canvas.js): never drawing calls.
+// the render page shows as a picture (render/canvas.js): never drawing calls.
+import { CanvasContext, EventType, IncrementalSource } from "@rrweb/types";
 import { canvasBlob, dataUrl, isPictureCanvas, pictureCanvas } from "./pictures.js";
 
 const SETTLE_MS = 50;
@@ -98,12 +99,13 @@ export function canvasPictureEvent(id, picture) {
   const { type, base64, width, height } = picture;
   const blob = { rr_type: "Blob", data: [{ rr_type: "ArrayBuffer", base64 }], type };
   const event = {
-    type: 3, // IncrementalSnapshot
+    type: EventType.IncrementalSnapshot,
     timestamp: Date.now(),
     data: {
-      source: 9, // CanvasMutation
+      source: IncrementalSource.CanvasMutation,
       id,
-      type: 0, // 2D: the mirror draws a picture whatever the canvas's own context is
+      // The render page draws a picture whatever the canvas's own context is.
+      type: CanvasContext["2D"],
       commands: [
         { property: "clearRect", args: [0, 0, width, height] },
         { property: "drawImage", args: [{ rr_type: "ImageBitmap", args: [blob] }, 0, 0] },

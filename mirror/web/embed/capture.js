@@ -2,6 +2,7 @@
 // per task so a burst of mutations costs one message. Masked values are replaced here, before
 // anything leaves the browser.
 import { record } from "@rrweb/record";
+import { EventType, IncrementalSource, MouseInteractions } from "@rrweb/types";
 import { absoluteUrls, isBroken, repairedRule, repairedSheet } from "./stylesheets.js";
 import { FOCUS_TAG, FocusReporter } from "./focus.js";
 import { MEDIA_TAG, MediaPictures } from "./media.js";
@@ -9,15 +10,10 @@ import { CanvasPictures, canvasPictureEvent, isCanvasPicture } from "./canvases.
 import { DISPLAY_TAG, DisplayWatcher } from "./display.js";
 
 export const WIDGET_ATTR = "data-cobrowse-widget";
-const FULL_SNAPSHOT = 2;
-const INCREMENTAL = 3;
-const MUTATION = 0;
-const ADOPTED_STYLESHEET = 15;
-const CUSTOM = 5;
-const CANVAS_MUTATION = 9;
-const POINTER_SOURCES = new Set([1, 2, 6]); // MouseMove, MouseInteraction, TouchMove
-const MOUSE_INTERACTION = 2;
-const FOCUS_CHANGES = new Set([5, 6]); // rrweb's MouseInteractions Focus, Blur
+const POINTER_SOURCES = new Set([
+  IncrementalSource.MouseMove, IncrementalSource.MouseInteraction, IncrementalSource.TouchMove,
+]);
+const FOCUS_CHANGES = new Set([MouseInteractions.Focus, MouseInteractions.Blur]);
 // The server's [capture] budgets (mirror/config.py), with the same defaults.
 export const DEFAULT_BUDGET = {
   canvas_fps: 10, canvas_quality: 0.8, canvas_bytes_per_s: 1_000_000, max_nodes: 100_000, iframe_load_timeout_s: 5,
@@ -194,13 +190,14 @@ export class Capture {
   enqueue(event, budgeted = false) {
     // The agent's own pointer events, replayed here, are not the customer's pointer: sending them
     // back would draw the customer's pointer where the agent clicked.
-    if (event.type === INCREMENTAL && POINTER_SOURCES.has(event.data.source) && this.replaying()) return;
+    const incremental = event.type === EventType.IncrementalSnapshot;
+    if (incremental && POINTER_SOURCES.has(event.data.source) && this.replaying()) return;
     // rrweb sees focus move inside frames and shadow roots, where the page's own focusin does not.
-    if (event.type === INCREMENTAL && event.data.source === MOUSE_INTERACTION && FOCUS_CHANGES.has(event.data.type)) {
+    if (incremental && event.data.source === IncrementalSource.MouseInteraction && FOCUS_CHANGES.has(event.data.type)) {
       this.focus.changed();
     }
     if (isMediaPicture(event) && !budgeted && !this.canvases.admit(event)) return;
-    if (event.type === INCREMENTAL && event.data.source === CANVAS_MUTATION) {
+    if (incremental && event.data.source === IncrementalSource.CanvasMutation) {
       if (!isCanvasPicture(event)) return; // Drawing calls never leave, whatever rrweb records.
       // A canvas inside a hidden element is private like a field: its pictures never leave.
       if (this.policy.isHidden(record.mirror.getNode(event.data.id))) return;
@@ -227,12 +224,12 @@ export class Capture {
       if (Array.isArray(node.childNodes)) node.childNodes.forEach(walk);
     };
     try {
-      if (event.type === FULL_SNAPSHOT) walk(event.data.node);
-      else if (event.type !== INCREMENTAL) return;
-      else if (event.data.source === MUTATION) {
+      if (event.type === EventType.FullSnapshot) walk(event.data.node);
+      else if (event.type !== EventType.IncrementalSnapshot) return;
+      else if (event.data.source === IncrementalSource.Mutation) {
         (event.data.adds || []).forEach((a) => walk(a.node));
         (event.data.attributes || []).forEach((change) => absolutePoster(change.id, change.attributes));
-      } else if (event.data.source === ADOPTED_STYLESHEET) repairAdopted(event.data);
+      } else if (event.data.source === IncrementalSource.AdoptedStyleSheet) repairAdopted(event.data);
     } catch {
       // Never into the host page: rrweb's serialisation stands.
     }
@@ -272,7 +269,7 @@ function absolutePoster(id, attributes) {
 }
 
 function isMediaPicture(event) {
-  return event.type === CUSTOM && event.data && event.data.tag === MEDIA_TAG;
+  return event.type === EventType.Custom && event.data && event.data.tag === MEDIA_TAG;
 }
 
 /** A <style> or <link> whose serialised text lost declarations, written out again. */

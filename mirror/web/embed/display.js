@@ -1,5 +1,5 @@
 // How the customer's screen shows the page (colour scheme, device pixel ratio), told to the
-// mirror after each full snapshot and whenever it changes (the system switching to dark mode at
+// render page after each full snapshot and whenever it changes (the system switching to dark mode at
 // dusk, the window moving to another monitor): the Hello only says how it was at the start.
 import { screenDisplay } from "../messages.js";
 

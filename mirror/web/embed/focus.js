@@ -1,7 +1,7 @@
-// The customer's focused element, for the mirror: rrweb's replay does not show focus, so after
+// The customer's focused element, for the render page: rrweb's replay does not show focus, so after
 // each change of focus (and each full snapshot) a custom event names the focused node by its
 // rrweb id and says whether it shows :focus-visible on the customer's screen (a focus ring after
-// Tab, usually none after a click). The mirror focuses the same node the same way.
+// Tab, usually none after a click). The render page focuses the same node the same way.
 export const FOCUS_TAG = "cobrowse-focus";
 
 function frameDocument(frame) {
@@ -71,7 +71,7 @@ export class FocusReporter {
     }, 0);
   };
 
-  /** Report the focused element; `always` after a full snapshot, which rebuilds the mirror. */
+  /** Report the focused element; `always` after a full snapshot, which rebuilds the render page. */
   measure(always) {
     try {
       const element = deepActiveElement();

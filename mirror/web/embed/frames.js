@@ -9,6 +9,8 @@ import { Policy } from "./policy.js";
 import { MaskMarks } from "./marks.js";
 
 export const FRAME_MESSAGE = "cobrowse-frame";
+// The version of the messages between a page and its frames, which never reach the server.
+const FRAME_VERSION = 1;
 // The attribute the page puts on a frame once it shares its content (the frame's box is then
 // part of the agent's view like the rest of the page).
 export const SHARED_ATTR = "data-cobrowse-shared-frame";
@@ -16,14 +18,14 @@ const RRWEB_MESSAGE = "rrweb";
 
 function post(target, kind, origin = "*") {
   try {
-    target.postMessage({ type: FRAME_MESSAGE, v: 1, kind }, origin);
+    target.postMessage({ type: FRAME_MESSAGE, v: FRAME_VERSION, kind }, origin);
   } catch {
     // A frame gone meanwhile.
   }
 }
 
 function isFrameMessage(data) {
-  return Boolean(data) && typeof data === "object" && data.type === FRAME_MESSAGE && data.v === 1;
+  return Boolean(data) && typeof data === "object" && data.type === FRAME_MESSAGE && data.v === FRAME_VERSION;
 }
 
 function readable(frame) {

@@ -1,8 +1,8 @@
-// Videos as pictures: the mirror never loads or plays the customer's media (mirror/media.js), so
+// Videos as pictures: the render page never loads or plays the customer's media (render/media.js), so
 // the picture a video shows now is taken here, drawn on a canvas, and sent as a custom event,
 // at most a few times a second and only when it changed (a paused video costs nothing). The
 // canvas budget of [capture] counts these bytes too (see capture.js). A video still showing its
-// poster sends nothing: the mirror shows the same poster.
+// poster sends nothing: the render page shows the same poster.
 import { canvasBlob, dataUrl, pictureCanvas } from "./pictures.js";
 
 export const MEDIA_TAG = "cobrowse-media";
@@ -48,7 +48,7 @@ export class MediaPictures {
     this.reset();
   }
 
-  /** After a full snapshot the mirror has new nodes: every picture goes again. */
+  /** After a full snapshot the render page has new nodes: every picture goes again. */
   reset() {
     this.shown = new WeakMap();
   }
@@ -90,7 +90,7 @@ export class MediaPictures {
     let blob;
     try {
       // Encoded off the main thread; a video from another origin without CORS taints the
-      // canvas and throws here: the mirror then shows the poster or an empty box.
+      // canvas and throws here: the render page then shows the poster or an empty box.
       blob = await canvasBlob(canvas, "image/webp", this.quality);
     } catch {
       return;

@@ -1,4 +1,4 @@
-// Encoding a picture (a canvas's drawing, a video's frame) for the mirror: on an OffscreenCanvas
+// Encoding a picture (a canvas's drawing, a video's frame) for the render page: on an OffscreenCanvas
 // where the browser has one, else on a canvas element (Safari before 16.4 has none).
 
 const own = new WeakSet(); // The canvas elements made here, which are not the page's drawings.

@@ -1,6 +1,6 @@
 // Stylesheet text that survives the trip. rrweb serialises CSS rules with `rule.cssText`, and
 // Chromium serialises a shorthand written with var() (`border: 1px solid var(--line)`, common in
-// design systems) as its longhands with empty values ("border-top-color: ;"), so the mirror would
+// design systems) as its longhands with empty values ("border-top-color: ;"), so the render page would
 // lose the whole declaration. Rules that show the defect are written out again: from the
 // shorthand's value where CSSOM still gives it; otherwise (a longhand of the same rule overrode
 // part of the shorthand, and the text is gone) each lost longhand takes its resolved value on an

@@ -1,14 +1,14 @@
-// The customer's :active element (a button held down), shown in the mirror. rrweb replays mouse
+// The customer's :active element (a button held down), shown in the render page. rrweb replays mouse
 // downs and ups as events but no pressed state, and a page cannot force :active on itself; so
 // while the customer presses, the pressed element and its ancestors carry ACTIVE_ATTR, and each
 // style root of the rebuilt page gets a copy of its :active rules written for that attribute
 // (same specificity: an attribute selector weighs as much as a pseudo-class). The copies go in a
 // sheet of their own: the captured sheets' rule indexes must stay as the customer's page has them.
+import { EventType, IncrementalSource, MouseInteractions } from "@rrweb/types";
 
-const INCREMENTAL = 3;
-const MOUSE_INTERACTION = 2;
-const PRESS = new Set([1, 7]); // MouseDown, TouchStart
-const RELEASE = new Set([0, 2, 3, 9, 10]); // MouseUp, Click, ContextMenu, TouchEnd, TouchCancel
+const PRESS = new Set([MouseInteractions.MouseDown, MouseInteractions.TouchStart]);
+const RELEASE = new Set([MouseInteractions.MouseUp, MouseInteractions.Click, MouseInteractions.ContextMenu,
+  MouseInteractions.TouchEnd, MouseInteractions.TouchCancel]);
 export const ACTIVE_ATTR = "data-cobrowse-active";
 const SHEET_ID = "cobrowse-active-rules";
 const ACTIVE = /:active\b/g;
@@ -16,7 +16,8 @@ const CONDITIONS = { CSSMediaRule: "@media", CSSSupportsRule: "@supports" }; // 
 
 /** The press or release an event is, if any: {press: boolean, id}. */
 export function pressOf(event) {
-  if (event.type !== INCREMENTAL || !event.data || event.data.source !== MOUSE_INTERACTION) return null;
+  if (event.type !== EventType.IncrementalSnapshot || !event.data) return null;
+  if (event.data.source !== IncrementalSource.MouseInteraction) return null;
   const kind = event.data.type;
   if (PRESS.has(kind)) return { press: true, id: event.data.id };
   if (RELEASE.has(kind)) return { press: false, id: event.data.id };

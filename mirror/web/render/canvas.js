@@ -1,8 +1,8 @@
-// Canvas content in the mirror: images only. The capture sends each canvas, when it changes, as
+// Canvas content in the render page: images only. The capture sends each canvas, when it changes, as
 // one encoded picture (rrweb record's `sampling.canvas` snapshots: clearRect + drawImage of an
 // ImageBitmap made from a Blob; `rr_dataURL` in snapshots). rrweb's own canvas replay
 // (UNSAFE_replayCanvas) would run any recorded drawing call and lets scripts run in the rebuilt
-// page, so the mirror never enables it.
+// page, so the render page never enables it.
 //
 // The rebuilt page runs without scripting, and a canvas without scripting is not a replaced
 // element: it shows neither a bitmap nor its intrinsic size (HTML: "when scripting is disabled,
@@ -10,17 +10,16 @@
 // which makes it a replaced element again, sized by the picture exactly as a canvas is by its
 // bitmap (https://drafts.csswg.org/css-content/#content-property). Before a picture arrives, an
 // empty SVG of the canvas's width x height keeps the layout.
+import { EventType, IncrementalSource } from "@rrweb/types";
 
-const FULL_SNAPSHOT = 2;
-const INCREMENTAL = 3;
-const MUTATION = 0;
 const ATTRIBUTE_PICTURE = /^data:image\/(png|webp|jpeg);base64,[A-Za-z0-9+/=]+$/;
 const IMAGE_TYPES = new Set(["image/webp", "image/png", "image/jpeg"]);
 const MAX_BASE64 = 8 * 1024 * 1024;
 
 /** True for a captured canvas event (handled here, never given to the replayer). */
 export function isCanvasEvent(event) {
-  return event.type === INCREMENTAL && event.data && event.data.source === 9;
+  return event.type === EventType.IncrementalSnapshot && event.data
+    && event.data.source === IncrementalSource.CanvasMutation;
 }
 
 /** The picture in a snapshot-shaped canvas event as {id, url}, or null for anything else. */
@@ -57,11 +56,12 @@ export class CanvasPainter {
 
   /** Note the canvases (and their snapshot pictures) in a full snapshot or a mutation. */
   note(event) {
-    if (event.type === FULL_SNAPSHOT) {
+    if (event.type === EventType.FullSnapshot) {
       this.ids.clear();
       this.pictures.clear();
       this.walk(event.data && event.data.node);
-    } else if (event.type === INCREMENTAL && event.data && event.data.source === MUTATION) {
+    } else if (event.type === EventType.IncrementalSnapshot && event.data
+      && event.data.source === IncrementalSource.Mutation) {
       (event.data.adds || []).forEach((add) => this.walk(add.node));
     }
   }

@@ -1,15 +1,15 @@
-// The customer's focus, shown in the mirror. The replayer runs with triggerFocus false (its
+// The customer's focus, shown in the render page. The replayer runs with triggerFocus false (its
 // Focus events carry no :focus-visible state and would move focus at every replayed click);
 // instead the capture says which node has focus and whether it shows a focus ring
 // (embed/focus.js), and the node of the rebuilt page is focused the same way, so :focus,
 // :focus-within and :focus-visible all match, inside shadow roots and frames too.
 // Focus in the rebuilt page runs no captured script: it is sandboxed without scripts.
+import { EventType } from "@rrweb/types";
 
-const CUSTOM = 5;
 export const FOCUS_TAG = "cobrowse-focus"; // embed/focus.js
 
 export function isFocusEvent(event) {
-  return event.type === CUSTOM && event.data && event.data.tag === FOCUS_TAG
+  return event.type === EventType.Custom && event.data && event.data.tag === FOCUS_TAG
     && event.data.payload && typeof event.data.payload === "object";
 }
 

@@ -1,8 +1,9 @@
-// Layer 2 of masking, in the mirror: hidden and blocked elements are painted as flat boxes by CSS
+// Layer 2 of masking, in the render page: hidden and blocked elements are painted as flat boxes by CSS
 // inside the rebuilt page (so a box moves with its element in the very same frame), read-only
 // fields are greyed, and the boxes' rectangles are what the server checks and paints over again
 // in every frame (layer 3, mirror/frames/redact.py).
 
+import { EventType, IncrementalSource } from "@rrweb/types";
 import { closestDeep } from "../dom.js";
 
 export const MASK_COLOUR = "#c9ced8";
@@ -29,9 +30,9 @@ function walk(node) {
 
 /** Copy each field's autocomplete into AUTOCOMPLETE_COPY in a captured event, before replay. */
 export function keepAutocomplete(event) {
-  const FullSnapshot = 2, Incremental = 3, Mutation = 0;
-  if (event.type === FullSnapshot) walk(event.data && event.data.node);
-  else if (event.type === Incremental && event.data && event.data.source === Mutation) {
+  if (event.type === EventType.FullSnapshot) walk(event.data && event.data.node);
+  else if (event.type === EventType.IncrementalSnapshot && event.data
+    && event.data.source === IncrementalSource.Mutation) {
     (event.data.adds || []).forEach((add) => walk(add.node));
     (event.data.attributes || []).forEach((change) => copyAutocomplete(change.attributes));
   }

@@ -1,14 +1,10 @@
-// Audio and video in the mirror: never loaded, never played. Their sources are dropped before
+// Audio and video in the render page: never loaded, never played. Their sources are dropped before
 // the replayer sees them (so nothing plays, nothing is fetched, and a video shows its poster as
 // on a customer's page that has not played it), rrweb's media interactions are not replayed,
 // and a video that has played shows the picture the capture took of its current frame
 // (embed/media.js), as CSS `content`, like a canvas's picture (see canvas.js).
+import { EventType, IncrementalSource } from "@rrweb/types";
 
-const FULL_SNAPSHOT = 2;
-const INCREMENTAL = 3;
-const CUSTOM = 5;
-const MUTATION = 0;
-const MEDIA_INTERACTION = 7;
 export const MEDIA_TAG = "cobrowse-media"; // embed/media.js
 const MEDIA_TAGS = new Set(["video", "audio"]);
 const PICTURE = /^data:image\/(webp|png|jpeg);base64,[A-Za-z0-9+/=]+$/;
@@ -25,11 +21,12 @@ export const MEDIA_RULES = [
 ];
 
 export function isMediaInteraction(event) {
-  return event.type === INCREMENTAL && event.data && event.data.source === MEDIA_INTERACTION;
+  return event.type === EventType.IncrementalSnapshot && event.data
+    && event.data.source === IncrementalSource.MediaInteraction;
 }
 
 export function isMediaPicture(event) {
-  return event.type === CUSTOM && event.data && event.data.tag === MEDIA_TAG
+  return event.type === EventType.Custom && event.data && event.data.tag === MEDIA_TAG
     && event.data.payload && typeof event.data.payload === "object";
 }
 
@@ -44,8 +41,9 @@ function quiet(node, parentTag) {
 
 /** Remove, in place, what would load or play media from a captured event (before replay). */
 export function quietMedia(event, getNode) {
-  if (event.type === FULL_SNAPSHOT) quiet(event.data && event.data.node, "");
-  else if (event.type === INCREMENTAL && event.data && event.data.source === MUTATION) {
+  if (event.type === EventType.FullSnapshot) quiet(event.data && event.data.node, "");
+  else if (event.type === EventType.IncrementalSnapshot && event.data
+    && event.data.source === IncrementalSource.Mutation) {
     const added = new Map(); // id -> tag of the nodes this mutation adds
     const note = (node) => {
       if (!node || typeof node !== "object") return;
@@ -76,7 +74,7 @@ export class MediaPictures {
   }
 
   note(event) {
-    if (event.type === FULL_SNAPSHOT) this.pictures.clear(); // New node ids.
+    if (event.type === EventType.FullSnapshot) this.pictures.clear(); // New node ids.
   }
 
   add(event) {

@@ -1,12 +1,10 @@
 // Frames from another origin that the capture cannot read (a payment provider's card form) stay
-// private: the mirror shows a labelled box of the same size in their place. rrweb marks such a
+// private: the render page shows a labelled box of the same size in their place. rrweb marks such a
 // frame by moving its src to `rr_src`, which the rebuilt page does not keep, so the frames are
 // noted from the events themselves. A frame whose page embeds the script too sends its own
 // content (embed/frames.js), which rrweb attaches to the frame's node: that frame is shown.
+import { EventType, IncrementalSource } from "@rrweb/types";
 
-const FULL_SNAPSHOT = 2;
-const INCREMENTAL = 3;
-const MUTATION = 0;
 export const PLACEHOLDER_ATTR = "data-cobrowse-placeholder";
 
 const STYLE = `html, body { margin: 0; height: 100%; }
@@ -31,10 +29,11 @@ export class FramePlaceholders {
   }
 
   note(event) {
-    if (event.type === FULL_SNAPSHOT) {
+    if (event.type === EventType.FullSnapshot) {
       this.frames.clear();
       this.walk(event.data && event.data.node);
-    } else if (event.type === INCREMENTAL && event.data && event.data.source === MUTATION) {
+    } else if (event.type === EventType.IncrementalSnapshot && event.data
+      && event.data.source === IncrementalSource.Mutation) {
       (event.data.adds || []).forEach((add) => this.walk(add.node));
       if (event.data.isAttachIframe) (event.data.adds || []).forEach((add) => this.frames.delete(add.parentId));
       for (const change of event.data.attributes || []) {

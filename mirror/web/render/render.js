@@ -1,7 +1,8 @@
-// The mirror page: runs in the server's headless Chromium and rebuilds the customer's page from
+// The render page: runs in the server's headless Chromium and rebuilds the customer's page from
 // the captured rrweb stream. rrweb rebuilds into a sandboxed iframe (allow-same-origin only), so
 // no captured script ever runs. Its pixels are what the agent sees.
 import { Replayer } from "@rrweb/replay";
+import { EventType, IncrementalSource, NodeType } from "@rrweb/types";
 import "@rrweb/replay/dist/style.css";
 import { CanvasPainter, isCanvasEvent } from "./canvas.js";
 import { hitTest, nextFocus } from "./hittest.js";
@@ -11,14 +12,13 @@ import { isFocusEvent, showFocus } from "./focus.js";
 import { MEDIA_RULES, MediaPictures, isMediaInteraction, isMediaPicture, quietMedia } from "./media.js";
 import { keepAutocomplete, maskRects, maskShadowRoots, setPolicy, styleRules } from "./masks.js";
 
-const CUSTOM = 5;
 const NOTICE_TAG = "cobrowse-notice"; // embed/capture.js
 const DISPLAY_TAG = "cobrowse-display"; // embed/display.js
 let replayer = null;
 let warmUpSnapshot = null; // The snapshot of the player's warm-up page (see warmUp).
 
 function isNotice(event) {
-  return event.type === CUSTOM && event.data && event.data.tag === NOTICE_TAG && event.data.payload
+  return event.type === EventType.Custom && event.data && event.data.tag === NOTICE_TAG && event.data.payload
     && typeof event.data.payload === "object";
 }
 const nodeById = (id) => replayer && replayer.getMirror().getNode(id);
@@ -28,17 +28,12 @@ const videos = new MediaPictures(nodeById);
 const pressed = new PressedState(nodeById);
 let shadowMasksScheduled = false;
 
-const FULL_SNAPSHOT = 2;
-const INCREMENTAL = 3;
-const MUTATION = 0;
-const ADOPTED_STYLESHEET = 15;
-
 /** A rebuild, added nodes, or adopted sheets replaced (which drops the mask sheet); pointer
  * moves and scrolls, most of the stream, do not call for a walk of the page. */
 function mayAddShadowRoots(event) {
-  if (event.type === FULL_SNAPSHOT) return true;
-  const source = event.type === INCREMENTAL && event.data ? event.data.source : -1;
-  return source === MUTATION || source === ADOPTED_STYLESHEET;
+  if (event.type === EventType.FullSnapshot) return true;
+  const source = event.type === EventType.IncrementalSnapshot && event.data ? event.data.source : -1;
+  return source === IncrementalSource.Mutation || source === IncrementalSource.AdoptedStyleSheet;
 }
 
 /** Mask rules into the rebuilt page's shadow roots, once the replayer has applied a batch. */
@@ -63,7 +58,7 @@ function createReplayer() {
     triggerFocus: false,
     insertStyleRules: [...styleRules(), ...MEDIA_RULES],
   });
-  // Until the customer's page is rebuilt the mirror is a blank page: the server sends no frame.
+  // Until the customer's page is rebuilt the render page is a blank page: the server sends no frame.
   r.on("fullsnapshot-rebuilded", (event) => {
     if (event !== warmUpSnapshot && window.cobrowseRebuilt) window.cobrowseRebuilt();
   });
@@ -72,7 +67,7 @@ function createReplayer() {
     if (isFocusEvent(event)) showFocus(event.data.payload, nodeById, r.iframe);
     const press = pressOf(event);
     if (press) pressed.apply(press);
-    else if (event.type === FULL_SNAPSHOT) pressed.release();
+    else if (event.type === EventType.FullSnapshot) pressed.release();
     canvases.schedule();
     placeholders.schedule();
     videos.schedule();
@@ -96,21 +91,27 @@ function createReplayer() {
  */
 function warmUp(r) {
   let id = 4;
-  const text = (family) => ({ type: 2, tagName: "p", attributes: { style: `font-family: ${family}` }, id: ++id,
-    childNodes: [{ type: 3, textContent: "Aa 0123 Ää", id: ++id }, { type: 2, tagName: "b", attributes: {},
-      id: ++id, childNodes: [{ type: 3, textContent: "Bb", id: ++id }] }] });
+  const text = (family) => ({
+    type: NodeType.Element, tagName: "p", attributes: { style: `font-family: ${family}` }, id: ++id,
+    childNodes: [
+      { type: NodeType.Text, textContent: "Aa 0123 Ää", id: ++id },
+      { type: NodeType.Element, tagName: "b", attributes: {}, id: ++id,
+        childNodes: [{ type: NodeType.Text, textContent: "Bb", id: ++id }] },
+    ],
+  });
   const body = ["sans-serif", "serif", "monospace", "system-ui"].map(text);
-  const html = { type: 2, tagName: "html", attributes: {}, id: 2, childNodes: [
-    { type: 2, tagName: "head", attributes: {}, childNodes: [], id: 3 },
-    { type: 2, tagName: "body", attributes: {}, childNodes: body, id: 4 },
+  const html = { type: NodeType.Element, tagName: "html", attributes: {}, id: 2, childNodes: [
+    { type: NodeType.Element, tagName: "head", attributes: {}, childNodes: [], id: 3 },
+    { type: NodeType.Element, tagName: "body", attributes: {}, childNodes: body, id: 4 },
   ] };
   const now = Date.now();
-  warmUpSnapshot = { type: FULL_SNAPSHOT, data: { node: { type: 0, childNodes: [html], id: 1 },
-    initialOffset: { left: 0, top: 0 } }, timestamp: now };
-  r.addEvent({ type: 4, data: { href: "about:blank", width: innerWidth, height: innerHeight }, timestamp: now });
+  warmUpSnapshot = { type: EventType.FullSnapshot, timestamp: now, data: {
+    node: { type: NodeType.Document, childNodes: [html], id: 1 }, initialOffset: { left: 0, top: 0 } } };
+  r.addEvent({ type: EventType.Meta, timestamp: now,
+    data: { href: "about:blank", width: innerWidth, height: innerHeight } });
   r.addEvent(warmUpSnapshot);
-  r.addEvent({ type: INCREMENTAL, data: { source: ADOPTED_STYLESHEET, id: 4, styleIds: [], styles: [] },
-    timestamp: now });
+  r.addEvent({ type: EventType.IncrementalSnapshot, timestamp: now,
+    data: { source: IncrementalSource.AdoptedStyleSheet, id: 4, styleIds: [], styles: [] } });
 }
 
 /** The masking policy, then the player that puts its rules into every rebuilt page. */
@@ -152,7 +153,7 @@ function add(batchText) {
       canvases.add(event); // Pictures only, drawn here; never rrweb's canvas replay.
       continue;
     }
-    if (event.type === CUSTOM && event.data && event.data.tag === DISPLAY_TAG) {
+    if (event.type === EventType.Custom && event.data && event.data.tag === DISPLAY_TAG) {
       // The customer's colour scheme or pixel ratio changed: the server emulates it (and checks it).
       const display = event.data.payload || {};
       if (window.cobrowseDisplay) window.cobrowseDisplay(display.color_scheme, display.pixel_ratio);
@@ -163,7 +164,7 @@ function add(batchText) {
       if (window.cobrowseNotice) window.cobrowseNotice(String(event.data.payload.reason || "partial"));
       continue;
     }
-    // The mirror never plays media: play, pause and seek are not replayed.
+    // The render page never plays media: play, pause and seek are not replayed.
     if (isMediaInteraction(event)) continue;
     if (isMediaPicture(event)) {
       videos.add(event);
