@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8080
 
-.PHONY: setup demo test bench lint clean
+.PHONY: setup demo test test-fast bench lint clean
 
 setup:
 	@PYTHON=$(PYTHON) bash scripts/setup.sh
@@ -16,6 +16,10 @@ demo: setup
 
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The unit tests alone (no browser, no server): seconds, for the edit-and-check loop.
+test-fast: setup
+	$(BIN)/python -m pytest -q tests/unit $(PYTEST_ARGS)
 
 bench: setup
 	$(BIN)/python -m bench $(BENCH_ARGS)

@@ -4,9 +4,8 @@
   after each frame is drawn (:mod:`bench.probes`) and Playwright's mouse clicks the view;
 - :class:`SocketAgent`: no browser; it speaks the agent's protocol over a WebSocket, and reads the
   same pixel off each frame message as it arrives: off a whole frame decoded at 1/8 scale (JPEG's
-  DCT scaling: well under a millisecond, and the pixel is the mean of one 8x8 block inside the
-  square), or off the patch rectangle that covers it (a patch that does not cover it leaves the
-  pixel as it was).
+  DCT scaling: cheap, and the pixel is the mean of one 8x8 block inside the square), or off the
+  patch rectangle that covers it (a patch that does not cover it leaves the pixel as it was).
 
 Both record each frame's arrival (or drawing) time and size, and stamp each click as it is made.
 """

@@ -69,7 +69,7 @@ def write(data: dict[str, Any], path: Path) -> None:
         label=f"p50 target at {targets.LOAD_SESSIONS} sessions ({targets.LOAD_P50_MS:g} ms)",
     )
     ax.set_xlabel("concurrent sessions")
-    # Log: an overloaded step is seconds, the baseline a few milliseconds; both must show.
+    # Log: an overloaded step is orders of magnitude slower than the baseline; both must show.
     ax.set_yscale("log")
     ax.yaxis.set_major_formatter(ScalarFormatter())  # 100, 1000: not 10², 10³
     ax.set_ylabel("customer change → agent's view (ms, log scale)")

@@ -107,8 +107,8 @@ class CpuUse:
 class CpuSampler:
     """``async with CpuSampler(pid) as cpu``: samples until the block ends; ``cpu.use(window)``.
 
-    Sampling runs in a thread: walking ``/proc`` takes a few milliseconds with many renderers,
-    and the clients' timestamps must not wait for it.
+    Sampling runs in a thread: walking ``/proc`` is slow with many renderers, and the clients'
+    timestamps must not wait for it.
     """
 
     root: int

@@ -139,7 +139,7 @@ class StreamCustomer:
 
     async def open(self) -> str:
         url = self.server.replace("http://", "ws://", 1) + "/ws/customer"
-        # The Origin header is the customer page's origin: the mirror fetches images from it.
+        # The Origin header is the customer page's origin: the render page fetches images from it.
         self.ws = await self.http.ws_connect(url, origin=self.site, max_msg_size=0)
         viewport = Viewport(self.stream.viewport["width"], self.stream.viewport["height"])
         await self._send(Hello(viewport=viewport))

@@ -35,7 +35,7 @@ from bench.servers import Served, serving
 from bench.session import BenchSession, SessionTrace
 from mirror.render.browser import server_chromium
 
-AFTER_END_WAIT_S = 2.0  # for the mirror pages' renderers to go once the sessions have ended
+AFTER_END_WAIT_S = 2.0  # for the render pages' renderers to go once the sessions have ended
 SETTLE_STEP_S, SETTLE_MAX_S = 0.5, 10.0  # for a fresh server to finish starting up
 
 
@@ -113,7 +113,7 @@ async def _memory(pid: int) -> memory.MemorySample:
 
 async def _settled_memory(pid: int) -> memory.MemorySample:
     """A reading once memory has stopped growing: a server that has just printed its URL is
-    still loading its spare mirror page, which would count against the first sessions."""
+    still loading its spare render page, which would count against the first sessions."""
     last = await _memory(pid)
     for _ in range(int(SETTLE_MAX_S / SETTLE_STEP_S)):
         await asyncio.sleep(SETTLE_STEP_S)

@@ -20,8 +20,8 @@ def _executable(playwright: Playwright) -> str | None:
 
 async def launch(playwright: Playwright) -> tuple[Browser, str]:
     """Playwright's own Chromium if installed, else the system's, with the server's flags (see
-    LEAN_ARGS: without them each new context's hidden omnibox page took a core from the server
-    during the join it opened for); returns it with a line naming it for the report."""
+    LEAN_ARGS: without them each new context's hidden omnibox page competed with the server for
+    CPU during the join it opened for); returns it with a line naming it for the report."""
     executable = _executable(playwright)
     if executable is None:
         raise RuntimeError("no Chromium found: install Playwright's or Debian's chromium")

@@ -1,4 +1,4 @@
-"""The server's own account of a part, read from its ``/metrics``: how old the mirror pages'
+"""The server's own account of a part, read from its ``/metrics``: how old the render pages'
 screencast frames were when they reached it, which is how far behind its Chromium was (see
 mirror/render/pacing.py). Each part has a server of its own, so the histogram covers that part's
 joins and changes."""
@@ -8,7 +8,7 @@ from __future__ import annotations
 import aiohttp
 
 LAG = "cobrowse_frame_lag_seconds"
-BEHIND_LE = "0.1"  # The bucket edge where the mirror pages start pacing their changes.
+BEHIND_LE = "0.1"  # The bucket edge where the render pages start pacing their changes.
 
 
 async def frame_lag(server: str) -> dict[str, float] | None:

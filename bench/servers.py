@@ -1,5 +1,5 @@
 """The processes a benchmark part runs against: a real ``cobrowse serve`` (with its own Chromium
-for the mirror pages) and the sample site, each a child process on a free port, as the tests
+for the render pages) and the sample site, each a child process on a free port, as the tests
 start them. Each part gets fresh ones, so no part inherits another's memory or pages.
 """
 

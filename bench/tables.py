@@ -121,7 +121,7 @@ def frames_table(data: dict[str, Any]) -> list[str]:
     lines = [
         "## Frames and bandwidth per agent",
         "",
-        "Means per agent over each phase. Frame age: how old the mirror pages' frames were when "
+        "Means per agent over each phase. Frame age: how old the render pages' frames were when "
         "they reached the server, over the joins and changes (the server's own histogram): "
         "past 100 ms its Chromium is behind.",
         "",

@@ -13,9 +13,14 @@ class NamedTasks:
     def __init__(self) -> None:
         self._tasks: dict[str, asyncio.Task[None]] = {}
 
-    def start(self, name: str, coro: Coroutine[Any, Any, None]) -> None:
+    def start(self, name: str, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         self.cancel(name)
-        self._tasks[name] = asyncio.ensure_future(coro)
+        task = self._tasks[name] = asyncio.ensure_future(coro)
+        return task
+
+    def get(self, name: str) -> asyncio.Task[None] | None:
+        """The task running under ``name``, if any."""
+        return self._tasks.get(name)
 
     def cancel(self, name: str) -> None:
         """Forget the task ``name`` and cancel it, unless it is the caller: a timer that ends

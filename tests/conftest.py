@@ -1,25 +1,27 @@
-"""Shared fixtures: the plugin's real server (``cobrowse_server``) plus the sample site."""
+"""Shared fixtures: the plugin's real server (``cobrowse_server``) plus the sample site; and
+each test marked with its folder's name (``unit``, ``integration``, ``e2e``) for ``-m``."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from mirror.testing import CobrowseServer
-from mirror.testing.processes import ChildProcess
+from tests.sites import site_for
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+TESTS = Path(__file__).resolve().parent
+FOLDER_MARKERS = ("unit", "integration", "e2e")  # Registered in pyproject.toml.
 
 
-@contextmanager
-def site_for(server: CobrowseServer) -> Iterator[str]:
-    """The sample sites of fixtures/, on their own origin, embedding ``server``'s script."""
-    with ChildProcess(["site", str(FIXTURES), "--port", "0", "--server", server.url]) as site:
-        yield site.url
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.is_relative_to(TESTS):
+            folder = item.path.relative_to(TESTS).parts[0]
+            if folder in FOLDER_MARKERS:
+                item.add_marker(folder)
 
 
 @pytest.fixture(scope="session")

@@ -39,8 +39,9 @@ AGENT_CHROME_PX = (320, 300)
 MIN_NEEDLE_IN_FRAMES = 8
 
 
-def _needles(value: str) -> set[bytes]:
-    """``value`` as it would appear in a message: raw, or escaped inside a JSON string."""
+def needles(value: str) -> set[bytes]:
+    """``value`` as it would appear in a message: raw, or escaped inside a JSON string (as
+    Python's ``json.dumps`` and the browser's ``JSON.stringify`` write it)."""
     escaped = {json.dumps(value, ensure_ascii=a)[1:-1] for a in (True, False)}
     return {v.encode() for v in {value, *escaped}}
 
@@ -233,12 +234,12 @@ class CobrowseSession(AgentActions):
         """Fail if ``value`` appears in any WebSocket message of either page."""
         if not value:
             raise CobrowseUsageError("assert_never_sent needs a non-empty value")
-        needles = _needles(value)
+        wanted = needles(value)
         for role, sent, message in self.wire_log.log:
             is_frame = not message.startswith(b"{")
             if is_frame and len(value.encode()) < MIN_NEEDLE_IN_FRAMES:
                 continue
-            found = next((n for n in needles if n in message), None)
+            found = next((n for n in wanted if n in message), None)
             if found is not None:
                 direction = "sent by" if sent else "received by"
                 raise AssertionError(

@@ -13,8 +13,7 @@ from playwright.sync_api import Page, expect
 
 from mirror.testing import Cobrowse, CobrowseSession
 from mirror.testing.fidelity import is_blank
-from tests.e2e.test_fidelity import start
-from tests.e2e.test_fidelity_state import AREA_TARGET, area_of, changed, screen, wait_for_area
+from tests.e2e.matching import AREA_TARGET, area_of, changed, screen, start, wait_for_area
 
 SIGNATURE_PICTURE = re.compile(rb'"args":\[0,0,246,90\]')  # The pad's size: a picture of it.
 SNAPSHOT_PICTURE_OF_MAP = re.compile(rb'"id":"map"[^{}]*"rr_dataURL"')

@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 
 from mirror.testing import Cobrowse, CobrowseServer
 from mirror.testing.server import started_server
-from tests.conftest import site_for
+from tests.sites import site_for
 
 TINY = """
 [capture]

@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, Locator, Page, expect
 
 from mirror.testing import CobrowseServer
 from mirror.testing.server import started_server
-from tests.conftest import site_for
+from tests.sites import site_for
 
 TIMEOUT_MS = 15_000
 HOSTILE = '<img src=x onerror="document.title=1"><b>bold?</b>'

@@ -7,20 +7,20 @@ widget, masked fields and private cross-origin frames are left out. Every page m
 
 from __future__ import annotations
 
-import contextlib
-import io
-import time
-from collections.abc import Callable
-
 import pytest
-from PIL import Image
 from playwright.sync_api import Page, expect
 
-from mirror.testing import Cobrowse, CobrowseSession
-from mirror.testing.fidelity import PRIVATE_AREAS_JS, as_rects, differing_share, is_blank
-
-TARGET = 0.01
-MATCH_TIMEOUT_S = 20.0
+from mirror.testing import Cobrowse
+from mirror.testing.fidelity import differing_share, is_blank
+from tests.e2e.matching import (
+    ENTER_FRAME,
+    MATCH_TIMEOUT_S,
+    TARGET,
+    screen,
+    start,
+    until_matched,
+    wait_for_match,
+)
 
 PAGES = [
     "shop/",
@@ -34,65 +34,6 @@ PAGES = [
     "pay/",
     "stores/",
 ]
-
-# The page has loaded (its own scripts have run) before the customer starts co-browsing.
-READY_JS = "() => document.readyState === 'complete'"
-
-
-def share_now(session: CobrowseSession, masked: tuple[str, ...] = ()) -> float:
-    """The share of differing blocks between the customer's viewport and the agent's view;
-    ``masked`` selectors name private fields the customer's page does not mark itself (inside
-    shadow roots), left out too."""
-    customer = session.customer
-    private = as_rects(customer.evaluate(PRIVATE_AREAS_JS))
-    for selector in masked:
-        box = customer.locator(selector).bounding_box()
-        if box is not None:
-            left, top = int(box["x"]) - 4, int(box["y"]) - 4
-            private.append((left, top, left + int(box["width"]) + 8, top + int(box["height"]) + 8))
-    expected = _screenshot(customer)
-    return differing_share(expected, session.view_image(), private)
-
-
-def _screenshot(page: Page) -> Image.Image:
-    return Image.open(io.BytesIO(page.screenshot(caret="hide"))).convert("RGB")
-
-
-def until_matched(
-    session: CobrowseSession, measure: Callable[[], float], target: float, timeout_s: float
-) -> float:
-    """Frame by frame, until ``measure()`` (a share of differing blocks) is under ``target``;
-    the last share. On a mismatch both screens are saved as evidence."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        frames = session.view.get_attribute("data-frames") or ""
-        share = measure()
-        remaining_ms = (deadline - time.monotonic()) * 1000
-        if share < target or remaining_ms <= 0:
-            if share >= target:
-                print(f"evidence in {session.save_evidence()}")
-            return share
-        # The customer's page may still be animating while the view is settled: wait for
-        # whichever comes first, a new frame or a short while for the page.
-        with contextlib.suppress(AssertionError):
-            expect(session.view).not_to_have_attribute(
-                "data-frames", frames, timeout=min(remaining_ms, 1000)
-            )
-
-
-def wait_for_match(
-    session: CobrowseSession, timeout_s: float = MATCH_TIMEOUT_S, masked: tuple[str, ...] = ()
-) -> float:
-    """Until the view matches the customer's whole viewport; the last share."""
-    return until_matched(session, lambda: share_now(session, masked), TARGET, timeout_s)
-
-
-def start(page: Page, cobrowse: Cobrowse, url: str) -> CobrowseSession:
-    page.goto(url)
-    page.wait_for_function(READY_JS)
-    session = cobrowse.start(page)
-    session.join()
-    return session
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -120,7 +61,7 @@ def test_a_private_cross_origin_frame_shows_as_a_labelled_placeholder(
 
     until_matched(session, unlabelled, 0.5, MATCH_TIMEOUT_S)
     placeholder = session.view_image().crop(box)
-    customer = _screenshot(page).crop(box)
+    customer = screen(page).crop(box)
     assert not is_blank(placeholder)  # A label says what is there...
     assert differing_share(customer, placeholder) > 0.2  # ...not the provider's form.
 
@@ -185,8 +126,7 @@ def test_masking_applies_inside_shadow_roots(
     session.assert_never_sent("shadow-Canary-771")
 
 
-# The field inside the frame inside the article frame (Playwright's frame-piercing selector).
-ENTER_FRAME = " >> internal:control=enter-frame >> "
+# The field inside the frame inside the article frame.
 NESTED_PIN = f"#article{ENTER_FRAME}iframe{ENTER_FRAME}#pin"
 
 

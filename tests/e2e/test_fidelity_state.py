@@ -9,50 +9,32 @@ customer's screen), so a match means the agent saw it.
 from __future__ import annotations
 
 import contextlib
-import io
 import time
 
 from PIL import Image, ImageStat
 from playwright.sync_api import Browser, Page, expect
 
 from mirror.testing import Cobrowse, CobrowseSession
-from mirror.testing.fidelity import PRIVATE_AREAS_JS, Rect, as_rects, differing_share
-from tests.e2e.test_fidelity import TARGET, start, until_matched, wait_for_match
+from mirror.testing.fidelity import Box, differing_share
+from tests.e2e.matching import (
+    AREA_TARGET,
+    AREA_TIMEOUT_S,
+    TARGET,
+    area_of,
+    changed,
+    screen,
+    start,
+    until_matched,
+    wait_for_area,
+    wait_for_match,
+)
 
-AREA_TARGET = 0.02  # Share of 8x8 blocks that may differ in a compared area.
-AREA_TIMEOUT_S = 20.0
 NEXT_FRAME_JS = "() => new Promise((done) => requestAnimationFrame(() => done(true)))"
-RING_PX = 10  # Focus rings and outlines lie outside the element's box.
 RING_SHOWN = 15  # Mean grey change along a ring strip when the ring shows.
 RING_MATCH = 8  # Mean grey difference along a ring strip between view and screen (JPEG).
 
 
-def screen(page: Page) -> Image.Image:
-    """The customer's viewport, one pixel per CSS pixel."""
-    return Image.open(io.BytesIO(page.screenshot(caret="hide", scale="css"))).convert("RGB")
-
-
-def area_of(page: Page, selector: str, margin: int = RING_PX) -> Rect:
-    box = page.locator(selector).bounding_box()
-    assert box is not None, f"{selector} is not visible"
-    left, top = int(box["x"]) - margin, int(box["y"]) - margin
-    return (left, top, left + int(box["width"]) + 2 * margin, top + int(box["height"]) + 2 * margin)
-
-
-def area_share(session: CobrowseSession, area: Rect) -> float:
-    """Differing blocks over ``area``; the widget and marked private fields are left out."""
-    private = as_rects(session.customer.evaluate(PRIVATE_AREAS_JS))
-    ignore = [(r[0] - area[0], r[1] - area[1], r[2] - area[0], r[3] - area[1]) for r in private]
-    expected, actual = screen(session.customer).crop(area), session.view_image().crop(area)
-    return differing_share(expected, actual, ignore)
-
-
-def wait_for_area(session: CobrowseSession, area: Rect) -> float:
-    """Frame by frame, until the view matches the customer's screen over ``area``."""
-    return until_matched(session, lambda: area_share(session, area), AREA_TARGET, AREA_TIMEOUT_S)
-
-
-def ring_strips(page: Page, selector: str) -> list[Rect]:
+def ring_strips(page: Page, selector: str) -> list[Box]:
     """Thin strips just outside the element's box, along the middle of each edge: where a focus
     ring (outline or box-shadow) is drawn. Too fine for the 8x8 block measure to see."""
     box = page.locator(selector).bounding_box()
@@ -68,7 +50,7 @@ def ring_strips(page: Page, selector: str) -> list[Rect]:
     ]
 
 
-def colour_gap(a: Image.Image, b: Image.Image, strips: list[Rect]) -> float:
+def colour_gap(a: Image.Image, b: Image.Image, strips: list[Box]) -> float:
     """The largest difference of mean grey (0..255) between a and b over a strip. Grey, because
     JPEG keeps colour at half resolution: a thin coloured line's hue bleeds, its lightness not."""
     grey_a, grey_b = a.convert("L"), b.convert("L")
@@ -78,7 +60,7 @@ def colour_gap(a: Image.Image, b: Image.Image, strips: list[Rect]) -> float:
     )
 
 
-def wait_for_ring(session: CobrowseSession, strips: list[Rect]) -> float:
+def wait_for_ring(session: CobrowseSession, strips: list[Box]) -> float:
     """Frame by frame, until the view's colours match the customer's along ``strips``."""
     deadline = time.monotonic() + AREA_TIMEOUT_S
     while True:
@@ -93,7 +75,7 @@ def wait_for_ring(session: CobrowseSession, strips: list[Rect]) -> float:
             )
 
 
-def wait_for_customer_ring(page: Page, before: Image.Image, strips: list[Rect]) -> float:
+def wait_for_customer_ring(page: Page, before: Image.Image, strips: list[Box]) -> float:
     """Until the ring has appeared on the customer's screen (a component may fade it in)."""
     deadline = time.monotonic() + AREA_TIMEOUT_S
     while True:
@@ -101,11 +83,6 @@ def wait_for_customer_ring(page: Page, before: Image.Image, strips: list[Rect]) 
         if gap > RING_SHOWN or time.monotonic() > deadline:
             return gap
         page.wait_for_function(NEXT_FRAME_JS)
-
-
-def changed(before: Image.Image, after: Image.Image) -> bool:
-    """The customer's screen shows the state (so matching it means the agent sees it too)."""
-    return differing_share(before, after) > 0.1
 
 
 # -- focus ---------------------------------------------------------------------------------
@@ -229,7 +206,7 @@ def test_a_video_not_played_yet_shows_its_poster(
     assert wait_for_match(session) < TARGET
 
 
-def play_then_pause(page: Page, clip: str) -> Rect:
+def play_then_pause(page: Page, clip: str) -> Box:
     """Play the video (``clip``: a JS expression) past 1.2 s and pause it; its area, which shows
     a frame and no longer the poster on the customer's screen."""
     video = area_of(page, "#clip", margin=0)

@@ -1,6 +1,6 @@
 """Frames: the agent acts inside same-origin frames; frames of another origin whose page embeds
 the script too are shown, with the server's masking inside, but not acted in; frames that do not
-embed it stay placeholders (test_fidelity_e2e)."""
+embed it stay placeholders (test_fidelity.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from mirror.testing import ActionRefused, Cobrowse
-from tests.e2e.test_fidelity import ENTER_FRAME, TARGET, start, wait_for_match
+from tests.e2e.matching import ENTER_FRAME, TARGET, start, wait_for_match
 
 FRAME = "#slots-frame"
 PIN = f"{FRAME}{ENTER_FRAME}#member-pin"

@@ -236,7 +236,7 @@ def test_failing_tests_say_why_and_carry_the_agents_view_and_record(
         f"--cobrowse-agent-key={KEY}",
         f"--cobrowse-artifacts={artifacts}",
         # Short for the wait that must run out ('#nope'), long enough for a click to be applied
-        # on a loaded 2-core machine (3 s once ran out there).
+        # on a loaded machine (a shorter timeout has run out there).
         "--cobrowse-timeout=6",
         "--junitxml=report.xml",
     )

@@ -105,7 +105,7 @@ FIRST_FRAME_JS = """() => {
 def test_the_agents_first_frame_is_the_customers_page(
     page: Page, sample_site: str, cobrowse: Cobrowse
 ) -> None:
-    # The mirror page rebuilds a warm-up page of its own before any session: the agent must
+    # The render page rebuilds a warm-up page of its own before any session: the agent must
     # never be shown it, nor a blank page, only the customer's.
     page.goto(f"{sample_site}/form/")
     page.evaluate(SQUARE_JS, list(TEAL))

@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 from mirror.testing import ActionRefused, Cobrowse, CobrowseSession
 from mirror.testing.fidelity import differing_share
 
-# The option list the mirror draws under a select: rows of this height (mirror.html).
+# The option list the render page draws under a select: rows of this height (render.html).
 OPTION_ROW_PX = 30
 
 
@@ -62,11 +62,14 @@ def test_agent_picks_an_option_from_the_list_drawn_in_the_view(
     form_session.agent_click("#select")
     frames = form_session.view.get_attribute("data-frames") or ""
     expect(form_session.view).not_to_have_attribute("data-frames", frames)  # The list is drawn.
-    x, y = form_session._view_point("#select")
-    box = select.bounding_box()
-    assert box is not None
-    third_row = box["height"] / 2 + OPTION_ROW_PX * 2.5
-    form_session._act(lambda: form_session._agent().mouse.click(x, y + third_row))
+    # The middle of the list's third row, from the customer's viewport to the agent's screen.
+    box, view = select.bounding_box(), form_session.view.bounding_box()
+    size, agent = form_session.customer.viewport_size, form_session.agent
+    assert box is not None and view is not None and size is not None and agent is not None
+    scale = view["width"] / size["width"]
+    x = box["x"] + box["width"] / 2
+    y = box["y"] + box["height"] + OPTION_ROW_PX * 2.5
+    agent.mouse.click(view["x"] + x * scale, view["y"] + y * scale)
     expect(select).to_have_value("c")
 
 
@@ -150,7 +153,8 @@ def test_a_react_controlled_form_takes_the_agents_typing(
 
 
 def test_each_side_sees_the_others_pointer(form_session: CobrowseSession) -> None:
-    customer, agent = form_session.customer, form_session._agent()
+    customer, agent = form_session.customer, form_session.agent
+    assert agent is not None  # The fixture has joined.
     box = form_session.view.bounding_box()
     assert box is not None
     agent.mouse.move(box["x"] + 400, box["y"] + 300)
@@ -171,7 +175,8 @@ def test_each_side_sees_the_others_pointer(form_session: CobrowseSession) -> Non
 
 
 def test_coordinates_still_map_when_the_agent_zooms(form_session: CobrowseSession) -> None:
-    agent = form_session._agent()
+    agent = form_session.agent
+    assert agent is not None  # The fixture has joined.
     agent.get_by_role("button", name="Zoom out").click()
     box = form_session.view.bounding_box()
     assert box is not None and round(box["width"]) == round(1280 / 1.25)

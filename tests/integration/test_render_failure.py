@@ -35,7 +35,7 @@ async def join(
     await send_snapshot_when_asked(customer)
     assert (await receive_json(agent))["state"] == "active"
     while (await agent.receive(timeout=10)).type is not aiohttp.WSMsgType.BINARY:
-        pass  # The first frame: the mirror page is up.
+        pass  # The first frame: the render page is up.
     return agent
 
 

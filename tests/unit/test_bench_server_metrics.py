@@ -5,7 +5,7 @@ from __future__ import annotations
 from bench.server_metrics import frame_lag_from
 
 METRICS = """\
-# HELP cobrowse_frame_lag_seconds Age of the mirror pages' screencast frames
+# HELP cobrowse_frame_lag_seconds Age of the render pages' screencast frames
 # TYPE cobrowse_frame_lag_seconds histogram
 cobrowse_frame_lag_seconds_bucket{le="0.05"} 30.0
 cobrowse_frame_lag_seconds_bucket{le="0.1"} 36.0

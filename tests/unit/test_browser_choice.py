@@ -1,4 +1,4 @@
-"""Which Chromium the server runs its mirror pages in, without launching one: CHROMIUM, then
+"""Which Chromium the server runs its render pages in, without launching one: CHROMIUM, then
 Playwright's own, then the system's headless shell, then the system's Chromium."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Which URLs a mirror page may fetch: the page's own origin and allowed_origins, never private
+"""Which URLs a render page may fetch: the page's own origin and allowed_origins, never private
 addresses unless listed."""
 
 from __future__ import annotations

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from mirror.render.browser import LAUNCH_ARGS, LEAN_ARGS
-from mirror.testing.actions import _runs
+from mirror.testing.actions import runs
 from mirror.testing.artifacts import folder_for_test
 from mirror.testing.chromium import MISSING_EXECUTABLE, fallback_launch_options
 from mirror.testing.server import agent_key_from
-from mirror.testing.session import _needles
+from mirror.testing.session import needles
 
 MISSING = f"BrowserType.launch: {MISSING_EXECUTABLE} at /root/.cache/ms-playwright/x/chrome"
 SYSTEM = "/usr/bin/chromium"
@@ -74,16 +74,16 @@ def test_the_agent_key_is_the_first_configured(config: str, key: str | None) -> 
 
 
 def test_a_value_is_looked_for_raw_and_as_json_escapes_it() -> None:
-    needles = _needles('Zoë "Z"')
-    assert 'Zoë "Z"'.encode() in needles
-    assert b'Zo\\u00eb \\"Z\\"' in needles  # json.dumps with ensure_ascii
-    assert 'Zoë \\"Z\\"'.encode() in needles  # JSON.stringify in the browser
+    looked_for = needles('Zoë "Z"')
+    assert 'Zoë "Z"'.encode() in looked_for
+    assert b'Zo\\u00eb \\"Z\\"' in looked_for  # json.dumps with ensure_ascii
+    assert 'Zoë \\"Z\\"'.encode() in looked_for  # JSON.stringify in the browser
 
 
 def test_typing_is_split_into_keys_and_pasted_runs() -> None:
-    assert _runs("Zoë Smith\n") == [(True, "Zo"), (False, "ë"), (True, " Smith\n")]
-    assert _runs("名前") == [(False, "名前")]
-    assert _runs("") == []
+    assert runs("Zoë Smith\n") == [(True, "Zo"), (False, "ë"), (True, " Smith\n")]
+    assert runs("名前") == [(False, "名前")]
+    assert runs("") == []
 
 
 def test_each_failed_test_gets_a_fresh_folder_named_after_it(tmp_path: Path) -> None:

@@ -11,14 +11,14 @@ from tests.aio import in_thread
 @in_thread
 async def test_starting_a_name_again_cancels_the_earlier_task() -> None:
     tasks, never = NamedTasks(), asyncio.Event()
-    tasks.start("grace", never.wait())
-    first = tasks._tasks["grace"]
-    tasks.start("grace", never.wait())
+    first = tasks.start("grace", never.wait())
+    second = tasks.start("grace", never.wait())
     await asyncio.wait([first])
     assert first.cancelled()
-    assert not tasks._tasks["grace"].done()
+    assert tasks.get("grace") is second and not second.done()
     tasks.cancel_all()
-    assert tasks._tasks == {}
+    await asyncio.wait([second])
+    assert second.cancelled() and tasks.get("grace") is None
 
 
 @in_thread
@@ -30,8 +30,7 @@ async def test_a_task_that_cancels_its_own_name_runs_on_to_its_end() -> None:
         await asyncio.sleep(0)  # ok-sleep: a cancelled task would stop at its next await.
         finished.set()
 
-    tasks.start("timer", timer())
-    task = tasks._tasks["timer"]
+    task = tasks.start("timer", timer())
     await asyncio.wait([task])
     assert not task.cancelled() and finished.is_set()
-    assert tasks._tasks == {}
+    assert tasks.get("timer") is None

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mirror.session.messages import agent_decoder, customer_decoder
+from mirror.session.messages import AgentMessage, CustomerMessage, agent_decoder, customer_decoder
 from replay.hit import Hit
 from replay.messages import (
     MAX_TEXT,
@@ -142,12 +142,12 @@ def test_decoders_answer_garbage_with_a_decode_error_only(data: bytes) -> None:
 )
 def test_decoders_validate_every_field(message: dict[str, object]) -> None:
     data = msgspec.json.encode(message)
-    for decoder in (agent_decoder, customer_decoder):
+    for decoder, side in ((agent_decoder, AgentMessage), (customer_decoder, CustomerMessage)):
         try:
             decoded = decoder.decode(data)
         except msgspec.DecodeError:
             continue
-        assert type(decoded).__name__  # A typed message, never a dict.
+        assert isinstance(decoded, side)  # One of that side's message types, never a dict.
 
 
 @pytest.mark.parametrize(
