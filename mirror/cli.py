@@ -72,10 +72,8 @@ async def run_until_signal(*apps: tuple[web.Application, str, int, str]) -> None
 
 
 def serve(*apps: tuple[web.Application, str, int, str]) -> None:
-    """:func:`run_until_signal` on uvloop's event loop where it is installed (it is a dependency
-    except on Windows). With ten sessions each changing 5 times a second, the server process
-    took 0.27 of a core with it against 0.33-0.36 without, and the frames reached it p50 13 ms
-    after Chromium took them against 29-81 (bench, 2 cores)."""
+    """:func:`run_until_signal` on uvloop's event loop where it is installed (a dependency
+    except on Windows): the server's own share of each frame is smaller on it."""
     try:
         import uvloop
     except ImportError:
@@ -99,7 +97,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
     server = f"http://127.0.0.1:{args.port}"
     site = f"http://127.0.0.1:{args.port + 1}"
     config = Config()
-    config.server.allowed_origins = [site]  # The mirror may fetch the sample shop's assets.
+    config.server.allowed_origins = [site]  # The render page may fetch the sample shop's assets.
     app = build_app(settings_for(config, args.db, kiosk_site=f"{site}/shop/"))
     serve(
         (app, "127.0.0.1", args.port, "cobrowse demo kiosk"),

@@ -64,7 +64,7 @@ class CaptureConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     max_nodes: Annotated[int, msgspec.Meta(gt=0)] = 100_000
     # How long the capture waits for a same-origin frame to load before sending it as it is.
     iframe_load_timeout_s: Positive = 5.0
-    # The mirror also fetches images, fonts and stylesheets from other origins (a site's CDN),
+    # The render page also fetches images, fonts and stylesheets from other origins (a site's CDN),
     # from public addresses only; false limits it to the page's origin and allowed_origins.
     public_assets: bool = True
 

@@ -21,10 +21,10 @@ class Metrics:
         self.frames_sent = Counter("cobrowse_frames_sent", "Frames sent to agents", registry=r)
         self.frame_bytes = Counter("cobrowse_frame_bytes", "Frame bytes sent to agents", registry=r)
         # Chromium's queue: past 0.1 s the machine carries more sessions than it can capture, and
-        # the mirror pages pace their changes (mirror/render/pacing.py).
+        # the render pages pace their changes (mirror/render/pacing.py).
         self.frame_lag = Histogram(
             "cobrowse_frame_lag_seconds",
-            "Age of the mirror pages' screencast frames when they reach the server",
+            "Age of the render pages' screencast frames when they reach the server",
             buckets=(0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
             registry=r,
         )

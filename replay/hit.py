@@ -1,4 +1,4 @@
-"""What lies under a point of the view: measured in the mirror page, decoded here once."""
+"""What lies under a point of the view: measured in the render page, decoded here once."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import msgspec
 
 
 class Hit(msgspec.Struct, kw_only=True):
-    """The mirror's answer for one point (see ``hitTest`` in mirror/web/render/hittest.js)."""
+    """The render page's answer for one point (see ``hitTest`` in mirror/web/render/hittest.js)."""
 
     inside: bool  # The point lies within the customer's viewport.
     node: int | None = None  # rrweb node id of the element there (None: nothing mirrored).
@@ -17,7 +17,7 @@ class Hit(msgspec.Struct, kw_only=True):
     widget: bool = False  # The co-browse widget's own placeholder.
     # Under the masking policy: "masked" (hidden), "readonly" or "blocked"; None when free.
     protected: str | None = None
-    select: int | None = None  # A select whose option list (drawn by the mirror) was hit...
+    select: int | None = None  # A select whose option list (drawn by the render page) was hit...
     option: str | None = None  # ...and the value of the option picked.
 
 

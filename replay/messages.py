@@ -101,7 +101,7 @@ class KeyAction(Action, tag="key"):
 
 
 class FocusAction(Action, tag="focus"):
-    """Move the agent's focus (Tab and Shift+Tab, computed in the mirror's tab order)."""
+    """Move the agent's focus (Tab and Shift+Tab, computed in the render page's tab order)."""
 
     node: NodeId
 

@@ -1,7 +1,7 @@
 """Agent input -> event script action, or the reason it is refused. Pure: no I/O.
 
-Pointer actions need what lies under the point (a :class:`~replay.hit.Hit` from the mirror); keys
-and text go to the element the agent last clicked into (``focus``).
+Pointer actions need what lies under the point (a :class:`~replay.hit.Hit` from the render
+page); keys and text go to the element the agent last clicked into (``focus``).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ class Refusal:
 
 
 def is_tab(item: AgentInput) -> bool:
-    """Tab moves the agent's focus: the server works out where, in the mirror's tab order."""
+    """Tab moves the agent's focus: the server works out where, in the render page's tab order."""
     return (
         isinstance(item, KeyInput)
         and item.key == "Tab"

@@ -1,16 +1,12 @@
 """The server's own memory: Python's collector kept off its start-up objects, and memory given
 back to the system once sessions end.
 
-A session's decoded frames (4 MB each at 1280x800) are freed by reference counting or, when the
-session's objects hold one another in cycles (the mirror page and its Playwright handlers, the
-session and its callbacks), at Python's next full collection. Either way glibc's allocator keeps
-the freed memory for reuse, so the server process stayed near its peak after the sessions ended
-(ten busy sessions: 120-230 MB, against 62 before them). A collection and ``malloc_trim`` after
-the ends bring it back to 66-76 MB.
-
-A full collection walks every object, and most of them are the libraries and the browser
-connection made at start-up: about 65 ms with the event loop stopped, every live session's
-frames held up meanwhile. Frozen after start-up (``gc.freeze``), it takes about 5 ms.
+A session's decoded frames are large and are freed by reference counting or, when the session's
+objects hold one another in cycles (the render page and its Playwright handlers, the session and
+its callbacks), at the next full collection; glibc's allocator then keeps the freed memory, so a
+collection and ``malloc_trim`` after the ends give it back. A full collection walks every object,
+most of them made at start-up, with the event loop stopped: frozen after start-up (``gc.freeze``)
+they are skipped. The figures are in docs/deployment.md.
 """
 
 from __future__ import annotations
@@ -46,7 +42,7 @@ def freeze_start_up() -> None:
 
 async def release_free_memory() -> None:
     """Collect unreachable cycles, then return the allocator's free pages to the system (in a
-    thread: ctypes lets go of the GIL, and glibc's walk of its arenas takes about 10 ms)."""
+    thread: ctypes lets go of the GIL while glibc walks its arenas)."""
     gc.collect()
     if _TRIM is not None:
         await asyncio.to_thread(_TRIM, 0)

@@ -30,14 +30,14 @@ class Hello(Message, tag="hello"):
     resume_id: str | None = None
     resume_token: str | None = None
     chat: ChatRef | None = None
-    # How the customer's screen shows the page, for the mirror to match its media queries
+    # How the customer's screen shows the page, for the render page to match its media queries
     # (prefers-color-scheme, resolution) and srcset choices. Older scripts send neither.
     color_scheme: Literal["light", "dark"] = "light"
     pixel_ratio: Annotated[float, msgspec.Meta(ge=0.25, le=8)] = 1.0
 
 
 class Events(Message, tag="events"):
-    """A batch of rrweb events, passed to the mirror page untouched (kept as raw JSON)."""
+    """A batch of rrweb events, passed to the render page untouched (kept as raw JSON)."""
 
     events: list[msgspec.Raw]
 
