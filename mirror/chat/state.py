@@ -120,9 +120,6 @@ class ChatRegistry:
     def __init__(self) -> None:
         self._live: dict[str, Chat] = {}
 
-    def __len__(self) -> int:
-        return len(self._live)
-
     def create(self, origin: str | None, label: str) -> Chat:
         if len(self._live) >= MAX_LIVE_CHATS:
             raise ChatError("busy", "too many live chats: try again in a minute")
