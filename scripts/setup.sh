@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Idempotent set-up: Python virtualenv, npm packages, browser bundles and a Chromium.
+# Idempotent set-up: Python virtualenv, npm packages, browser bundles, a Chromium, and the
+# database server the tests start (PostgreSQL).
 # Each step is skipped when its result is already newer than its inputs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -65,4 +66,11 @@ has_chromium || { echo "setup: no Chromium available; set CHROMIUM=/path/to/chro
 if [ -z "${CHROMIUM:-}" ] && command -v chromium >/dev/null && ! command -v chromium-headless-shell >/dev/null; then
   say "installing Debian's chromium-headless-shell for the server (optional)"
   apt_install chromium-headless-shell || say "no chromium-headless-shell package: the server uses chromium"
+fi
+
+# 5. PostgreSQL's server programs, which the history tests start in a temporary directory.
+has_postgres() { compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || command -v initdb >/dev/null; }
+if ! has_postgres; then
+  say "installing PostgreSQL (Debian's postgresql package) for the tests"
+  apt_install postgresql || say "no postgresql package: the PostgreSQL tests will say what is missing"
 fi

@@ -1,7 +1,6 @@
-"""The history store: one record per session, keyed by UUID, through SQLAlchemy 2 async.
-
-Written at creation, join and end. SQLite (aiosqlite) is the embedded default; PostgreSQL (asyncpg)
-for several server processes. The nine-digit identifier is never stored.
+"""The history store: one record per session and per chat, keyed by UUID, through SQLAlchemy 2
+async. SQLite (aiosqlite) is the embedded default, PostgreSQL (asyncpg) for several nodes. The
+nine-digit identifier is never stored, and an ended record is never written over.
 """
 
 from __future__ import annotations
@@ -11,94 +10,17 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Integer, String, Text, event, select, update
+from sqlalchemy import Table, event, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from mirror.chat.state import Chat, ChatEndReason, ChatLine, ChatState
 from mirror.errors import ConfigError
+from mirror.history.migrate import upgrade
+from mirror.history.records import ChatLineRecord, ChatRecord, SessionRecord
 from mirror.session.state import EndReason, Session, SessionState
 
 log = logging.getLogger("cobrowse.history")
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class SessionRecord(Base):
-    __tablename__ = "sessions"
-
-    uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
-    state: Mapped[str] = mapped_column(String(16), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    end_reason: Mapped[str | None] = mapped_column(String(32))
-    interaction_id: Mapped[str | None] = mapped_column(String(200), index=True)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "uuid": self.uuid,
-            "state": self.state,
-            "created_at": _iso(self.created_at),
-            "started_at": _iso(self.started_at),
-            "ended_at": _iso(self.ended_at),
-            "end_reason": self.end_reason,
-            "interaction_id": self.interaction_id,
-        }
-
-
-class ChatRecord(Base):
-    """A live chat: the primary interaction of the co-browse sessions whose ``interaction_id``
-    is this chat's UUID."""
-
-    __tablename__ = "chats"
-
-    uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
-    state: Mapped[str] = mapped_column(String(16), index=True)
-    label: Mapped[str] = mapped_column(String(120))
-    origin: Mapped[str | None] = mapped_column(String(300))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    end_reason: Mapped[str | None] = mapped_column(String(32))
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "uuid": self.uuid,
-            "state": self.state,
-            "label": self.label,
-            "origin": self.origin,
-            "created_at": _iso(self.created_at),
-            "accepted_at": _iso(self.accepted_at),
-            "ended_at": _iso(self.ended_at),
-            "end_reason": self.end_reason,
-        }
-
-
-class ChatLineRecord(Base):
-    """One line of a chat's transcript (a session's nine digits blanked out)."""
-
-    __tablename__ = "chat_lines"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    chat_uuid: Mapped[str] = mapped_column(String(36), index=True)
-    seq: Mapped[int] = mapped_column(Integer)
-    sender: Mapped[str] = mapped_column(String(16))
-    text: Mapped[str] = mapped_column(Text)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-
-    def to_json(self) -> dict[str, Any]:
-        return {"seq": self.seq, "sender": self.sender, "text": self.text, "at": _iso(self.at)}
-
-
-def _iso(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:  # SQLite gives naive datetimes back; they were stored as UTC.
-        value = value.replace(tzinfo=UTC)
-    return value.isoformat()
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
@@ -133,11 +55,12 @@ class HistoryStore:
         self._sessions = async_sessionmaker(self._engine, expire_on_commit=False)
 
     async def create_tables(self) -> None:
+        """Create the schema, or upgrade it to the newest revision (mirror/history/migrate.py)."""
         async with self._engine.begin() as conn:
-            await conn.run_sync(Base.metadata.create_all)
+            await conn.run_sync(upgrade)
 
     async def open(self) -> int:
-        """Create the table if needed and close records a crash left open; returns how many."""
+        """Bring the schema up to date and close records a crash left open; returns how many."""
         await self.create_tables()
         return await self.end_all_open(EndReason.SERVER_SHUTDOWN)
 
@@ -145,19 +68,32 @@ class HistoryStore:
         await self._engine.dispose()
 
     async def record(self, session: Session) -> None:
-        """Write the session's current state (insert or update)."""
-        async with self._sessions.begin() as db:
-            await db.merge(
-                SessionRecord(
-                    uuid=session.uuid,
-                    state=session.state.value,
-                    created_at=session.created_at,
-                    started_at=session.started_at,
-                    ended_at=session.ended_at,
-                    end_reason=session.end_reason.value if session.end_reason else None,
-                    interaction_id=session.interaction_id,
-                )
-            )
+        """Write the session's current state, unless its record has already ended: the write of
+        an earlier step that lands after the end must not reopen it."""
+        await self._upsert(
+            SessionRecord.__table__,
+            uuid=session.uuid,
+            state=session.state.value,
+            created_at=session.created_at,
+            started_at=session.started_at,
+            ended_at=session.ended_at,
+            end_reason=session.end_reason.value if session.end_reason else None,
+            interaction_id=session.interaction_id,
+        )
+
+    async def _upsert(self, table: Any, **values: Any) -> None:
+        """Insert the row, or update it in the same statement unless it has ended (one atomic
+        statement, so two writers racing on PostgreSQL cannot reopen an ended row either)."""
+        assert isinstance(table, Table)
+        dialect = postgresql if self._engine.dialect.name == "postgresql" else sqlite
+        statement = dialect.insert(table).values(**values)
+        statement = statement.on_conflict_do_update(
+            index_elements=[table.c.uuid],
+            set_={name: statement.excluded[name] for name in values if name != "uuid"},
+            where=table.c.state != SessionState.ENDED.value,
+        )
+        async with self._engine.begin() as conn:
+            await conn.execute(statement)
 
     async def end_all_open(self, reason: EndReason) -> int:
         """Close every record not yet ended (left open by a crash) with ``reason``; chats too."""
@@ -194,20 +130,18 @@ class HistoryStore:
     # -- chats -------------------------------------------------------------------------------
 
     async def record_chat(self, chat: Chat) -> None:
-        """Write the chat's current state (insert or update); lines go in one by one."""
-        async with self._sessions.begin() as db:
-            await db.merge(
-                ChatRecord(
-                    uuid=chat.uuid,
-                    state=chat.state.value,
-                    label=chat.label,
-                    origin=chat.origin,
-                    created_at=chat.created_at,
-                    accepted_at=chat.accepted_at,
-                    ended_at=chat.ended_at,
-                    end_reason=chat.end_reason.value if chat.end_reason else None,
-                )
-            )
+        """Write the chat's current state (as :meth:`record`); lines go in one by one."""
+        await self._upsert(
+            ChatRecord.__table__,
+            uuid=chat.uuid,
+            state=chat.state.value,
+            label=chat.label,
+            origin=chat.origin,
+            created_at=chat.created_at,
+            accepted_at=chat.accepted_at,
+            ended_at=chat.ended_at,
+            end_reason=chat.end_reason.value if chat.end_reason else None,
+        )
 
     async def add_chat_line(self, chat_uuid: str, line: ChatLine, text: str) -> None:
         """Keep one line of the transcript; ``text`` is the line as it may be stored."""

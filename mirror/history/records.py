@@ -1,0 +1,89 @@
+"""The history's tables: one row per session, per chat and per chat line. Their schema changes
+only through a migration (mirror/history/migrations/versions/), so an upgrade keeps old history."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import DateTime, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class SessionRecord(Base):
+    __tablename__ = "sessions"
+
+    uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    end_reason: Mapped[str | None] = mapped_column(String(32))
+    interaction_id: Mapped[str | None] = mapped_column(String(200), index=True)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "uuid": self.uuid,
+            "state": self.state,
+            "created_at": _iso(self.created_at),
+            "started_at": _iso(self.started_at),
+            "ended_at": _iso(self.ended_at),
+            "end_reason": self.end_reason,
+            "interaction_id": self.interaction_id,
+        }
+
+
+class ChatRecord(Base):
+    """A live chat: the primary interaction of the co-browse sessions whose ``interaction_id``
+    is this chat's UUID."""
+
+    __tablename__ = "chats"
+
+    uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    label: Mapped[str] = mapped_column(String(120))
+    origin: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    end_reason: Mapped[str | None] = mapped_column(String(32))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "uuid": self.uuid,
+            "state": self.state,
+            "label": self.label,
+            "origin": self.origin,
+            "created_at": _iso(self.created_at),
+            "accepted_at": _iso(self.accepted_at),
+            "ended_at": _iso(self.ended_at),
+            "end_reason": self.end_reason,
+        }
+
+
+class ChatLineRecord(Base):
+    """One line of a chat's transcript (a session's nine digits blanked out)."""
+
+    __tablename__ = "chat_lines"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    chat_uuid: Mapped[str] = mapped_column(String(36), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    sender: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"seq": self.seq, "sender": self.sender, "text": self.text, "at": _iso(self.at)}
+
+
+def _iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:  # SQLite gives naive datetimes back; they were stored as UTC.
+        value = value.replace(tzinfo=UTC)
+    return value.isoformat()
