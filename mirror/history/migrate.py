@@ -4,7 +4,9 @@ cluster starting together do not race."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
+import weakref
 from pathlib import Path
 
 from alembic import command
@@ -14,8 +16,19 @@ from sqlalchemy import Connection, inspect, text
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 FIRST_REVISION = "0001"
 _LOCK_KEY = 0x636F62726F777365  # Any constant shared by every node: "cobrowse" in ASCII.
-# Alembic's context is one per process: stores migrating in one process take turns.
+# Alembic's context is one per process: stores migrating in one process take turns, on one event
+# loop through an asyncio lock (a thread lock would stop the loop its holder needs), across
+# threads through a thread lock.
 _ONE_AT_A_TIME = threading.Lock()
+_LOOP_LOCKS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def turn() -> asyncio.Lock:
+    """The lock a store holds while it migrates (with :func:`upgrade` inside)."""
+    loop = asyncio.get_running_loop()
+    return _LOOP_LOCKS.setdefault(loop, asyncio.Lock())
 
 
 def upgrade(connection: Connection) -> None:

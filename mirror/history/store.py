@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 
 from mirror.chat.state import Chat, ChatEndReason, ChatLine, ChatState
 from mirror.errors import ConfigError
-from mirror.history.migrate import upgrade
+from mirror.history.migrate import turn, upgrade
 from mirror.history.records import ChatLineRecord, ChatRecord, SessionRecord
 from mirror.session.state import EndReason, Session, SessionState
 
@@ -56,7 +56,7 @@ class HistoryStore:
 
     async def create_tables(self) -> None:
         """Create the schema, or upgrade it to the newest revision (mirror/history/migrate.py)."""
-        async with self._engine.begin() as conn:
+        async with turn(), self._engine.begin() as conn:
             await conn.run_sync(upgrade)
 
     async def open(self) -> int:
