@@ -1,18 +1,24 @@
 """Masking in real Chromium: a hidden value never appears in any byte the server receives from the
 customer or sends to the agent, nor in history; masked areas of the view are flat; the agent
-cannot act on hidden, read-only or blocked elements; and layers 2 and 3 hold without layer 1."""
+cannot act on hidden, read-only or blocked elements; layers 2 and 3 hold without layer 1; and
+no frame but one the page invited and the server approved puts content into the capture."""
 
 from __future__ import annotations
 
 import json
 import re
+import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, WebSocketRoute, expect
+from playwright.sync_api import FrameLocator, Page, WebSocketRoute, expect
 
 from mirror.render.rrweb import IncrementalSource
-from mirror.testing import ActionRefused, Cobrowse, CobrowseSession
+from mirror.testing import ActionRefused, Cobrowse, CobrowseServer, CobrowseSession
+from mirror.testing.processes import ChildProcess
+from mirror.testing.server import started_server
+from tests.sites import FIXTURES
 
 CARD = "4111111111111111"
 CSC = "91827364"
@@ -29,6 +35,21 @@ def assert_nowhere(session: CobrowseSession, *canaries: str) -> None:
         assert db is not None
         for path in Path(db).parent.glob(Path(db).name + "*"):  # The database and its WAL.
             assert canary.encode() not in path.read_bytes(), f"{canary!r} is in {path.name}"
+
+
+def without_masking(ws: WebSocketRoute) -> None:
+    """A customer's page that ignores the server's policy: it masks nothing of it itself."""
+    server = ws.connect_to_server()
+
+    def to_page(message: str | bytes) -> None:
+        if isinstance(message, str) and message.startswith('{"type":"session"'):
+            info = json.loads(message)
+            info["policy"] = {**info["policy"], "hidden": [], "blocked": []}
+            message = json.dumps(info)
+        ws.send(message)
+
+    server.on_message(to_page)
+    ws.on_message(server.send)
 
 
 def test_card_fields_never_leave_the_customers_browser(
@@ -130,20 +151,6 @@ def test_the_agent_cannot_touch_hidden_readonly_or_blocked_elements(
 def test_layers_two_and_three_hide_a_field_when_layer_one_is_off(
     page: Page, sample_site: str, cobrowse: Cobrowse
 ) -> None:
-    def without_masking(ws: WebSocketRoute) -> None:
-        """A customer's page that ignores the policy: it masks nothing itself."""
-        server = ws.connect_to_server()
-
-        def to_page(message: str | bytes) -> None:
-            if isinstance(message, str) and message.startswith('{"type":"session"'):
-                info = json.loads(message)
-                info["policy"] = {**info["policy"], "hidden": [], "blocked": []}
-                message = json.dumps(info)
-            ws.send(message)
-
-        server.on_message(to_page)
-        ws.on_message(server.send)
-
     page.route_web_socket("**/ws/customer", without_masking)
     page.goto(f"{sample_site}/shop/checkout.html")
     session = cobrowse.start(page)
@@ -187,3 +194,136 @@ def test_a_hidden_video_sends_no_picture_of_its_frames(
     session.assert_hidden_from_agent("#private-clip")  # ...the private one is a flat box...
     pictured = {m.group(1) for message in session.wire() for m in MEDIA_PICTURE.finditer(message)}
     assert len(pictured) == 1, f"pictures of {len(pictured)} videos were sent"  # ...and never sent.
+
+
+# An advert's frame that forges rrweb's cross-origin message: a page of its making (and an image
+# the render page would fetch) for the co-browsed page to fold into its capture. It starts once
+# the co-browsed page has invited it (it invites every frame of another origin). The canary is
+# put together as it runs: a frame's srcdoc, its source, is captured with the page.
+ADVERT = """<!doctype html><html><body><p id="state">waiting</p><script>
+const canary = "REVERSED".split("").reverse().join("");
+const node = (id, tagName, childNodes, attributes = {}) =>
+  ({ type: 2, id, tagName, attributes, childNodes });
+const img = node(5, "img", [], { src: `http://127.0.0.1:9/${canary}.png` });
+const body = node(3, "body", [{ type: 3, id: 4, textContent: canary }, img]);
+const page = { type: 0, id: 1, childNodes: [node(2, "html", [body])] };
+let invited = false;
+let posted = 0;
+addEventListener("message", () => { invited = true; });
+setInterval(() => {
+  const data = { node: page, initialOffset: { left: 0, top: 0 } };
+  const event = { type: 2, timestamp: Date.now(), data };
+  parent.postMessage({ type: "rrweb", event, origin: location.origin, isCheckout: false }, "*");
+  if (invited && ++posted >= 10) document.getElementById("state").textContent = "posted";
+}, 100);
+</script></body></html>"""
+
+
+def advert(canary: str) -> str:
+    return ADVERT.replace("REVERSED", canary[::-1])
+
+
+def sync(session: CobrowseSession, text: str) -> None:
+    """What the customer's page sent so far has reached the agent's view (and the wire log)."""
+    session.customer.locator("#progress").fill(text)
+    session.assert_shown_to_agent("#progress")
+
+
+def wait_until_posted(frame: FrameLocator) -> None:
+    expect(frame.locator("#state")).to_have_text("posted", timeout=20_000)
+
+
+def test_a_frame_of_an_opaque_origin_cannot_post_into_the_capture(
+    page: Page, sample_site: str, cobrowse: Cobrowse
+) -> None:
+    # A sandboxed advert (its origin is "null"), once on the page and once inside a same-origin
+    # frame (whose window rrweb listens on too).
+    page.goto(f"{sample_site}/privacy/")
+    page.evaluate(
+        """([top, nested]) => {
+          const frame = (options) => Object.assign(document.createElement("iframe"), options);
+          const ad = (html) => frame({ id: "ad", sandbox: "allow-scripts", srcdoc: html });
+          const holder = frame({ id: "holder", width: 340, height: 200 });
+          document.querySelector("main").append(ad(top), holder);
+          holder.contentDocument.body.append(Object.assign(ad(nested), { id: "nested-ad" }));
+        }""",
+        [advert("advert-Canary-3141"), advert("nested-advert-Canary-2718")],
+    )
+    session = cobrowse.start(page)
+    session.join()
+    wait_until_posted(page.frame_locator("#ad"))
+    wait_until_posted(page.frame_locator("#holder").frame_locator("#nested-ad"))
+    sync(session, "after the adverts")
+    session.assert_never_sent("advert-Canary-3141")
+    session.assert_never_sent("nested-advert-Canary-2718")
+    expect(page.locator("#ad")).not_to_have_attribute("data-cobrowse-shared-frame", "")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def listed_port() -> int:
+    """The port the sample site of ``listed_server`` will serve on (known before it starts)."""
+    return free_port()
+
+
+@pytest.fixture(scope="module")
+def listed_server(
+    listed_port: int, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[CobrowseServer]:
+    """A server whose allowed_origins list the sample site and its partner's origin (the other
+    loopback name) only: frames of any other origin may not share."""
+    origins = f'"http://127.0.0.1:{listed_port}", "http://localhost:{listed_port}"'
+    config = f"[server]\nallowed_origins = [{origins}]\n"
+    with started_server(config, tmp_path_factory.mktemp("listed")) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def listed_site(listed_port: int, listed_server: CobrowseServer) -> Iterator[str]:
+    args = ["site", str(FIXTURES), "--port", str(listed_port), "--server", listed_server.url]
+    with ChildProcess(args) as site:
+        yield site.url
+
+
+@pytest.fixture
+def listed(listed_server: CobrowseServer) -> Iterator[Cobrowse]:
+    manager = Cobrowse(listed_server)
+    yield manager
+    manager.close()
+
+
+def test_only_an_approved_frame_may_post_into_the_capture(
+    page: Page, listed_site: str, listed: Cobrowse
+) -> None:
+    ad_origin = f"http://127.0.0.1:{free_port()}"  # Nothing listens there: the route answers.
+    page.route(
+        f"{ad_origin}/**",
+        lambda route: route.fulfill(
+            body=advert("listed-advert-Canary-1618"), content_type="text/html"
+        ),
+    )
+    partner = listed_site.replace("127.0.0.1", "localhost")
+    page.goto(f"{listed_site}/privacy/")
+    page.evaluate(
+        """([partner, ad]) => {
+          const frame = (id, src) =>
+            Object.assign(document.createElement("iframe"), { id, src, width: 600, height: 330 });
+          document.querySelector("main").append(frame("slots-frame", partner), frame("ad", ad));
+        }""",
+        [f"{partner}/partner/slots.html", f"{ad_origin}/ad.html"],
+    )
+    session = listed.start(page)
+    session.join()
+    # The courier's frame (an allowed origin) shares...
+    expect(page.locator("#slots-frame")).to_have_attribute("data-cobrowse-shared-frame", "")
+    wait_until_posted(page.frame_locator("#ad"))
+    sync(session, "after the advert")
+    assert any(b"Parcelway" in message for message in session.wire_log.by_page["customer"])
+    # ...the advert (of an origin not allowed) does not.
+    session.assert_never_sent("listed-advert-Canary-1618")
+    expect(page.locator("#ad")).not_to_have_attribute("data-cobrowse-shared-frame", "")

@@ -2,12 +2,14 @@
 // per task so a burst of mutations costs one message. Masked values are replaced here, before
 // anything leaves the browser.
 import { record } from "@rrweb/record";
-import { EventType, IncrementalSource, MouseInteractions } from "@rrweb/types";
+import { EventType, IncrementalSource, MouseInteractions, NodeType } from "@rrweb/types";
 import { absoluteUrls, isBroken, repairedRule, repairedSheet } from "./stylesheets.js";
 import { FOCUS_TAG, FocusReporter } from "./focus.js";
 import { MEDIA_TAG, MediaPictures } from "./media.js";
 import { CanvasPictures, canvasPictureEvent, isCanvasPicture } from "./canvases.js";
 import { DISPLAY_TAG, DisplayWatcher } from "./display.js";
+import { isRefusedFrameMessage } from "./framegate.js";
+import { HIDDEN_MASK, maskChange, maskElement, maskInput, maskText, maskTextChange, maskTextNode } from "./masking.js";
 
 export const WIDGET_ATTR = "data-cobrowse-widget";
 const POINTER_SOURCES = new Set([
@@ -20,8 +22,10 @@ export const DEFAULT_BUDGET = {
 };
 // The tag of the custom rrweb event that tells the agent the view is partial.
 export const NOTICE_TAG = "cobrowse-notice";
-const HIDDEN_MASK = "••••••";
 let warmedUp = false; // See Capture.warmUp: once per page.
+// This page load, on every Meta event: the render page keeps what it saw hidden by rrweb's node
+// ids, which only hold within one load (render/masks.js).
+const PAGE_LOAD = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
 // Every kind of field goes through maskInputFn, which keeps the value unless the element is hidden.
 const MASK_EVERY_INPUT = Object.fromEntries(
   ["color", "date", "datetime-local", "email", "month", "number", "range", "search", "tel", "text",
@@ -141,9 +145,7 @@ export class Capture {
       maskInputFn: (text, element) => (this.policy.isHidden(element) ? HIDDEN_MASK : text),
       // Text of hidden elements (contenteditable, or whatever a site marks) never leaves either.
       maskTextSelector: this.policy.hidden,
-      // Whitespace between a hidden container's children reveals nothing and stays: masked, it
-      // would become lines of its own and make the box taller in the view than on the page.
-      maskTextFn: (text) => (text.trim() ? HIDDEN_MASK : text),
+      maskTextFn: maskText,
       inlineStylesheet: true,
       slimDOMOptions: { script: true, comment: true, headFavicon: true, headWhitespace: true },
     }) || null;
@@ -188,6 +190,8 @@ export class Capture {
   }
 
   enqueue(event, budgeted = false) {
+    // A frame's capture that rrweb folds in, from a frame the page did not invite and approve.
+    if (isRefusedFrameMessage((frame) => this.policy.isHidden(frame))) return;
     // The agent's own pointer events, replayed here, are not the customer's pointer: sending them
     // back would draw the customer's pointer where the agent clicked.
     const incremental = event.type === EventType.IncrementalSnapshot;
@@ -203,7 +207,7 @@ export class Capture {
       if (this.policy.isHidden(record.mirror.getNode(event.data.id))) return;
       if (!budgeted && !this.canvases.admit(event)) return;
     }
-    this.sanitize(event);
+    if (!this.sanitize(event)) return;
     this.queue.push(event);
     if (this.flushScheduled) return;
     this.flushScheduled = true;
@@ -212,27 +216,57 @@ export class Capture {
   }
 
   /**
-   * In place, in one walk of the serialised nodes: masked canvases' snapshot pictures removed,
-   * videos' posters made absolute, stylesheet text rrweb lost repaired (see stylesheets.js).
-   * The page's own objects are read through rrweb's node ids while the event is fresh: rrweb
-   * emits synchronously.
+   * In place, in one walk of the serialised nodes: hidden elements masked (masking.js), masked
+   * canvases' snapshot pictures removed, videos' posters made absolute, stylesheet text rrweb
+   * lost repaired (see stylesheets.js). The page's own objects are read through rrweb's node
+   * ids while the event is fresh: rrweb emits synchronously. Returns false when the event must
+   * not leave: an input event that would tell a hidden control's state, or masking that failed.
    */
   sanitize(event) {
-    const walk = (node) => {
-      if (!node || typeof node !== "object") return;
-      this.sanitizeNode(node);
-      if (Array.isArray(node.childNodes)) node.childNodes.forEach(walk);
-    };
+    const nodeOf = (id) => record.mirror.getNode(id);
     try {
-      if (event.type === EventType.FullSnapshot) walk(event.data.node);
-      else if (event.type !== EventType.IncrementalSnapshot) return;
+      if (event.type === EventType.FullSnapshot) this.walk(event.data.node, false, "");
+      else if (event.type === EventType.Meta) event.data.cobrowsePage = PAGE_LOAD;
+      else if (event.type !== EventType.IncrementalSnapshot) return true;
       else if (event.data.source === IncrementalSource.Mutation) {
-        (event.data.adds || []).forEach((a) => walk(a.node));
-        (event.data.attributes || []).forEach((change) => absolutePoster(change.id, change.attributes));
-      } else if (event.data.source === IncrementalSource.AdoptedStyleSheet) repairAdopted(event.data);
+        for (const add of event.data.adds || []) {
+          const parent = nodeOf(add.parentId);
+          const tag = parent && parent.nodeType === 1 ? parent.tagName.toLowerCase() : "";
+          this.walk(add.node, this.policy.isHidden(parent), tag);
+        }
+        for (const change of event.data.attributes || []) {
+          maskChange(change, nodeOf(change.id), this.policy);
+          absolutePoster(change.id, change.attributes);
+        }
+        for (const change of event.data.texts || []) maskTextChange(change, nodeOf(change.id), this.policy);
+      } else if (event.data.source === IncrementalSource.Input) {
+        return maskInput(event.data, nodeOf(event.data.id), this.policy);
+      } else if (event.data.source === IncrementalSource.AdoptedStyleSheet) {
+        try {
+          repairAdopted(event.data);
+        } catch {
+          // rrweb's rules stand.
+        }
+      }
+      return true;
     } catch {
-      // Never into the host page: rrweb's serialisation stands.
+      return false; // Never into the host page, and nothing that may not be masked leaves.
     }
+  }
+
+  /** A serialised node and its subtree; `hiddenAbove`: it lies inside a hidden element. */
+  walk(node, hiddenAbove, parentTag) {
+    if (!node || typeof node !== "object") return;
+    let hidden = hiddenAbove;
+    if (node.type === NodeType.Element) {
+      hidden = maskElement(node, record.mirror.getNode(node.id), hiddenAbove, this.policy);
+      this.sanitizeNode(node);
+    } else if (node.type === NodeType.Text && hiddenAbove) {
+      maskTextNode(node, parentTag);
+    }
+    if (!Array.isArray(node.childNodes)) return;
+    const tag = node.type === NodeType.Element ? node.tagName : parentTag;
+    for (const child of node.childNodes) this.walk(child, hidden, tag);
   }
 
   sanitizeNode(node) {

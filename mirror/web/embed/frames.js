@@ -3,10 +3,13 @@
 // and posts its rrweb events up to the page, where rrweb (recordCrossOriginIframes) folds them
 // into the page's stream under the frame's node. A frame shares only with a parent whose origin
 // the server allows (GET /frame-policy), masks with the server's policy (never the parent's), and
-// posts to that origin only. Frames that do not embed the script stay private placeholders.
+// posts to that origin only. The page, in turn, takes a frame's capture only from a window it
+// invited, and only from an origin the server approves too (framegate.js). Frames that do not
+// embed the script stay private placeholders.
 import { Capture, canTakeFrames } from "./capture.js";
 import { Policy } from "./policy.js";
 import { MaskMarks } from "./marks.js";
+import { frameGate, isCaptureMessage } from "./framegate.js";
 
 export const FRAME_MESSAGE = "cobrowse-frame";
 // The version of the messages between a page and its frames, which never reach the server.
@@ -15,6 +18,15 @@ const FRAME_VERSION = 1;
 // part of the agent's view like the rest of the page).
 export const SHARED_ATTR = "data-cobrowse-shared-frame";
 const RRWEB_MESSAGE = "rrweb";
+// The server this script was loaded from, read while the bundle runs (as index.js does).
+const SCRIPT_BASE = (() => {
+  try {
+    const src = document.currentScript && document.currentScript.src;
+    return src ? new URL(".", src).href : null;
+  } catch {
+    return null;
+  }
+})();
 
 function post(target, kind, origin = "*") {
   try {
@@ -53,12 +65,18 @@ function foreignFrames() {
 
 /** The co-browsed page's side: answers frames that announce themselves and invites them to share
  * while the page is captured. Listening starts at boot, so a frame knows at once that the page
- * runs the script (and shows no button of its own). */
+ * runs the script (and shows no button of its own). A frame's capture is taken only from a
+ * window the page invited, once the server approved that window's origin (framegate.js). */
 export class FrameHost {
-  constructor() {
+  /** @param {string|null} base the server's URL (asked which frames' origins may share) */
+  constructor(base = SCRIPT_BASE) {
+    this.base = base;
     this.sharing = false;
     this.known = new Map(); // a frame's window -> the frame element
     this.lookedAt = 0;
+    this.verdicts = new Map(); // a frame's origin -> Promise<boolean>: may it share with the page?
+    this.asking = new WeakSet(); // windows whose origin is being asked about
+    this.refused = new WeakSet(); // windows whose capture was dropped before their approval
   }
 
   /** The frame showing `source`: the page's frames are walked again at most twice a
@@ -80,12 +98,20 @@ export class FrameHost {
   /** The page's capture (re)started: every foreign frame is asked for a fresh capture. */
   share() {
     this.sharing = canTakeFrames();
+    frameGate.open = this.sharing;
     if (!this.sharing) return;
     this.lookedAt = 0;
-    for (const frame of foreignFrames()) post(frame.contentWindow, "share");
+    for (const frame of foreignFrames()) this.invite(frame.contentWindow, frame);
+  }
+
+  invite(source, frame) {
+    frameGate.invite(source, frame);
+    post(source, "share");
   }
 
   stop() {
+    frameGate.close();
+    this.verdicts.clear();
     if (!this.sharing) return;
     this.sharing = false;
     for (const frame of foreignFrames()) {
@@ -97,18 +123,60 @@ export class FrameHost {
   received = (event) => {
     const data = event.data;
     if (!event.source || !data || typeof data !== "object") return;
-    const ready = isFrameMessage(data) && data.kind === "ready";
-    const frame = this.frameOf(event.source, ready);
-    if (!frame) return;
-    // A same-origin frame is captured with the page itself: told only that the page runs the script.
-    const foreign = !readable(frame);
-    if (data.type === RRWEB_MESSAGE) {
-      if (foreign && this.sharing && !frame.hasAttribute(SHARED_ATTR)) frame.setAttribute(SHARED_ATTR, "");
-    } else if (ready) {
-      post(event.source, "parent");
-      if (foreign && this.sharing) post(event.source, "share");
-    }
+    if (isCaptureMessage(data)) this.captured(event);
+    else if (isFrameMessage(data) && data.kind === "ready") this.ready(event);
   };
+
+  /** A frame's capture message, which rrweb folds into the page's unless capture.js drops it. */
+  captured(event) {
+    if (!this.sharing) return;
+    if (frameGate.admits(event)) {
+      const frame = this.frameOf(event.source);
+      if (frame && !frame.hasAttribute(SHARED_ATTR)) frame.setAttribute(SHARED_ATTR, "");
+    } else if (frameGate.isInvited(event.source)) {
+      // Dropped: once its origin is approved, the frame is asked for its capture again.
+      this.refused.add(event.source);
+      this.approve(event.source, event.origin);
+    }
+  }
+
+  /** A frame's page runs the script. A same-origin frame is captured with the page itself: it
+   * is told only that the page runs the script; a foreign one is invited while sharing. */
+  ready(event) {
+    const frame = this.frameOf(event.source, true);
+    if (!frame) return;
+    post(event.source, "parent");
+    if (readable(frame) || !this.sharing) return;
+    this.invite(event.source, frame);
+    this.approve(event.source, event.origin);
+  }
+
+  /** Ask the server whether `origin` may share with this page (the same rule the frame asks
+   * about: both origins allowed); if so, `source` may post its capture from that origin. */
+  async approve(source, origin) {
+    if (this.asking.has(source) || frameGate.admits({ source, origin })) return;
+    this.asking.add(source);
+    let verdict = this.verdicts.get(origin);
+    if (!verdict) {
+      verdict = mayShare(this.base, origin);
+      this.verdicts.set(origin, verdict);
+    }
+    const allowed = await verdict;
+    this.asking.delete(source);
+    if (!allowed || !this.sharing || !frameGate.isInvited(source)) return;
+    frameGate.approve(source, origin);
+    if (this.refused.has(source)) {
+      this.refused.delete(source);
+      post(source, "share", origin);
+    }
+  }
+}
+
+/** Whether the server lets a frame of `origin` share with this page. The frame asks the same
+ * question the other way round; the rule (both origins allowed) is symmetric. */
+async function mayShare(base, origin) {
+  if (!base || !origin || origin === "null") return false; // An opaque origin is nobody's.
+  return (await rulesFor(base, origin)) !== null;
 }
 
 /** A framed page's side: announces itself to the parent, and shares when invited by an allowed

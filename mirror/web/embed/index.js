@@ -20,11 +20,13 @@ function boot(script) {
   const widget = new Widget({
     label: data.label || "Co-browse",
     position: data.position === "right" ? "right" : "left",
-    onYes: () => session.connect(),
+    // "Co-browse" outside the chat panel still asks about a call or chat, but while a chat is
+    // live the session is tied to it, as if started from the chat (its ID is never kept there).
+    onYes: () => session.connect(null, chat && chat.liveChat()),
     onExit: () => session.exit(),
     onSession: (id, state) => chat && chat.cobrowseChanged(id, state),
   });
-  const frames = new FrameHost();
+  const frames = new FrameHost(base);
   frames.start();
   session = new CustomerSession(base, widget, frames);
   if (data.chat === "true") {

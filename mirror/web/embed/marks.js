@@ -1,7 +1,7 @@
 // Shows the customer which fields the agent cannot see: each hidden or blocked element carries
 // data-cobrowse-masked and a visible outline while a session is live, in the top document, in
-// open shadow roots and in same-origin frames alike (the capture masks them all). Removed when
-// the session ends.
+// open shadow roots and in same-origin frames alike (the capture masks them all), and keeps them
+// once hidden, as the capture does. Removed when the session ends.
 export const MASKED_ATTR = "data-cobrowse-masked";
 const STYLE_ID = "cobrowse-masked-style";
 const OUTLINE = `[${MASKED_ATTR}] { outline: 2px dashed #e8590c !important; outline-offset: 2px !important; }`;
@@ -129,7 +129,14 @@ export class MaskMarks {
     this.rescan = false;
     for (const root of this.roots) {
       this.adopt(root);
-      for (const element of this.matches(root)) elements.add(element);
+      for (const element of this.matches(root)) {
+        elements.add(element);
+        this.policy.isHiddenItself(element); // Seen hidden: it stays hidden (policy.js).
+      }
+    }
+    // Hidden for the life of the page, whatever its attributes became: still marked.
+    for (const element of this.policy.kept()) elements.add(element);
+    for (const root of this.roots) {
       for (const element of root.querySelectorAll(`[${MASKED_ATTR}]`)) {
         if (!elements.has(element)) element.removeAttribute(MASKED_ATTR);
       }

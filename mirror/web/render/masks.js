@@ -7,6 +7,11 @@ import { EventType, IncrementalSource } from "@rrweb/types";
 import { closestDeep } from "../dom.js";
 
 export const MASK_COLOUR = "#c9ced8";
+// The capture's mark on its copy of every element hidden for the life of the customer's page,
+// whatever its attributes became (embed/policy.js): hidden here like the policy's selectors.
+export const KEPT_HIDDEN_ATTR = "data-cobrowse-kept-hidden";
+// The capture's token of the customer's page load, on its Meta events (embed/capture.js).
+const PAGE_KEY = "cobrowsePage";
 
 let policy = { hidden: "", readonly: "", blocked: "" };
 
@@ -40,7 +45,7 @@ export function keepAutocomplete(event) {
 
 export function setPolicy({ hidden = [], readonly = [], blocked = [] } = {}) {
   policy = {
-    hidden: selectorOf(hidden, "data-cobrowse-hidden"),
+    hidden: `${selectorOf(hidden, "data-cobrowse-hidden")},[${KEPT_HIDDEN_ATTR}]`,
     readonly: selectorOf(readonly, "data-cobrowse-readonly"),
     blocked: selectorOf(blocked, "data-cobrowse-blocked"),
   };
@@ -152,4 +157,115 @@ export function maskRects(iframe) {
     }
   }
   return next;
+}
+
+/** Every element inside `element` (itself first), through open shadow roots and frames. */
+function* subtree(element) {
+  yield element;
+  const roots = [element];
+  while (roots.length) {
+    const root = roots.pop();
+    if (root.shadowRoot) roots.push(root.shadowRoot);
+    for (const node of root.querySelectorAll("*")) {
+      yield node;
+      if (node.shadowRoot) roots.push(node.shadowRoot);
+      const doc = node.tagName === "IFRAME" ? node.contentDocument : null;
+      if (doc && doc.documentElement) {
+        yield doc.documentElement;
+        roots.push(doc.documentElement);
+      }
+    }
+  }
+}
+
+function isCheckable(element) {
+  return element.tagName === "INPUT" && (element.type === "checkbox" || element.type === "radio");
+}
+
+/** Serialised node ids of an added subtree. */
+function* serialisedIds(node) {
+  if (!node || typeof node !== "object") return;
+  if (typeof node.id === "number") yield node.id;
+  if (Array.isArray(node.childNodes)) for (const child of node.childNodes) yield* serialisedIds(child);
+}
+
+/**
+ * Layers 2 and 3 keep hidden what they have seen hidden, as the capture does, so that they hold
+ * without it: the rrweb ids of the elements seen hidden since the customer's page was loaded are
+ * marked again after every event the player applies (before the frame is painted), and hidden
+ * checkboxes and radios are shown unchecked (the site's `:checked + label` would tell).
+ */
+export class KeptHidden {
+  /** @param {() => object|null} mirror the player's rrweb mirror (getNode, getId) */
+  constructor(mirror) {
+    this.mirror = mirror;
+    this.ids = new Set();
+    this.page = undefined; // the capture's token of the page load the ids belong to
+  }
+
+  /** After the player applied `event` to the rebuilt document `doc` ("event-cast"). */
+  applied(event, doc) {
+    try {
+      this.apply(event, doc);
+    } catch {
+      // A document mid-rebuild: layer 1 marked what it knew, and the next event looks again.
+    }
+  }
+
+  apply(event, doc) {
+    const mirror = this.mirror();
+    if (!mirror || !event || !doc || !doc.documentElement) return;
+    if (event.type === EventType.Meta) {
+      // Ids are the page load's: another load numbers its elements afresh.
+      const page = (event.data && event.data[PAGE_KEY]) || null;
+      if (page === null || page !== this.page) this.ids.clear();
+      this.page = page;
+    } else if (event.type === EventType.FullSnapshot) {
+      this.look(doc.documentElement, mirror, true);
+      this.mark([...this.ids], mirror);
+    } else if (event.type === EventType.IncrementalSnapshot && event.data) {
+      const data = event.data;
+      if (data.source === IncrementalSource.Mutation) {
+        const added = (data.adds || []).flatMap((add) => [...serialisedIds(add.node)]);
+        const changed = (data.attributes || []).map((change) => change.id);
+        this.mark([...added, ...changed], mirror);
+        for (const add of data.adds || []) this.look(mirror.getNode(add.node && add.node.id), mirror, true);
+        // A changed element only: a style animated on a large container changes many times a second.
+        for (const id of changed) this.look(mirror.getNode(id), mirror, false);
+      } else if (data.source === IncrementalSource.Input) {
+        const element = mirror.getNode(data.id);
+        if (element && isCheckable(element) && (this.ids.has(data.id) || closestDeep(element, policy.hidden))) {
+          element.checked = false;
+        }
+      }
+    }
+  }
+
+  /** Remember `element` if it is hidden, or else (with `within`) the hidden elements inside
+   * it, and everything inside those. */
+  look(element, mirror, within) {
+    if (!element || element.nodeType !== 1) return;
+    let hidden = [];
+    if (closestDeep(element, policy.hidden)) hidden = [element];
+    else if (within) hidden = deepQuery(element, policy.hidden, [0, 0], []).map(([found]) => found);
+    for (const area of hidden) {
+      for (const node of subtree(area)) {
+        const id = mirror.getId(node);
+        if (id > 0) this.ids.add(id);
+        if (isCheckable(node)) node.checked = false;
+      }
+    }
+  }
+
+  /** The remembered ones among `ids` marked hidden (again). */
+  mark(ids, mirror) {
+    for (const id of ids) {
+      if (!this.ids.has(id)) continue;
+      const element = mirror.getNode(id);
+      if (element && element.nodeType === 1) {
+        if (!element.hasAttribute(KEPT_HIDDEN_ATTR)) element.setAttribute(KEPT_HIDDEN_ATTR, "");
+        if (isCheckable(element)) element.checked = false;
+      }
+    }
+  }
 }

@@ -5,12 +5,12 @@ import { Replayer } from "@rrweb/replay";
 import { EventType, IncrementalSource, NodeType } from "@rrweb/types";
 import "@rrweb/replay/dist/style.css";
 import { CanvasPainter, isCanvasEvent } from "./canvas.js";
-import { hitTest, nextFocus } from "./hittest.js";
+import { describeNode, hitTest, nextFocus } from "./hittest.js";
 import { FramePlaceholders } from "./placeholders.js";
 import { PressedState, pressOf } from "./active.js";
 import { isFocusEvent, showFocus } from "./focus.js";
 import { MEDIA_RULES, MediaPictures, isMediaInteraction, isMediaPicture, quietMedia } from "./media.js";
-import { keepAutocomplete, maskRects, maskShadowRoots, setPolicy, styleRules } from "./masks.js";
+import { KeptHidden, keepAutocomplete, maskRects, maskShadowRoots, setPolicy, styleRules } from "./masks.js";
 
 const NOTICE_TAG = "cobrowse-notice"; // embed/capture.js
 const DISPLAY_TAG = "cobrowse-display"; // embed/display.js
@@ -26,6 +26,7 @@ const canvases = new CanvasPainter(nodeById);
 const placeholders = new FramePlaceholders(nodeById);
 const videos = new MediaPictures(nodeById);
 const pressed = new PressedState(nodeById);
+const kept = new KeptHidden(() => replayer && replayer.getMirror());
 let shadowMasksScheduled = false;
 
 /** A rebuild, added nodes, or adopted sheets replaced (which drops the mask sheet); pointer
@@ -64,6 +65,7 @@ function createReplayer() {
   });
   // Pictures go on canvases once the replayer has applied the events that add or change them.
   r.on("event-cast", (event) => {
+    kept.applied(event, r.iframe && r.iframe.contentDocument); // First: before anything is painted.
     if (isFocusEvent(event)) showFocus(event.data.payload, nodeById, r.iframe);
     const press = pressOf(event);
     if (press) pressed.apply(press);
@@ -187,6 +189,7 @@ window.cobrowseRender = {
   // JSON text: the server decodes it once into replay.hit.Hit.
   hitTest: (x, y) => JSON.stringify(hitTest(replayer, x, y)),
   nextFocus: (fromId, backwards) => nextFocus(replayer, fromId, backwards),
+  describeNode: (id) => { const hit = describeNode(replayer, id); return hit && JSON.stringify(hit); },
   setPolicy: prepare,
   // Measured now, for the frame the server is about to send: [[x, y, width, height], ...].
   maskRects: () => {
