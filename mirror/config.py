@@ -24,6 +24,8 @@ class ServerConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     agent_keys: list[str] = msgspec.field(default_factory=list)
     # Reverse proxies (addresses or networks) whose X-Forwarded-For/-Proto headers are believed.
     trusted_proxies: list[str] = msgspec.field(default_factory=list)
+    # Sites whose pages may host the agent's view; the server's own origin always may.
+    agent_origins: list[str] = msgspec.field(default_factory=list)
 
 
 class SessionConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -69,12 +71,31 @@ class CaptureConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     public_assets: bool = True
 
 
+class LimitsConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """What one client, or one session, may take of the server; past a limit the newcomer is
+    refused "busy" (or the page's changes are held back), never anyone else."""
+
+    # Co-browse sessions, and chats, one client address (an IPv6 /64) may hold live at once...
+    live_per_client: Annotated[int, msgspec.Meta(gt=0)] = 20
+    # ...and start within an hour. Loopback is not limited: it is this host's own tools and tests.
+    starts_per_client_per_hour: Annotated[int, msgspec.Meta(gt=0)] = 60
+    # Captured events one session may feed its render page, in bytes per second after a first
+    # burst as large as a full snapshot; past it changes are dropped, the agent is told the view is
+    # partial, and a fresh snapshot is asked for once the budget allows. Keep it well above
+    # [capture] canvas_bytes_per_s.
+    page_bytes_per_s: Annotated[int, msgspec.Meta(gt=0)] = 4_000_000
+    # The largest page a render page rebuilds, counted as the JSON objects of its captured events
+    # (about two per element); a larger snapshot ends the session (page_too_large).
+    page_nodes: Annotated[int, msgspec.Meta(gt=0)] = 1_000_000
+
+
 class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     server: ServerConfig = msgspec.field(default_factory=ServerConfig)
     session: SessionConfig = msgspec.field(default_factory=SessionConfig)
     masking: MaskingConfig = msgspec.field(default_factory=MaskingConfig)
     chat: ChatConfig = msgspec.field(default_factory=ChatConfig)
     capture: CaptureConfig = msgspec.field(default_factory=CaptureConfig)
+    limits: LimitsConfig = msgspec.field(default_factory=LimitsConfig)
 
     @property
     def dev_origins(self) -> bool:
@@ -97,12 +118,13 @@ def parse_config(text: str, source: str = "<config>") -> Config:
         parse_networks(config.server.trusted_proxies)
     except ValueError as exc:
         raise ConfigError(f"{source}: server.trusted_proxies: {exc}") from exc
-    for origin in config.server.allowed_origins:
-        if normalise_origin(origin) is None:
-            raise ConfigError(
-                f"{source}: server.allowed_origins: {origin!r} is not an origin "
-                "like 'https://shop.example' (scheme, host and optional port, nothing else)"
-            )
+    for key in ("allowed_origins", "agent_origins"):
+        for origin in getattr(config.server, key):
+            if normalise_origin(origin) is None:
+                raise ConfigError(
+                    f"{source}: server.{key}: {origin!r} is not an origin "
+                    "like 'https://shop.example' (scheme, host and optional port, nothing else)"
+                )
     return config
 
 

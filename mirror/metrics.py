@@ -38,6 +38,18 @@ class Metrics:
             "cobrowse_actions_refused", "Agent actions refused, by reason", ["reason"], registry=r
         )
         self.join_refused = Counter("cobrowse_join_refused", "Join attempts refused", registry=r)
+        self.starts_refused = Counter(
+            "cobrowse_starts_refused",
+            "Sessions or chats refused to a client past its limits ([limits]), by kind",
+            ["kind"],
+            registry=r,
+        )
+        self.page_batches_dropped = Counter(
+            "cobrowse_page_batches_dropped",
+            "Batches of captured events kept from a render page over its budget, by verdict",
+            ["verdict"],
+            registry=r,
+        )
         self.chats_started = Counter("cobrowse_chats_started", "Live chats started", registry=r)
         self.chats_ended = Counter(
             "cobrowse_chats_ended", "Live chats ended, by reason", ["reason"], registry=r

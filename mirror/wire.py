@@ -7,6 +7,8 @@ agent's frames are binary messages. ``mirror/web/messages.js`` holds the same nu
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
 
 from mirror.config import CaptureConfig, MaskingConfig
@@ -27,9 +29,45 @@ class Message(msgspec.Struct, tag_field="type", forbid_unknown_fields=True, kw_o
     v: int = PROTOCOL_VERSION
 
 
+# The largest viewport a render page shows, in CSS pixels: each side up to 8192 and at most
+# 4096 x 4096 in all (a page's pixels cost memory in Chromium and in every frame), which every
+# common screen fits at its usual scaling: 4K and 5K at 100 %, the widest ultra-wide monitors.
+MAX_VIEWPORT_SIDE = 8192
+MAX_VIEWPORT_AREA = 4096 * 4096
+ViewportSide = Annotated[int, msgspec.Meta(ge=1, le=MAX_VIEWPORT_SIDE)]
+
+
 class Viewport(msgspec.Struct, forbid_unknown_fields=True):
-    width: int
-    height: int
+    """A viewport in CSS pixels; one beyond the bounds above does not decode (a hello with one
+    is refused as malformed) and cannot be made (:meth:`clamped` fits a size into them)."""
+
+    width: ViewportSide
+    height: ViewportSide
+
+    def __post_init__(self) -> None:
+        if not (1 <= self.width <= MAX_VIEWPORT_SIDE and 1 <= self.height <= MAX_VIEWPORT_SIDE):
+            raise ValueError(f"a viewport's sides are 1 to {MAX_VIEWPORT_SIDE} pixels")
+        if self.width * self.height > MAX_VIEWPORT_AREA:
+            raise ValueError(f"a viewport is at most {MAX_VIEWPORT_AREA} pixels in all")
+
+    @classmethod
+    def clamped(cls, width: object, height: object) -> Viewport:
+        """The size fitted into the bounds: each side clamped, then both scaled down alike
+        until the area fits. What the customer's page reports may be any JSON value."""
+        w, h = _side(width), _side(height)
+        if w * h > MAX_VIEWPORT_AREA:
+            scale = (MAX_VIEWPORT_AREA / (w * h)) ** 0.5
+            w, h = max(1, int(w * scale)), max(1, int(h * scale))
+            while w * h > MAX_VIEWPORT_AREA:  # Rounding.
+                w, h = (w - 1, h) if w >= h else (w, h - 1)
+        return cls(w, h)
+
+
+def _side(value: object) -> int:
+    """One side clamped to 1..MAX_VIEWPORT_SIDE; anything but a number is 1."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 1:
+        return 1  # Not a number, NaN or too small.
+    return int(min(value, MAX_VIEWPORT_SIDE))
 
 
 class Policy(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

@@ -5,7 +5,7 @@ replays (event scripts). Event scripts address an rrweb node id, never a selecto
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal, get_args
 
 import msgspec
 
@@ -141,10 +141,28 @@ class Applied(
     seq: int
 
 
+# Why an action is refused: the server's reasons (replay/translate.py, replay/policy.py, the
+# sockets) and the customer's page's (replay/web/player.js, mirror/web/embed/policy.js).
+RefusalReason = Literal[
+    "blocked", "masked", "readonly", "submit", "cross_origin_link", "widget", "outside_view",
+    "no_element", "no_focus", "nothing_to_focus", "text_too_long", "not_allowed", "unknown_kind",
+    "unknown_node", "detached", "not_a_select", "no_such_option", "not_editable", "other",
+]  # fmt: skip
+REFUSAL_REASONS: frozenset[str] = frozenset(get_args(RefusalReason))
+
+
+def known_reason(reason: str) -> str:
+    """``reason`` if it is one of the known ones, else ``"other"``: what a page sends is counted
+    and shown to the agent only as one of a fixed set of words."""
+    return reason if reason in REFUSAL_REASONS else "other"
+
+
 class Refused(
     msgspec.Struct, tag="refused", tag_field="type", forbid_unknown_fields=True, kw_only=True
 ):
-    """An action was refused (by the server or the customer's page), and why."""
+    """An action was refused (by the server or the customer's page), and why. A page's reason
+    that is not a known one decodes (a newer page may know more) and is passed on as "other"
+    (:func:`known_reason`)."""
 
     v: int = SCRIPT_VERSION
     seq: int | None = None

@@ -31,6 +31,24 @@ def click_refusal(hit: Hit, rules: Rules) -> str | None:
     return None
 
 
+# Keys that press what they are on (a button, link, checkbox or radio), or submit from a field.
+PRESSING_KEYS = frozenset({"Enter", " "})
+
+
+def key_refusal(key: str, target: Hit, rules: Rules) -> str | None:
+    """Why the agent may not press ``key`` on the node ``target`` describes (its focus), or None.
+    Enter and Space are judged as a click there, before the page sees any keydown."""
+    if target.widget:
+        return "widget"
+    if target.protected is not None:
+        return target.protected
+    if key not in PRESSING_KEYS:
+        return None
+    if key == "Enter" and target.enter_submits and not rules.agent_can_submit:
+        return "submit"
+    return click_refusal(target, rules)
+
+
 def same_origin(url: str, origin: str | None) -> bool:
     """Whether following ``url`` from a page of ``origin`` stays on that origin."""
     try:

@@ -1,7 +1,8 @@
 """Agent input -> event script action, or the reason it is refused. Pure: no I/O.
 
 Pointer actions need what lies under the point (a :class:`~replay.hit.Hit` from the render
-page); keys and text go to the element the agent last clicked into (``focus``).
+page); keys and text go to the element the agent last clicked into or tabbed to (``focus``), and
+Enter and Space are checked against the render page's description of it (``target``).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from replay.messages import (
     WheelAction,
     WheelInput,
 )
-from replay.policy import Rules, click_refusal
+from replay.policy import PRESSING_KEYS, Rules, click_refusal, key_refusal
 
 
 @dataclass(frozen=True)
@@ -42,14 +43,29 @@ def is_tab(item: AgentInput) -> bool:
     )
 
 
+def presses(item: AgentInput) -> bool:
+    """Enter or Space: checked against what the agent's focus is (``target``), as a click."""
+    return isinstance(item, KeyInput) and item.key in PRESSING_KEYS
+
+
 def translate(
-    item: AgentInput, hit: Hit | None, focus: int | None, rules: Rules, tab_to: int | None = None
+    item: AgentInput,
+    hit: Hit | None,
+    focus: int | None,
+    rules: Rules,
+    tab_to: int | None = None,
+    target: Hit | None = None,
 ) -> EventAction | Refusal:
+    """``target``: the render page's description of ``focus``, asked for keys that press. Without
+    one the key goes on, and the customer's page judges it before dispatching anything."""
     if isinstance(item, PointerInput):
         return PointerAction(x=item.x, y=item.y)
     if is_tab(item):
         return FocusAction(node=tab_to) if tab_to is not None else Refusal("nothing_to_focus")
     if isinstance(item, KeyInput):
+        refusal = None if target is None else key_refusal(item.key, target, rules)
+        if refusal is not None:
+            return Refusal(refusal)
         return KeyAction(
             node=focus, key=item.key, code=item.code,
             ctrl=item.ctrl, shift=item.shift, alt=item.alt, meta=item.meta,

@@ -14,6 +14,8 @@ import secrets
 from dataclasses import dataclass
 from typing import Protocol
 
+import msgspec
+
 from mirror.chat.messages import (
     ChatHello,
     ChatInfo,
@@ -22,6 +24,7 @@ from mirror.chat.messages import (
     Desk,
     NewLine,
     Waiting,
+    WaitingChat,
     chat_view,
     line_view,
     waiting_view,
@@ -33,11 +36,12 @@ from mirror.chat.state import (
     ChatRegistry,
     ChatState,
     Sender,
-    scrub_session_id,
+    scrub_session_ids,
 )
 from mirror.config import Config
 from mirror.errors import ChatError, ChatNotFound
 from mirror.history import HistoryStore
+from mirror.limits import ClientLimits
 from mirror.metrics import Metrics
 from mirror.tasks import NamedTasks
 from mirror.wire import CLOSE_ENDED, Error, Message
@@ -98,11 +102,22 @@ class ChatHub:
         self._customers: dict[str, ChatPeer] = {}  # by chat uuid
         self._desks: dict[str, DeskConnection] = {}  # by desk token
         self._tasks = NamedTasks()  # grace timers, by chat uuid or desk token
+        limits = config.limits
+        # Chats each client address may start and hold (it is named by the chat socket).
+        self.starts = ClientLimits(limits.live_per_client, limits.starts_per_client_per_hour)
+        # The nine digits of every live co-browse session, tied to a chat or not: none of them
+        # is ever kept in a transcript, whichever button started the session.
+        self._live_ids: set[str] = set()
 
     # -- the customer's chat panel -----------------------------------------------------------
 
-    async def customer_hello(self, peer: ChatPeer, hello: ChatHello, origin: str | None) -> Chat:
-        """Start a chat ("Live chat"), or continue one on a later page of the site."""
+    async def customer_hello(
+        self, peer: ChatPeer, hello: ChatHello, origin: str | None, client: str | None = None
+    ) -> Chat:
+        """Start a chat ("Live chat"), or continue one on a later page of the site. A new chat
+        counts against the limits of ``client`` (its address); past them, or at capacity,
+        raises ChatError ``busy``."""
+        created = not (hello.resume_id and hello.resume_token)
         if hello.resume_id and hello.resume_token:
             chat = self.registry.resume(hello.resume_id, hello.resume_token)
             self._tasks.cancel(chat.uuid)
@@ -110,7 +125,7 @@ class ChatHub:
             if old is not None and old is not peer:
                 await old.close(CLOSE_ENDED, "the chat continued on another page")
         else:
-            chat = self.registry.create(origin, hello.label)
+            chat = self._create(origin, hello.label, client)
             self.metrics.chats_started.inc()
             await self._record(chat)
             log.info("chat %s: started", chat.uuid)
@@ -119,8 +134,16 @@ class ChatHub:
         await peer.send_message(
             ChatInfo(chat=chat_view(chat), token=chat.token, send_session_id=mode)
         )
-        if hello.resume_id is None:
-            await self._announce_waiting()
+        if created:
+            await self._announce_waiting(chat)
+        return chat
+
+    def _create(self, origin: str | None, label: str, client: str | None) -> Chat:
+        if not self.starts.allows(client):
+            self.metrics.starts_refused.labels("chat").inc()
+            raise ChatError("busy", "too many chats from this address: try again later")
+        chat = self.registry.create(origin, label)
+        self.starts.started(client, chat.uuid)
         return chat
 
     async def customer_say(self, chat: Chat, peer: ChatPeer, text: str) -> None:
@@ -162,7 +185,7 @@ class ChatHub:
         await desk.peer.send_message(ChatUpdate(chat=self._agent_view(chat)))
         await self._tell_customer(chat, ChatUpdate(chat=chat_view(chat)))
         await self._system(chat, TEXT["accepted"])
-        await self._announce_waiting()
+        await self._announce_waiting(chat)
 
     async def desk_say(self, desk: DeskConnection, chat_id: str, text: str) -> None:
         chat = await self._owned(desk, chat_id)
@@ -194,6 +217,7 @@ class ChatHub:
         await self._system(chat, ENDED[reason])
         chat.end(reason)
         self.registry.discard(chat)
+        self.starts.ended(chat.uuid)
         self._tasks.cancel(chat.uuid)
         self.metrics.chats_ended.labels(reason.value).inc()
         log.info("chat %s: ended (%s)", chat.uuid, reason.value)
@@ -203,7 +227,7 @@ class ChatHub:
         if customer is not None:
             await customer.close(CLOSE_ENDED, f"chat ended: {reason.value}")
         if was_waiting:
-            await self._announce_waiting()
+            await self._announce_waiting(chat)
         return await self.sessions.end_interaction(chat.interaction_id)
 
     def tie(self, chat_id: str, token: str) -> str:
@@ -213,6 +237,7 @@ class ChatHub:
 
     async def session_created(self, session: TiedSession) -> None:
         """A co-browse session started; one tied to a live chat is offered on its desk."""
+        self._live_ids.add(session.access_id)
         chat = self._live(session.interaction_id) if session.interaction_id else None
         if chat is None:
             return
@@ -222,6 +247,7 @@ class ChatHub:
         await self._update_desk(chat)
 
     async def session_ended(self, session: TiedSession) -> None:
+        self._live_ids.discard(session.access_id)
         chat = self._live(session.interaction_id) if session.interaction_id else None
         if chat is None or chat.cobrowse_id != session.access_id:
             return
@@ -253,17 +279,18 @@ class ChatHub:
             return
         self.metrics.chat_lines.inc()
         await self._line(chat, line)
-        if chat.state is ChatState.WAITING and sender == "customer":
-            await self._announce_waiting()  # The desks list a waiting chat by its first words.
+        if chat.state is ChatState.WAITING and line is _first_words(chat):
+            await self._announce_waiting(chat)  # The desks list a waiting chat by its first words.
 
     async def _system(self, chat: Chat, text: str) -> None:
-        await self._line(chat, chat.post("system", text))
+        if chat.live:  # A timer may come to a chat another one has just ended.
+            await self._line(chat, chat.post("system", text))
 
     async def _line(self, chat: Chat, line: ChatLine) -> None:
         await self._tell_both(chat, NewLine(chat=chat.uuid, line=line_view(line)))
         try:
             await self.history.add_chat_line(
-                chat.uuid, line, scrub_session_id(line.text, chat.cobrowse_id)
+                chat.uuid, line, scrub_session_ids(line.text, self._live_ids)
             )
         except Exception:
             log.exception("chat %s: history write failed", chat.uuid)
@@ -308,22 +335,38 @@ class ChatHub:
         return token in self._desks or bool(self.registry.owned_by(token))
 
     def _waiting(self) -> Waiting:
-        return Waiting(chats=[waiting_view(chat) for chat in self.registry.waiting()])
+        """The whole list, for a desk that opens."""
+        return Waiting(chats=[self._waiting_view(chat) for chat in self.registry.waiting()])
 
-    async def _announce_waiting(self) -> None:
-        waiting = self._waiting()
+    def _waiting_view(self, chat: Chat) -> WaitingChat:
+        """As every desk lists it: its first words go to every agent, so no live ID in them."""
+        view = waiting_view(chat)
+        return msgspec.structs.replace(
+            view, preview=scrub_session_ids(view.preview, self._live_ids)
+        )
+
+    async def _announce_waiting(self, chat: Chat) -> None:
+        """Tell every desk of ``chat``'s change on the list: listed (new, or its first words
+        came) or gone (accepted or ended). Only the change: the whole list to every desk on every
+        change would cost each line of a waiting chat as much as all the waiting chats."""
+        if chat.state is ChatState.WAITING:
+            change = Waiting(chats=[self._waiting_view(chat)])
+        else:
+            change = Waiting(chats=[], gone=[chat.uuid])
         for desk in list(self._desks.values()):
-            await desk.peer.send_message(waiting)
+            await desk.peer.send_message(change)
 
     async def _release_after(self, token: str, seconds: float) -> None:
         await asyncio.sleep(seconds)
         self._tasks.cancel(token)
         for chat in self.registry.owned_by(token):
+            if not chat.live:  # Ended while an earlier chat's release was being told.
+                continue
             chat.release()
             await self._record(chat)
             await self._tell_customer(chat, ChatUpdate(chat=chat_view(chat)))
             await self._system(chat, TEXT["released"])
-        await self._announce_waiting()
+            await self._announce_waiting(chat)
 
     async def _end_after(self, chat: Chat, seconds: float) -> None:
         await asyncio.sleep(seconds)
@@ -335,3 +378,8 @@ class ChatHub:
             await self.history.record_chat(chat)
         except Exception:
             log.exception("chat %s: history write failed", chat.uuid)
+
+
+def _first_words(chat: Chat) -> ChatLine | None:
+    """The customer's first line: what the desks list a waiting chat by."""
+    return next((line for line in chat.lines if line.sender == "customer"), None)

@@ -5,12 +5,16 @@ desk (``/ws/desk``). JSON objects tagged by ``type``, like :mod:`mirror.session.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 
 from mirror.chat.state import Chat, ChatLine
 from mirror.wire import Error, Message
+
+# A chat's UUID, or a resume token: bounded, so nothing unbounded reaches the hub or a log line.
+# (Message text is not: a long one is refused with a reason and the chat goes on.)
+Token = Annotated[str, msgspec.Meta(max_length=64)]
 
 # -- the customer's chat panel -> server -----------------------------------------------------
 
@@ -18,9 +22,9 @@ from mirror.wire import Error, Message
 class ChatHello(Message, tag="chat_hello"):
     """ "Live chat" opens the socket and starts a chat, or continues one on a later page."""
 
-    label: str = ""
-    resume_id: str | None = None
-    resume_token: str | None = None
+    label: str = ""  # The page's title: cut to 120 characters when the chat starts.
+    resume_id: Token | None = None
+    resume_token: Token | None = None
 
 
 class CustomerSay(Message, tag="say"):
@@ -39,20 +43,20 @@ CustomerChatMessage = ChatHello | CustomerSay | EndChat
 class DeskHello(Message, tag="desk_hello"):
     """The desk opens; ``resume`` is the token of this page's earlier desk (a reload)."""
 
-    resume: str | None = None
+    resume: Token | None = None
 
 
 class Accept(Message, tag="accept"):
-    chat: str
+    chat: Token
 
 
 class AgentSay(Message, tag="say"):
-    chat: str
+    chat: Token
     text: str
 
 
 class AgentEndChat(Message, tag="end_chat"):
-    chat: str
+    chat: Token
 
 
 DeskMessage = DeskHello | Accept | AgentSay | AgentEndChat
@@ -112,7 +116,12 @@ class WaitingChat(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 
 class Waiting(Message, tag="waiting"):
+    """To the desks: changes to the list of waiting chats. ``chats`` were added or changed (their
+    first words came), ``gone`` are waiting no more (accepted or ended). A desk's first one, as it
+    opens, lists every waiting chat."""
+
     chats: list[WaitingChat]
+    gone: list[str] = []
 
 
 ChatServerMessage = ChatInfo | ChatUpdate | NewLine | Desk | Waiting | Error

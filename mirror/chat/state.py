@@ -11,6 +11,7 @@ import enum
 import re
 import secrets
 import uuid
+from collections.abc import Container
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -136,7 +137,7 @@ class ChatRegistry:
     def resume(self, chat_id: str, token: str) -> Chat:
         """The live chat a customer's page proves it owns."""
         chat = self.get(chat_id)
-        if not secrets.compare_digest(chat.token, token):
+        if not secrets.compare_digest(chat.token.encode(), token.encode()):
             raise ChatNotFound("unknown_chat", "no live chat has that identifier")
         return chat
 
@@ -156,10 +157,25 @@ class ChatRegistry:
             del self._live[chat.uuid]
 
 
-def scrub_session_id(text: str, access_id: str | None) -> str:
-    """The text with ``access_id`` (nine digits, however the customer grouped them) blanked:
-    a transcript kept in history never holds a session's identifier."""
-    if not access_id:
-        return text
-    spaced = r"[\s.-]?".join(re.escape(d) for d in access_id)
-    return re.sub(rf"(?<!\d){spaced}(?!\d)", "[co-browse session ID]", text)
+SCRUBBED = "[co-browse session ID]"
+# Nine digits, each pair at most three spaces or punctuation marks apart ("123 456 789",
+# "123-456-789", "123 / 456 / 789"), with no digit right before or after: the ways a customer
+# types a session ID. Digits of any script count (a customer may type "１２３").
+_NINE_DIGITS = re.compile(r"(?<!\d)\d(?:[\W_]{0,3}\d){8}(?!\d)")
+
+
+def scrub_session_ids(text: str, access_ids: Container[str]) -> str:
+    """The text with every run of nine digits that is one of ``access_ids`` blanked, however
+    the customer grouped them: a transcript kept in history never holds a live session's
+    identifier. Other numbers (an order number, a phone number) are kept."""
+    kept: list[str] = []
+    at = 0
+    match = _NINE_DIGITS.search(text)
+    while match is not None:
+        if "".join(str(int(c)) for c in match[0] if c.isdecimal()) in access_ids:
+            kept += [text[at : match.start()], SCRUBBED]
+            at = match.end()
+            match = _NINE_DIGITS.search(text, at)
+        else:  # Runs overlap ("1 2 3 4 5 6 7 8 9 0" holds two): try from the next digit.
+            match = _NINE_DIGITS.search(text, match.start() + 1)
+    return "".join(kept) + text[at:]

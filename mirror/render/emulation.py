@@ -11,7 +11,7 @@ from playwright.async_api import CDPSession, Page
 
 from mirror.frames.frame import JPEG_QUALITY
 from mirror.render.screen import Screen
-from mirror.wire import Viewport
+from mirror.wire import MAX_VIEWPORT_AREA, Viewport
 
 
 class Emulation:
@@ -60,7 +60,10 @@ class Emulation:
     async def _apply_pixel_ratio(self, cdp: CDPSession, screen: Screen) -> None:
         """The customer's device pixel ratio, for `resolution` media queries and srcset. The
         frames stay one pixel per CSS pixel (see start_screencast)."""
-        viewport, ratio = screen.viewport, screen.display.pixel_ratio
+        viewport = screen.viewport
+        # Within the viewport's area budget in device pixels too, however dense the screen.
+        fits = (MAX_VIEWPORT_AREA / (viewport.width * viewport.height)) ** 0.5
+        ratio = min(screen.display.pixel_ratio, max(1.0, fits))
         if ratio == 1 and not self.metrics_overridden:
             return
         self.metrics_overridden = ratio != 1

@@ -154,6 +154,11 @@ class RenderPage:
         node = await self._ask("nextFocus", from_node, backwards)
         return int(node) if isinstance(node, int) and node > 0 else None
 
+    async def describe(self, node: int) -> Hit | None:
+        """What the agent's keys would press at ``node`` (its focus); None when not there."""
+        answer = await self._ask("describeNode", node)
+        return None if answer is None else hit_decoder.decode(answer)
+
     async def _ask(self, method: str, *args: object) -> Any:
         """A question an agent's action waits on, once the page is ready: None when the page
         is closing or is caught mid-rebuild (nothing is hit, focus stays)."""
@@ -243,11 +248,11 @@ class RenderPage:
     async def _on_rebuilt(self, _source: Any) -> None:
         await self._screencast.page_rebuilt()
 
-    async def _resized(self, _source: Any, width: int, height: int) -> None:
-        width, height = max(1, min(int(width), 8192)), max(1, min(int(height), 8192))
-        if self._emulation.shows(Viewport(width, height)) or self._page is None:
+    async def _resized(self, _source: Any, width: Any, height: Any) -> None:
+        viewport = Viewport.clamped(width, height)  # The hello's bounds (mirror/wire.py).
+        if self._emulation.shows(viewport) or self._page is None:
             return
-        self._screen.viewport = Viewport(width, height)
+        self._screen.viewport = viewport
         await self._emulation.apply_resize(self._page, self._cdp, self._screen)
         self._events.on_resize()
 

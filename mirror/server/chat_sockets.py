@@ -21,10 +21,10 @@ from mirror.config import normalise_origin
 from mirror.errors import ChatError
 from mirror.server.auth import COOKIE
 from mirror.server.keys import AUTH, CHAT_HUB, METRICS, SETTINGS
-from mirror.server.origins import origin_allowed
+from mirror.server.origins import origin_allowed, require_agent_origin
 from mirror.server.responses import json_error
 from mirror.server.socket import CLOSE_TIMEOUT_S, SocketPeer, first_message, receive_messages
-from mirror.wire import CLOSE_FORBIDDEN, CLOSE_MALFORMED, CLOSE_UNKNOWN_SESSION
+from mirror.wire import CLOSE_BUSY, CLOSE_FORBIDDEN, CLOSE_MALFORMED, CLOSE_UNKNOWN_SESSION
 
 # A chat message is at most 2000 characters (mirror.chat.state.MAX_TEXT), 8 kB as escaped JSON; a
 # larger frame is refused before it is read.
@@ -48,9 +48,13 @@ async def chat_socket(request: web.Request) -> web.WebSocketResponse:
         return ws
     chats = app[CHAT_HUB]
     try:
-        chat = await chats.customer_hello(peer, first, normalise_origin(origin) if origin else None)
-    except ChatError as exc:
-        await peer.refuse(CLOSE_UNKNOWN_SESSION, exc.code, exc.detail)
+        # The client as the join guard sees it: behind trusted proxies, their X-Forwarded-For.
+        chat = await chats.customer_hello(
+            peer, first, normalise_origin(origin) if origin else None, request.remote
+        )
+    except ChatError as exc:  # An unknown chat to resume, or busy (at capacity, or past limits).
+        code = CLOSE_BUSY if exc.code == "busy" else CLOSE_UNKNOWN_SESSION
+        await peer.refuse(code, exc.code, exc.detail)
         return ws
     try:
         async for message in messages:
@@ -67,6 +71,7 @@ async def chat_socket(request: web.Request) -> web.WebSocketResponse:
 
 async def desk_socket(request: web.Request) -> web.WebSocketResponse:
     app = request.app
+    require_agent_origin(request)  # Another site's page would carry the agent's cookie.
     if not app[AUTH].valid_cookie(request.cookies.get(COOKIE)):
         raise json_error(web.HTTPUnauthorized, "unauthorized", "sign in with an agent key first")
     ws = web.WebSocketResponse(max_msg_size=MAX_CHAT_MESSAGE, heartbeat=30, timeout=CLOSE_TIMEOUT_S)

@@ -9,13 +9,14 @@ from mirror.errors import ChatError, SessionError, SessionNotFound
 from mirror.server.keys import CHAT_HUB, HUB, METRICS, SETTINGS
 from mirror.server.origins import origin_allowed
 from mirror.server.socket import CLOSE_TIMEOUT_S, SocketPeer, first_message, receive_messages
+from mirror.session.budget import MAX_BATCH_BYTES
 from mirror.session.messages import Events, Exit, Hello, customer_decoder
 from mirror.session.state import EndReason
 from mirror.wire import CLOSE_BUSY, CLOSE_FORBIDDEN, CLOSE_MALFORMED, CLOSE_UNKNOWN_SESSION
 from replay.messages import Applied, Refused
 
 # A full snapshot of a large page is a few MB of JSON; more than this is refused.
-MAX_CUSTOMER_MESSAGE = 32 * 1024 * 1024
+MAX_CUSTOMER_MESSAGE = MAX_BATCH_BYTES
 HELLO_TIMEOUT_S = 10
 
 
@@ -40,8 +41,9 @@ async def customer_socket(request: web.Request) -> web.WebSocketResponse:
     hub = app[HUB]
     try:
         interaction = _chat_tie(app, first)
+        # The client as the join guard sees it: behind trusted proxies, their X-Forwarded-For.
         live = await hub.customer_hello(
-            peer, first, normalise_origin(origin) if origin else None, interaction
+            peer, first, normalise_origin(origin) if origin else None, interaction, request.remote
         )
     except SessionNotFound:
         await peer.refuse(CLOSE_UNKNOWN_SESSION, "unknown_session", "the session has ended")
@@ -49,7 +51,7 @@ async def customer_socket(request: web.Request) -> web.WebSocketResponse:
     except ChatError as exc:  # Co-browse from a chat this page does not own (or that ended).
         await peer.refuse(CLOSE_UNKNOWN_SESSION, exc.code, exc.detail)
         return ws
-    except SessionError as exc:  # At capacity.
+    except SessionError as exc:  # At capacity, or past this client's limits.
         await peer.refuse(CLOSE_BUSY, "busy", str(exc))
         return ws
     try:

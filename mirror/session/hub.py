@@ -17,12 +17,14 @@ import time
 import msgspec
 
 from mirror.config import Config
-from mirror.errors import CobrowseError, InvalidTransition, SessionNotFound
+from mirror.errors import CobrowseError, InvalidTransition, SessionError, SessionNotFound
 from mirror.frames.patches import frame_messages
 from mirror.history import HistoryStore
+from mirror.limits import ClientLimits
 from mirror.metrics import Metrics
 from mirror.render.events import PageEvents
 from mirror.render.screen import Display, Screen
+from mirror.session.budget import Feed, PageBudget
 from mirror.session.live import (
     LiveSession,
     PageFactory,
@@ -42,6 +44,7 @@ from mirror.session.messages import (
 )
 from mirror.session.state import EndReason, Session, SessionRegistry, SessionState, Transition
 from mirror.wire import CLOSE_ENDED, budget_for, policy_for
+from replay.hit import Hit
 from replay.messages import (
     AgentInput,
     Applied,
@@ -50,9 +53,10 @@ from replay.messages import (
     Refused,
     Script,
     WheelInput,
+    known_reason,
 )
 from replay.policy import Rules
-from replay.translate import Refusal, is_tab, new_focus, translate
+from replay.translate import Refusal, is_tab, new_focus, presses, translate
 
 log = logging.getLogger("cobrowse.session")
 
@@ -71,6 +75,9 @@ class Hub:
         self._policy = policy_for(config.masking)
         self._budget = budget_for(config.capture)
         self._live: dict[str, LiveSession] = {}  # by session uuid
+        limits = config.limits
+        # Sessions each client address may start and hold (it is named by the customer's socket).
+        self.starts = ClientLimits(limits.live_per_client, limits.starts_per_client_per_hour)
 
     def observe(self, observer: SessionObserver) -> None:
         """Tell ``observer`` of each session's creation and end from now on."""
@@ -83,10 +90,16 @@ class Hub:
     # -- the customer's page -----------------------------------------------------------------
 
     async def customer_hello(
-        self, peer: Peer, hello: Hello, origin: str | None, interaction_id: str | None = None
+        self,
+        peer: Peer,
+        hello: Hello,
+        origin: str | None,
+        interaction_id: str | None = None,
+        client: str | None = None,
     ) -> LiveSession:
         """Create a session (Co-browse -> Yes), tied to ``interaction_id`` when it starts from a
-        chat, or resume one on a new page of the site."""
+        chat, or resume one on a new page of the site. A new session counts against the limits
+        of ``client`` (its address); past them, or at capacity, raises SessionError."""
         if hello.resume_id and hello.resume_token:
             session = self.registry.resume(hello.resume_id, hello.resume_token)
             live = self._live[session.uuid]
@@ -96,7 +109,7 @@ class Hub:
                 await old.close(CLOSE_ENDED, "session continued on another page")
             log.info("session %s: customer page reconnected", session.uuid)
         else:
-            live = await self._create(peer, hello, origin, interaction_id)
+            live = await self._create(peer, hello, origin, interaction_id, client)
             session = live.session
         live.screen.viewport = hello.viewport
         live.screen.display = Display(hello.color_scheme, hello.pixel_ratio)
@@ -117,9 +130,18 @@ class Hub:
         return live
 
     async def _create(
-        self, peer: Peer, hello: Hello, origin: str | None, interaction_id: str | None
+        self,
+        peer: Peer,
+        hello: Hello,
+        origin: str | None,
+        interaction_id: str | None,
+        client: str | None,
     ) -> LiveSession:
+        if not self.starts.allows(client):
+            self.metrics.starts_refused.labels("session").inc()
+            raise SessionError("busy: too many co-browse sessions from this address, try later")
         session = self.registry.create(origin=origin, interaction_id=interaction_id)
+        self.starts.started(client, session.uuid)
         live = LiveSession(session, Screen(hello.viewport), customer=peer)
         self._live[session.uuid] = live
         self.metrics.sessions_created.inc()
@@ -134,7 +156,34 @@ class Hub:
         if live.page is None or not events:
             return  # Nothing is captured before the agent joins; stray batches are dropped.
         live.touch()
-        await live.page.add_events([bytes(event) for event in events])
+        batch = [bytes(event) for event in events]
+        if live.budget is None:
+            limits = self.config.limits
+            live.budget = PageBudget(limits.page_bytes_per_s, limits.page_nodes)
+        budget = live.budget
+        feed = budget.admit(batch)
+        if feed is Feed.PASS:
+            await live.page.add_events(batch)
+        else:
+            await self._over_budget(live, feed, budget)
+
+    async def _over_budget(self, live: LiveSession, feed: Feed, budget: PageBudget) -> None:
+        """A batch went over the session's page budget (mirror/session/budget.py) and was
+        dropped: end the session, or ask the customer's page for a fresh snapshot."""
+        self.metrics.page_batches_dropped.labels(feed.value).inc()
+        if feed is Feed.TOO_LARGE:
+            log.info("session %s: the page is larger than a render page may hold", live.uuid)
+            await self.end(live, EndReason.PAGE_TOO_LARGE)
+        elif feed is Feed.RESYNC:
+            live.tasks.start("resync", self._ask_snapshot(live, 0.0))
+        elif feed is Feed.OVER_RATE:  # The agent is told; _noticed logs it.
+            self._noticed(live, "large-page")
+            live.tasks.start("resync", self._ask_snapshot(live, budget.refill_s()))
+
+    async def _ask_snapshot(self, live: LiveSession, after_s: float) -> None:
+        await asyncio.sleep(after_s)
+        if live.customer is not None:  # Otherwise its next page sends one (customer_hello).
+            await live.customer.send_message(Snapshot())
 
     async def customer_left(self, live: LiveSession, peer: Peer) -> None:
         """The customer's socket closed without Exit: a reload or another page of the site."""
@@ -174,7 +223,7 @@ class Hub:
             self.metrics.join_refused.inc()
             raise
         if live.session.state is not SessionState.ACTIVE or not secrets.compare_digest(
-            live.agent_token, token
+            live.agent_token.encode(), token.encode()
         ):
             self.metrics.join_refused.inc()
             raise SessionNotFound("no live session has that identifier")
@@ -201,12 +250,8 @@ class Hub:
         if live.page is None or not live.session.live:
             return
         live.touch()
-        hit, tab_to = None, None
-        if isinstance(item, ClickInput | WheelInput):
-            hit = await live.page.hit_test(item.x, item.y)
-        elif isinstance(item, KeyInput) and is_tab(item):
-            tab_to = await live.page.next_focus(live.agent_focus, item.shift)
-        result = translate(item, hit, live.agent_focus, self._rules(live), tab_to)
+        hit, tab_to, target = await self._aim(live, live.page, item)
+        result = translate(item, hit, live.agent_focus, self._rules(live), tab_to, target)
         if isinstance(result, Refusal):
             await self._refuse(live, result.reason)
             return
@@ -215,12 +260,26 @@ class Hub:
         if live.customer is not None:
             await live.customer.send_message(Script(seq=live.script_seq, action=result))
 
+    async def _aim(
+        self, live: LiveSession, page: ServerPage, item: AgentInput
+    ) -> tuple[Hit | None, int | None, Hit | None]:
+        """What the input lands on, asked of the render page: the element under a pointer, the
+        node Tab moves to, or what a key that activates (Enter, Space) would press."""
+        if isinstance(item, ClickInput | WheelInput):
+            return await page.hit_test(item.x, item.y), None, None
+        if isinstance(item, KeyInput) and is_tab(item):
+            return None, await page.next_focus(live.agent_focus, item.shift), None
+        if presses(item) and live.agent_focus is not None:
+            return None, None, await page.describe(live.agent_focus)
+        return None, None, None
+
     async def customer_answer(self, live: LiveSession, answer: Applied | Refused) -> None:
         """The customer's page dispatched a script, or refused it (the agent is told why)."""
         if isinstance(answer, Refused):
             await self._refuse(live, answer.reason)
 
     async def _refuse(self, live: LiveSession, reason: str) -> None:
+        reason = known_reason(reason)  # One of a fixed set: the page's own words go no further.
         self.metrics.actions_refused.labels(reason).inc()
         if live.agent is not None:
             await live.agent.send_message(Refused(reason=reason))
@@ -246,6 +305,7 @@ class Hub:
             return
         self.registry.discard(live.session)
         self._live.pop(live.uuid, None)
+        self.starts.ended(live.uuid)
         self.metrics.live_sessions.dec()
         self.metrics.sessions_ended.labels(reason.value).inc()
         log.info("session %s: ended (%s)", live.uuid, reason.value)

@@ -13,6 +13,7 @@ from typing import Protocol
 from mirror.frames.frame import LatestFrame
 from mirror.render.events import PageEvents
 from mirror.render.screen import Screen
+from mirror.session.budget import PageBudget
 from mirror.session.messages import ServerMessage
 from mirror.session.state import Session
 from mirror.tasks import NamedTasks
@@ -42,6 +43,7 @@ class ServerPage(Protocol):
     async def add_events(self, events: list[bytes]) -> None: ...
     async def hit_test(self, x: float, y: float) -> Hit: ...
     async def next_focus(self, from_node: int | None, backwards: bool) -> int | None: ...
+    async def describe(self, node: int) -> Hit | None: ...
     async def close(self) -> None: ...
 
 
@@ -69,6 +71,7 @@ class LiveSession:
     tasks: NamedTasks = field(default_factory=NamedTasks)
     agent_focus: int | None = None  # The node the agent's keys go to (rrweb id).
     script_seq: int = 0
+    budget: PageBudget | None = None  # What it may feed its render page, once it feeds any.
     # Proves a returning agent page is the agent of this session (see Hub.agent_rejoin).
     agent_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     last_activity: float = field(default_factory=time.monotonic)

@@ -12,23 +12,29 @@ import msgspec
 from mirror.wire import CaptureBudget, Error, Message, Policy, Viewport
 from replay.messages import AgentInput, Applied, Refused, Script
 
+# Bounds of what a page sends, so nothing unbounded reaches the hub, history or a log line.
+SessionId = Annotated[str, msgspec.Meta(max_length=32)]  # The nine digits, however typed.
+Token = Annotated[str, msgspec.Meta(max_length=64)]  # Resume and rejoin tokens, chat IDs.
+# A primary interaction's ID (a call or a chat); history keeps up to 200 characters.
+InteractionId = Annotated[str, msgspec.Meta(max_length=200)]
+
 # -- customer's page -> server -------------------------------------------------------------
 
 
 class ChatRef(msgspec.Struct, forbid_unknown_fields=True):
     """The customer's live chat (its ID and resume token), when co-browse starts from it."""
 
-    id: str
-    token: str
+    id: Token
+    token: Token
 
 
 class Hello(Message, tag="hello"):
     """Co-browse -> Yes opens the socket and creates a session; ``resume_*`` continues one on a
     later page of the same site instead. ``chat`` ties a new session to the customer's chat."""
 
-    viewport: Viewport
-    resume_id: str | None = None
-    resume_token: str | None = None
+    viewport: Viewport  # Bounded: see mirror/wire.py.
+    resume_id: SessionId | None = None
+    resume_token: Token | None = None
     chat: ChatRef | None = None
     # How the customer's screen shows the page, for the render page to match its media queries
     # (prefers-color-scheme, resolution) and srcset choices. Older scripts send neither.
@@ -52,10 +58,10 @@ CustomerMessage = Hello | Events | Exit | Applied | Refused
 
 
 class Join(Message, tag="join"):
-    id: str
-    interaction: str | None = None
+    id: SessionId
+    interaction: InteractionId | None = None
     # The agent's page came back (reload, or back from another site) to the session it was in.
-    rejoin: str | None = None
+    rejoin: Token | None = None
 
 
 AgentMessage = Join | Exit | AgentInput

@@ -38,6 +38,8 @@ class EndReason(enum.Enum):
     SERVER_SHUTDOWN = "server_shutdown"
     # The render page crashed or could not be built: the session cannot show anything.
     MIRROR_ERROR = "mirror_error"
+    # The customer's page is larger than a render page may hold ([limits] page_nodes).
+    PAGE_TOO_LARGE = "page_too_large"
 
 
 @dataclass(frozen=True)
@@ -119,7 +121,7 @@ class SessionRegistry:
     def resume(self, access_id: str, resume_token: str) -> Session:
         """The live session a returning customer page proves it owns."""
         session = self.get(access_id)
-        if not secrets.compare_digest(session.resume_token, resume_token):
+        if not secrets.compare_digest(session.resume_token.encode(), resume_token.encode()):
             raise SessionNotFound("no live session has that identifier")
         return session
 

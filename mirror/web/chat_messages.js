@@ -14,6 +14,17 @@ export const deskMsg = {
   end: (chat) => ({ v: PROTOCOL_VERSION, type: "end_chat", chat }),
 };
 
+/**
+ * A desk's waiting chats after a `waiting` message (mirror/chat/messages.py `Waiting`): the chats
+ * it lists are added or changed, those in `gone` removed. Returns them oldest first.
+ * @param {Map<string, object>} waiting by chat id, changed in place
+ */
+export function applyWaiting(waiting, change) {
+  for (const id of change.gone || []) waiting.delete(id);
+  for (const chat of change.chats || []) waiting.set(chat.id, chat);
+  return [...waiting.values()].sort((a, b) => Date.parse(a.created_at) - Date.parse(b.created_at));
+}
+
 // mirror/chat/state.py MAX_TEXT: longer messages are refused by the server.
 export const MAX_CHAT_TEXT = 2000;
 

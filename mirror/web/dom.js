@@ -28,3 +28,22 @@ export function isSubmitControl(element) {
   if (!control || control.disabled || !control.form) return false;
   return control.tagName !== "BUTTON" || (control.getAttribute("type") || "submit").toLowerCase() === "submit";
 }
+
+/** The control that a click on `element` activates through a <label> around it (its `for`
+ * target, or else the first labelable element inside it), when that is another element than
+ * the one clicked: the browser toggles or presses it for untrusted clicks too. */
+export function labelledControl(element) {
+  const label = closestDeep(element, "label");
+  const control = label && isA(label, "HTMLLabelElement") ? label.control : null;
+  return control && control !== element ? control : null;
+}
+
+// Input types from which Chromium does not submit the form on Enter.
+const NO_IMPLICIT_SUBMISSION = ["checkbox", "button", "reset", "file", "color", "hidden"];
+
+/** Whether a person's Enter in `element` submits its form (implicit submission). Counted even
+ * when the browser would not (a form of several fields and no submit button): safe side. */
+export function submitsOnEnter(element) {
+  return isA(element, "HTMLInputElement") && !element.disabled && Boolean(element.form)
+    && !NO_IMPLICIT_SUBMISSION.includes(element.type);
+}

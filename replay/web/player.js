@@ -2,11 +2,22 @@
 // names an rrweb node id; the player finds the element through the recorder's mirror, checks
 // again that the agent may act on it, and dispatches what a person's action would cause. It
 // evaluates nothing it receives.
-import { closestDeep, isA, isSubmitControl } from "../../mirror/web/dom.js";
+import { closestDeep, isA, isSubmitControl, labelledControl, submitsOnEnter } from "../../mirror/web/dom.js";
 import { answer } from "./script.js";
 import { deleteText, insertText, isTextField, moveCaret, selectAll, setValue, stepSelect } from "./editing.js";
 
 const WIDGET = "[data-cobrowse-widget]";
+// What Enter and Space press, as a person's keys would (a click on it).
+const PRESSED_BY_KEYS = "button, a[href], input[type=checkbox], input[type=radio]";
+const Activation = Object.freeze({ SUBMIT: "submit", CLICK: "click" });
+
+/** What a person's `key` on `target` would set off: a submission (Enter in a form's field), a
+ * click (Enter or Space on a button, link, checkbox or radio) or nothing (null). */
+function keyActivation(key, target) {
+  if (key === "Enter" && submitsOnEnter(target)) return Activation.SUBMIT;
+  if ((key === "Enter" || key === " ") && closestDeep(target, PRESSED_BY_KEYS)) return Activation.CLICK;
+  return null;
+}
 
 function pointerInit(action, element, extra = {}) {
   return { bubbles: true, cancelable: true, composed: true, view: window, clientX: action.x, clientY: action.y,
@@ -40,12 +51,31 @@ export class Player {
     if (!element.isConnected) return "detached";
     if (closestDeep(element, WIDGET)) return "widget";
     // Scrolling over a protected element reveals nothing: only pointer and keys on it are refused.
-    const reason = action.kind === "wheel" ? null : this.policy.refusal(element);
+    if (action.kind === "wheel") return null;
+    return this.policy.refusal(element) || (action.kind === "click" ? this.clickRefusal(element) : null);
+  }
+
+  /** Why a click on `element` is refused: it submits, follows a link to another origin, or
+   * (through a label) presses a control the agent may not touch. */
+  clickRefusal(element) {
+    const control = labelledControl(element);
+    const reason = control && this.policy.refusal(control);
     if (reason) return reason;
-    if (action.kind === "click" && isSubmitControl(element) && !this.policy.agentCanSubmit) return "submit";
-    const link = action.kind === "click" && closestDeep(element, "a[href], area[href]");
+    if (!this.policy.agentCanSubmit && (isSubmitControl(element) || (control && isSubmitControl(control)))) return "submit";
+    const link = closestDeep(element, "a[href], area[href]");
     if (link && new URL(link.href, location.href).origin !== location.origin) return "cross_origin_link";
     return null;
+  }
+
+  /** Why the agent's key may not go to `target`. Checked before the keydown: the page's own
+   * handlers act on it, and a page may submit or navigate from there. */
+  keyRefusal(action, target) {
+    if (closestDeep(target, WIDGET)) return "widget";
+    const reason = this.policy.refusal(target);
+    if (reason) return reason;
+    const activation = keyActivation(action.key, target);
+    if (activation === Activation.SUBMIT) return this.policy.agentCanSubmit ? null : "submit";
+    return activation === Activation.CLICK ? this.clickRefusal(target) : null;
   }
 
   run(script) {
@@ -114,9 +144,10 @@ export class Player {
 
   key(action, element) {
     const target = element || document.activeElement || document.body;
+    const reason = this.keyRefusal(action, target);
+    if (reason) return this.refuse(reason);
     const init = { key: action.key, code: action.code, ctrlKey: action.ctrl, shiftKey: action.shift,
       altKey: action.alt, metaKey: action.meta, bubbles: true, cancelable: true, composed: true };
-    if (this.policy.refusal(target)) return this.refuse(this.policy.refusal(target));
     const proceed = target.dispatchEvent(new KeyboardEvent("keydown", init));
     if (proceed) this.keyDefault(action, target);
     (document.activeElement || target).dispatchEvent(new KeyboardEvent("keyup", init));
@@ -132,15 +163,13 @@ export class Player {
       if (["ArrowLeft", "ArrowRight", "Home", "End"].includes(key)) return moveCaret(target, key, action.shift);
       if (key === "Enter" && (isA(target, "HTMLTextAreaElement") || target.isContentEditable)) return insertText(target, "\n");
     }
-    if (key === "Enter" && isA(target, "HTMLInputElement") && target.form && isTextField(target)) {
-      // Implicit submission: a person's Enter would submit the form.
-      if (!this.policy.agentCanSubmit) return this.refuse("submit");
-      return target.form.requestSubmit();
-    }
     if (isA(target, "HTMLSelectElement") && (key === "ArrowDown" || key === "ArrowUp")) return stepSelect(target, key === "ArrowDown" ? 1 : -1);
-    if ((key === " " || key === "Enter") && closestDeep(target, "button, a[href], input[type=checkbox], input[type=radio]")) {
-      if (isSubmitControl(target) && !this.policy.agentCanSubmit) return this.refuse("submit");
-      return target.click();
+    const activation = keyActivation(key, target);
+    if (activation) {
+      // Checked again: the page's keydown handlers may have changed the target since.
+      const reason = this.keyRefusal(action, target);
+      if (reason) return this.refuse(reason);
+      return activation === Activation.SUBMIT ? target.form.requestSubmit() : target.click();
     }
     if (!editable) return scrollByKey(key);
     return null;

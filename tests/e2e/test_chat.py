@@ -4,8 +4,10 @@ interaction: ending it ends its co-browse session, ending co-browse leaves the c
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+import sqlite3
 import urllib.request
 from collections.abc import Iterator
 from typing import Any
@@ -72,6 +74,36 @@ def widget_status(page: Page) -> Locator:
     return page.locator("[data-cobrowse-widget]").get_by_role("status")
 
 
+def cobrowse_from_the_main_button(page: Page) -> str:
+    """The launcher's "Co-browse", the voice-call question, "Yes": the session ID shown."""
+    page.get_by_role("button", name="Co-browse").click()
+    expect(page.get_by_role("dialog")).to_contain_text("voice call")
+    page.get_by_role("button", name="Yes").click()
+    id_element = page.locator("[data-cobrowse-session-id]")
+    expect(id_element).to_have_attribute(
+        "data-cobrowse-session-id", re.compile(r"^\d{9}$"), timeout=TIMEOUT_MS
+    )
+    return str(id_element.get_attribute("data-cobrowse-session-id"))
+
+
+def grouped(session_id: str) -> str:
+    return re.sub(r"(\d{3})(?=\d)", r"\1 ", session_id)
+
+
+def assert_id_never_stored(server: CobrowseServer, chat_id: str, session_id: str) -> None:
+    """Neither the chat's record (``GET /api/chats/{uuid}``) nor any row of the database holds
+    the session ID, however it was grouped."""
+    typed = r"\D{0,3}".join(session_id)
+    chat = get_json(f"{server.url}/api/chats/{chat_id}")
+    transcript = [line["text"] for line in chat["transcript"]]
+    assert not any(re.search(r"\d(\D{0,3}\d){8}", text) for text in transcript), transcript
+    assert server.db_path is not None
+    with contextlib.closing(sqlite3.connect(f"file:{server.db_path}?mode=ro", uri=True)) as db:
+        rows = "\n".join(db.iterdump())
+    assert "[co-browse session ID]" in rows
+    assert not re.search(typed, rows)
+
+
 def test_messages_are_exchanged_as_text_and_the_chat_follows_the_customer(
     page: Page, browser: Browser, cobrowse_server: CobrowseServer, sample_site: str
 ) -> None:
@@ -115,7 +147,7 @@ def test_cobrowse_from_the_chat_is_joined_with_one_click_and_ends_with_the_chat(
     agent.get_by_role("button", name="End chat").click()
     expect(widget_status(page)).to_contain_text("ended", timeout=TIMEOUT_MS)
     expect(agent.locator("#status")).to_contain_text("ended")
-    expect(chat_panel(page)).to_contain_text("Chat ended.")
+    expect(chat_panel(page)).to_contain_text("Chat ended.", timeout=TIMEOUT_MS)
 
     chat = get_json(f"{cobrowse_server.url}/api/chats/{chat_id}")
     assert chat["end_reason"] == "agent_ended"
@@ -127,6 +159,61 @@ def test_cobrowse_from_the_chat_is_joined_with_one_click_and_ends_with_the_chat(
     record = get_json(f"{cobrowse_server.url}/api/sessions/{session_uuid}")
     assert record["end_reason"] == "interaction_ended"
     assert record["interaction_id"] == chat_id
+    agent.context.close()
+
+
+def test_cobrowse_from_the_main_button_during_a_chat_is_tied_to_it_and_its_id_never_kept(
+    page: Page, browser: Browser, cobrowse_server: CobrowseServer, sample_site: str
+) -> None:
+    agent = open_desk(browser, cobrowse_server)
+    chat_with_agent(page, agent, f"{sample_site}/support/", "Can you look at my screen?")
+    chat_panel(page).get_by_role("button", name="Minimise chat").click()
+
+    session_id = cobrowse_from_the_main_button(page)  # The voice-call question still shows.
+    # Tied to the chat: the agent's desk is told, and offers "Join co-browse".
+    expect(agent.get_by_role("log")).to_contain_text(
+        "started a co-browse session", timeout=TIMEOUT_MS
+    )
+    expect(agent.get_by_role("button", name="Join co-browse")).to_be_visible(timeout=TIMEOUT_MS)
+    page.get_by_role("button", name="Live chat").click()
+    customer_says(page, f"The ID is {grouped(session_id)}")
+    expect(agent.get_by_role("log")).to_contain_text(grouped(session_id))  # Live, as typed.
+    customer_says(page, f"or {session_id} without spaces")
+    expect(agent.get_by_role("log")).to_contain_text(f"or {session_id} without spaces")
+    chat_id = current_chat_id(page)
+
+    chat_panel(page).get_by_role("button", name="End chat").click()
+    expect(widget_status(page)).to_contain_text("ended", timeout=TIMEOUT_MS)
+    expect(agent.get_by_role("log")).to_contain_text(
+        "The customer ended the chat.", timeout=TIMEOUT_MS
+    )
+    chat = get_json(f"{cobrowse_server.url}/api/chats/{chat_id}")
+    [session_uuid] = chat["sessions"]
+    record = get_json(f"{cobrowse_server.url}/api/sessions/{session_uuid}")
+    assert (record["interaction_id"], record["end_reason"]) == (chat_id, "interaction_ended")
+    assert_id_never_stored(cobrowse_server, chat_id, session_id)
+    agent.context.close()
+
+
+def test_the_id_of_a_session_started_before_the_chat_is_never_kept_either(
+    page: Page, browser: Browser, cobrowse_server: CobrowseServer, sample_site: str
+) -> None:
+    agent = open_desk(browser, cobrowse_server)
+    page.goto(f"{sample_site}/support/")
+    session_id = cobrowse_from_the_main_button(page)  # No chat yet: a session of its own.
+    page.get_by_role("button", name="Live chat").click()
+    customer_says(page, "Hello, I am co-browsing already")
+    accept_chat(agent, "Hello, I am co-browsing already")
+    customer_says(page, f"My ID is {session_id}")
+    expect(agent.get_by_role("log")).to_contain_text(f"My ID is {session_id}")
+    chat_id = current_chat_id(page)
+
+    agent.get_by_role("button", name="End chat").click()
+    expect(chat_panel(page)).to_contain_text("Chat ended.", timeout=TIMEOUT_MS)
+    assert get_json(f"{cobrowse_server.url}/api/chats/{chat_id}")["sessions"] == []
+    assert_id_never_stored(cobrowse_server, chat_id, session_id)
+    page.get_by_role("button", name="Exit co-browse session").click()
+    expect(widget_status(page)).to_contain_text("ended", timeout=TIMEOUT_MS)
     agent.context.close()
 
 

@@ -20,7 +20,7 @@ import numpy as np
 from mirror.chat.hub import ChatHub
 from mirror.chat.messages import ChatServerMessage
 from mirror.chat.state import Chat
-from mirror.config import ChatConfig, Config, MaskingConfig, SessionConfig
+from mirror.config import ChatConfig, Config, LimitsConfig, MaskingConfig, SessionConfig
 from mirror.frames.frame import Frame, LatestFrame, encode_jpeg
 from mirror.history import HistoryStore
 from mirror.metrics import Metrics
@@ -150,6 +150,7 @@ class FakePage:
         self.start_error: Exception | None = None
         self.hits: dict[tuple[float, float], Hit] = {}
         self.tab_order: dict[tuple[int | None, bool], int] = {}  # (from, backwards) -> node
+        self.nodes: dict[int, Hit] = {}  # What a key would press at a node the agent focused.
 
     @property
     def started(self) -> bool:
@@ -179,6 +180,9 @@ class FakePage:
 
     async def next_focus(self, from_node: int | None, backwards: bool) -> int | None:
         return self.tab_order.get((from_node, backwards))
+
+    async def describe(self, node: int) -> Hit | None:
+        return self.nodes.get(node)
 
     async def close(self) -> None:
         self.closed = True
@@ -240,8 +244,9 @@ def make_config(
     customer_grace_s: float = 30.0,
     agent_can_submit: bool = False,
     send_session_id: Literal["auto", "manual"] = "auto",
+    limits: LimitsConfig | None = None,
 ) -> Config:
-    """The contract's defaults, with the timeouts and rules a test needs."""
+    """The contract's defaults, with the timeouts, rules and limits a test needs."""
     return Config(
         session=SessionConfig(
             inactivity_timeout_s=inactivity_s,
@@ -250,6 +255,7 @@ def make_config(
         ),
         masking=MaskingConfig(agent_can_submit=agent_can_submit),
         chat=ChatConfig(send_session_id=send_session_id),
+        limits=limits or LimitsConfig(),
     )
 
 

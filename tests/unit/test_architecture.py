@@ -26,6 +26,7 @@ CORE = (
     "mirror.clock",
     "mirror.config",
     "mirror.errors",
+    "mirror.limits",
     "mirror.metrics",
     "mirror.tasks",
     "mirror.wire",

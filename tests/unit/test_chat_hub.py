@@ -13,7 +13,8 @@ import pytest
 from mirror.chat.hub import TEXT, DeskConnection
 from mirror.chat.messages import ChatHello, ChatInfo, ChatUpdate, Desk, NewLine, Waiting
 from mirror.chat.state import MAX_TEXT, Chat, ChatEndReason, ChatState
-from mirror.errors import ChatNotFound
+from mirror.config import LimitsConfig
+from mirror.errors import ChatError, ChatNotFound
 from mirror.session.live import LiveSession
 from mirror.session.messages import ChatRef, Hello, SessionInfo
 from mirror.session.state import EndReason, SessionState
@@ -138,6 +139,35 @@ async def test_lines_reach_both_sides_and_history_keeps_them_without_the_session
         assert kept["customer"] == "My ID is [co-browse session ID]"
         assert kept["agent"] == "Thanks, joining now"
         assert not any(re.search(r"\d", line["text"]) for line in record["transcript"])
+
+
+@in_thread
+async def test_no_live_session_id_is_kept_even_from_a_session_not_started_from_the_chat(
+    tmp_path: Path,
+) -> None:
+    async with open_hubs(tmp_path, make_config(send_session_id="manual")) as hubs:
+        customer, chat, desk_peer, desk = await accepted_chat(hubs)
+        # "Co-browse" pressed outside the chat panel: a session the chat knows nothing of.
+        _, live, session = await customer_hello(hubs)
+        assert live.session.interaction_id is None
+        _, _, other = await customer_hello(hubs, name="another customer")
+        spaced = "-".join((session.id[:3], session.id[3:6], session.id[6:]))
+        await hubs.chats.customer_say(chat, customer, f"It says {spaced}, or {other.id}?")
+        await hubs.chats.desk_say(desk, chat.uuid, f"Joining {session.id} now")
+        await desk_peer.next(NewLine, saying(f"Joining {session.id} now"))
+        await hubs.chats.customer_say(chat, customer, "My order is 1234567890")
+        await desk_peer.next(NewLine, saying("My order is 1234567890"))
+        record = await hubs.history.get_chat(chat.uuid)
+        assert record is not None
+        kept = [line["text"] for line in record["transcript"]]
+        assert "It says [co-browse session ID], or [co-browse session ID]?" in kept
+        assert "Joining [co-browse session ID] now" in kept
+        assert "My order is 1234567890" in kept  # Not an ID: kept as typed.
+        assert not any(
+            re.search(rf"{i[:3]}\D?{i[3:6]}\D?{i[6:]}", text)
+            for text in kept
+            for i in (session.id, other.id)
+        )
 
 
 @in_thread
@@ -294,3 +324,50 @@ async def test_ending_the_cobrowse_session_leaves_the_chat_open(tmp_path: Path) 
         assert chat.state is ChatState.ACTIVE and customer.closed is None
         await hubs.chats.customer_say(chat, customer, "thanks, that helped")
         await desk_peer.next(NewLine, saying("thanks, that helped"))
+
+
+# -- what a forged client cannot make unbounded ----------------------------------------------
+
+
+@in_thread
+async def test_desks_are_sent_the_changes_of_the_waiting_list_not_the_list(tmp_path: Path) -> None:
+    async with open_hubs(tmp_path) as hubs:
+        desk, _ = await open_desk(hubs, name="watching desk")
+        assert (await desk.next(Waiting)).chats == []
+        chats = [await start_chat(hubs, f"page {n}") for n in range(3)]
+        for _, chat in chats:
+            added = await desk.next(Waiting)
+            assert [c.id for c in added.chats] == [chat.uuid] and added.gone == []
+        customer, first = chats[0]
+        for n in range(5):
+            await hubs.chats.customer_say(first, customer, f"line {n}")
+        listed = await desk.next(Waiting)  # The first words list it: one change, that chat.
+        assert [(c.id, c.preview) for c in listed.chats] == [(first.uuid, "line 0")]
+        _, other_desk = await open_desk(hubs, name="accepting desk")
+        await hubs.chats.desk_accept(other_desk, chats[1][1].uuid)
+        assert (await desk.next(Waiting)).gone == [chats[1][1].uuid]
+        await hubs.chats.end(chats[2][1], ChatEndReason.CUSTOMER_ENDED)
+        assert (await desk.next(Waiting)).gone == [chats[2][1].uuid]
+        assert len(desk.of(Waiting)) == 1 + 3 + 1 + 2  # Nothing for the other four lines.
+        assert all(len(change.chats) <= 1 for change in desk.of(Waiting)[1:])
+
+
+@in_thread
+async def test_a_client_past_its_chat_limits_is_refused_busy_and_others_still_start(
+    tmp_path: Path,
+) -> None:
+    config = make_config(limits=LimitsConfig(live_per_client=2))
+    async with open_hubs(tmp_path, config) as hubs:
+
+        async def start_from(client: str) -> Chat:
+            return await hubs.chats.customer_hello(MemoryPeer(), ChatHello(), ORIGIN, client)
+
+        first = await start_from("203.0.113.7")
+        await start_from("203.0.113.7")
+        with pytest.raises(ChatError) as refused:
+            await start_from("203.0.113.7")
+        assert refused.value.code == "busy" and len(hubs.chats.registry.live()) == 2
+        assert hubs.count("starts_refused", kind="chat") == 1
+        await start_from("198.51.100.1")
+        await hubs.chats.end(first, ChatEndReason.CUSTOMER_ENDED)
+        await start_from("203.0.113.7")

@@ -10,7 +10,9 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from mirror.errors import SessionNotFound
+from mirror.config import LimitsConfig
+from mirror.errors import SessionError, SessionNotFound
+from mirror.session.budget import MAX_BATCH_BYTES
 from mirror.session.hub import Hub
 from mirror.session.live import LiveSession
 from mirror.session.messages import (
@@ -516,3 +518,138 @@ async def test_nothing_the_agent_does_reaches_an_ended_session(tmp_path: Path) -
         await hubs.hub.end(live, EndReason.CUSTOMER_EXIT)
         await click(hubs.hub, live, SUBMIT)
         assert customer.of(Script) == []
+
+
+# -- what a forged client cannot make unbounded ----------------------------------------------
+
+
+def hello_from(client: str) -> tuple[MemoryPeer, Hello, str, None, str]:
+    """The arguments of ``Hub.customer_hello`` for a new session from the address ``client``."""
+    return MemoryPeer(f"customer at {client}"), Hello(viewport=VIEWPORT), ORIGIN, None, client
+
+
+@in_thread
+async def test_a_refusal_reason_the_customers_page_makes_up_is_only_ever_other(
+    tmp_path: Path,
+) -> None:
+    async with open_hubs(tmp_path) as hubs:
+        _, live, agent = await session_with_agent(hubs)
+        for n in range(50):
+            await hubs.hub.customer_answer(live, Refused(seq=n, reason=f"made-up-{n}"))
+        await hubs.hub.customer_answer(live, Refused(seq=50, reason="masked"))
+        told = {refused.reason for refused in agent.of(Refused)}
+        assert told == {"other", "masked"}
+        series = {
+            sample.labels["reason"]
+            for metric in hubs.metrics.registry.collect()
+            if metric.name == "cobrowse_actions_refused"
+            for sample in metric.samples
+            if sample.name.endswith("_total")
+        }
+        assert series == {"other", "masked"}
+        assert hubs.count("actions_refused", reason="other") == 50
+
+
+@in_thread
+async def test_a_client_past_its_live_limit_is_refused_busy_and_others_still_start(
+    tmp_path: Path,
+) -> None:
+    config = make_config(limits=LimitsConfig(live_per_client=2))
+    async with open_hubs(tmp_path, config) as hubs:
+        first = await hubs.hub.customer_hello(*hello_from("203.0.113.7"))
+        await hubs.hub.customer_hello(*hello_from("203.0.113.7"))
+        with pytest.raises(SessionError, match="busy"):
+            await hubs.hub.customer_hello(*hello_from("203.0.113.7"))
+        assert len(hubs.hub.registry) == 2 and hubs.count("starts_refused", kind="session") == 1
+        await hubs.hub.customer_hello(*hello_from("198.51.100.1"))
+        await hubs.hub.end(first, EndReason.CUSTOMER_EXIT)
+        await hubs.hub.customer_hello(*hello_from("203.0.113.7"))  # One ended: room again.
+
+
+@in_thread
+async def test_a_client_past_its_starts_within_the_hour_is_refused_busy(tmp_path: Path) -> None:
+    config = make_config(limits=LimitsConfig(starts_per_client_per_hour=3))
+    async with open_hubs(tmp_path, config) as hubs:
+        for _ in range(3):
+            live = await hubs.hub.customer_hello(*hello_from("2001:db8::1"))
+            await hubs.hub.end(live, EndReason.CUSTOMER_EXIT)
+        with pytest.raises(SessionError, match="busy"):
+            await hubs.hub.customer_hello(*hello_from("2001:db8::2"))  # The same /64.
+        await hubs.hub.customer_hello(*hello_from("2001:db8:0:1::1"))
+
+
+@in_thread
+async def test_a_session_refused_at_capacity_does_not_count_against_its_client(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("mirror.session.state.MAX_LIVE", 1)
+    async with open_hubs(tmp_path) as hubs:
+        await hubs.hub.customer_hello(*hello_from("198.51.100.1"))
+        with pytest.raises(SessionError, match="too many live sessions"):
+            await hubs.hub.customer_hello(*hello_from("203.0.113.7"))
+        assert hubs.hub.starts.live("203.0.113.7") == 0
+
+
+def page_events(objects: int, kind: int = 3) -> list[msgspec.Raw]:
+    """One event holding ``objects`` JSON objects in all (a snapshot when ``kind`` is 2)."""
+    nodes = [{"id": n} for n in range(objects - 2)]
+    return [msgspec.Raw(msgspec.json.encode({"type": kind, "data": {"nodes": nodes}}))]
+
+
+@in_thread
+async def test_a_page_larger_than_a_render_page_may_hold_ends_the_session(tmp_path: Path) -> None:
+    async with open_hubs(tmp_path, make_config(limits=LimitsConfig(page_nodes=100))) as hubs:
+        customer, live, agent = await session_with_agent(hubs)
+        await hubs.hub.customer_events(live, page_events(101, kind=2))
+        assert await ended(agent) == "page_too_large" and await ended(customer) == "page_too_large"
+        assert page_of(live).batches == [] and page_of(live).closed
+        assert (await hubs.record(live.uuid))["end_reason"] == "page_too_large"
+
+
+@in_thread
+async def test_a_page_grown_past_its_budget_is_held_until_a_fresh_snapshot(tmp_path: Path) -> None:
+    async with open_hubs(tmp_path, make_config(limits=LimitsConfig(page_nodes=100))) as hubs:
+        customer, live, agent = await session_with_agent(hubs)
+        await customer.next(Snapshot)  # The join's.
+        await hubs.hub.customer_events(live, page_events(60, kind=2))
+        await hubs.hub.customer_events(live, page_events(30))
+        await hubs.hub.customer_events(live, page_events(30))  # Past the budget: held back...
+        await customer.next(Snapshot)  # ...and the page asked for a snapshot...
+        await hubs.hub.customer_events(live, page_events(5))  # ...until which nothing goes.
+        assert len(page_of(live).batches) == 2
+        await hubs.hub.customer_events(live, page_events(70, kind=2))
+        await hubs.hub.customer_events(live, page_events(5))
+        assert len(page_of(live).batches) == 4 and live.session.live
+        assert agent.of(Notice) == []  # The view lost nothing the agent needs to know of.
+
+
+@in_thread
+async def test_more_bytes_than_the_budget_are_dropped_and_the_agent_is_told(
+    tmp_path: Path,
+) -> None:
+    async with open_hubs(tmp_path, make_config(limits=LimitsConfig(page_bytes_per_s=1))) as hubs:
+        customer, live, agent = await session_with_agent(hubs)
+        await customer.next(Snapshot)
+        flood = [msgspec.Raw(b'{"type":3,"data":{"x":"' + b"x" * MAX_BATCH_BYTES + b'"}}')]
+        await hubs.hub.customer_events(live, flood)
+        assert await agent.next(Notice) == Notice(reason="large-page")
+        await customer.next(Snapshot)  # Asked for once the budget allows (at once: none spent).
+        await hubs.hub.customer_events(live, page_events(5))
+        await hubs.hub.customer_events(live, page_events(5, kind=2))
+        assert page_of(live).batches == [[bytes(page_events(5, kind=2)[0])]]
+        assert hubs.count("page_batches_dropped", verdict="over_rate") == 1
+
+
+@in_thread
+async def test_enter_on_a_link_to_another_origin_the_agent_tabbed_to_is_refused(
+    tmp_path: Path,
+) -> None:
+    async with open_hubs(tmp_path) as hubs:
+        customer, live, agent = await session_with_agent(hubs)
+        await click(hubs.hub, live, FIELD)
+        page_of(live).tab_order[(5, False)] = 6
+        page_of(live).nodes[6] = Hit(inside=True, node=6, tag="a", href="https://evil.example/")
+        await hubs.hub.agent_input(live, KeyInput(key="Tab", code="Tab"))
+        await hubs.hub.agent_input(live, KeyInput(key="Enter", code="Enter"))
+        assert (await agent.next(Refused)).reason == "cross_origin_link"
+        assert [script.action for script in customer.of(Script)][-1] == FocusAction(node=6)

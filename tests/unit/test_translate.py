@@ -15,6 +15,7 @@ from replay.messages import (
     MAX_TEXT,
     ClickAction,
     ClickInput,
+    KeyAction,
     KeyInput,
     PointerInput,
     SelectAction,
@@ -23,7 +24,7 @@ from replay.messages import (
     WheelInput,
 )
 from replay.policy import Rules, same_origin
-from replay.translate import Refusal, translate
+from replay.translate import Refusal, presses, translate
 
 SHOP = "https://shop.example"
 coordinates = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False)
@@ -49,9 +50,11 @@ hits = st.builds(
     node=st.one_of(st.none(), st.integers(-5, 10**6)),
     tag=st.text(max_size=8),
     submit=st.booleans(),
+    enter_submits=st.booleans(),
     href=urls,
     focusable=st.booleans(),
     widget=st.booleans(),
+    protected=st.sampled_from([None, "masked", "readonly", "blocked"]),
     select=st.one_of(st.none(), st.integers(1, 99)),
     option=st.one_of(st.none(), st.text(max_size=20)),
 )
@@ -69,9 +72,15 @@ inputs = st.one_of(
 rules = st.builds(Rules, agent_can_submit=st.booleans(), page_origin=st.sampled_from([SHOP, None]))
 
 
-@given(inputs, st.one_of(st.none(), hits), st.one_of(st.none(), st.integers(1, 10**6)), rules)
-def test_every_input_becomes_an_action_or_a_refusal(item, hit, focus, rule) -> None:  # type: ignore[no-untyped-def]
-    result = translate(item, hit, focus, rule)
+@given(
+    inputs,
+    st.one_of(st.none(), hits),
+    st.one_of(st.none(), st.integers(1, 10**6)),
+    rules,
+    st.one_of(st.none(), hits),
+)
+def test_every_input_becomes_an_action_or_a_refusal(item, hit, focus, rule, target) -> None:  # type: ignore[no-untyped-def]
+    result = translate(item, hit, focus, rule, target=target)
     if isinstance(result, Refusal):
         assert result.reason
         return
@@ -103,6 +112,74 @@ def test_the_agent_never_clicks_submit_or_leaves_the_site(click: ClickInput, hit
     if isinstance(result, ClickAction):
         assert hit.inside and not hit.submit and not hit.widget
         assert hit.href is None or same_origin(hit.href, SHOP)
+
+
+ON_SHOP = Rules(agent_can_submit=False, page_origin=SHOP)
+pressing_keys = st.builds(
+    KeyInput,
+    key=st.sampled_from(["Enter", " "]),
+    ctrl=st.booleans(),
+    shift=st.booleans(),
+    alt=st.booleans(),
+    meta=st.booleans(),
+)
+
+
+@given(pressing_keys, hits)
+def test_enter_and_space_never_submit_or_leave_the_site(key: KeyInput, target: Hit) -> None:
+    assert presses(key)
+    result = translate(key, None, 7, ON_SHOP, target=target)
+    if isinstance(result, KeyAction):
+        assert not target.submit and not target.widget and target.protected is None
+        assert not (key.key == "Enter" and target.enter_submits)
+        assert target.href is None or same_origin(target.href, SHOP)
+
+
+ENTER = KeyInput(key="Enter", code="Enter")
+SPACE = KeyInput(key=" ", code="Space")
+
+
+@pytest.mark.parametrize(
+    ("key", "target", "reason"),
+    [
+        (
+            ENTER,
+            Hit(inside=True, node=7, tag="a", href="https://evil.example/"),
+            "cross_origin_link",
+        ),
+        (SPACE, Hit(inside=True, node=7, tag="a", href="//evil.example/x"), "cross_origin_link"),
+        (ENTER, Hit(inside=True, node=7, tag="input", enter_submits=True), "submit"),
+        (ENTER, Hit(inside=True, node=7, tag="button", submit=True), "submit"),
+        (SPACE, Hit(inside=True, node=7, tag="label", submit=True), "submit"),
+        (SPACE, Hit(inside=True, node=7, tag="input", protected="readonly"), "readonly"),
+        (KeyInput(key="ArrowDown"), Hit(inside=True, node=7, protected="masked"), "masked"),
+    ],
+)
+def test_keys_on_the_agents_focus_are_judged_as_clicks(
+    key: KeyInput, target: Hit, reason: str
+) -> None:
+    assert translate(key, None, 7, ON_SHOP, target=target) == Refusal(reason)
+
+
+@pytest.mark.parametrize(
+    ("key", "target", "rule"),
+    [
+        (ENTER, Hit(inside=True, node=7, tag="a", href=f"{SHOP}/next"), ON_SHOP),
+        (ENTER, Hit(inside=True, node=7, tag="textarea"), ON_SHOP),
+        (SPACE, Hit(inside=True, node=7, tag="input", enter_submits=True), ON_SHOP),
+        (
+            KeyInput(key="ArrowDown"),
+            Hit(inside=True, node=7, href="https://evil.example/"),
+            ON_SHOP,
+        ),
+        (ENTER, Hit(inside=True, node=7, tag="input", enter_submits=True), Rules(True, SHOP)),
+        (ENTER, None, ON_SHOP),  # Not described: the customer's page judges it.
+    ],
+)
+def test_keys_that_press_nothing_forbidden_go_on(
+    key: KeyInput, target: Hit | None, rule: Rules
+) -> None:
+    assert isinstance(translate(key, None, 7, rule, target=target), KeyAction)
 
 
 @given(st.text(min_size=MAX_TEXT + 1, max_size=MAX_TEXT + 100))

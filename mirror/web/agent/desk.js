@@ -2,7 +2,7 @@
 // and "Join co-browse" when the customer starts co-browse from the chat and the server sends the
 // session's ID (send_session_id = "auto").
 import { parse, socketUrl } from "../messages.js";
-import { deskMsg, lineElement } from "../chat_messages.js";
+import { applyWaiting, deskMsg, lineElement } from "../chat_messages.js";
 
 const $ = (id) => document.getElementById(id);
 const NAMES = { customer: "Customer", agent: "You" };
@@ -22,6 +22,7 @@ export class ChatDesk {
   constructor(joinCobrowse) {
     this.joinCobrowse = joinCobrowse;
     this.chats = new Map(); // id -> the chat as the server last described it
+    this.waiting = new Map(); // id -> a waiting chat as listed; the server sends only changes
     this.current = null;
     this.socket = null;
     this.retries = 0;
@@ -59,9 +60,10 @@ export class ChatDesk {
     if (m.type === "desk") {
       this.retries = 0;
       this.storeToken(m.token);
+      this.waiting.clear(); // The whole list follows.
       $("desk").hidden = false;
     } else if (m.type === "waiting") {
-      this.showWaiting(m.chats);
+      this.showWaiting(applyWaiting(this.waiting, m));
     } else if (m.type === "chat_update") {
       // A chat new to this desk (just accepted, or handed back after a reload) is shown.
       const isNew = !this.chats.has(m.chat.id);

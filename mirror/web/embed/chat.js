@@ -29,6 +29,7 @@ export class CustomerChat {
     });
     this.socket = null;
     this.chat = null; // {id, token} once the server has started the chat
+    this.confirmed = false; // The server has confirmed this.chat on the current socket.
     this.mode = "auto";
     this.pending = []; // Messages written before the chat started, sent once it has.
     this.retries = 0;
@@ -62,12 +63,22 @@ export class CustomerChat {
   }
 
   cobrowse() {
-    if (this.chat && this.socket && this.socket.readyState === WebSocket.OPEN) {
-      this.hooks.startCobrowse(this.chat);
+    const live = this.liveChat();
+    if (live) {
+      this.hooks.startCobrowse(live);
       return;
     }
     this.wantsCobrowse = true; // Once the chat exists.
     this.connectOnce();
+  }
+
+  /**
+   * The chat ({id, token}) while it is live on this page, else null. A co-browse session started
+   * meanwhile, from whichever button, is tied to it: the chat then knows the session's ID.
+   */
+  liveChat() {
+    const open = this.socket && this.socket.readyState === WebSocket.OPEN;
+    return this.chat && this.confirmed && open && !this.ended ? this.chat : null;
   }
 
   end() {
@@ -90,6 +101,7 @@ export class CustomerChat {
 
   connect() {
     this.panel.setState(this.chat ? "lost" : "connecting");
+    this.confirmed = false;
     const socket = new WebSocket(socketUrl(this.base, "/ws/chat"));
     this.socket = socket;
     socket.onopen = () => socket.send(JSON.stringify(chatMsg.hello(document.title || location.hostname, this.chat)));
@@ -102,6 +114,7 @@ export class CustomerChat {
     if (m.type === "chat") {
       this.retries = 0;
       this.chat = { id: m.chat.id, token: m.token };
+      this.confirmed = true;
       this.mode = m.send_session_id;
       this.store();
       this.panel.setLines(m.chat.lines);
@@ -144,6 +157,7 @@ export class CustomerChat {
 
   finish() {
     this.ended = true;
+    this.confirmed = false;
     this.panel.setState("ended");
     this.pending = [];
     try {

@@ -1,8 +1,9 @@
 // What lies under a point of the rebuilt page, for the server to turn an agent's pointer into an
-// event script addressed to an rrweb node id. Also draws the option list of a <select> the agent
+// event script addressed to an rrweb node id (and, for Enter and Space, what the agent's focus
+// is, so they are checked as clicks are). Also draws the option list of a <select> the agent
 // clicked (a native picker never shows in a screencast), so picking an option is pixels too.
 
-import { closestDeep, isSubmitControl } from "../dom.js";
+import { closestDeep, isSubmitControl, labelledControl, submitsOnEnter } from "../dom.js";
 import { protection } from "./masks.js";
 
 const FOCUSABLE = "input, select, textarea, button, a[href], area[href], [contenteditable=''], [contenteditable='true'], [tabindex]";
@@ -71,6 +72,25 @@ class OptionPicker {
 
 const picker = new OptionPicker();
 
+/** What acting on `element` (rrweb id `id`) would do, as replay.hit.Hit, judged as the customer's
+ * page judges it (replay/web/player.js): a click on a label counts as one on its control too,
+ * since the browser passes it on. */
+function describe(element, id) {
+  const link = closestDeep(element, "a[href], area[href]");
+  const focusable = closestDeep(element, FOCUSABLE);
+  const control = labelledControl(element);
+  return {
+    inside: true,
+    node: id,
+    tag: element.tagName.toLowerCase(),
+    submit: isSubmitControl(element) || Boolean(control && isSubmitControl(control)),
+    enter_submits: submitsOnEnter(element),
+    href: link ? link.href : null,
+    focusable: Boolean(focusable && !focusable.disabled),
+    protected: protection(element) || (control && protection(control)) || null,
+  };
+}
+
 export function hitTest(replayer, x, y) {
   const iframe = replayer && replayer.iframe;
   const win = iframe && iframe.contentWindow;
@@ -82,23 +102,20 @@ export function hitTest(replayer, x, y) {
   const mirror = replayer.getMirror();
   const id = element ? mirror.getId(element) : -1;
   if (!element || id < 0) return { inside: true };
-  const link = closestDeep(element, "a[href], area[href]");
-  const focusable = closestDeep(element, FOCUSABLE);
-  const hit = {
-    inside: true,
-    node: id,
-    tag: element.tagName.toLowerCase(),
-    submit: isSubmitControl(element),
-    href: link ? link.href : null,
-    focusable: Boolean(focusable && !focusable.disabled),
-    protected: protection(element),
-  };
+  const hit = describe(element, id);
   if (element.tagName === "OPTION" && element.parentElement && element.closest("select")) {
     const select = element.closest("select");
     return { ...hit, select: mirror.getId(select), option: element.value, protected: protection(select) };
   }
   if (element.tagName === "SELECT" && !element.multiple && !element.disabled && !hit.protected) picker.open(element, id, iframe);
   return hit;
+}
+
+/** What the agent's keys would reach at node `id` (the agent's focus), for the server to check
+ * Enter and Space as it checks clicks; null when the node is not in the rebuilt page. */
+export function describeNode(replayer, id) {
+  const element = replayer && Number.isInteger(id) ? replayer.getMirror().getNode(id) : null;
+  return element && element.nodeType === 1 ? describe(element, id) : null;
 }
 
 const TABBABLE = "a[href], area[href], button, input:not([type=hidden]), select, textarea, [contenteditable=''], [contenteditable='true'], [tabindex]";
