@@ -275,7 +275,7 @@ def run(options: Options) -> RunResult:
             print(f"bench: no baseline: {exc}", file=sys.stderr)
     if options.browser_sessions:
         print(f"bench: {options.browser_sessions} Chromium session(s)...", file=sys.stderr)
-        with serving() as served:
+        with serving(options.page) as served:
             asyncio.run(browser_part(served, options, built, result))
             assert result.browser is not None
             _report_errors(result.browser, served)

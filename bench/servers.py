@@ -1,6 +1,8 @@
 """The processes a benchmark part runs against: a real ``cobrowse serve`` (with its own Chromium
 for the render pages) and the sample site, each a child process on a free port, as the tests
-start them. Each part gets fresh ones, so no part inherits another's memory or pages.
+start them. Each part gets fresh ones, so no part inherits another's memory or pages. The
+server lists the sample site in ``allowed_origins``: the render pages fetch a site's images and
+fonts from this machine only then.
 """
 
 from __future__ import annotations
@@ -12,8 +14,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from yarl import URL
+
 from bench.options import FIXTURES
+from mirror.config import normalise_origin
 from mirror.testing.processes import ChildProcess
+from mirror.testing.server import free_port
 
 
 @dataclass(frozen=True)
@@ -27,12 +33,24 @@ class Served:
         return self.process.log_tail(lines)
 
 
+def site_config(site_port: int, customer_page: str | None = None) -> str:
+    """The defaults, with the sample site (under both loopback names: its partner page frames
+    the other one) and the origin of a customer's page elsewhere (``--page URL``) allowed."""
+    origins = [f"http://127.0.0.1:{site_port}", f"http://localhost:{site_port}"]
+    page = URL(customer_page or "")
+    if page.is_absolute() and (page_origin := normalise_origin(str(page.origin()))):
+        origins.append(page_origin)
+    return "[server]\nallowed_origins = [" + ", ".join(f'"{o}"' for o in origins) + "]\n"
+
+
 @contextmanager
-def serving() -> Iterator[Served]:
-    """A server with the default configuration and an empty SQLite history, and the site."""
+def serving(customer_page: str | None = None) -> Iterator[Served]:
+    """A server with the default configuration but for ``allowed_origins`` (above) and an empty
+    SQLite history, and the site."""
+    site_port = free_port()
     with tempfile.TemporaryDirectory(prefix="cobrowse-bench-") as tmp:
         config = Path(tmp) / "cobrowse.toml"
-        config.write_text("")
+        config.write_text(site_config(site_port, customer_page))
         server = ChildProcess(
             [
                 "serve",
@@ -47,7 +65,9 @@ def serving() -> Iterator[Served]:
         children = [server]
         try:
             with server:
-                site = ChildProcess(["site", str(FIXTURES), "--port", "0", "--server", server.url])
+                site = ChildProcess(
+                    ["site", str(FIXTURES), "--port", str(site_port), "--server", server.url]
+                )
                 children.append(site)
                 with site:
                     assert server.process is not None

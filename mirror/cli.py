@@ -97,7 +97,9 @@ def cmd_demo(args: argparse.Namespace) -> None:
     server = f"http://127.0.0.1:{args.port}"
     site = f"http://127.0.0.1:{args.port + 1}"
     config = Config()
-    config.server.allowed_origins = [site]  # The render page may fetch the sample shop's assets.
+    # The render page may fetch the sample shop's assets; its partner page frames the courier's
+    # page from the other loopback name, as a site of another origin.
+    config.server.allowed_origins = [site, f"http://localhost:{args.port + 1}"]
     app = build_app(settings_for(config, args.db, kiosk_site=f"{site}/shop/"))
     serve(
         (app, "127.0.0.1", args.port, "cobrowse demo kiosk"),

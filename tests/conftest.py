@@ -1,5 +1,7 @@
-"""Shared fixtures: the plugin's real server (``cobrowse_server``) plus the sample site; and
-each test marked with its folder's name (``unit``, ``integration``, ``e2e``) for ``-m``."""
+"""Shared fixtures: the plugin's real server (``cobrowse_server``, with the development default of
+any site) plus the sample site (tests/e2e/conftest.py gives the e2e tests a server that lists
+it); and each test marked with its folder's name (``unit``, ``integration``, ``e2e``) for
+``-m``."""
 
 from __future__ import annotations
 

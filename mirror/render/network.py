@@ -4,9 +4,10 @@ nothing itself.
 Every request of a render page is routed here and fetched, with GET and no cookies, by this
 process: assets from the customer page's own origin and ``allowed_origins``, and (with
 ``[capture] public_assets``, the default) from any other origin, such as the site's CDN, that
-resolves to public addresses. Loopback, private and link-local addresses are never fetched unless
-their origin is listed in ``allowed_origins`` (or, with no list at all, is the page's own origin on
-this machine's loopback: local development).
+resolves to public addresses. Loopback, private and link-local addresses, also when embedded in an
+IPv6 address (NAT64, 6to4, Teredo, IPv4-mapped), are never fetched unless their origin is listed
+in ``allowed_origins``, in development too: the page's own origin is only what its customer
+socket claimed, and a client that is not a browser can claim any.
 """
 
 from __future__ import annotations
@@ -44,19 +45,42 @@ DROPPED_RESPONSE_HEADERS = frozenset(
 )
 
 
-def is_public_address(host: str) -> bool:
-    address = ipaddress.ip_address(host.split("%", 1)[0])
+# IPv6 prefixes that carry an IPv4 address in their last 32 bits: a host with a NAT64 gateway
+# (RFC 6052) or an old IPv4-compatible route reaches that IPv4 address through them.
+NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
+# The local-use NAT64 prefix (RFC 8215): the gateway's own choice of where the IPv4 address
+# sits, so none of it counts as public.
+LOCAL_NAT64 = ipaddress.IPv6Network("64:ff9b:1::/48")
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses that traffic to ``address`` ends up at, if it embeds any."""
+    if address.ipv4_mapped is not None:
+        return [address.ipv4_mapped]
+    if address.sixtofour is not None:
+        return [address.sixtofour]
+    if address.teredo is not None:
+        return list(address.teredo)  # The relay server and the client behind its NAT.
+    if address in NAT64 or address in IPV4_COMPATIBLE:
+        return [ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)]
+    return []
+
+
+def _is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     return address.is_global and not address.is_multicast
 
 
-def _is_loopback(host: str) -> bool:
-    """This machine (development): a loopback address or ``localhost``."""
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host.split("%", 1)[0]).is_loopback
-    except ValueError:
+def is_public_address(host: str) -> bool:
+    address = ipaddress.ip_address(host.split("%", 1)[0])
+    if isinstance(address, ipaddress.IPv4Address):
+        return _is_public(address)
+    if address in LOCAL_NAT64:
         return False
+    embedded = _embedded_ipv4(address)
+    if address.ipv4_mapped is not None:  # The same host as its IPv4 address, nothing more.
+        return _is_public(embedded[0])
+    return _is_public(address) and all(_is_public(ipv4) for ipv4 in embedded)
 
 
 class PublicOnlyResolver(ThreadedResolver):
@@ -108,7 +132,7 @@ class AssetGate:
         own = origin == page_origin
         if not (listed or own or self.public_assets):
             return None
-        if listed or (own and not self.allowed_origins and _is_loopback(url.host)):
+        if listed:
             return self.open_client
         try:
             literal_public = is_public_address(url.host)

@@ -7,6 +7,7 @@ from aiohttp import web
 from mirror.errors import SessionNotFound
 from mirror.server.auth import COOKIE
 from mirror.server.keys import AUTH, HUB, JOIN_GUARD, METRICS
+from mirror.server.origins import require_agent_origin
 from mirror.server.responses import json_error
 from mirror.server.socket import CLOSE_TIMEOUT_S, SocketPeer, first_message, receive_messages
 from mirror.session.messages import Exit, Join, agent_decoder
@@ -20,6 +21,7 @@ UNKNOWN = "No live co-browse session has that ID. Check the nine digits with the
 
 async def agent_socket(request: web.Request) -> web.WebSocketResponse:
     app = request.app
+    require_agent_origin(request)  # Another site's page would carry the agent's cookie.
     if not app[AUTH].valid_cookie(request.cookies.get(COOKIE)):
         # No socket opens without a key: refused before the upgrade.
         raise json_error(web.HTTPUnauthorized, "unauthorized", "sign in with an agent key first")

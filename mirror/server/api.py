@@ -9,6 +9,7 @@ from aiohttp import web
 
 from mirror.server.auth import COOKIE
 from mirror.server.keys import AUTH, CHAT_HUB, HISTORY, HUB, METRICS
+from mirror.server.origins import require_agent_origin
 from mirror.server.responses import json_error
 from mirror.session.state import SessionState
 
@@ -17,6 +18,7 @@ UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]
 
 async def agent_sign_in(request: web.Request) -> web.Response:
     """The agent's page trades a key for an HttpOnly cookie its WebSocket will present."""
+    require_agent_origin(request)  # Another site's page could sign the agent in with its key.
     auth = request.app[AUTH]
     try:
         key = str((await request.json())["key"])

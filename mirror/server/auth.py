@@ -40,7 +40,9 @@ class AgentAuth:
     def valid_cookie(self, value: str | None) -> bool:
         if not self.required:
             return True
-        return value is not None and any(hmac.compare_digest(value, _digest(k)) for k in self.keys)
+        return value is not None and any(
+            hmac.compare_digest(value.encode(), _digest(k).encode()) for k in self.keys
+        )
 
     def valid_bearer(self, header: str | None) -> bool:
         if not self.required:

@@ -1,9 +1,12 @@
 """A co-browse server for a test suite: started by the plugin (or one already running), its URL,
-its script, its history API, and the agent key the plugin signs in with."""
+its script, its history API, and the agent key the plugin signs in with; and a port for the
+site under test, known before the server starts so that its configuration can list the site."""
 
 from __future__ import annotations
 
 import json
+import random
+import socket
 import tomllib
 import urllib.error
 import urllib.request
@@ -18,6 +21,9 @@ from mirror.testing.processes import ChildProcess, ProcessFailed
 
 # Long enough for the server's own Chromium to start on a busy two-core machine.
 STARTUP_TIMEOUT_S = 60.0
+# Below Linux's ephemeral range (32768-60999): no outgoing connection takes a port from here
+# between the moment it is chosen and the moment the site listens on it.
+SITE_PORTS = range(20000, 32768)
 
 
 @dataclass
@@ -71,6 +77,21 @@ class CobrowseServer:
                 f"no co-browse server answers at {self.url} (GET /healthz: {exc}); "
                 "start one with 'cobrowse serve' or leave out --cobrowse-url"
             ) from exc
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port nothing listens on now, for a site whose origin the server's configuration must
+    list (``allowed_origins``: the render pages fetch from a local site only when it is listed)
+    before the site can start (its pages name the server's script)."""
+    for _ in range(100):
+        port = random.choice(SITE_PORTS)
+        with socket.socket() as probe:
+            try:
+                probe.bind((host, port))
+            except OSError:
+                continue
+        return port
+    raise CobrowseServerError(f"no free port for a site on {host}")
 
 
 def agent_key_from(config_text: str) -> str | None:

@@ -235,7 +235,8 @@ if (document.body.dataset.needsKey) {
       body: JSON.stringify({ key: $("agent-key").value }),
     });
     if (response.ok) location.reload();
-    else alertUser("That agent key is not valid.");
+    else if (response.status === 401) alertUser("That agent key is not valid.");
+    else alertUser(await response.json().then((e) => e.detail, () => `Sign-in failed (${response.status}).`));
   });
 } else {
   const previous = remembered();
