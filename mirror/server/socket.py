@@ -61,7 +61,9 @@ async def receive_messages(
         if raw.type is WSMsgType.TEXT:
             try:
                 message = decoder.decode(raw.data)
-            except msgspec.DecodeError as exc:  # ValidationError is a DecodeError too.
+            # ValidationError is a DecodeError too; a message nested past Python's recursion
+            # limit raises RecursionError.
+            except (msgspec.DecodeError, RecursionError) as exc:
                 head = _head(raw.data)
                 if head is not None and head.type not in versions_by_tag:
                     metrics.socket_errors.labels("unknown_kind").inc()
@@ -123,7 +125,7 @@ def _head(data: str) -> _Head | None:
     """The ``type`` and ``v`` of a JSON object whose ``type`` is a string, else None."""
     try:
         return msgspec.json.decode(data, type=_Head)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, RecursionError):
         return None
 
 
