@@ -47,3 +47,31 @@ export function submitsOnEnter(element) {
   return isA(element, "HTMLInputElement") && !element.disabled && Boolean(element.form)
     && !NO_IMPLICIT_SUBMISSION.includes(element.type);
 }
+
+/** Every element under `element` (not itself), through open shadow roots and same-origin
+ * frames: what a protection of `element` covers. */
+export function* descendantsDeep(element) {
+  const roots = [element];
+  while (roots.length) {
+    const root = roots.pop();
+    if (root.shadowRoot) roots.push(root.shadowRoot);
+    for (const node of root.querySelectorAll("*")) {
+      yield node;
+      if (node.shadowRoot) roots.push(node.shadowRoot);
+      const doc = node.tagName === "IFRAME" || node.tagName === "FRAME" ? frameDocument(node) : null;
+      if (doc && doc.documentElement) {
+        yield doc.documentElement;
+        roots.push(doc.documentElement);
+      }
+    }
+  }
+}
+
+/** A frame's document, or null when it is of another origin (reading it throws). */
+export function frameDocument(frame) {
+  try {
+    return frame.contentDocument || null;
+  } catch {
+    return null;
+  }
+}

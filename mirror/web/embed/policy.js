@@ -1,7 +1,7 @@
 // The session's masking policy, sent by the server when the session starts (a page cannot weaken
 // it: the server checks every action again). Sites may also mark elements themselves with
 // data-cobrowse-hidden, data-cobrowse-readonly and data-cobrowse-blocked.
-import { closestDeep } from "../dom.js";
+import { closestDeep, descendantsDeep } from "../dom.js";
 
 // The attribute the capture puts on the serialised copy of every hidden element (never on the
 // page's own element), which the render page hides like the policy's selectors (render/masks.js).
@@ -40,34 +40,6 @@ function matches(element, selector) {
     return element.matches(selector);
   } catch {
     return true;
-  }
-}
-
-/** Every element inside `element`: in its open shadow roots and same-origin frames too. */
-function* inside(element) {
-  const roots = [element];
-  while (roots.length) {
-    const root = roots.pop();
-    if (root.shadowRoot) roots.push(root.shadowRoot);
-    for (const node of root.querySelectorAll("*")) {
-      yield node;
-      if (node.shadowRoot) roots.push(node.shadowRoot);
-      if (node.tagName === "IFRAME" || node.tagName === "FRAME") {
-        const doc = frameDocument(node);
-        if (doc && doc.documentElement) {
-          yield doc.documentElement;
-          roots.push(doc.documentElement);
-        }
-      }
-    }
-  }
-}
-
-function frameDocument(frame) {
-  try {
-    return frame.contentDocument || null;
-  } catch {
-    return null;
   }
 }
 
@@ -147,7 +119,7 @@ export class Policy {
   hold(element) {
     if (this.remembered.has(element)) return;
     this.remember(element);
-    for (const inner of inside(element)) this.remember(inner);
+    for (const inner of descendantsDeep(element)) this.remember(inner);
   }
 
   remember(element) {

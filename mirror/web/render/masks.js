@@ -4,7 +4,7 @@
 // in every frame (layer 3, mirror/frames/redact.py).
 
 import { EventType, IncrementalSource } from "@rrweb/types";
-import { closestDeep } from "../dom.js";
+import { closestDeep, descendantsDeep } from "../dom.js";
 
 export const MASK_COLOUR = "#c9ced8";
 // The capture's mark on its copy of every element hidden for the life of the customer's page,
@@ -162,20 +162,7 @@ export function maskRects(iframe) {
 /** Every element inside `element` (itself first), through open shadow roots and frames. */
 function* subtree(element) {
   yield element;
-  const roots = [element];
-  while (roots.length) {
-    const root = roots.pop();
-    if (root.shadowRoot) roots.push(root.shadowRoot);
-    for (const node of root.querySelectorAll("*")) {
-      yield node;
-      if (node.shadowRoot) roots.push(node.shadowRoot);
-      const doc = node.tagName === "IFRAME" ? node.contentDocument : null;
-      if (doc && doc.documentElement) {
-        yield doc.documentElement;
-        roots.push(doc.documentElement);
-      }
-    }
-  }
+  yield* descendantsDeep(element);
 }
 
 function isCheckable(element) {
