@@ -147,7 +147,7 @@ class AgentActions:
         self._raise_refusal(mark, what)
         return self.wire_log.applied_since(mark) or {}
 
-    def _raise_refusal(self, mark: tuple[int, int, int], what: str) -> None:
+    def _raise_refusal(self, mark: tuple[int, int, int, int], what: str) -> None:
         reason = self.wire_log.refusal_since(mark)
         if reason is not None:
             refused = ActionRefused(reason)  # str() stays the bare reason, as documented.

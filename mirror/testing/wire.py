@@ -53,9 +53,10 @@ class Wire:
         ws.on("framereceived", self._listener(role, sent=False))
 
     def _listener(self, role: str, sent: bool) -> Callable[[str | bytes], None]:
-        return lambda payload: self._add(payload, role, sent)
+        return lambda payload: self.record(payload, role, sent)
 
-    def _add(self, payload: str | bytes, role: str, sent: bool) -> None:
+    def record(self, payload: str | bytes, role: str, sent: bool) -> None:
+        """One WebSocket message that ``role``'s page sent (or received)."""
         data = payload.encode() if isinstance(payload, str) else payload
         self.messages.append(data)
         self.log.append((role, sent, data))
@@ -73,11 +74,13 @@ class Wire:
         elif role == "agent" and not sent and kind == "refused":
             self.agent_refusals.append(message)
 
-    def mark(self) -> tuple[int, int, int]:
+    def mark(self) -> tuple[int, int, int, int]:
         """Where the logs stand now, to ask later what happened since."""
-        return len(self.agent_actions), len(self.customer_answers), len(self.agent_refusals)
+        logs = (self.agent_actions, self.customer_answers, self.agent_refusals, self.sessions)
+        actions, answers, refusals, sessions = (len(log) for log in logs)
+        return actions, answers, refusals, sessions
 
-    def refusal_since(self, mark: tuple[int, int, int]) -> str | None:
+    def refusal_since(self, mark: tuple[int, int, int, int]) -> str | None:
         """The reason of the first refusal since ``mark``, if any."""
         for answer in self.customer_answers[mark[1] :]:
             if answer.get("type") == "refused":
@@ -86,17 +89,19 @@ class Wire:
             return str(self.agent_refusals[mark[2]].get("reason"))
         return None
 
-    def actions_since(self, mark: tuple[int, int, int]) -> list[dict[str, Any]]:
+    def actions_since(self, mark: tuple[int, int, int, int]) -> list[dict[str, Any]]:
         return self.agent_actions[mark[0] :]
 
-    def all_answered_since(self, mark: tuple[int, int, int]) -> bool:
+    def all_answered_since(self, mark: tuple[int, int, int, int]) -> bool:
         """Every action sent since ``mark`` (at least one) has been applied on the customer's
-        page. A refusal is checked apart: it stops the action."""
+        page, or the customer's page has moved on to another page of the site (a followed link:
+        the answer of the page that unloaded may never leave it). A refusal is checked apart:
+        it stops the action."""
         sent = len(self.agent_actions) - mark[0]
         applied = sum(1 for a in self.customer_answers[mark[1] :] if a.get("type") == "applied")
-        return sent > 0 and applied >= sent
+        return sent > 0 and (applied >= sent or len(self.sessions) > mark[3])
 
-    def applied_since(self, mark: tuple[int, int, int]) -> dict[str, Any] | None:
+    def applied_since(self, mark: tuple[int, int, int, int]) -> dict[str, Any] | None:
         return next(
             (a for a in self.customer_answers[mark[1] :] if a.get("type") == "applied"), None
         )

@@ -14,6 +14,7 @@ from mirror.testing.artifacts import folder_for_test
 from mirror.testing.chromium import MISSING_EXECUTABLE, fallback_launch_options
 from mirror.testing.server import agent_key_from
 from mirror.testing.session import needles
+from mirror.testing.wire import Wire
 
 MISSING = f"BrowserType.launch: {MISSING_EXECUTABLE} at /root/.cache/ms-playwright/x/chrome"
 SYSTEM = "/usr/bin/chromium"
@@ -92,3 +93,22 @@ def test_each_failed_test_gets_a_fresh_folder_named_after_it(tmp_path: Path) -> 
     (folder / "old.png").write_bytes(b"from an earlier run")
     again = folder_for_test(tmp_path, "tests/test_shop.py::test_pay[chromium]")
     assert again == folder and not any(again.iterdir())
+
+
+def test_an_action_is_answered_by_its_applied_or_by_the_customer_moving_to_another_page() -> None:
+    wire = Wire()
+    mark = wire.mark()
+    wire.record('{"type": "click", "x": 1, "y": 2}', "agent", sent=True)
+    assert not wire.all_answered_since(mark)
+    wire.record('{"type": "pointer", "x": 1, "y": 2}', "agent", sent=True)  # Never answered.
+    wire.record('{"type": "applied", "seq": 1}', "customer", sent=True)
+    assert wire.all_answered_since(mark)
+
+    followed = wire.mark()
+    wire.record('{"type": "click", "x": 5, "y": 5}', "agent", sent=True)
+    assert not wire.all_answered_since(followed)
+    # The link was followed: the next page's hello got its session message, and the unloaded
+    # page's answer never left it.
+    wire.record('{"type": "session", "id": "123456789"}', "customer", sent=False)
+    assert wire.all_answered_since(followed)
+    assert wire.applied_since(followed) is None
