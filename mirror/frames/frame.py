@@ -1,10 +1,5 @@
-"""The frame stream: the newest frame of the render page's screencast, for the agent's socket.
-
-A frame is kept decoded (the pixels redaction checks and patches are cut from) together with the
-screencast's own JPEG, sent as it is whenever the whole frame goes out unchanged.
-
-A slow agent never builds a queue: a frame not yet sent is replaced by a newer one, so latency stays
-flat and memory stays one frame per session.
+"""The frame stream: the newest frame of the render page's screencast, decoded beside its JPEG,
+in a one-frame mailbox for the agent's socket.
 """
 
 from __future__ import annotations
@@ -74,7 +69,11 @@ def encode_jpeg(pixels: np.ndarray, quality: int = JPEG_QUALITY) -> bytes:
 
 
 class LatestFrame:
-    """A one-frame mailbox: ``put`` replaces, ``next`` waits for a frame newer than the last."""
+    """A one-frame mailbox: ``put`` replaces, ``next`` waits for a frame newer than the last.
+
+    A slow agent never builds a queue: a frame not yet sent is replaced by a newer one, so latency
+    stays flat and memory stays one frame per session.
+    """
 
     def __init__(self) -> None:
         self._frame: Frame | None = None

@@ -1,15 +1,5 @@
-"""Patches: an agent is sent only the parts of a frame that changed since the frame it last got.
-
-Typing, a caret, a menu or a chart change a small share of the screen, yet each screencast frame
-is a whole JPEG. The server compares the new frame's pixels with the last frame sent to that
-agent in 16x16 tiles (JPEG's 4:2:0 macroblock, so a cut on the tile grid re-encodes without
-moving any block edge), and sends the changed rectangles as small JPEGs. When much of the screen
-changed, the whole frame goes out instead, as the screencast encoded it.
-
-On the agent's socket a binary message is either a whole frame (a JPEG: its first byte is 0xFF)
-or a patch: ``b"P"``, a count (uint16), then for each rectangle x, y, width, height (uint16) and
-the length of its JPEG (uint32), all little-endian, each followed by its JPEG, to be drawn at
-(x, y) over the previous picture. ``mirror/web/agent/agent.js`` draws both.
+"""Patches: an agent is sent only the parts of a frame that changed since the frame it last got,
+as small JPEGs of 16x16 tiles, or the whole frame when much of it changed.
 """
 
 from __future__ import annotations
@@ -90,7 +80,13 @@ def _runs(columns: np.ndarray) -> Iterator[tuple[int, int]]:
 
 class PatchEncoder:
     """What one agent is sent: the first frame whole, then patches against the frame it last got,
-    and the whole frame again once the page rests (:meth:`refresh`)."""
+    and the whole frame again once the page rests (:meth:`refresh`).
+
+    Typing, a caret, a menu or a chart change a small share of the screen, yet each screencast
+    frame is a whole JPEG. The new frame's pixels are compared with the last frame sent to that
+    agent in 16x16 tiles (JPEG's 4:2:0 macroblock, so a cut on the tile grid re-encodes without
+    moving any block edge).
+    """
 
     def __init__(self) -> None:
         self._sent: Frame | None = None
@@ -141,6 +137,11 @@ async def frame_messages(frames: LatestFrame) -> AsyncIterator[bytes]:
 
 
 def patch_message(frame: Frame, rects: list[Rect]) -> bytes:
+    """The patch of ``rects`` as one binary message of the agent's socket (a whole frame is a
+    JPEG, whose first byte is 0xFF): ``b"P"``, a count (uint16), then for each rectangle x, y,
+    width, height (uint16) and the length of its JPEG (uint32), all little-endian, each followed
+    by its JPEG, to be drawn at (x, y) over the previous picture (``mirror/web/agent/agent.js``).
+    """
     parts = [PATCH, _COUNT.pack(len(rects))]
     for x, y, width, height in rects:
         jpeg = encode_jpeg(frame.pixels[y : y + height, x : x + width], PATCH_QUALITY)

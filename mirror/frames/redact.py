@@ -1,10 +1,5 @@
 """Layer 3 of masking: before a frame leaves the server, the rectangles of hidden and blocked
-elements (measured in the render page for that frame) are made uniform.
-
-The render page already draws opaque boxes there (layer 2), so the usual case is a check that
-each rectangle is uniform, on the frame's decoded pixels; a frame where a rectangle is not uniform
-(the page moved between frame and measurement, or layer 2 failed) is painted over, and whatever
-is sent of it afterwards is encoded from the painted pixels.
+elements (measured in the render page for that frame) are made uniform (:func:`redact`).
 """
 
 from __future__ import annotations
@@ -20,7 +15,13 @@ TOLERANCE = 24
 
 
 def redact(frame: Frame, rects: list[Rect]) -> Frame:
-    """The frame with every rectangle uniform: the same frame when it already is."""
+    """The frame with every rectangle uniform: the same frame when it already is.
+
+    The render page already draws opaque boxes there (layer 2), so the usual case is a check; a
+    frame where a rectangle is not uniform (the page moved between frame and measurement, or layer
+    2 failed) is painted over, and whatever is sent of it afterwards is encoded from the painted
+    pixels.
+    """
     return frame if all_uniform(frame, rects) else paint(frame, rects)
 
 

@@ -1,13 +1,5 @@
 """The render pages' network: the captured page is untrusted input, so a render page fetches
-nothing itself.
-
-Every request of a render page is routed here and fetched, with GET and no cookies, by this
-process: assets from the customer page's own origin and ``allowed_origins``, and (with
-``[capture] public_assets``, the default) from any other origin, such as the site's CDN, that
-resolves to public addresses. Loopback, private and link-local addresses, also when embedded in an
-IPv6 address (NAT64, 6to4, Teredo, IPv4-mapped), are never fetched unless their origin is listed
-in ``allowed_origins``, in development too: the page's own origin is only what its customer
-socket claimed, and a client that is not a browser can claim any.
+nothing itself; :class:`AssetGate` fetches what the rules allow.
 """
 
 from __future__ import annotations
@@ -101,7 +93,16 @@ class PublicOnlyResolver(ThreadedResolver):
 
 @dataclass
 class AssetGate:
-    """Fetches what a render page asks for, when the rules above allow it."""
+    """Fetches what a render page asks for, when the rules above allow it.
+
+    Every request of a render page is routed here and fetched, with GET and no cookies, by this
+    process: assets from the customer page's own origin and ``allowed_origins``, and (with
+    ``[capture] public_assets``, the default) from any other origin, such as the site's CDN, that
+    resolves to public addresses. Loopback, private and link-local addresses, also when embedded in
+    an IPv6 address (NAT64, 6to4, Teredo, IPv4-mapped), are never fetched unless their origin is
+    listed in ``allowed_origins``, in development too: the page's own origin is only what its
+    customer socket claimed, and a client that is not a browser can claim any.
+    """
 
     allowed_origins: frozenset[str]
     public_client: aiohttp.ClientSession

@@ -1,18 +1,4 @@
-"""Pacing a render page's changes to its frames once Chromium falls behind.
-
-Chromium takes a screencast frame of every paint of every render page. With more sessions changing
-than the machine can capture and encode, those frames queue inside Chromium: they keep arriving,
-but each shows the page as it was a second or more before, and some sessions' frames stop arriving
-at all. So when frames arrive late (Chromium is behind), a session's next batch of changes waits
-until a frame taken after its last batch has arrived. Each session then keeps about one frame in
-Chromium's queue, the batches that came meanwhile are applied together in one call, and the frame
-taken next shows the page as it is now. A batch that changes nothing visible brings no frame, so
-the wait is bounded (HOLD_S); with Chromium keeping up there is no wait at all.
-
-The same lag stretches the settle frame's delay (mirror/render/screencast.py): a frame asked for
-while frames are a second late is taken after the next change anyway, and was most often the same
-as the last.
-"""
+"""Pacing a render page's changes to its frames once Chromium falls behind (see :class:`Pacer`)."""
 
 from __future__ import annotations
 
@@ -24,7 +10,22 @@ HOLD_S = 1.0  # The longest a batch waits for the frame of the one before.
 
 
 class Pacer:
-    """One render page's frame lag, and the wait of its next batch."""
+    """One render page's frame lag, and the wait of its next batch.
+
+    Chromium takes a screencast frame of every paint of every render page. With more sessions
+    changing than the machine can capture and encode, those frames queue inside Chromium: they keep
+    arriving, but each shows the page as it was a second or more before, and some sessions' frames
+    stop arriving at all. So when frames arrive late (Chromium is behind), a session's next batch
+    of changes waits until a frame taken after its last batch has arrived. Each session then keeps
+    about one frame in Chromium's queue, the batches that came meanwhile are applied together in
+    one call, and the frame taken next shows the page as it is now. A batch that changes nothing
+    visible brings no frame, so the wait is bounded (HOLD_S); with Chromium keeping up there is no
+    wait at all.
+
+    The same lag stretches the settle frame's delay (mirror/render/screencast.py): a frame asked
+    for while frames are a second late is taken after the next change anyway, and was most often
+    the same as the last.
+    """
 
     def __init__(self, hold_s: float = HOLD_S) -> None:
         self.hold_s = hold_s

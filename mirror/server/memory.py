@@ -1,12 +1,5 @@
 """The server's own memory: Python's collector kept off its start-up objects, and memory given
-back to the system once sessions end.
-
-A session's decoded frames are large and are freed by reference counting or, when the session's
-objects hold one another in cycles (the render page and its Playwright handlers, the session and
-its callbacks), at the next full collection; glibc's allocator then keeps the freed memory, so a
-collection and ``malloc_trim`` after the ends give it back. A full collection walks every object,
-most of them made at start-up, with the event loop stopped: frozen after start-up (``gc.freeze``)
-they are skipped. The figures are in docs/deployment.md.
+back to the system once sessions end (figures in docs/deployment.md).
 """
 
 from __future__ import annotations
@@ -35,7 +28,11 @@ _TRIM = _malloc_trim()
 
 def freeze_start_up() -> None:
     """Move every object alive now out of the collector's sight: call once the server has
-    started (its libraries, configuration and browser connection live as long as it does)."""
+    started (its libraries, configuration and browser connection live as long as it does).
+
+    A full collection walks every object, most of them made at start-up, with the event loop
+    stopped: frozen, they are skipped.
+    """
     gc.collect()
     gc.freeze()
 
@@ -49,7 +46,13 @@ async def release_free_memory() -> None:
 
 
 class MemoryReleaser:
-    """Runs ``release`` once nothing has called :meth:`soon` for ``delay_s``."""
+    """Runs ``release`` once nothing has called :meth:`soon` for ``delay_s``.
+
+    A session's decoded frames are large and are freed by reference counting or, when the session's
+    objects hold one another in cycles (the render page and its Playwright handlers, the session
+    and its callbacks), at the next full collection; glibc's allocator then keeps the freed memory,
+    so a collection and ``malloc_trim`` after the ends give it back.
+    """
 
     def __init__(
         self,

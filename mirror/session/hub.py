@@ -1,9 +1,5 @@
-"""The hub: live sessions wired to their sockets, render pages and history.
-
-It turns what the sockets report (hello, events, join, exit, a socket gone) into state changes of
-:mod:`mirror.session.state`, records each in history and tells both sides. The socket handlers
-only decode messages and call it; it knows nothing of aiohttp or of Chromium (its render pages
-come from the factory it is given).
+"""The hub: live sessions wired to their sockets, render pages and history. It knows nothing of
+aiohttp or Chromium: socket handlers call it with decoded messages (see :class:`Hub`).
 """
 
 from __future__ import annotations
@@ -62,7 +58,12 @@ log = logging.getLogger("cobrowse.session")
 
 
 class Hub:
-    """Owns the live sessions of this server: each one's sockets, render page and timers."""
+    """Owns the live sessions of this server: each one's sockets, render page and timers.
+
+    It turns what the sockets report (hello, events, join, exit, a socket gone) into state changes
+    of :mod:`mirror.session.state`, records each in history and tells both sides. Its render pages
+    come from the factory it is given.
+    """
 
     def __init__(
         self, config: Config, history: HistoryStore, pages: PageFactory, metrics: Metrics

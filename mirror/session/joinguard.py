@@ -1,10 +1,5 @@
-"""Guarding the nine-digit ID against guessing: failed joins are limited per client and overall,
-with a lock-out that grows with each offence and is forgiven after quiet periods. Pure logic with
-an injectable clock. A client is an IPv4 address or an IPv6 /64 (:func:`mirror.limits.client_key`).
-
-A locked-out client gets the same answer as for an unknown ID, so a guesser learns nothing. What it
-tries while locked out is refused unseen and counted nowhere: one client cannot keep the overall
-limit tripped and every agent locked out.
+"""Guarding the nine-digit ID against guessing: failed joins limited per client and overall, with a
+lock-out that grows with each offence and is forgiven after quiet periods (:class:`JoinGuard`).
 """
 
 from __future__ import annotations
@@ -27,6 +22,12 @@ class _Client:
 
 @dataclass
 class JoinGuard:
+    """Pure logic with an injectable clock. A client is an IPv4 address or an IPv6 /64
+    (:func:`mirror.limits.client_key`). A locked-out client gets the same answer as for an unknown
+    ID, so a guesser learns nothing. What it tries while locked out is refused unseen and counted
+    nowhere: one client cannot keep the overall limit tripped and every agent locked out.
+    """
+
     per_client: int = 5  # Failed joins allowed per client within `window_s`...
     overall: int = 100  # ...and from everyone together (a lock-out of everyone, never longer).
     window_s: float = 60.0

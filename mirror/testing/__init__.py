@@ -1,9 +1,5 @@
-"""The pytest plugin (entry point ``cobrowse``): test your own site under co-browse.
-
-Fixtures ``cobrowse_config``, ``cobrowse_server`` and ``cobrowse`` start a real server and drive the
-customer's page and an agent's page in Chromium through pytest-playwright, exactly as people
-would. A failing test gets each session's agent view and history record attached to its report.
-See docs/testing.md.
+"""The pytest plugin (entry point ``cobrowse``): a real server, the customer's page and an agent's
+page in Chromium, for website teams to test their own site under co-browse (docs/testing.md).
 """
 
 from __future__ import annotations

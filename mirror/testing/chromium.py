@@ -1,11 +1,5 @@
-"""Points pytest-playwright at the server's Chromium where Playwright's own is not installed.
-
-Whether Playwright's own browser is there depends on the launch (a headless launch uses its
-separate headless shell), so rather than guess its paths this asks Playwright: the launch is
-tried as configured, and only when Playwright says its executable does not exist is it retried
-with the system's Chromium, the one the server falls back to (``CHROMIUM``, then
-``/usr/bin/chromium``). Registered by :mod:`mirror.testing` after pytest-playwright, so this
-``launch_browser`` wraps pytest-playwright's own; a user's conftest.py still overrides both.
+"""Points pytest-playwright at the server's Chromium where Playwright's own is not installed
+(see :func:`fallback_launch_options`).
 """
 
 from __future__ import annotations
@@ -29,7 +23,15 @@ def fallback_launch_options(
 ) -> dict[str, Any] | None:
     """Launch options for the system's Chromium after a failed launch, or None when a retry
     cannot help: another browser, an explicit executable or channel, another failure, or no
-    system Chromium."""
+    system Chromium.
+
+    Whether Playwright's own browser is there depends on the launch (a headless launch uses its
+    separate headless shell), so rather than guess its paths this asks Playwright: the launch is
+    tried as configured, and only when Playwright says its executable does not exist is it retried
+    with the system's Chromium, the one the server falls back to (``CHROMIUM``, then
+    ``/usr/bin/chromium``). Registered by :mod:`mirror.testing` after pytest-playwright, so its
+    ``launch_browser`` wraps pytest-playwright's own; a user's conftest.py still overrides both.
+    """
     if browser_name != "chromium" or MISSING_EXECUTABLE not in error or system is None:
         return None
     if options.get("executable_path") or options.get("channel"):
