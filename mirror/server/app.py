@@ -96,7 +96,7 @@ async def _hubs(app: web.Application) -> AsyncIterator[None]:
     releaser = MemoryReleaser()
     hub.observe(chats)
     hub.observe(releaser)
-    hub.prepare_spare_page()
+    hub.pages.prepare_spare()
     inactivity = asyncio.create_task(hub.watch_inactivity())
     try:
         yield

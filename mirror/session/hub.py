@@ -14,11 +14,9 @@ import msgspec
 
 from mirror.config import Config
 from mirror.errors import CobrowseError, InvalidTransition, SessionError, SessionNotFound
-from mirror.frames.patches import frame_messages
 from mirror.history import HistoryStore
 from mirror.limits import ClientLimits
 from mirror.metrics import Metrics
-from mirror.render.events import PageEvents
 from mirror.render.screen import Display, Screen
 from mirror.session.budget import Feed, PageBudget
 from mirror.session.live import (
@@ -32,12 +30,12 @@ from mirror.session.messages import (
     FrameRules,
     Hello,
     Joined,
-    Notice,
     SessionInfo,
     Snapshot,
     Status,
     ViewSize,
 )
+from mirror.session.pages import RenderPages
 from mirror.session.state import EndReason, Session, SessionRegistry, SessionState, Transition
 from mirror.wire import CLOSE_ENDED, budget_for, policy_for
 from replay.hit import Hit
@@ -69,10 +67,9 @@ class Hub:
         self, config: Config, history: HistoryStore, pages: PageFactory, metrics: Metrics
     ) -> None:
         self.config, self.history, self.metrics = config, history, metrics
-        self._new_page = pages
+        self.pages = RenderPages(pages, metrics, self.end)
         self.registry = SessionRegistry()
         self._observers: list[SessionObserver] = []
-        self._spare: ServerPage | None = None  # Prepared for the next join (see _open_page).
         self._policy = policy_for(config.masking)
         self._budget = budget_for(config.capture)
         self._live: dict[str, LiveSession] = {}  # by session uuid
@@ -177,8 +174,8 @@ class Hub:
             await self.end(live, EndReason.PAGE_TOO_LARGE)
         elif feed is Feed.RESYNC:
             live.tasks.start("resync", self._ask_snapshot(live, 0.0))
-        elif feed is Feed.OVER_RATE:  # The agent is told; _noticed logs it.
-            self._noticed(live, "large-page")
+        elif feed is Feed.OVER_RATE:  # The agent is told, and it is logged.
+            self.pages.notice(live, "large-page")
             live.tasks.start("resync", self._ask_snapshot(live, budget.refill_s()))
 
     async def _ask_snapshot(self, live: LiveSession, after_s: float) -> None:
@@ -212,7 +209,7 @@ class Hub:
         await peer.send_message(Joined(token=live.agent_token))
         await self._attach_agent(live, peer)
         # The history write runs beside the render page's start, off the join's path.
-        await asyncio.gather(self._record(session), self._open_page(live))
+        await asyncio.gather(self._record(session), self.pages.open(live))
         return live
 
     async def agent_rejoin(self, peer: Peer, access_id: str, token: str) -> LiveSession:
@@ -244,7 +241,7 @@ class Hub:
     async def _attach_agent(self, live: LiveSession, peer: Peer) -> None:
         viewport = live.screen.viewport
         await peer.send_message(ViewSize(width=viewport.width, height=viewport.height))
-        live.tasks.start("frames", self._pump_frames(live, peer))
+        live.tasks.start("frames", self.pages.pump_frames(live, peer))
 
     async def agent_input(self, live: LiveSession, item: AgentInput) -> None:
         """The agent's pointer or keys: hit-test in the render page, check, send the script."""
@@ -344,67 +341,12 @@ class Hub:
         """Server stopping: every live session ends with ``server_shutdown``."""
         for live in list(self._live.values()):
             await self.end(live, EndReason.SERVER_SHUTDOWN)
-        spare, self._spare = self._spare, None
-        if spare is not None:
-            await spare.close()
+        await self.pages.close_spare()
 
     def lookup(self, session_uuid: str) -> LiveSession | None:
         return self._live.get(session_uuid)
 
     # -- internals ---------------------------------------------------------------------------
-
-    def prepare_spare_page(self) -> None:
-        """Keep a render page loading for the next join: its context and player page take most
-        of the time from join to first frame. Called at start-up and after each frame sent, so
-        the next one is prepared once a join has shown its page, not during it."""
-        if self._spare is None:
-            self._spare = self._new_page()
-
-    async def _open_page(self, live: LiveSession) -> None:
-        session = live.session
-        self.prepare_spare_page()
-        assert self._spare is not None
-        page = live.page = self._spare
-        self._spare = None
-        events = PageEvents(
-            on_resize=lambda: self._resized(live),
-            on_crash=lambda: self._crashed(live),
-            on_notice=lambda reason: self._noticed(live, reason),
-            on_lag=self.metrics.frame_lag.observe,
-        )
-        if live.customer is not None:  # The snapshot and the page's start run side by side.
-            await live.customer.send_message(Snapshot())
-        try:
-            await page.start(
-                session.origin, live.screen, live.frames, events, {"session": session.uuid}
-            )
-        except Exception:
-            log.exception("session %s: the render page could not be opened", session.uuid)
-            await self.end(live, EndReason.MIRROR_ERROR)
-
-    def _crashed(self, live: LiveSession) -> None:
-        live.tasks.start("crash", self.end(live, EndReason.MIRROR_ERROR))
-
-    def _noticed(self, live: LiveSession, reason: str) -> None:
-        log.info("session %s: the agent's view is partial (%s)", live.uuid, reason)
-        if live.agent is not None:
-            live.tasks.start("notice", live.agent.send_message(Notice(reason=reason)))
-
-    def _resized(self, live: LiveSession) -> None:
-        if live.agent is not None:
-            viewport = live.screen.viewport
-            resized = ViewSize(width=viewport.width, height=viewport.height)
-            live.tasks.start("resize", live.agent.send_message(resized))
-
-    async def _pump_frames(self, live: LiveSession, peer: Peer) -> None:
-        """Send the agent each frame message as soon as its socket can take one."""
-        async for message in frame_messages(live.frames):
-            await peer.send_frame(message)
-            self.metrics.frames_sent.inc()
-            self.metrics.frame_bytes.inc(len(message))
-            # Prepared during the join, the next spare would take the CPU that the customer's
-            # snapshot and the rebuild need.
-            self.prepare_spare_page()
 
     async def _end_after(self, live: LiveSession, seconds: float, reason: EndReason) -> None:
         await asyncio.sleep(seconds)

@@ -47,7 +47,7 @@ class ServerPage(Protocol):
     async def close(self) -> None: ...
 
 
-# Makes a new render page, which starts loading at once (see Hub.prepare_spare_page).
+# Makes a new render page, which starts loading at once (see RenderPages.prepare_spare).
 PageFactory = Callable[[], ServerPage]
 
 

@@ -305,7 +305,7 @@ async def open_hubs(tmp_path: Path, config: Config | None = None) -> AsyncIterat
     hub = Hub(config, history, pages, metrics)
     chats = ChatHub(config, history, metrics, sessions=hub)
     hub.observe(chats)
-    hub.prepare_spare_page()
+    hub.pages.prepare_spare()
     try:
         yield Hubs(hub, chats, pages, history, metrics)
     finally:
