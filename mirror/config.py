@@ -147,7 +147,8 @@ def normalise_origin(origin: str) -> str | None:
         url = URL(origin.strip())
     except ValueError:
         return None
-    if url.scheme not in ("http", "https") or not url.host:
+    # A DNS name is at most 253 characters; a longer "host" is forged, and would not fit history.
+    if url.scheme not in ("http", "https") or not url.host or len(url.host) > 253:
         return None
     if url.path not in ("", "/") or url.query_string or url.fragment or url.user:
         return None

@@ -78,6 +78,8 @@ def test_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:
         ("ftp://shop.example", None),
         ("https://shop.example/path", None),
         ("shop.example", None),
+        ("https://" + "a." * 123 + "example", "https://" + "a." * 123 + "example"),  # 253 long.
+        ("https://" + "a" * 300 + ".example", None),  # Longer than any DNS name: forged.
     ],
 )
 def test_origins_are_normalised(raw: str, origin: str | None) -> None:
