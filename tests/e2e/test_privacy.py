@@ -7,18 +7,14 @@ from __future__ import annotations
 
 import json
 import re
-import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import FrameLocator, Page, WebSocketRoute, expect
 
 from mirror.render.rrweb import IncrementalSource
-from mirror.testing import ActionRefused, Cobrowse, CobrowseServer, CobrowseSession
-from mirror.testing.processes import ChildProcess
-from mirror.testing.server import started_server
-from tests.sites import FIXTURES
+from mirror.testing import ActionRefused, Cobrowse, CobrowseSession
+from mirror.testing.server import free_port
 
 CARD = "4111111111111111"
 CSC = "91827364"
@@ -259,47 +255,10 @@ def test_a_frame_of_an_opaque_origin_cannot_post_into_the_capture(
     expect(page.locator("#ad")).not_to_have_attribute("data-cobrowse-shared-frame", "")
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def listed_port() -> int:
-    """The port the sample site of ``listed_server`` will serve on (known before it starts)."""
-    return free_port()
-
-
-@pytest.fixture(scope="module")
-def listed_server(
-    listed_port: int, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[CobrowseServer]:
-    """A server whose allowed_origins list the sample site and its partner's origin (the other
-    loopback name) only: frames of any other origin may not share."""
-    origins = f'"http://127.0.0.1:{listed_port}", "http://localhost:{listed_port}"'
-    config = f"[server]\nallowed_origins = [{origins}]\n"
-    with started_server(config, tmp_path_factory.mktemp("listed")) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def listed_site(listed_port: int, listed_server: CobrowseServer) -> Iterator[str]:
-    args = ["site", str(FIXTURES), "--port", str(listed_port), "--server", listed_server.url]
-    with ChildProcess(args) as site:
-        yield site.url
-
-
-@pytest.fixture
-def listed(listed_server: CobrowseServer) -> Iterator[Cobrowse]:
-    manager = Cobrowse(listed_server)
-    yield manager
-    manager.close()
-
-
 def test_only_an_approved_frame_may_post_into_the_capture(
-    page: Page, listed_site: str, listed: Cobrowse
+    page: Page, sample_site: str, cobrowse: Cobrowse
 ) -> None:
+    # The e2e server lists only the sample site's two loopback origins (tests/e2e/conftest.py).
     ad_origin = f"http://127.0.0.1:{free_port()}"  # Nothing listens there: the route answers.
     page.route(
         f"{ad_origin}/**",
@@ -307,8 +266,8 @@ def test_only_an_approved_frame_may_post_into_the_capture(
             body=advert("listed-advert-Canary-1618"), content_type="text/html"
         ),
     )
-    partner = listed_site.replace("127.0.0.1", "localhost")
-    page.goto(f"{listed_site}/privacy/")
+    partner = sample_site.replace("127.0.0.1", "localhost")
+    page.goto(f"{sample_site}/privacy/")
     page.evaluate(
         """([partner, ad]) => {
           const frame = (id, src) =>
@@ -317,13 +276,13 @@ def test_only_an_approved_frame_may_post_into_the_capture(
         }""",
         [f"{partner}/partner/slots.html", f"{ad_origin}/ad.html"],
     )
-    session = listed.start(page)
+    session = cobrowse.start(page)
     session.join()
     # The courier's frame (an allowed origin) shares...
     expect(page.locator("#slots-frame")).to_have_attribute("data-cobrowse-shared-frame", "")
     wait_until_posted(page.frame_locator("#ad"))
     sync(session, "after the advert")
-    assert any(b"Parcelway" in message for message in session.wire_log.by_page["customer"])
+    assert any(b"Parcelway" in message for message in session.wire())
     # ...the advert (of an origin not allowed) does not.
     session.assert_never_sent("listed-advert-Canary-1618")
     expect(page.locator("#ad")).not_to_have_attribute("data-cobrowse-shared-frame", "")

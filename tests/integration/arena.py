@@ -330,7 +330,7 @@ class Arena:
         try:
             async with asyncio.timeout(WAIT_S):
                 while not self._only_the_bystander_left():  # noqa: ASYNC110
-                    await asyncio.sleep(GRACE_S)
+                    await asyncio.sleep(GRACE_S)  # ok-sleep: a bounded poll; no end is announced.
         except TimeoutError:
             live = len(self.app[HUB].registry), len(self.app[CHAT_HUB].registry.live())
             raise AssertionError(f"left behind: (sessions, chats) = {live}, not (1, 1)") from None
