@@ -2,15 +2,9 @@
 // each change of focus (and each full snapshot) a custom event names the focused node by its
 // rrweb id and says whether it shows :focus-visible on the customer's screen (a focus ring after
 // Tab, usually none after a click). The render page focuses the same node the same way.
-export const FOCUS_TAG = "cobrowse-focus";
+import { frameDocument } from "../dom.js";
 
-function frameDocument(frame) {
-  try {
-    return frame.contentDocument || null;
-  } catch {
-    return null; // Cross-origin: its content is not captured, the frame itself is the answer.
-  }
-}
+export const FOCUS_TAG = "cobrowse-focus";
 
 /** The element that has focus, through open shadow roots and same-origin frames; null if none. */
 export function deepActiveElement(doc = document) {

@@ -10,6 +10,7 @@ import { Capture, canTakeFrames } from "./capture.js";
 import { Policy } from "./policy.js";
 import { MaskMarks } from "./marks.js";
 import { frameGate, isCaptureMessage } from "./framegate.js";
+import { frameDocument } from "../dom.js";
 
 export const FRAME_MESSAGE = "cobrowse-frame";
 // The version of the messages between a page and its frames, which never reach the server.
@@ -40,18 +41,11 @@ function isFrameMessage(data) {
   return Boolean(data) && typeof data === "object" && data.type === FRAME_MESSAGE && data.v === FRAME_VERSION;
 }
 
-function readable(frame) {
-  try {
-    return frame.contentDocument;
-  } catch {
-    return null;
-  }
-}
 
 /** The page's frames, through its same-origin frames (whose content rrweb reads itself). */
 function allFrames(doc = document, found = []) {
   for (const frame of doc.querySelectorAll("iframe, frame")) {
-    const inner = readable(frame);
+    const inner = frameDocument(frame);
     if (frame.contentWindow) found.push(frame);
     if (inner) allFrames(inner, found);
   }
@@ -60,7 +54,7 @@ function allFrames(doc = document, found = []) {
 
 /** The frames the page cannot read: of another origin. */
 function foreignFrames() {
-  return allFrames().filter((frame) => !readable(frame));
+  return allFrames().filter((frame) => !frameDocument(frame));
 }
 
 /** The co-browsed page's side: answers frames that announce themselves and invites them to share
@@ -146,7 +140,7 @@ export class FrameHost {
     const frame = this.frameOf(event.source, true);
     if (!frame) return;
     post(event.source, "parent");
-    if (readable(frame) || !this.sharing) return;
+    if (frameDocument(frame) || !this.sharing) return;
     this.invite(event.source, frame);
     this.approve(event.source, event.origin);
   }

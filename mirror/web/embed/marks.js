@@ -2,19 +2,12 @@
 // data-cobrowse-masked and a visible outline while a session is live, in the top document, in
 // open shadow roots and in same-origin frames alike (the capture masks them all), and keeps them
 // once hidden, as the capture does. Removed when the session ends.
+import { frameDocument } from "../dom.js";
+
 export const MASKED_ATTR = "data-cobrowse-masked";
 const STYLE_ID = "cobrowse-masked-style";
 const OUTLINE = `[${MASKED_ATTR}] { outline: 2px dashed #e8590c !important; outline-offset: 2px !important; }`;
 const WATCHED = ["type", "autocomplete", "class", "id", "name", "data-cobrowse-hidden", "data-cobrowse-blocked"];
-
-/** The frame's document, or null when it is cross-origin (its content never leaves anyway). */
-function frameDocument(frame) {
-  try {
-    return frame.contentDocument || null;
-  } catch {
-    return null;
-  }
-}
 
 /** The top document, then every open shadow root and same-origin frame document inside it. */
 export function deepRoots(root = document, found = []) {
