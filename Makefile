@@ -5,14 +5,19 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8080
+NODES  ?= 3
 
-.PHONY: setup demo test test-fast bench lint clean
+.PHONY: setup demo cluster test test-fast bench lint clean
 
 setup:
 	@PYTHON=$(PYTHON) bash scripts/setup.sh
 
 demo: setup
 	$(BIN)/cobrowse demo --port $(PORT)
+
+# Redis, PostgreSQL, $(NODES) nodes and HAProxy on $(PORT), the sample shop on the next port.
+cluster: setup
+	$(BIN)/cobrowse cluster --nodes $(NODES) --port $(PORT)
 
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

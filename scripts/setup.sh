@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Idempotent set-up: Python virtualenv, npm packages, browser bundles, a Chromium, and the
-# database server the tests start (PostgreSQL).
+# servers the tests and `make cluster` start (PostgreSQL, Redis, HAProxy).
 # Each step is skipped when its result is already newer than its inputs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -74,3 +74,12 @@ if ! has_postgres; then
   say "installing PostgreSQL (Debian's postgresql package) for the tests"
   apt_install postgresql || say "no postgresql package: the PostgreSQL tests will say what is missing"
 fi
+
+# 6. Redis and HAProxy, which the cluster tests and `make cluster` start on free ports.
+has_program() { command -v "$1" >/dev/null || [ -x "/usr/sbin/$1" ]; }
+for package in redis-server haproxy; do  # Debian names each package after its program.
+  if ! has_program "$package"; then
+    say "installing $package (Debian's $package package) for the cluster"
+    apt_install "$package" || say "could not install Debian's $package package: install it yourself (the cluster tests and make cluster fail naming it)"
+  fi
+done
