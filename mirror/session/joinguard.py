@@ -1,5 +1,7 @@
 """Guarding the nine-digit ID against guessing: failed joins limited per client and overall, with a
 lock-out that grows with each offence and is forgiven after quiet periods (:class:`JoinGuard`).
+The agent socket awaits a :class:`Guard`: this node's own (:class:`LocalGuard`) or the cluster's
+(:class:`mirror.cluster.joinguard.SharedJoinGuard`).
 """
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from mirror.limits import client_key
 
@@ -91,6 +94,31 @@ class JoinGuard:
             recent = bool(record.failures) and record.failures[-1] > now - self.window_s
             if not recent and now >= record.locked_until and not record.lockouts:
                 del self._clients[key]
+
+
+class Guard(Protocol):
+    """What the agent socket asks before a join and tells after a failed one."""
+
+    async def allowed(self, client: str) -> bool:
+        """Whether ``client`` may try a join now."""
+        ...
+
+    async def failed(self, client: str) -> None:
+        """``client`` tried an ID that is not live (or tried while locked out: not counted)."""
+        ...
+
+
+@dataclass
+class LocalGuard:
+    """A :class:`JoinGuard` behind the :class:`Guard` interface: one node counting on its own."""
+
+    guard: JoinGuard = field(default_factory=JoinGuard)
+
+    async def allowed(self, client: str) -> bool:
+        return self.guard.allowed(client)
+
+    async def failed(self, client: str) -> None:
+        self.guard.failed(client)
 
 
 def _push(times: deque[float], now: float, window_s: float) -> None:
