@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import logging
 import os
@@ -33,6 +34,16 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8080)
     serve.add_argument("--config", type=Path, help="TOML configuration file")
     serve.add_argument("--db", default=DEFAULT_DB, help="sqlite:///path or postgresql://...")
+    serve.add_argument("--redis", help="redis://... shared by the nodes of a cluster")
+    serve.add_argument("--node", help="this node's name in the cluster (default: host-pid)")
+    cluster = sub.add_parser(
+        "cluster", help="a cluster on this machine: Redis, PostgreSQL, nodes, HAProxy"
+    )
+    cluster.add_argument("--nodes", type=int, default=3)
+    cluster.add_argument(
+        "--port", type=int, default=8080, help="the balancer's; the sample site takes the next"
+    )
+    cluster.add_argument("--db", help="postgresql://... (default: a PostgreSQL started for it)")
     demo = sub.add_parser("demo", help="the demo kiosk: server, sample shop and both views")
     demo.add_argument("--port", type=int, default=8080)
     demo.add_argument("--db", default=DEFAULT_DB)
@@ -89,8 +100,18 @@ def settings_for(config: Config, db: str, kiosk_site: str | None = None) -> Sett
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
-    app = build_app(settings_for(load_config(args.config), args.db))
+    config = load_config(args.config)
+    if args.redis:
+        config.cluster.redis_url = args.redis
+    settings = settings_for(config, args.db)
+    app = build_app(dataclasses.replace(settings, node=args.node))
     serve((app, args.host, args.port, "cobrowse serving"))
+
+
+def cmd_cluster(args: argparse.Namespace) -> None:
+    from mirror.cluster import launch  # Only this command needs the servers it starts.
+
+    launch.main(args.nodes, args.port, args.db)
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
@@ -132,7 +153,13 @@ def cmd_history(args: argparse.Namespace) -> None:
         print("  ".join(str(r[c] if r[c] is not None else "-") for c in columns))
 
 
-COMMANDS = {"serve": cmd_serve, "demo": cmd_demo, "site": cmd_site, "history": cmd_history}
+COMMANDS = {
+    "serve": cmd_serve,
+    "cluster": cmd_cluster,
+    "demo": cmd_demo,
+    "site": cmd_site,
+    "history": cmd_history,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

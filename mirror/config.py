@@ -7,6 +7,7 @@ message that names the key and the file.
 from __future__ import annotations
 
 import ipaddress
+import os
 import tomllib
 from collections.abc import Sequence
 from pathlib import Path
@@ -89,6 +90,24 @@ class LimitsConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     page_nodes: Annotated[int, msgspec.Meta(gt=0)] = 1_000_000
 
 
+# What one core carries of busy sessions, with room to spare (docs/benchmark.md).
+MIRRORS_PER_CORE = 8
+
+
+class ClusterConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Several nodes, one service: every node of a cluster shares this Redis (empty: this
+    process is a cluster of one, as without it)."""
+
+    redis_url: str = ""
+    # Live sessions (each needs a render page once its agent joins) this node takes; 0 sizes it
+    # from the machine's cores (MIRRORS_PER_CORE each).
+    max_mirrors: Annotated[int, msgspec.Meta(ge=0)] = 0
+
+    def capacity(self) -> int:
+        return self.max_mirrors or MIRRORS_PER_CORE * (os.cpu_count() or 1)
+
+
+
 class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     server: ServerConfig = msgspec.field(default_factory=ServerConfig)
     session: SessionConfig = msgspec.field(default_factory=SessionConfig)
@@ -96,6 +115,7 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     chat: ChatConfig = msgspec.field(default_factory=ChatConfig)
     capture: CaptureConfig = msgspec.field(default_factory=CaptureConfig)
     limits: LimitsConfig = msgspec.field(default_factory=LimitsConfig)
+    cluster: ClusterConfig = msgspec.field(default_factory=ClusterConfig)
 
     @property
     def dev_origins(self) -> bool:
@@ -118,6 +138,9 @@ def parse_config(text: str, source: str = "<config>") -> Config:
         parse_networks(config.server.trusted_proxies)
     except ValueError as exc:
         raise ConfigError(f"{source}: server.trusted_proxies: {exc}") from exc
+    url = config.cluster.redis_url
+    if url and not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError(f"{source}: cluster.redis_url: {url!r} is not a redis:// URL")
     for key in ("allowed_origins", "agent_origins"):
         for origin in getattr(config.server, key):
             if normalise_origin(origin) is None:

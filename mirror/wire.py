@@ -23,6 +23,8 @@ CLOSE_UNKNOWN_SESSION = 4404
 CLOSE_TOO_LARGE = 4413
 CLOSE_VERSION = 4426  # A page speaking another protocol version (a stale cached script).
 CLOSE_BUSY = 4503
+# The session moved to another node of the cluster: the page comes back through the balancer.
+CLOSE_MOVED = 4302
 
 
 class Message(msgspec.Struct, tag_field="type", forbid_unknown_fields=True, kw_only=True):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import builtins
 import logging
+from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
 
@@ -59,10 +60,12 @@ class HistoryStore:
         async with turn(), self._engine.begin() as conn:
             await conn.run_sync(upgrade)
 
-    async def open(self) -> int:
-        """Bring the schema up to date and close records a crash left open; returns how many."""
+    async def open(self, shared: bool = False) -> int:
+        """Bring the schema up to date and close records a crash left open; returns how many.
+        A database ``shared`` by the nodes of a cluster holds their live sessions' records: a
+        node closes those left open once it knows which are live (:meth:`end_open_sessions`)."""
         await self.create_tables()
-        return await self.end_all_open(EndReason.SERVER_SHUTDOWN)
+        return 0 if shared else await self.end_all_open(EndReason.SERVER_SHUTDOWN)
 
     async def close(self) -> None:
         await self._engine.dispose()
@@ -113,6 +116,25 @@ class HistoryStore:
         if count:
             log.warning("closed %d session record(s) left open by an earlier run", count)
         return count
+
+    async def end_open_sessions(
+        self, live: Collection[str], created_before: datetime, reason: EndReason
+    ) -> int:
+        """Close the session records still open that are not ``live`` and were created before
+        ``created_before`` (a younger one may be a session being created right now)."""
+        async with self._sessions.begin() as db:
+            result = await db.execute(
+                update(SessionRecord)
+                .where(SessionRecord.state != SessionState.ENDED.value)
+                .where(SessionRecord.created_at < created_before)
+                .where(SessionRecord.uuid.not_in(list(live)))
+                .values(
+                    end_reason=reason.value,
+                    ended_at=datetime.now(UTC),
+                    state=SessionState.ENDED.value,
+                )
+            )
+        return int(getattr(result, "rowcount", 0) or 0)
 
     async def get(self, session_uuid: str) -> dict[str, Any] | None:
         async with self._sessions() as db:

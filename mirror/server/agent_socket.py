@@ -6,17 +6,16 @@ from aiohttp import web
 
 from mirror.errors import SessionNotFound
 from mirror.server.auth import COOKIE
-from mirror.server.keys import AUTH, HUB, JOIN_GUARD, METRICS
+from mirror.server.keys import AUTH, FRONT, METRICS
 from mirror.server.origins import require_agent_origin
 from mirror.server.responses import json_error
 from mirror.server.socket import CLOSE_TIMEOUT_S, SocketPeer, first_message, receive_messages
-from mirror.session.messages import Exit, Join, agent_decoder
-from mirror.session.state import EndReason
+from mirror.session.front import UNKNOWN
+from mirror.session.messages import Join, agent_decoder
 from mirror.wire import CLOSE_MALFORMED, CLOSE_UNKNOWN_SESSION
 
 MAX_AGENT_MESSAGE = 64 * 1024
 JOIN_TIMEOUT_S = 30
-UNKNOWN = "No live co-browse session has that ID. Check the nine digits with the customer."
 
 
 async def agent_socket(request: web.Request) -> web.WebSocketResponse:
@@ -35,26 +34,17 @@ async def agent_socket(request: web.Request) -> web.WebSocketResponse:
     first = await first_message(messages, peer, Join, JOIN_TIMEOUT_S)
     if first is None:
         return ws
-    hub, guard, client = app[HUB], app[JOIN_GUARD], request.remote or "unknown"
     try:
-        if not guard.allowed(client):  # Locked out: the same answer as an unknown ID.
-            raise SessionNotFound("locked out")
-        if first.rejoin:
-            live = await hub.agent_rejoin(peer, first.id, first.rejoin)
-        else:
-            live = await hub.agent_join(peer, first.id, first.interaction)
+        link = await app[FRONT].agent_join(peer, first, request.remote or "unknown")
     except SessionNotFound:
-        guard.failed(client)
         await peer.refuse(CLOSE_UNKNOWN_SESSION, "unknown_session", UNKNOWN)
         return ws
     try:
         async for message in messages:
-            if isinstance(message, Exit):
-                await hub.end(live, EndReason.AGENT_EXIT)
-            elif not isinstance(message, Join):
-                await hub.agent_input(live, message)
-            else:
+            if isinstance(message, Join):
                 await peer.refuse(CLOSE_MALFORMED, "malformed", "already joined")
+            else:
+                await link.send(message)
     finally:
-        await hub.agent_left(live, peer)
+        await link.left()
     return ws

@@ -6,9 +6,10 @@ from __future__ import annotations
 import re
 
 from aiohttp import web
+from redis.exceptions import RedisError
 
 from mirror.server.auth import COOKIE
-from mirror.server.keys import AUTH, CHAT_HUB, HISTORY, HUB, METRICS
+from mirror.server.keys import AUTH, CHAT_HUB, CLUSTER, HISTORY, HUB, METRICS
 from mirror.server.origins import require_agent_origin
 from mirror.server.responses import json_error
 from mirror.session.state import SessionState
@@ -62,7 +63,7 @@ async def end_interaction(request: web.Request) -> web.Response:
         )
     # A chat ends first, taking its sessions with it; any other tied session ends next.
     chat_sessions = await request.app[CHAT_HUB].end_interaction(interaction_id)
-    ended = (chat_sessions or []) + await request.app[HUB].end_interaction(interaction_id)
+    ended = (chat_sessions or []) + await request.app[CLUSTER].end_interaction(interaction_id)
     return web.json_response(
         {"interaction_id": interaction_id, "ended": ended, "chat_ended": chat_sessions is not None}
     )
@@ -82,7 +83,19 @@ async def get_chat(request: web.Request) -> web.Response:
 
 
 async def healthz(request: web.Request) -> web.Response:
-    return web.json_response({"status": "ok", "live_sessions": len(request.app[HUB].registry)})
+    """This node's name, the cluster's live sessions, and the render pages this node holds."""
+    app = request.app
+    cluster = app[CLUSTER]
+    mirrors = sum(1 for live in app[HUB].sessions() if live.page is not None)
+    try:
+        live_sessions = await cluster.count()
+    except (RedisError, OSError):  # The node serves what it holds; new sessions wait.
+        raise json_error(
+            web.HTTPServiceUnavailable, "redis_unavailable", "the cluster's Redis is unreachable"
+        ) from None
+    return web.json_response(
+        {"status": "ok", "node": cluster.name, "live_sessions": live_sessions, "mirrors": mirrors}
+    )
 
 
 async def metrics(request: web.Request) -> web.Response:

@@ -10,12 +10,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import socket
 from collections.abc import AsyncIterator
 
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
 from mirror.chat.hub import ChatHub
+from mirror.cluster.joinguard import SharedJoinGuard
+from mirror.cluster.node import ClusterNode
+from mirror.cluster.registry import SharedDirectory
+from mirror.cluster.store import connect
 from mirror.config import parse_networks
 from mirror.history import HistoryStore
 from mirror.metrics import Metrics
@@ -27,18 +33,22 @@ from mirror.server.auth import AgentAuth, api_keys_middleware
 from mirror.server.keys import (
     AUTH,
     CHAT_HUB,
+    CLUSTER,
+    FRONT,
     HISTORY,
     HUB,
     JOIN_GUARD,
     METRICS,
     SETTINGS,
+    Cluster,
     Settings,
 )
 from mirror.server.memory import MemoryReleaser
 from mirror.server.responses import json_errors
+from mirror.session.front import LocalFront
 from mirror.session.hub import Hub
-from mirror.session.joinguard import JoinGuard
-from mirror.session.live import ServerPage
+from mirror.session.joinguard import LocalGuard
+from mirror.session.live import PageFactory, ServerPage
 from mirror.wire import policy_for
 
 log = logging.getLogger("cobrowse.server")
@@ -46,6 +56,7 @@ log = logging.getLogger("cobrowse.server")
 # Set by _browser, read by _hubs: resources that only the app's own start-up steps share.
 _HOST = web.AppKey("chromium", ChromiumHost)
 _GATE = web.AppKey("asset_gate", AssetGate)
+_NODE = web.AppKey("cluster_node", ClusterNode)
 
 
 def _warn_if_open(settings: Settings) -> None:
@@ -57,7 +68,7 @@ def _warn_if_open(settings: Settings) -> None:
 
 async def _history(app: web.Application) -> AsyncIterator[None]:
     history = app[HISTORY] = HistoryStore(app[SETTINGS].db)
-    await history.open()
+    await history.open(shared=bool(app[SETTINGS].config.cluster.redis_url))
     try:
         yield
     finally:
@@ -90,7 +101,45 @@ async def _hubs(app: web.Application) -> AsyncIterator[None]:
     def new_page() -> ServerPage:
         return RenderPage(host, gate, policy)
 
-    hub = app[HUB] = Hub(config, app[HISTORY], new_page, app[METRICS])
+    async with _front(app, new_page) as hub, _upkeep(app, hub):
+        yield
+
+
+@contextlib.asynccontextmanager
+async def _front(app: web.Application, new_page: PageFactory) -> AsyncIterator[Hub]:
+    """The hub, and the front the sockets reach it through: this process's own, or a cluster
+    node's when a Redis is configured."""
+    settings = app[SETTINGS]
+    config = settings.config
+    if not config.cluster.redis_url:
+        hub = app[HUB] = Hub(config, app[HISTORY], new_page, app[METRICS])
+        app[FRONT] = LocalFront(hub, app[JOIN_GUARD])
+        app[CLUSTER] = Cluster("single", lambda: _count(hub), hub.end_interaction)
+        yield hub
+        return
+    redis = await connect(config.cluster.redis_url)
+    name = settings.node or f"{socket.gethostname()}-{os.getpid()}"
+    directory = SharedDirectory(redis, name)
+    hub = app[HUB] = Hub(config, app[HISTORY], new_page, app[METRICS], directory)
+    guard = app[JOIN_GUARD] = SharedJoinGuard(redis)
+    node = ClusterNode(redis, name, hub, directory, guard)
+    await node.start(config)
+    app[FRONT] = node
+    app[CLUSTER] = Cluster(name, node.live_count, node.end_interaction)
+    app[_NODE] = node
+    try:
+        yield hub
+    finally:
+        await redis.aclose()
+
+
+async def _count(hub: Hub) -> int:
+    return len(hub.registry)
+
+
+@contextlib.asynccontextmanager
+async def _upkeep(app: web.Application, hub: Hub) -> AsyncIterator[None]:
+    config = app[SETTINGS].config
     # A chat is the primary interaction of the co-browse sessions started from it.
     chats = app[CHAT_HUB] = ChatHub(config, app[HISTORY], app[METRICS], sessions=hub)
     releaser = MemoryReleaser()
@@ -109,6 +158,8 @@ async def _hubs(app: web.Application) -> AsyncIterator[None]:
 
 async def _end_live_sessions(app: web.Application) -> None:
     # Sessions first: ending a chat would end its sessions as interaction_ended instead.
+    if _NODE in app:  # Other nodes take this one's sessions; the last one ends them.
+        await app[_NODE].stop()
     await app[HUB].shutdown()
     await app[CHAT_HUB].shutdown()
 
@@ -125,7 +176,7 @@ def build_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     app[METRICS] = Metrics()
     app[AUTH] = auth
-    app[JOIN_GUARD] = JoinGuard()
+    app[JOIN_GUARD] = LocalGuard()
     app.cleanup_ctx.extend([_history, _browser, _asset_gate, _hubs])
     app.on_shutdown.append(_end_live_sessions)
     pages.add_routes(app)

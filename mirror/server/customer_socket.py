@@ -5,15 +5,14 @@ from __future__ import annotations
 from aiohttp import web
 
 from mirror.config import normalise_origin
-from mirror.errors import ChatError, SessionError, SessionNotFound
-from mirror.server.keys import CHAT_HUB, HUB, METRICS, SETTINGS
+from mirror.errors import ChatError, SessionError
+from mirror.server.keys import CHAT_HUB, FRONT, METRICS, SETTINGS
 from mirror.server.origins import origin_allowed
 from mirror.server.socket import CLOSE_TIMEOUT_S, SocketPeer, first_message, receive_messages
 from mirror.session.budget import MAX_BATCH_BYTES
-from mirror.session.messages import Events, Exit, Hello, customer_decoder
-from mirror.session.state import EndReason
-from mirror.wire import CLOSE_BUSY, CLOSE_FORBIDDEN, CLOSE_MALFORMED, CLOSE_UNKNOWN_SESSION
-from replay.messages import Applied, Refused
+from mirror.session.front import refusal
+from mirror.session.messages import Hello, customer_decoder
+from mirror.wire import CLOSE_FORBIDDEN, CLOSE_MALFORMED
 
 # A full snapshot of a large page is a few MB of JSON; more than this is refused.
 MAX_CUSTOMER_MESSAGE = MAX_BATCH_BYTES
@@ -38,34 +37,23 @@ async def customer_socket(request: web.Request) -> web.WebSocketResponse:
     first = await first_message(messages, peer, Hello, HELLO_TIMEOUT_S)
     if first is None:
         return ws
-    hub = app[HUB]
     try:
         interaction = _chat_tie(app, first)
         # The client as the join guard sees it: behind trusted proxies, their X-Forwarded-For.
-        live = await hub.customer_hello(
+        link = await app[FRONT].customer_hello(
             peer, first, normalise_origin(origin) if origin else None, interaction, request.remote
         )
-    except SessionNotFound:
-        await peer.refuse(CLOSE_UNKNOWN_SESSION, "unknown_session", "the session has ended")
-        return ws
-    except ChatError as exc:  # Co-browse from a chat this page does not own (or that ended).
-        await peer.refuse(CLOSE_UNKNOWN_SESSION, exc.code, exc.detail)
-        return ws
-    except SessionError as exc:  # At capacity, or past this client's limits.
-        await peer.refuse(CLOSE_BUSY, "busy", str(exc))
+    except (SessionError, ChatError) as exc:
+        await peer.refuse(*refusal(exc))
         return ws
     try:
         async for message in messages:
-            if isinstance(message, Events):
-                await hub.customer_events(live, message.events)
-            elif isinstance(message, Exit):
-                await hub.end(live, EndReason.CUSTOMER_EXIT)
-            elif isinstance(message, Applied | Refused):
-                await hub.customer_answer(live, message)
-            else:
+            if isinstance(message, Hello):
                 await peer.refuse(CLOSE_MALFORMED, "malformed", "hello was already received")
+            else:
+                await link.send(message)
     finally:
-        await hub.customer_left(live, peer)
+        await link.left()
     return ws
 
 

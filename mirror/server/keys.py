@@ -3,6 +3,7 @@ reaches through ``request.app[KEY]``. Set by :mod:`mirror.server.app`, read by t
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -12,8 +13,9 @@ from mirror.config import Config
 from mirror.history import HistoryStore
 from mirror.metrics import Metrics
 from mirror.server.auth import AgentAuth
+from mirror.session.front import Front
 from mirror.session.hub import Hub
-from mirror.session.joinguard import JoinGuard
+from mirror.session.joinguard import Guard
 
 
 @dataclass(frozen=True)
@@ -25,12 +27,28 @@ class Settings:
     chromium: str | None = None
     # The demo kiosk's customer site, shown at "/" beside the agent's view (None: no kiosk).
     kiosk_site: str | None = None
+    # This node's name in a cluster (default: the host's name and the process's ID).
+    node: str | None = None
 
 
 SETTINGS = web.AppKey("settings", Settings)
 HISTORY = web.AppKey("history", HistoryStore)
 HUB = web.AppKey("hub", Hub)
 CHAT_HUB = web.AppKey("chat_hub", ChatHub)
-JOIN_GUARD = web.AppKey("join_guard", JoinGuard)
+JOIN_GUARD = web.AppKey("join_guard", Guard)
+FRONT = web.AppKey("front", Front)
+
+
+@dataclass
+class Cluster:
+    """What a node of a cluster reports: its name, and how many sessions the cluster holds."""
+
+    name: str
+    count: Callable[[], Awaitable[int]]
+    # Ends the sessions tied to an interaction wherever they are owned; the UUIDs ended here.
+    end_interaction: Callable[[str], Awaitable[list[str]]]
+
+
+CLUSTER = web.AppKey("cluster", Cluster)
 AUTH = web.AppKey("agent_auth", AgentAuth)
 METRICS = web.AppKey("metrics", Metrics)

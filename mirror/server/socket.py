@@ -30,6 +30,11 @@ class SocketPeer:
             with contextlib.suppress(ConnectionError):
                 await self.ws.send_str(encode(message))
 
+    async def send_text(self, text: str) -> None:
+        if not self.ws.closed:
+            with contextlib.suppress(ConnectionError):
+                await self.ws.send_str(text)
+
     async def send_frame(self, frame: bytes) -> None:
         if not self.ws.closed:
             await self.ws.send_bytes(frame)

@@ -19,6 +19,7 @@ from mirror.limits import ClientLimits
 from mirror.metrics import Metrics
 from mirror.render.screen import Display, Screen
 from mirror.session.budget import Feed, PageBudget
+from mirror.session.directory import Directory, LocalDirectory
 from mirror.session.live import (
     LiveSession,
     PageFactory,
@@ -53,6 +54,8 @@ from replay.policy import Rules
 from replay.translate import Refusal, is_tab, new_focus, presses, translate
 
 log = logging.getLogger("cobrowse.session")
+BUSY = "busy: co-browse is busy right now, please try again in a few minutes"
+RESERVE_TRIES = 5  # Identifiers drawn before giving up: a clash is one in 100,000 each.
 
 
 class Hub:
@@ -64,11 +67,18 @@ class Hub:
     """
 
     def __init__(
-        self, config: Config, history: HistoryStore, pages: PageFactory, metrics: Metrics
+        self,
+        config: Config,
+        history: HistoryStore,
+        pages: PageFactory,
+        metrics: Metrics,
+        directory: Directory | None = None,
     ) -> None:
         self.config, self.history, self.metrics = config, history, metrics
         self.pages = RenderPages(pages, metrics, self.end)
-        self.registry = SessionRegistry()
+        self.registry = SessionRegistry()  # The sessions this server owns.
+        self.directory: Directory = directory or LocalDirectory()
+        self.capacity = config.cluster.capacity()
         self._observers: list[SessionObserver] = []
         self._policy = policy_for(config.masking)
         self._budget = budget_for(config.capture)
@@ -111,6 +121,7 @@ class Hub:
             session = live.session
         live.screen.viewport = hello.viewport
         live.screen.display = Display(hello.color_scheme, hello.pixel_ratio)
+        await self.directory.saved(live)
         if live.page is not None:
             await live.page.emulate()
         await peer.send_message(
@@ -138,9 +149,13 @@ class Hub:
         if not self.starts.allows(client):
             self.metrics.starts_refused.labels("session").inc()
             raise SessionError("busy: too many co-browse sessions from this address, try later")
-        session = self.registry.create(origin=origin, interaction_id=interaction_id)
+        if len(self.registry) >= self.capacity:
+            self.metrics.starts_refused.labels("capacity").inc()
+            raise SessionError(BUSY)
+        live = await self._reserve(origin, interaction_id, Screen(hello.viewport))
+        live.customer = peer
+        session = live.session
         self.starts.started(client, session.uuid)
-        live = LiveSession(session, Screen(hello.viewport), customer=peer)
         self._live[session.uuid] = live
         self.metrics.sessions_created.inc()
         self.metrics.live_sessions.inc()
@@ -149,6 +164,18 @@ class Hub:
         for observer in self._observers:
             await observer.session_created(session)
         return live
+
+    async def _reserve(
+        self, origin: str | None, interaction_id: str | None, screen: Screen
+    ) -> LiveSession:
+        """A new session whose identifier is unique here and, in a cluster, everywhere."""
+        for _ in range(RESERVE_TRIES):
+            session = self.registry.create(origin=origin, interaction_id=interaction_id)
+            live = LiveSession(session, screen)
+            if await self.directory.reserve(live):
+                return live
+            self.registry.discard(session)
+        raise SessionError(BUSY)
 
     async def customer_events(self, live: LiveSession, events: list[msgspec.Raw]) -> None:
         if live.page is None or not events:
@@ -205,6 +232,7 @@ class Hub:
         live.agent = peer
         live.touch()
         log.info("session %s: agent joined", session.uuid)
+        await self.directory.saved(live)
         await self._tell_state(live, transition)
         await peer.send_message(Joined(token=live.agent_token))
         await self._attach_agent(live, peer)
@@ -303,6 +331,7 @@ class Hub:
             return
         self.registry.discard(live.session)
         self._live.pop(live.uuid, None)
+        await self.directory.released(live.session)
         self.starts.ended(live.uuid)
         self.metrics.live_sessions.dec()
         self.metrics.sessions_ended.labels(reason.value).inc()
@@ -345,6 +374,49 @@ class Hub:
 
     def lookup(self, session_uuid: str) -> LiveSession | None:
         return self._live.get(session_uuid)
+
+    def sessions(self) -> list[LiveSession]:
+        """The live sessions this server owns."""
+        return list(self._live.values())
+
+    # -- a cluster's sessions changing hands ---------------------------------------------------
+
+    async def adopt(self, session: Session, screen: Screen, agent_token: str) -> LiveSession:
+        """Take over a live session another node held (it died, or is stopping): its sockets
+        will come back (their grace timers start now), and an active one gets a render page
+        that the customer's next snapshot fills."""
+        self.registry.add(session)
+        live = LiveSession(session, screen, agent_token=agent_token)
+        self._live[session.uuid] = live
+        self.metrics.live_sessions.inc()
+        log.info("session %s: taken over (%s)", session.uuid, session.state.value)
+        grace = self.config.session
+        live.tasks.start(
+            "customer_grace",
+            self._end_after(live, grace.customer_reconnect_grace_s, EndReason.CUSTOMER_TIMEOUT),
+        )
+        if session.state is SessionState.ACTIVE:
+            live.tasks.start(
+                "agent_grace",
+                self._end_after(live, grace.agent_reconnect_grace_s, EndReason.AGENT_TIMEOUT),
+            )
+            live.tasks.start("open", self.pages.open(live))
+        return live
+
+    async def hand_over(self, live: LiveSession, code: int, reason: str) -> None:
+        """Let another node have the session, without ending it: its sockets here close with
+        ``code`` (they come back through the balancer) and its render page is freed."""
+        self.registry.discard(live.session)
+        self._live.pop(live.uuid, None)
+        self.starts.ended(live.uuid)
+        self.metrics.live_sessions.dec()
+        live.tasks.cancel_all()
+        peers = [p for p in (live.customer, live.agent) if p is not None]
+        live.customer = live.agent = None
+        await asyncio.gather(*(p.close(code, reason) for p in peers))
+        if live.page is not None:
+            await live.page.close()
+        log.info("session %s: handed over", live.uuid)
 
     # -- internals ---------------------------------------------------------------------------
 

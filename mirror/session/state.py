@@ -111,6 +111,15 @@ class SessionRegistry:
         self._live[access_id] = session
         return session
 
+    def add(self, session: Session) -> None:
+        """Hold a session that began elsewhere (a node of the cluster taking it over)."""
+        if session.access_id in self._live:
+            raise SessionError("that identifier is already live here")
+        self._live[session.access_id] = session
+
+    def has(self, access_id: str) -> bool:
+        return access_id in self._live
+
     def get(self, access_id: str) -> Session:
         """The live session with this identifier, else :class:`SessionNotFound`."""
         session = self._live.get(access_id)

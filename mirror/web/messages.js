@@ -33,6 +33,7 @@ export const CLOSE = {
   TOO_LARGE: 4413,
   VERSION: 4426,
   BUSY: 4503,
+  MOVED: 4302, // The session moved to another server: come back through the balancer.
 };
 
 export function parse(text) {

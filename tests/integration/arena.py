@@ -25,7 +25,7 @@ from mirror.config import Config, ServerConfig, SessionConfig
 from mirror.server.app import build_app
 from mirror.server.auth import COOKIE
 from mirror.server.keys import CHAT_HUB, HUB, JOIN_GUARD, METRICS, Settings
-from mirror.session.joinguard import JoinGuard
+from mirror.session.joinguard import JoinGuard, LocalGuard
 from mirror.session.messages import ServerMessage
 from mirror.wire import (
     CLOSE_BUSY,
@@ -252,7 +252,7 @@ class Arena:
             ),
         )
         self.app = build_app(Settings(config=config, db=f"sqlite:///{self.tmp_path / 'h.db'}"))
-        self.app[JOIN_GUARD] = NoLockOut()
+        self.app[JOIN_GUARD] = LocalGuard(NoLockOut())
         self.server = TestServer(self.app)
         await self.server.start_server()
         self.url = str(self.server.make_url("")).rstrip("/")

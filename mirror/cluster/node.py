@@ -1,0 +1,353 @@
+"""This process as a node of a cluster: its front for the sockets (a session owned here goes
+straight to the hub, one owned elsewhere through a relay), its lease, and the takeovers.
+
+A session is owned by one node (its hub runs the session, and holds its render page). A node
+whose lease lapses is gone: the first node to notice (one holding a socket of the session, or
+the sweep over every live session) claims it in Redis for the node with the most free capacity,
+which adopts it; the sockets say hello to the new owner as returning pages do, and the customer's
+next snapshot rebuilds the render page.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+from collections.abc import Coroutine
+from datetime import timedelta
+from typing import Any
+
+import msgspec
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from mirror.clock import utcnow
+from mirror.cluster.bus import Bus, Envelope
+from mirror.cluster.nodes import BEAT_S, LEASE_S, Load, NodeTable
+from mirror.cluster.peers import Inbox, Relay, RemotePeer
+from mirror.cluster.registry import SharedDirectory
+from mirror.cluster.store import PREFIX
+from mirror.config import Config
+from mirror.errors import SessionError, SessionNotFound
+from mirror.render.screen import Screen
+from mirror.session.front import Link, LocalFront, Socket
+from mirror.session.hub import BUSY, Hub
+from mirror.session.joinguard import Guard
+from mirror.session.messages import Hello, Join
+from mirror.session.state import EndReason
+from mirror.wire import CLOSE_MOVED
+
+log = logging.getLogger("cobrowse.cluster")
+SWEEP_S = 3 * LEASE_S  # How often one node looks for sessions no socket will bring back.
+SWEEP_LOCK = f"{PREFIX}sweep"
+HISTORY_EVERY = 10  # Sweeps between two looks for history rows left open.
+MOVED = "the session moved to another server"
+UNAVAILABLE = "busy: co-browse is unavailable right now, please try again in a minute"
+
+
+class ClusterNode:
+    def __init__(
+        self, redis: Redis, name: str, hub: Hub, directory: SharedDirectory, guard: Guard
+    ) -> None:
+        self.redis, self.name, self.hub, self.directory = redis, name, hub, directory
+        self.local = LocalFront(hub, guard)
+        self.guard = guard
+        self.nodes = NodeTable(redis, name, hub.capacity, self.load)
+        self.bus = Bus(redis, name, self._on_envelope)
+        self.relays: dict[str, Relay] = {}  # Sockets held here, of sessions owned elsewhere.
+        self.inboxes: dict[str, Inbox] = {}  # Sockets held elsewhere, of sessions owned here.
+        self._adopting: dict[str, asyncio.Task[None]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._rehoming: set[str] = set()  # Relays looking for their session's new owner.
+        self._ticker: asyncio.Task[None] | None = None
+        self.healthy = True
+        self._sweeps = 0
+
+    # -- life ---------------------------------------------------------------------------------
+
+    async def start(self, config: Config) -> None:
+        await self.nodes.join(config)
+        await self.bus.start()
+        self._ticker = asyncio.create_task(self._tick_forever())
+        log.info("node %s joined the cluster (%d live nodes)", self.name, len(self.nodes.alive))
+
+    async def stop(self) -> None:
+        """Stopping (a rolling deploy): every session owned here goes to another node without
+        ending; with no other node left they end as the hub's shutdown ends them."""
+        if self._ticker is not None:
+            self._ticker.cancel()
+        with contextlib.suppress(RedisError, OSError):
+            await self.nodes.leave()
+            await self.nodes.beat()
+            await self.nodes.leave()
+            for live in self.hub.sessions():
+                target = self.nodes.choose()
+                if target is None or target == self.name:
+                    continue
+                if await self.directory.claim(live.session.access_id, self.name, target):
+                    await self.hub.hand_over(live, CLOSE_MOVED, MOVED)
+                    await self.bus.send(target, Envelope("adopt", session=live.session.access_id))
+        await self.bus.close()
+        for serial in [r.serial for r in self.relays.values()] + [
+            i.serial for i in self.inboxes.values()
+        ]:
+            serial.close()
+
+    def load(self) -> Load:
+        sessions = self.hub.sessions()
+        mirrors = sum(1 for live in sessions if live.page is not None)
+        return Load(owned=len(sessions), mirrors=mirrors, capacity=self.hub.capacity)
+
+    # -- the front the sockets use ------------------------------------------------------------
+
+    async def customer_hello(
+        self,
+        peer: Socket,
+        hello: Hello,
+        origin: str | None,
+        interaction_id: str | None,
+        client: str | None,
+    ) -> Link:
+        try:
+            if hello.resume_id and hello.resume_token:
+                owner = await self._owner_of(hello.resume_id)
+            else:
+                owner = self._place()
+            if owner == self.name:
+                if hello.resume_id:
+                    await self.adopt(hello.resume_id)
+                return await self.local.customer_hello(peer, hello, origin, interaction_id, client)
+        except (RedisError, OSError) as exc:
+            log.warning("customer refused: Redis unavailable (%s)", exc)
+            raise SessionError(UNAVAILABLE) from exc
+        first = Envelope(
+            "customer",
+            data=_json(hello),
+            origin=origin or "",
+            interaction=interaction_id or "",
+            client=client or "",
+        )
+        return await self._relay(peer, first, owner)
+
+    def _place(self) -> str:
+        """The node a new session goes to; SessionError (busy) when every node is full."""
+        owner = self.nodes.choose()
+        if owner is None:
+            self.hub.metrics.starts_refused.labels("capacity").inc()
+            raise SessionError(BUSY)
+        return owner
+
+    async def agent_join(self, peer: Socket, join: Join, client: str) -> Link:
+        try:
+            if not await self.guard.allowed(client):
+                raise SessionNotFound("locked out")
+            try:
+                owner = await self._owner_of(join.id)
+            except SessionNotFound:
+                await self.guard.failed(client)
+                raise
+        except (RedisError, OSError) as exc:
+            log.warning("agent refused: Redis unavailable (%s)", exc)
+            raise SessionNotFound("unavailable") from exc
+        if owner == self.name:
+            await self.adopt(join.id)
+            return await self.local.agent_join(peer, join, client)
+        return await self._relay(peer, Envelope("agent", data=_json(join), client=client), owner)
+
+    async def end_interaction(self, interaction_id: str) -> list[str]:
+        """Every node ends the sessions it owns that are tied to the interaction."""
+        ended = await self.hub.end_interaction(interaction_id)
+        await self.bus.broadcast(Envelope("end_interaction", session=interaction_id))
+        return ended
+
+    async def live_count(self) -> int:
+        return await self.directory.live_count()
+
+    # -- owners, takeovers --------------------------------------------------------------------
+
+    async def _owner_of(self, access_id: str) -> str:
+        """The node that owns the live session, taking it over from a node that is gone."""
+        record = await self.directory.find(access_id)
+        if record is None:
+            raise SessionNotFound("no live session has that identifier")
+        if self.nodes.is_alive(record.owner):
+            return record.owner
+        return await self._take_over(access_id, record.owner)
+
+    async def _take_over(self, access_id: str, dead: str) -> str:
+        target = self.nodes.choose() or self.name  # Full or not, a session is not dropped.
+        if await self.directory.claim(access_id, dead, target):
+            log.info("session %s: taken from %s for %s", access_id, dead, target)
+            if target != self.name:
+                await self.bus.send(target, Envelope("adopt", session=access_id))
+            return target
+        record = await self.directory.find(access_id)  # Another node claimed it first.
+        if record is None:
+            raise SessionNotFound("no live session has that identifier")
+        return record.owner
+
+    async def adopt(self, access_id: str) -> None:
+        """Hold the session here if Redis says this node owns it and the hub does not yet."""
+        if self.hub.registry.has(access_id):
+            return
+        task = self._adopting.get(access_id)
+        if task is None:
+            task = self._adopting[access_id] = asyncio.create_task(self._adopt(access_id))
+            task.add_done_callback(lambda _: self._adopting.pop(access_id, None))
+        await asyncio.shield(task)
+
+    async def _adopt(self, access_id: str) -> None:
+        record = await self.directory.find(access_id)
+        if record is None or record.owner != self.name or self.hub.registry.has(access_id):
+            return
+        await self.hub.adopt(record.session, Screen(record.viewport), record.agent_token)
+
+    # -- messages from other nodes --------------------------------------------------------------
+
+    def _on_envelope(self, envelope: Envelope) -> None:
+        op = envelope.op
+        if op in ("text", "frame", "close"):
+            relay = self.relays.get(envelope.peer)
+            if relay is not None:
+                relay.deliver(envelope)
+        elif op in ("customer", "agent"):
+            old = self.inboxes.pop(envelope.peer, None)
+            if old is not None:
+                old.serial.close()
+            opened = Inbox(self.bus, self.local, envelope, self.adopt)
+            self.inboxes[envelope.peer] = opened
+            opened.put(envelope)
+        elif op in ("msg", "left"):
+            inbox = self.inboxes.get(envelope.peer)
+            if inbox is not None:
+                inbox.put(envelope)
+                if op == "left":
+                    self.inboxes.pop(envelope.peer, None)
+        elif op == "adopt":
+            self._spawn(self.adopt(envelope.session))
+        elif op == "end_interaction" and envelope.node != self.name:
+            self._spawn(self._end_interaction(envelope.session))
+
+    async def _end_interaction(self, interaction_id: str) -> None:
+        await self.hub.end_interaction(interaction_id)
+
+    async def _relay(self, socket: Socket, first: Envelope, owner: str) -> Relay:
+        peer = f"{self.name}/{secrets.token_hex(8)}"
+        first.peer = peer
+        relay = Relay(self.bus, peer, socket, first, owner, self._gone, self._forget)
+        self.relays[peer] = relay
+        await relay.open()
+        return relay
+
+    def _forget(self, relay: Relay) -> None:
+        self.relays.pop(relay.peer, None)
+
+    def _gone(self, relay: Relay) -> None:
+        """The relay's owner did not hear it, or handed the session over: find the new one."""
+        if relay.peer not in self._rehoming:
+            self._rehoming.add(relay.peer)
+            task = asyncio.ensure_future(self._rehome(relay))
+            task.add_done_callback(lambda _: self._rehoming.discard(relay.peer))
+
+    async def _rehome(self, relay: Relay) -> None:
+        if relay.closed or not relay.access_id:
+            return
+        if relay.unheard:
+            relay.unheard = False
+            self.nodes.suspect(relay.owner)
+        try:
+            owner = await self._owner_of(relay.access_id)
+        except SessionNotFound:
+            await relay.ended()
+            return
+        if owner == self.name:
+            await self.adopt(relay.access_id)
+        await relay.rehome(owner)
+
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # -- the beat -----------------------------------------------------------------------------
+
+    async def _tick_forever(self) -> None:
+        swept_at = 0.0
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(BEAT_S)
+            try:
+                await self._tick()
+                if loop.time() - swept_at >= SWEEP_S:
+                    swept_at = loop.time()
+                    await self._sweep()
+                if not self.healthy:
+                    log.info("node %s: Redis is back", self.name)
+                self.healthy = True
+            except (RedisError, OSError) as exc:
+                if self.healthy:
+                    log.warning("node %s: Redis unavailable (%s)", self.name, exc)
+                self.healthy = False
+
+    async def _tick(self) -> None:
+        await self.nodes.beat()
+        await self._check_relays()
+        await self._check_owned()
+
+    async def _check_relays(self) -> None:
+        relays = [r for r in self.relays.values() if r.confirmed and r.access_id and not r.closed]
+        owners = await self.directory.owners([r.access_id for r in relays])
+        for relay, owner in zip(relays, owners, strict=True):
+            if owner is None:
+                await relay.ended()
+            elif owner != relay.owner or not self.nodes.is_alive(owner):
+                await self._rehome(relay)
+
+    async def _check_owned(self) -> None:
+        """Sockets of sessions owned here held by nodes that are gone have left; a session
+        Redis gives to another node (it thought this one gone) is that node's now."""
+        owned = self.hub.sessions()
+        owners = await self.directory.owners([live.session.access_id for live in owned])
+        for live, owner in zip(owned, owners, strict=True):
+            if owner is None:  # Gone from Redis (it lost its data): ended, not lost.
+                await self.hub.end(live, EndReason.SERVER_SHUTDOWN)
+                continue
+            if owner != self.name:
+                await self.hub.hand_over(live, CLOSE_MOVED, MOVED)
+                continue
+            customer, agent = live.customer, live.agent
+            if isinstance(customer, RemotePeer) and not self.nodes.is_alive(customer.node):
+                await self.hub.customer_left(live, customer)
+            if isinstance(agent, RemotePeer) and not self.nodes.is_alive(agent.node):
+                await self.hub.agent_left(live, agent)
+
+    async def _sweep(self) -> None:
+        """One node at a time: sessions whose owner is gone and that no socket brought back are
+        taken over, so their grace timers run and they end with their usual reason."""
+        if not await self.redis.set(SWEEP_LOCK, self.name, nx=True, px=int(SWEEP_S * 1000)):
+            return
+        self._sweeps += 1
+        if self._sweeps % HISTORY_EVERY == 1:
+            await self._close_stale_history()
+        ids = await self.directory.live_ids()
+        owners = await self.directory.owners(ids)
+        for access_id, owner in zip(ids, owners, strict=True):
+            if owner is not None and not self.nodes.is_alive(owner):
+                with contextlib.suppress(SessionNotFound):
+                    target = await self._take_over(access_id, owner)
+                    if target == self.name:
+                        await self.adopt(access_id)
+
+    async def _close_stale_history(self) -> None:
+        """History rows that are open but belong to no live session were left by a cluster
+        that stopped all at once (or a Redis that lost its data): closed as server_shutdown."""
+        live = await self.directory.live_uuids()
+        before = utcnow() - timedelta(seconds=SWEEP_S)
+        closed = await self.hub.history.end_open_sessions(live, before, EndReason.SERVER_SHUTDOWN)
+        if closed:
+            log.warning("closed %d session record(s) that no node holds", closed)
+
+
+def _json(message: Hello | Join) -> bytes:
+    return msgspec.json.encode(message)
