@@ -32,6 +32,13 @@ const NOTICES = {
 };
 
 const STORAGE_KEY = "cobrowse.agent";
+// A socket that closes without a final word (its server went away, the network blinked) comes
+// back after each of these waits in turn; a cluster's balancer sends it to a node still up.
+const RETRY_MS = [250, 500, 1000, 2000, 4000, 8000];
+// The server's own refusals, which a retry would only hear again. CLOSE.MOVED and CLOSE.BUSY are
+// not among them: the next try may reach another node.
+const FINAL = new Set([CLOSE.ENDED, CLOSE.UNKNOWN_SESSION, CLOSE.FORBIDDEN, CLOSE.MALFORMED,
+  CLOSE.TOO_LARGE, CLOSE.VERSION]);
 let socket = null;
 let zoom = 1;
 let alertTimer = null;
@@ -50,6 +57,10 @@ function alertUser(text) {
 function setLive(live) {
   $("exit").hidden = !live;
   $("join-form").hidden = live;
+}
+
+function setReconnecting(on) {
+  $("reconnecting").hidden = !on;
 }
 
 // A binary message is a whole frame (a JPEG) or a patch of the last one: b"P", a count (uint16),
@@ -144,7 +155,11 @@ function receive(m) {
   } else if (m.type === "viewport") {
     resize(m.width, m.height);
   } else if (m.type === "joined") {
-    remember({ id: currentId, token: m.token });
+    token = m.token;
+    retries = 0;
+    rejoining = false; // Back in: what the server says from now on is not about the rejoin.
+    setReconnecting(false);
+    remember({ id: currentId, token });
   } else if (m.type === "error") {
     if (rejoining) setStatus(STATUS.ended); // The session this page was in has ended meanwhile.
     else alertUser(m.detail || m.error);
@@ -172,6 +187,8 @@ function remembered() {
 }
 
 function end() {
+  stopRetrying();
+  token = null;
   remember(null);
   setLive(false);
   if (socket) socket.close(1000);
@@ -179,7 +196,17 @@ function end() {
 }
 
 let currentId = null;
+let currentInteraction = null;
+let token = null; // Proves this page is the session's agent when its socket comes back.
 let rejoining = false;
+let retries = 0;
+let retryTimer = null;
+
+function stopRetrying() {
+  clearTimeout(retryTimer);
+  retryTimer = null;
+  setReconnecting(false);
+}
 
 /**
  * Join the session `id`; `rejoinToken` comes back to the one this page was in, `interaction`
@@ -187,28 +214,51 @@ let rejoining = false;
  */
 function join(id, { rejoinToken = null, interaction = params.get("interaction") } = {}) {
   alertUser("");
+  stopRetrying();
   if (socket) { // Another session (a chat's "Join co-browse" while in one): leave it first.
     socket.onmessage = socket.onclose = null;
     socket.close(1000);
   }
   currentId = id;
+  currentInteraction = interaction;
+  token = rejoinToken;
+  retries = 0;
+  connect(rejoinToken);
+  setLive(true);
+  setStatus(STATUS.waiting);
+}
+
+function connect(rejoinToken) {
   rejoining = Boolean(rejoinToken);
   const ws = new WebSocket(socketUrl(location.href, "/ws/agent"));
   socket = ws;
   ws.binaryType = "arraybuffer";
-  ws.onopen = () => ws.send(JSON.stringify(msg.join(id, interaction, rejoinToken)));
+  ws.onopen = () => ws.send(JSON.stringify(msg.join(currentId, currentInteraction, rejoinToken)));
   ws.onmessage = (e) => {
     if (typeof e.data === "string") return receive(parse(e.data));
     queueFrame(e.data);
   };
-  ws.onclose = (event) => {
-    if (!$("exit").hidden) setStatus(STATUS.ended);
-    if (event.code === CLOSE.ENDED || event.code === CLOSE.UNKNOWN_SESSION) remember(null); // Ended, or not ours.
-    setLive(false);
-    socket = null;
-  };
-  setLive(true);
-  setStatus(STATUS.waiting);
+  ws.onclose = (event) => closed(ws, event);
+}
+
+function closed(ws, event) {
+  if (socket !== ws) return; // This page closed it itself (the end, another session).
+  socket = null;
+  if (!FINAL.has(event.code) && token && retries < RETRY_MS.length) {
+    // The status and the last frame stay: the session is still live on the server.
+    setReconnecting(true);
+    retryTimer = setTimeout(() => {
+      retryTimer = null;
+      connect(token);
+    }, RETRY_MS[retries++]);
+    return;
+  }
+  setReconnecting(false);
+  if (!$("exit").hidden) setStatus(STATUS.ended);
+  // Ended, or not ours: no reload should try it again. After a refusal (an out-of-date script,
+  // say) a reload may still come back to the session.
+  if (event.code === CLOSE.ENDED || event.code === CLOSE.UNKNOWN_SESSION) remember(null);
+  setLive(false);
 }
 
 $("join-form").addEventListener("submit", (e) => {
@@ -219,8 +269,17 @@ $("join-form").addEventListener("submit", (e) => {
 });
 
 $("exit").addEventListener("click", () => {
+  token = null; // Whatever closes the socket now, the page does not come back.
   remember(null);
-  if (socket) socket.send(JSON.stringify(msg.exit()));
+  if (socket && socket.readyState === WebSocket.OPEN) {
+    socket.send(JSON.stringify(msg.exit()));
+    return;
+  }
+  // Between two tries: no socket to say it on. The server ends the session when the agent's
+  // grace runs out.
+  if (socket) socket.onclose = null;
+  end();
+  setStatus(STATUS.ended);
 });
 
 // With agent keys configured, the server marks the page until the agent has signed in.
