@@ -107,7 +107,6 @@ class ClusterConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         return self.max_mirrors or MIRRORS_PER_CORE * (os.cpu_count() or 1)
 
 
-
 class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     server: ServerConfig = msgspec.field(default_factory=ServerConfig)
     session: SessionConfig = msgspec.field(default_factory=SessionConfig)

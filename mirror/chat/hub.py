@@ -16,6 +16,7 @@ from typing import Protocol
 
 import msgspec
 
+from mirror.chat.directory import ChatDirectory, LocalChatDirectory
 from mirror.chat.messages import (
     ChatHello,
     ChatInfo,
@@ -44,7 +45,7 @@ from mirror.history import HistoryStore
 from mirror.limits import ClientLimits
 from mirror.metrics import Metrics
 from mirror.tasks import NamedTasks
-from mirror.wire import CLOSE_ENDED, Error, Message
+from mirror.wire import CLOSE_ENDED, CLOSE_MOVED, Error, Message
 
 log = logging.getLogger("cobrowse.chat")
 
@@ -94,10 +95,16 @@ class DeskConnection:
 
 class ChatHub:
     def __init__(
-        self, config: Config, history: HistoryStore, metrics: Metrics, sessions: Interactions
+        self,
+        config: Config,
+        history: HistoryStore,
+        metrics: Metrics,
+        sessions: Interactions,
+        directory: ChatDirectory | None = None,
     ) -> None:
         self.config, self.history, self.metrics = config, history, metrics
         self.sessions = sessions
+        self.directory: ChatDirectory = directory or LocalChatDirectory()
         self.registry = ChatRegistry()
         self._customers: dict[str, ChatPeer] = {}  # by chat uuid
         self._desks: dict[str, DeskConnection] = {}  # by desk token
@@ -263,6 +270,35 @@ class ChatHub:
             return None
         return await self.end(chat, ChatEndReason.INTERACTION_ENDED)
 
+    def adopt(self, chats: list[Chat], live_ids: set[str]) -> None:
+        """Carry on the chats another node held (it died, or stopped): their customers' panels
+        and their agents' desks come back within their grace periods, or the chats end (or
+        wait for another agent) as if their sockets had closed here."""
+        self._live_ids |= live_ids
+        desks: set[str] = set()
+        for chat in chats:
+            if self._live(chat.uuid) is not None:
+                continue
+            self.registry.add(chat)
+            log.info("chat %s: taken over", chat.uuid)
+            grace = self.config.session.customer_reconnect_grace_s
+            self._tasks.start(chat.uuid, self._end_after(chat, grace))
+            if chat.desk is not None:
+                desks.add(chat.desk)
+        for token in desks - self._desks.keys():
+            grace = self.config.session.agent_reconnect_grace_s
+            self._tasks.start(token, self._release_after(token, grace))
+
+    async def hand_over(self) -> None:
+        """This node stops and another carries the chats on (from Redis): nothing ends here;
+        the sockets held here close so that their pages come back through another node."""
+        self._tasks.cancel_all()
+        peers = list(self._customers.values()) + [desk.peer for desk in self._desks.values()]
+        self._customers.clear()
+        self._desks.clear()
+        for peer in peers:
+            await peer.close(CLOSE_MOVED, "the chat moved to another server")
+
     async def shutdown(self) -> None:
         for chat in self.registry.live():
             await self.end(chat, ChatEndReason.SERVER_SHUTDOWN)
@@ -287,6 +323,7 @@ class ChatHub:
             await self._line(chat, chat.post("system", text))
 
     async def _line(self, chat: Chat, line: ChatLine) -> None:
+        await self.directory.saved(chat)
         await self._tell_both(chat, NewLine(chat=chat.uuid, line=line_view(line)))
         try:
             await self.history.add_chat_line(
@@ -374,6 +411,10 @@ class ChatHub:
         await self.end(chat, ChatEndReason.CUSTOMER_LEFT)
 
     async def _record(self, chat: Chat) -> None:
+        if chat.live:
+            await self.directory.saved(chat)
+        else:
+            await self.directory.released(chat)
         try:
             await self.history.record_chat(chat)
         except Exception:

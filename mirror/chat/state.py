@@ -128,6 +128,10 @@ class ChatRegistry:
         self._live[chat.uuid] = chat
         return chat
 
+    def add(self, chat: Chat) -> None:
+        """Hold a live chat another node started (taking it over)."""
+        self._live[chat.uuid] = chat
+
     def get(self, chat_id: str) -> Chat:
         chat = self._live.get(chat_id)
         if chat is None or not chat.live:

@@ -25,6 +25,7 @@ class Envelope(msgspec.Struct, array_like=True, omit_defaults=True):
     """One message between nodes. ``peer`` names a socket ("node/hex") held by ``node``."""
 
     op: str
+    role: str = ""  # Of an "open": customer, agent, chat or desk.
     node: str = ""
     peer: str = ""
     session: str = ""  # A nine-digit identifier, or an interaction ID for "end_interaction".

@@ -14,29 +14,43 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
 import msgspec
+from msgspec.json import Decoder
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from mirror.chat.directory import ChatDirectory
+from mirror.chat.hub import ChatHub, Interactions
+from mirror.chat.messages import customer_chat_decoder, desk_decoder
 from mirror.clock import utcnow
 from mirror.cluster.bus import Bus, Envelope
+from mirror.cluster.chats import CHAT_ROLES, ClusterChats, SharedChatDirectory, Tied
 from mirror.cluster.nodes import BEAT_S, LEASE_S, Load, NodeTable
-from mirror.cluster.peers import Inbox, Relay, RemotePeer
+from mirror.cluster.peers import (
+    Inbox,
+    Learner,
+    Opener,
+    Relay,
+    RemotePeer,
+    learn_joined,
+    learn_session,
+    refuse,
+)
 from mirror.cluster.registry import SharedDirectory
 from mirror.cluster.store import PREFIX
 from mirror.config import Config
-from mirror.errors import SessionError, SessionNotFound
+from mirror.errors import ChatError, SessionError, SessionNotFound
 from mirror.render.screen import Screen
-from mirror.session.front import Link, LocalFront, Socket
+from mirror.session.front import UNKNOWN, Link, LocalFront, Socket, refusal
 from mirror.session.hub import BUSY, Hub
 from mirror.session.joinguard import Guard
-from mirror.session.messages import Hello, Join
+from mirror.session.messages import Hello, Join, agent_decoder, customer_decoder
 from mirror.session.state import EndReason
-from mirror.wire import CLOSE_MOVED
+from mirror.wire import CLOSE_MOVED, CLOSE_UNKNOWN_SESSION
 
 log = logging.getLogger("cobrowse.cluster")
 SWEEP_S = 3 * LEASE_S  # How often one node looks for sessions no socket will bring back.
@@ -48,13 +62,27 @@ UNAVAILABLE = "busy: co-browse is unavailable right now, please try again in a m
 
 class ClusterNode:
     def __init__(
-        self, redis: Redis, name: str, hub: Hub, directory: SharedDirectory, guard: Guard
+        self,
+        redis: Redis,
+        name: str,
+        hub: Hub,
+        directory: SharedDirectory,
+        guard: Guard,
+        new_chats: Callable[[Interactions, ChatDirectory], ChatHub],
     ) -> None:
         self.redis, self.name, self.hub, self.directory = redis, name, hub, directory
         self.local = LocalFront(hub, guard)
         self.guard = guard
         self.nodes = NodeTable(redis, name, hub.capacity, self.load)
         self.bus = Bus(redis, name, self._on_envelope)
+        chat_directory = SharedChatDirectory(redis)
+        self.chats = ClusterChats(self, new_chats(self, chat_directory), chat_directory)
+        self._openers: dict[str, tuple[Opener, Decoder[Any]]] = {
+            "customer": (self._open_customer, customer_decoder),
+            "agent": (self._open_agent, agent_decoder),
+            "chat": (self.chats.open_chat, customer_chat_decoder),
+            "desk": (self.chats.open_desk, desk_decoder),
+        }
         self.relays: dict[str, Relay] = {}  # Sockets held here, of sessions owned elsewhere.
         self.inboxes: dict[str, Inbox] = {}  # Sockets held elsewhere, of sessions owned here.
         self._adopting: dict[str, asyncio.Task[None]] = {}
@@ -72,15 +100,20 @@ class ClusterNode:
         self._ticker = asyncio.create_task(self._tick_forever())
         log.info("node %s joined the cluster (%d live nodes)", self.name, len(self.nodes.alive))
 
-    async def stop(self) -> None:
-        """Stopping (a rolling deploy): every session owned here goes to another node without
-        ending; with no other node left they end as the hub's shutdown ends them."""
+    async def stop(self) -> bool:
+        """Stopping (a rolling deploy): every session owned here, and the chats if this node
+        holds them, go to other nodes without ending; True when no other node is left to take
+        them (the hub's and the chat hub's shutdowns then end them)."""
         if self._ticker is not None:
             self._ticker.cancel()
+        last = True
         with contextlib.suppress(RedisError, OSError):
             await self.nodes.leave()
             await self.nodes.beat()
             await self.nodes.leave()
+            last = not self.nodes.alive
+            if not last:
+                await self.chats.release()
             for live in self.hub.sessions():
                 target = self.nodes.choose()
                 if target is None or target == self.name:
@@ -93,6 +126,7 @@ class ClusterNode:
             i.serial for i in self.inboxes.values()
         ]:
             serial.close()
+        return last
 
     def load(self) -> Load:
         sessions = self.hub.sessions()
@@ -113,7 +147,7 @@ class ClusterNode:
             if hello.resume_id and hello.resume_token:
                 owner = await self._owner_of(hello.resume_id)
             else:
-                owner = self._place()
+                owner = await self._place()
             if owner == self.name:
                 if hello.resume_id:
                     await self.adopt(hello.resume_id)
@@ -122,17 +156,22 @@ class ClusterNode:
             log.warning("customer refused: Redis unavailable (%s)", exc)
             raise SessionError(UNAVAILABLE) from exc
         first = Envelope(
-            "customer",
+            "open",
+            role="customer",
             data=_json(hello),
             origin=origin or "",
             interaction=interaction_id or "",
             client=client or "",
         )
-        return await self._relay(peer, first, owner)
+        return await self.relay(peer, first, owner, learn_session, hello.resume_id or "")
 
-    def _place(self) -> str:
-        """The node a new session goes to; SessionError (busy) when every node is full."""
+    async def _place(self) -> str:
+        """The node a new session goes to; SessionError (busy) when every node is full, as
+        the nodes' loads read now say (those of the last beat may be half a second old)."""
         owner = self.nodes.choose()
+        if owner is None:
+            await self.nodes.beat()
+            owner = self.nodes.choose()
         if owner is None:
             self.hub.metrics.starts_refused.labels("capacity").inc()
             raise SessionError(BUSY)
@@ -153,7 +192,8 @@ class ClusterNode:
         if owner == self.name:
             await self.adopt(join.id)
             return await self.local.agent_join(peer, join, client)
-        return await self._relay(peer, Envelope("agent", data=_json(join), client=client), owner)
+        first = Envelope("open", role="agent", data=_json(join), client=client)
+        return await self.relay(peer, first, owner, learn_joined, join.id)
 
     async def end_interaction(self, interaction_id: str) -> list[str]:
         """Every node ends the sessions it owns that are tied to the interaction."""
@@ -211,11 +251,12 @@ class ClusterNode:
             relay = self.relays.get(envelope.peer)
             if relay is not None:
                 relay.deliver(envelope)
-        elif op in ("customer", "agent"):
+        elif op == "open" and envelope.role in self._openers:
             old = self.inboxes.pop(envelope.peer, None)
             if old is not None:
                 old.serial.close()
-            opened = Inbox(self.bus, self.local, envelope, self.adopt)
+            opener, decoder = self._openers[envelope.role]
+            opened = Inbox(self.bus, envelope, opener, decoder)
             self.inboxes[envelope.peer] = opened
             opened.put(envelope)
         elif op in ("msg", "left"):
@@ -224,6 +265,9 @@ class ClusterNode:
                 inbox.put(envelope)
                 if op == "left":
                     self.inboxes.pop(envelope.peer, None)
+        elif op in ("session_created", "session_ended"):
+            tied = Tied(envelope.session, envelope.interaction or None)
+            self._spawn(self.chats.told(op, tied))
         elif op == "adopt":
             self._spawn(self.adopt(envelope.session))
         elif op == "end_interaction" and envelope.node != self.name:
@@ -232,13 +276,40 @@ class ClusterNode:
     async def _end_interaction(self, interaction_id: str) -> None:
         await self.hub.end_interaction(interaction_id)
 
-    async def _relay(self, socket: Socket, first: Envelope, owner: str) -> Relay:
-        peer = f"{self.name}/{secrets.token_hex(8)}"
-        first.peer = peer
-        relay = Relay(self.bus, peer, socket, first, owner, self._gone, self._forget)
-        self.relays[peer] = relay
+    async def relay(
+        self, socket: Socket, first: Envelope, owner: str, learn: Learner, key: str
+    ) -> Relay:
+        """Pass a socket held here on to ``owner``, the node that owns its session (``key``,
+        empty until a new session's owner names it) or holds the chats."""
+        first.peer = f"{self.name}/{secrets.token_hex(8)}"
+        relay = Relay(self.bus, socket, first, owner, learn, self._gone, self._forget)
+        relay.key = key
+        self.relays[first.peer] = relay
         await relay.open()
         return relay
+
+    async def _open_customer(self, peer: RemotePeer, envelope: Envelope) -> Link | None:
+        """A customer's page on another node: its session starts here, or resumes here."""
+        hello = msgspec.json.decode(envelope.data, type=Hello)
+        try:
+            if hello.resume_id:
+                await self.adopt(hello.resume_id)
+            origin, interaction = envelope.origin or None, envelope.interaction or None
+            return await self.local.customer_hello(
+                peer, hello, origin, interaction, envelope.client or None
+            )
+        except (SessionError, ChatError) as exc:
+            await refuse(peer, *refusal(exc))
+            return None
+
+    async def _open_agent(self, peer: RemotePeer, envelope: Envelope) -> Link | None:
+        join = msgspec.json.decode(envelope.data, type=Join)
+        try:
+            await self.adopt(join.id)
+            return await self.local.agent_join(peer, join, envelope.client)
+        except SessionNotFound:
+            await refuse(peer, CLOSE_UNKNOWN_SESSION, "unknown_session", UNKNOWN)
+            return None
 
     def _forget(self, relay: Relay) -> None:
         self.relays.pop(relay.peer, None)
@@ -251,18 +322,23 @@ class ClusterNode:
             task.add_done_callback(lambda _: self._rehoming.discard(relay.peer))
 
     async def _rehome(self, relay: Relay) -> None:
-        if relay.closed or not relay.access_id:
+        if relay.closed:
             return
         if relay.unheard:
             relay.unheard = False
             self.nodes.suspect(relay.owner)
+        if relay.first.role in CHAT_ROLES:
+            await relay.rehome(await self.chats.holder())
+            return
+        if not relay.key:  # A new session its owner has not named yet: nothing to find.
+            return
         try:
-            owner = await self._owner_of(relay.access_id)
+            owner = await self._owner_of(relay.key)
         except SessionNotFound:
             await relay.ended()
             return
         if owner == self.name:
-            await self.adopt(relay.access_id)
+            await self.adopt(relay.key)
         await relay.rehome(owner)
 
     def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
@@ -292,21 +368,38 @@ class ClusterNode:
 
     async def _tick(self) -> None:
         await self.nodes.beat()
+        await self.directory.retry()
+        await self.chats.beat()
         await self._check_relays()
+        self._check_inboxes()
         await self._check_owned()
 
     async def _check_relays(self) -> None:
-        relays = [r for r in self.relays.values() if r.confirmed and r.access_id and not r.closed]
-        owners = await self.directory.owners([r.access_id for r in relays])
-        for relay, owner in zip(relays, owners, strict=True):
+        """A relay whose owner changed or is gone finds the new one; one whose session ended
+        while its owner could not say so closes."""
+        live = [r for r in self.relays.values() if r.confirmed and not r.closed]
+        sessions = [r for r in live if r.key and r.first.role not in CHAT_ROLES]
+        owners = await self.directory.owners([r.key for r in sessions])
+        for relay, owner in zip(sessions, owners, strict=True):
             if owner is None:
                 await relay.ended()
             elif owner != relay.owner or not self.nodes.is_alive(owner):
-                await self._rehome(relay)
+                self._gone(relay)
+        holder = self.chats.current
+        for relay in live:
+            if relay.first.role in CHAT_ROLES and holder and relay.owner != holder:
+                self._gone(relay)
+
+    def _check_inboxes(self) -> None:
+        """Sockets held by nodes that are gone have left (a page comes back through another)."""
+        for peer, inbox in list(self.inboxes.items()):
+            if not self.nodes.is_alive(inbox.peer.node):
+                del self.inboxes[peer]
+                inbox.put(Envelope("left", peer=peer))
 
     async def _check_owned(self) -> None:
-        """Sockets of sessions owned here held by nodes that are gone have left; a session
-        Redis gives to another node (it thought this one gone) is that node's now."""
+        """A session Redis gives to another node (it thought this one gone) is that node's
+        now; one gone from Redis (it lost its data) ends rather than be lost."""
         owned = self.hub.sessions()
         owners = await self.directory.owners([live.session.access_id for live in owned])
         for live, owner in zip(owned, owners, strict=True):
@@ -315,12 +408,6 @@ class ClusterNode:
                 continue
             if owner != self.name:
                 await self.hub.hand_over(live, CLOSE_MOVED, MOVED)
-                continue
-            customer, agent = live.customer, live.agent
-            if isinstance(customer, RemotePeer) and not self.nodes.is_alive(customer.node):
-                await self.hub.customer_left(live, customer)
-            if isinstance(agent, RemotePeer) and not self.nodes.is_alive(agent.node):
-                await self.hub.agent_left(live, agent)
 
     async def _sweep(self) -> None:
         """One node at a time: sessions whose owner is gone and that no socket brought back are

@@ -9,19 +9,19 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Literal
+from typing import Any
 
 import msgspec
+from msgspec.json import Decoder
 from redis.exceptions import RedisError
 
 from mirror.cluster.bus import Bus, Envelope
-from mirror.errors import ChatError, SessionError, SessionNotFound
-from mirror.session.front import UNKNOWN, Link, LocalFront, Socket, refusal
-from mirror.session.messages import Hello, Join, agent_decoder, customer_decoder
-from mirror.wire import CLOSE_ENDED, CLOSE_MOVED, CLOSE_UNKNOWN_SESSION, Error, encode
+from mirror.session.front import Link, Socket
+from mirror.session.messages import Hello, Join
+from mirror.wire import CLOSE_ENDED, CLOSE_MOVED, Error, encode
 
 log = logging.getLogger("cobrowse.cluster")
-Role = Literal["customer", "agent"]
+MAX_HELD = 256  # Messages a relay keeps for the next owner; past it the page's newest are lost.
 
 
 class Serial:
@@ -73,86 +73,65 @@ class RemotePeer:
             await self.bus.send(self.node, envelope)
 
 
+# Opens a remote socket's link on the owner from its first message, or refuses the socket itself
+# (an error and a close to it) and gives None.
+Opener = Callable[[RemotePeer, Envelope], Awaitable["Link | None"]]
+# From what the owner said to a socket: the first message to say to another owner instead (with
+# the identifier and token the owner just gave) and the session's identifier, or None.
+Learner = Callable[[bytes, bytes], "tuple[bytes, str] | None"]
+
+
 class Inbox:
     """On the owner: what one remote socket sends, run in order through the owner's front."""
 
-    def __init__(
-        self, bus: Bus, front: LocalFront, first: Envelope, adopt: Callable[[str], Awaitable[None]]
-    ) -> None:
+    def __init__(self, bus: Bus, first: Envelope, opener: Opener, decoder: Decoder[Any]) -> None:
         self.peer = RemotePeer(bus, first.node, first.peer)
-        self.role: Role = "customer" if first.op == "customer" else "agent"
-        self._front, self._adopt = front, adopt
-        self._decoder = customer_decoder if self.role == "customer" else agent_decoder
+        self._opener, self._decoder = opener, decoder
         self._link: Link | None = None
         self.serial = Serial()
-        self.done = False
 
     def put(self, envelope: Envelope) -> None:
         self.serial.put(lambda: self._handle(envelope))
 
     async def _handle(self, envelope: Envelope) -> None:
-        if envelope.op in ("customer", "agent"):
-            await self._open(envelope)
+        if envelope.op == "open":
+            self._link = await self._opener(self.peer, envelope)
         elif envelope.op == "msg" and self._link is not None:
             await self._link.send(self._decoder.decode(envelope.data))
-        elif envelope.op == "left":
-            self.done = True
-            if self._link is not None:
-                await self._link.left()
+        elif envelope.op == "left" and self._link is not None:
+            await self._link.left()
 
-    async def _open(self, envelope: Envelope) -> None:
-        first = self._decoder.decode(envelope.data)
-        try:
-            if isinstance(first, Hello):
-                if first.resume_id:
-                    await self._adopt(first.resume_id)
-                self._link = await self._front.customer_hello(
-                    self.peer,
-                    first,
-                    envelope.origin or None,
-                    envelope.interaction or None,
-                    envelope.client or None,
-                )
-            elif isinstance(first, Join):
-                await self._adopt(first.id)
-                self._link = await self._front.agent_join(self.peer, first, envelope.client)
-        except SessionNotFound as exc:
-            detail = UNKNOWN if self.role == "agent" else str(exc)
-            await self._refuse(CLOSE_UNKNOWN_SESSION, "unknown_session", detail)
-        except (SessionError, ChatError) as exc:
-            await self._refuse(*refusal(exc))
 
-    async def _refuse(self, code: int, error: str, detail: str) -> None:
-        await self.peer.send_message(Error(error=error, detail=detail[:300]))
-        await self.peer.close(code, detail)
+async def refuse(peer: RemotePeer, code: int, error: str, detail: str) -> None:
+    """Tell a remote socket why it is refused, then close it (as SocketPeer.refuse does)."""
+    await peer.send_message(Error(error=error, detail=detail[:300]))
+    await peer.close(code, detail)
 
 
 class Relay:
-    """On the node holding a page's socket: the Link its messages go through to the owner."""
+    """On the node holding a page's socket: the Link its messages go through to the owner.
+    ``key`` is the session's identifier (learnt from the owner for a new session), or empty for
+    a chat socket, whose owner is the node holding the chats."""
 
     def __init__(
         self,
         bus: Bus,
-        peer: str,
         socket: Socket,
         first: Envelope,
         owner: str,
+        learn: Learner,
         on_gone: Callable[[Relay], None],
         on_left: Callable[[Relay], None],
     ) -> None:
-        self.bus, self.peer, self.socket, self.owner = bus, peer, socket, owner
-        self.first, self._on_gone, self._on_left = first, on_gone, on_left
-        self.role: Role = "customer" if first.op == "customer" else "agent"
-        opened = (customer_decoder if self.role == "customer" else agent_decoder).decode(first.data)
-        # A returning page names its session; a new one learns it from the owner's answer.
-        if isinstance(opened, Join):
-            self.access_id = opened.id
-        else:
-            self.access_id = opened.resume_id or "" if isinstance(opened, Hello) else ""
+        self.bus, self.peer, self.socket, self.owner = bus, first.peer, socket, owner
+        self.first, self._learn = first, learn
+        self._on_gone, self._on_left = on_gone, on_left
+        self.key = ""
         self.confirmed = False  # The owner answered: the session's record exists.
         self.unheard = False  # The owner's node did not hear the last message: it is gone.
         self.closed = False
         self.serial = Serial()
+        self._held: list[Envelope] = []  # Said while no owner heard: for the next one.
 
     async def open(self) -> None:
         await self._to_owner(self.first)
@@ -168,10 +147,13 @@ class Relay:
             await self.bus.send(self.owner, Envelope("left", peer=self.peer))
 
     async def rehome(self, owner: str) -> None:
-        """The session has a new owner: say hello to it as a returning page would."""
-        log.info("socket %s: session %s now on %s", self.peer, self.access_id, owner)
+        """The session has a new owner: say hello to it as a returning page would, then pass
+        on what the page said while no owner heard it."""
+        log.info("socket %s: now served by %s", self.peer, owner)
         self.owner = owner
-        await self._to_owner(self.first)
+        held, self._held = self._held, []
+        for envelope in [self.first, *held]:
+            await self._to_owner(envelope)
 
     def deliver(self, envelope: Envelope) -> None:
         self.serial.put(lambda: self._from_owner(envelope))
@@ -180,7 +162,11 @@ class Relay:
         if envelope.op == "frame":
             await self.socket.send_frame(envelope.data)
         elif envelope.op == "text":
-            self._learn(envelope.data)
+            self.confirmed = True
+            learned = self._learn(self.first.data, envelope.data)
+            if learned is not None:
+                self.first = msgspec.structs.replace(self.first, data=learned[0])
+                self.key = learned[1] or self.key
             await self.socket.send_text(envelope.data.decode())
         elif envelope.op == "close":
             if envelope.code == CLOSE_MOVED:  # Handed over: the next owner is in Redis.
@@ -189,39 +175,40 @@ class Relay:
             self.closed = True
             await self.socket.close(envelope.code, envelope.data.decode())
 
-    def _learn(self, text: bytes) -> None:
-        """Keep what a later hello to another owner needs: the customer's identifier and resume
-        token, the agent's rejoin token."""
-        self.confirmed = True
-        if b'"type":"session"' in text[:40]:
-            info = msgspec.json.decode(text, type=_SessionInfo)
-            self.access_id = info.id
-            hello = customer_decoder.decode(self.first.data)
-            assert isinstance(hello, Hello)
-            resumed = msgspec.structs.replace(
-                hello, resume_id=info.id, resume_token=info.token, chat=None
-            )
-            self.first = msgspec.structs.replace(self.first, data=msgspec.json.encode(resumed))
-        elif b'"type":"joined"' in text[:40]:
-            token = msgspec.json.decode(text, type=_Joined).token
-            join = agent_decoder.decode(self.first.data)
-            assert isinstance(join, Join)
-            rejoin = msgspec.structs.replace(join, rejoin=token)
-            self.first = msgspec.structs.replace(self.first, data=msgspec.json.encode(rejoin))
-
     async def _to_owner(self, envelope: Envelope) -> None:
         try:
             heard = await self.bus.send(self.owner, envelope)
         except (RedisError, OSError):
             heard = False
         if not heard and not self.closed:
-            self.unheard = envelope.op in ("customer", "agent", "msg", "left")
+            if envelope.op == "msg" and len(self._held) < MAX_HELD:
+                self._held.append(envelope)  # A chat line typed meanwhile is not lost.
+            self.unheard = True
             self._on_gone(self)
 
     async def ended(self) -> None:
         """The session ended while its owner could not say so (it was gone)."""
         self.closed = True
         await self.socket.close(CLOSE_ENDED, "session ended")
+
+
+def learn_session(first: bytes, text: bytes) -> tuple[bytes, str] | None:
+    """A customer's page told its session: later hellos resume it."""
+    if b'"type":"session"' not in text[:40]:
+        return None
+    info = msgspec.json.decode(text, type=_SessionInfo)
+    hello = msgspec.json.decode(first, type=Hello)
+    resumed = msgspec.structs.replace(hello, resume_id=info.id, resume_token=info.token, chat=None)
+    return msgspec.json.encode(resumed), info.id
+
+
+def learn_joined(first: bytes, text: bytes) -> tuple[bytes, str] | None:
+    """An agent's page got its token: later joins are rejoins."""
+    if b'"type":"joined"' not in text[:40]:
+        return None
+    join = msgspec.json.decode(first, type=Join)
+    token = msgspec.json.decode(text, type=_Joined).token
+    return msgspec.json.encode(msgspec.structs.replace(join, rejoin=token)), join.id
 
 
 class _SessionInfo(msgspec.Struct):

@@ -17,7 +17,9 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
-from mirror.chat.hub import ChatHub
+from mirror.chat.directory import ChatDirectory
+from mirror.chat.front import LocalChatFront
+from mirror.chat.hub import ChatHub, Interactions
 from mirror.cluster.joinguard import SharedJoinGuard
 from mirror.cluster.node import ClusterNode
 from mirror.cluster.registry import SharedDirectory
@@ -32,6 +34,7 @@ from mirror.server import agent_socket, api, chat_sockets, customer_socket, page
 from mirror.server.auth import AgentAuth, api_keys_middleware
 from mirror.server.keys import (
     AUTH,
+    CHAT_FRONT,
     CHAT_HUB,
     CLUSTER,
     FRONT,
@@ -107,27 +110,37 @@ async def _hubs(app: web.Application) -> AsyncIterator[None]:
 
 @contextlib.asynccontextmanager
 async def _front(app: web.Application, new_page: PageFactory) -> AsyncIterator[Hub]:
-    """The hub, and the front the sockets reach it through: this process's own, or a cluster
-    node's when a Redis is configured."""
+    """The hubs, and the fronts the sockets reach them through: this process's own, or a
+    cluster node's when a Redis is configured."""
     settings = app[SETTINGS]
-    config = settings.config
+    config, history, metrics = settings.config, app[HISTORY], app[METRICS]
     if not config.cluster.redis_url:
-        hub = app[HUB] = Hub(config, app[HISTORY], new_page, app[METRICS])
+        hub = app[HUB] = Hub(config, history, new_page, metrics)
+        # A chat is the primary interaction of the co-browse sessions started from it.
+        chats = app[CHAT_HUB] = ChatHub(config, history, metrics, sessions=hub)
+        hub.observe(chats)
         app[FRONT] = LocalFront(hub, app[JOIN_GUARD])
+        app[CHAT_FRONT] = LocalChatFront(chats)
         app[CLUSTER] = Cluster("single", lambda: _count(hub), hub.end_interaction)
         yield hub
         return
     redis = await connect(config.cluster.redis_url)
     name = settings.node or f"{socket.gethostname()}-{os.getpid()}"
     directory = SharedDirectory(redis, name)
-    hub = app[HUB] = Hub(config, app[HISTORY], new_page, app[METRICS], directory)
+    hub = app[HUB] = Hub(config, history, new_page, metrics, directory)
     guard = app[JOIN_GUARD] = SharedJoinGuard(redis)
-    node = ClusterNode(redis, name, hub, directory, guard)
-    await node.start(config)
-    app[FRONT] = node
-    app[CLUSTER] = Cluster(name, node.live_count, node.end_interaction)
-    app[_NODE] = node
+
+    def new_chats(sessions: Interactions, chat_directory: ChatDirectory) -> ChatHub:
+        return ChatHub(config, history, metrics, sessions, chat_directory)
+
+    node = ClusterNode(redis, name, hub, directory, guard, new_chats)
+    app[CHAT_HUB] = node.chats.hub
+    hub.observe(node.chats)  # The node holding the chats hears of every session.
     try:
+        await node.start(config)
+        app[FRONT], app[CHAT_FRONT] = node, node.chats
+        app[CLUSTER] = Cluster(name, node.live_count, node.end_interaction)
+        app[_NODE] = node
         yield hub
     finally:
         await redis.aclose()
@@ -139,11 +152,7 @@ async def _count(hub: Hub) -> int:
 
 @contextlib.asynccontextmanager
 async def _upkeep(app: web.Application, hub: Hub) -> AsyncIterator[None]:
-    config = app[SETTINGS].config
-    # A chat is the primary interaction of the co-browse sessions started from it.
-    chats = app[CHAT_HUB] = ChatHub(config, app[HISTORY], app[METRICS], sessions=hub)
     releaser = MemoryReleaser()
-    hub.observe(chats)
     hub.observe(releaser)
     hub.pages.prepare_spare()
     inactivity = asyncio.create_task(hub.watch_inactivity())
@@ -158,10 +167,12 @@ async def _upkeep(app: web.Application, hub: Hub) -> AsyncIterator[None]:
 
 async def _end_live_sessions(app: web.Application) -> None:
     # Sessions first: ending a chat would end its sessions as interaction_ended instead.
-    if _NODE in app:  # Other nodes take this one's sessions; the last one ends them.
-        await app[_NODE].stop()
-    await app[HUB].shutdown()
-    await app[CHAT_HUB].shutdown()
+    last = await app[_NODE].stop() if _NODE in app else True
+    await app[HUB].shutdown()  # Other nodes took this one's sessions; the last one ends them.
+    if last:
+        await app[CHAT_HUB].shutdown()
+    else:
+        await app[CHAT_HUB].hand_over()
 
 
 def build_app(settings: Settings) -> web.Application:

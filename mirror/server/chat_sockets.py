@@ -5,26 +5,16 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from mirror.chat.messages import (
-    Accept,
-    AgentEndChat,
-    AgentSay,
-    ChatHello,
-    CustomerSay,
-    DeskHello,
-    EndChat,
-    customer_chat_decoder,
-    desk_decoder,
-)
-from mirror.chat.state import ChatEndReason
+from mirror.chat.front import chat_refusal
+from mirror.chat.messages import ChatHello, DeskHello, customer_chat_decoder, desk_decoder
 from mirror.config import normalise_origin
 from mirror.errors import ChatError
 from mirror.server.auth import COOKIE
-from mirror.server.keys import AUTH, CHAT_HUB, METRICS, SETTINGS
+from mirror.server.keys import AUTH, CHAT_FRONT, METRICS, SETTINGS
 from mirror.server.origins import origin_allowed, require_agent_origin
 from mirror.server.responses import json_error
 from mirror.server.socket import CLOSE_TIMEOUT_S, SocketPeer, first_message, receive_messages
-from mirror.wire import CLOSE_BUSY, CLOSE_FORBIDDEN, CLOSE_MALFORMED, CLOSE_UNKNOWN_SESSION
+from mirror.wire import CLOSE_FORBIDDEN, CLOSE_MALFORMED
 
 # A chat message is at most 2000 characters (mirror.chat.state.MAX_TEXT), 8 kB as escaped JSON; a
 # larger frame is refused before it is read.
@@ -46,26 +36,22 @@ async def chat_socket(request: web.Request) -> web.WebSocketResponse:
     first = await first_message(messages, peer, ChatHello, HELLO_TIMEOUT_S)
     if first is None:
         return ws
-    chats = app[CHAT_HUB]
     try:
         # The client as the join guard sees it: behind trusted proxies, their X-Forwarded-For.
-        chat = await chats.customer_hello(
+        link = await app[CHAT_FRONT].customer_hello(
             peer, first, normalise_origin(origin) if origin else None, request.remote
         )
     except ChatError as exc:  # An unknown chat to resume, or busy (at capacity, or past limits).
-        code = CLOSE_BUSY if exc.code == "busy" else CLOSE_UNKNOWN_SESSION
-        await peer.refuse(code, exc.code, exc.detail)
+        await peer.refuse(*chat_refusal(exc))
         return ws
     try:
         async for message in messages:
-            if isinstance(message, CustomerSay):
-                await chats.customer_say(chat, peer, message.text)
-            elif isinstance(message, EndChat):
-                await chats.end(chat, ChatEndReason.CUSTOMER_ENDED)
-            else:
+            if isinstance(message, ChatHello):
                 await peer.refuse(CLOSE_MALFORMED, "malformed", "chat_hello was already received")
+            else:
+                await link.send(message)
     finally:
-        await chats.customer_left(chat, peer)
+        await link.left()
     return ws
 
 
@@ -81,18 +67,13 @@ async def desk_socket(request: web.Request) -> web.WebSocketResponse:
     first = await first_message(messages, peer, DeskHello, HELLO_TIMEOUT_S)
     if first is None:
         return ws
-    chats = app[CHAT_HUB]
-    desk = await chats.desk_hello(peer, first.resume)
+    link = await app[CHAT_FRONT].desk_hello(peer, first)
     try:
         async for message in messages:
-            if isinstance(message, Accept):
-                await chats.desk_accept(desk, message.chat)
-            elif isinstance(message, AgentSay):
-                await chats.desk_say(desk, message.chat, message.text)
-            elif isinstance(message, AgentEndChat):
-                await chats.desk_end(desk, message.chat)
-            else:
+            if isinstance(message, DeskHello):
                 await peer.refuse(CLOSE_MALFORMED, "malformed", "desk_hello was already received")
+            else:
+                await link.send(message)
     finally:
-        await chats.desk_left(desk)
+        await link.left()
     return ws

@@ -6,7 +6,7 @@ from aiohttp import web
 
 from mirror.config import normalise_origin
 from mirror.errors import ChatError, SessionError
-from mirror.server.keys import CHAT_HUB, FRONT, METRICS, SETTINGS
+from mirror.server.keys import CHAT_FRONT, FRONT, METRICS, SETTINGS
 from mirror.server.origins import origin_allowed
 from mirror.server.socket import CLOSE_TIMEOUT_S, SocketPeer, first_message, receive_messages
 from mirror.session.budget import MAX_BATCH_BYTES
@@ -38,7 +38,7 @@ async def customer_socket(request: web.Request) -> web.WebSocketResponse:
     if first is None:
         return ws
     try:
-        interaction = _chat_tie(app, first)
+        interaction = await _chat_tie(app, first)
         # The client as the join guard sees it: behind trusted proxies, their X-Forwarded-For.
         link = await app[FRONT].customer_hello(
             peer, first, normalise_origin(origin) if origin else None, interaction, request.remote
@@ -57,9 +57,9 @@ async def customer_socket(request: web.Request) -> web.WebSocketResponse:
     return ws
 
 
-def _chat_tie(app: web.Application, hello: Hello) -> str | None:
+async def _chat_tie(app: web.Application, hello: Hello) -> str | None:
     """A new session started from the customer's chat is tied to it: the chat's interaction ID.
     Raises ChatNotFound unless this page owns that live chat."""
     if hello.chat is None or (hello.resume_id and hello.resume_token):
         return None
-    return app[CHAT_HUB].tie(hello.chat.id, hello.chat.token)
+    return await app[CHAT_FRONT].tie(hello.chat.id, hello.chat.token)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from mirror.chat.front import ChatFront
 from mirror.chat.hub import ChatHub
 from mirror.config import Config
 from mirror.history import HistoryStore
@@ -37,6 +38,7 @@ HUB = web.AppKey("hub", Hub)
 CHAT_HUB = web.AppKey("chat_hub", ChatHub)
 JOIN_GUARD = web.AppKey("join_guard", Guard)
 FRONT = web.AppKey("front", Front)
+CHAT_FRONT = web.AppKey("chat_front", ChatFront)
 
 
 @dataclass

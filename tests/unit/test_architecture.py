@@ -17,7 +17,7 @@ FORBIDDEN = {
     "mirror.frames": ("mirror.render", "mirror.session", "mirror.chat", "mirror.server"),
     "mirror.render": ("mirror.session", "mirror.chat", "mirror.server", "mirror.history"),
     "mirror.session": ("mirror.chat", "mirror.server", "mirror.testing", "mirror.cluster"),
-    "mirror.cluster": ("mirror.server", "mirror.chat", "mirror.testing"),
+    "mirror.cluster": ("mirror.server", "mirror.testing"),
     "mirror.chat": ("mirror.session", "mirror.server", "mirror.render", "mirror.testing"),
     "mirror.server": ("mirror.testing", "mirror.cli"),
     "mirror.history": ("mirror.session.hub", "mirror.chat.hub", "mirror.server"),
