@@ -4,16 +4,20 @@ identifiers (``cb:live``). Each change is one script or one command."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from mirror.cluster.store import LIVE_KEY, session_key
 from mirror.errors import SessionError
 from mirror.session.live import LiveSession
 from mirror.session.state import MAX_LIVE, Session, SessionState
 from mirror.wire import Viewport
+
+log = logging.getLogger("cobrowse.cluster")
 
 # KEYS: the session's hash, the live set. ARGV: max live, the identifier, then field, value...
 _RESERVE = """
@@ -63,6 +67,7 @@ class SharedDirectory:
         self._save = redis.register_script(_SAVE)
         self._release = redis.register_script(_RELEASE)
         self._claim = redis.register_script(_CLAIM)
+        self._unreleased: list[Session] = []
 
     async def reserve(self, live: LiveSession) -> bool:
         session = live.session
@@ -75,10 +80,29 @@ class SharedDirectory:
         return bool(result)
 
     async def saved(self, live: LiveSession) -> None:
+        """Best effort: with Redis away the session goes on, its record a step behind (a
+        takeover then starts from the older state, which the pages' hellos bring up to date)."""
         key = session_key(live.session.access_id)
-        await self._save(keys=[key], args=[live.uuid, *_fields(live)])
+        try:
+            await self._save(keys=[key], args=[live.uuid, *_fields(live)])
+        except (RedisError, OSError) as exc:
+            log.warning("session %s: not saved in Redis (%s)", live.uuid, exc)
 
     async def released(self, session: Session) -> None:
+        """Free the identifier; with Redis away, again at each :meth:`retry` until it is."""
+        try:
+            await self._release_now(session)
+        except (RedisError, OSError) as exc:
+            log.warning("session %s: release in Redis postponed (%s)", session.uuid, exc)
+            self._unreleased.append(session)
+
+    async def retry(self) -> None:
+        """Release what Redis missed while it was away."""
+        while self._unreleased:
+            await self._release_now(self._unreleased[0])
+            self._unreleased.pop(0)
+
+    async def _release_now(self, session: Session) -> None:
         keys = [session_key(session.access_id), LIVE_KEY]
         await self._release(keys=keys, args=[session.uuid, session.access_id])
 

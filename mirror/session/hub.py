@@ -172,7 +172,12 @@ class Hub:
         for _ in range(RESERVE_TRIES):
             session = self.registry.create(origin=origin, interaction_id=interaction_id)
             live = LiveSession(session, screen)
-            if await self.directory.reserve(live):
+            try:
+                reserved = await self.directory.reserve(live)
+            except Exception:  # The directory is unreachable: nothing is left reserved here.
+                self.registry.discard(session)
+                raise
+            if reserved:
                 return live
             self.registry.discard(session)
         raise SessionError(BUSY)
