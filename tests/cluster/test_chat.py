@@ -12,16 +12,15 @@ from playwright.sync_api import Browser, Page, expect
 
 from mirror.cluster.chats import HOLDER_KEY
 from tests.cluster.conftest import Cluster, get_json
-from tests.e2e.test_chat import agent_says, chat_panel, chat_with_agent, current_chat_id
+from tests.e2e.test_chat import (
+    agent_says,
+    chat_panel,
+    chat_with_agent,
+    current_chat_id,
+    open_desk,
+)
 
 TIMEOUT_MS = 30_000
-
-
-def open_desk(browser: Browser, url: str) -> Page:
-    agent = browser.new_context(viewport={"width": 1700, "height": 1000}).new_page()
-    agent.goto(f"{url}/agent")
-    expect(agent.get_by_role("list", name="Waiting chats")).to_be_attached()
-    return agent
 
 
 def holder(cluster: Cluster) -> str:
@@ -44,7 +43,7 @@ def test_a_chat_and_its_cobrowse_across_nodes(
     cluster: Cluster, page: Page, browser: Browser
 ) -> None:
     """The panel on node-1, the desk on node-2, history read on node-3."""
-    agent = open_desk(browser, cluster.url("node-2"))
+    agent = open_desk(browser, cluster.server("node-2"))
     chat_with_agent(page, agent, f"{cluster.direct_site}/support/meter.html", "Where is it?")
     agent_says(agent, "Under the stairs, usually.")
     expect(chat_panel(page).get_by_role("log")).to_contain_text("Under the stairs")
@@ -70,7 +69,7 @@ def test_a_chat_and_its_cobrowse_across_nodes(
 def test_the_chats_survive_their_holder(cluster: Cluster, page: Page, browser: Browser) -> None:
     """SIGKILL of the node holding the chats: another node carries them on from Redis, and the
     panel and the desk come back through the balancer to the same chat."""
-    agent = open_desk(browser, cluster.balancer)
+    agent = open_desk(browser, cluster.server())
     chat_with_agent(page, agent, f"{cluster.site}/support/meter.html", "Is my bill late?")
     victim = holder(cluster)
     cluster.kill(victim)
