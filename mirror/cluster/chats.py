@@ -146,6 +146,9 @@ class ClusterChats:
         first = Envelope("open", role="desk", data=msgspec.json.encode(hello))
         return await self.node.relay(cast(Socket, peer), first, holder, learn_desk, "")
 
+    async def is_live(self, chat_id: str) -> bool:
+        return bool(await self.node.redis.exists(chat_key(chat_id)))
+
     async def tie(self, chat_id: str, token: str) -> str:
         """From the chat as Redis keeps it: any node may start a session from a chat."""
         blob = await self.node.redis.get(chat_key(chat_id))

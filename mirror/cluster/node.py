@@ -201,6 +201,20 @@ class ClusterNode:
         await self.bus.broadcast(Envelope("end_interaction", session=interaction_id))
         return ended
 
+    async def end_primary(self, interaction_id: str) -> tuple[list[str], bool]:
+        """``POST /api/interactions/{id}/end``: a live chat with that ID ends on the node that
+        holds the chats (taking its sessions with it), and every session tied to the ID ends
+        wherever it is owned. The UUIDs of those ended here, and whether a chat ended."""
+        chat_live = await self.chats.is_live(interaction_id)
+        ended: list[str] = []
+        if chat_live:
+            holder = await self.chats.holder()
+            if holder == self.name:
+                ended = await self.chats.hub.end_interaction(interaction_id) or []
+            else:
+                await self.bus.send(holder, Envelope("end_chat", session=interaction_id))
+        return ended + await self.end_interaction(interaction_id), chat_live
+
     async def live_count(self) -> int:
         return await self.directory.live_count()
 
@@ -268,6 +282,8 @@ class ClusterNode:
         elif op in ("session_created", "session_ended"):
             tied = Tied(envelope.session, envelope.interaction or None)
             self._spawn(self.chats.told(op, tied))
+        elif op == "end_chat":
+            self._spawn(self._end_chat(envelope.session))
         elif op == "adopt":
             self._spawn(self.adopt(envelope.session))
         elif op == "end_interaction" and envelope.node != self.name:
@@ -275,6 +291,9 @@ class ClusterNode:
 
     async def _end_interaction(self, interaction_id: str) -> None:
         await self.hub.end_interaction(interaction_id)
+
+    async def _end_chat(self, interaction_id: str) -> None:
+        await self.chats.hub.end_interaction(interaction_id)
 
     async def relay(
         self, socket: Socket, first: Envelope, owner: str, learn: Learner, key: str

@@ -9,7 +9,7 @@ from aiohttp import web
 from redis.exceptions import RedisError
 
 from mirror.server.auth import COOKIE
-from mirror.server.keys import AUTH, CHAT_HUB, CLUSTER, HISTORY, HUB, METRICS
+from mirror.server.keys import AUTH, CLUSTER, HISTORY, HUB, METRICS
 from mirror.server.origins import require_agent_origin
 from mirror.server.responses import json_error
 from mirror.session.state import SessionState
@@ -61,11 +61,9 @@ async def end_interaction(request: web.Request) -> web.Response:
         raise json_error(
             web.HTTPBadRequest, "bad_interaction", "an interaction ID is 1-200 characters"
         )
-    # A chat ends first, taking its sessions with it; any other tied session ends next.
-    chat_sessions = await request.app[CHAT_HUB].end_interaction(interaction_id)
-    ended = (chat_sessions or []) + await request.app[CLUSTER].end_interaction(interaction_id)
+    ended, chat_ended = await request.app[CLUSTER].end_interaction(interaction_id)
     return web.json_response(
-        {"interaction_id": interaction_id, "ended": ended, "chat_ended": chat_sessions is not None}
+        {"interaction_id": interaction_id, "ended": ended, "chat_ended": chat_ended}
     )
 
 

@@ -12,7 +12,7 @@ import contextlib
 import logging
 import os
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiohttp import web
 from aiohttp.typedefs import Middleware
@@ -121,7 +121,7 @@ async def _front(app: web.Application, new_page: PageFactory) -> AsyncIterator[H
         hub.observe(chats)
         app[FRONT] = LocalFront(hub, app[JOIN_GUARD])
         app[CHAT_FRONT] = LocalChatFront(chats)
-        app[CLUSTER] = Cluster("single", lambda: _count(hub), hub.end_interaction)
+        app[CLUSTER] = Cluster("single", lambda: _count(hub), _ender(hub, chats))
         yield hub
         return
     redis = await connect(config.cluster.redis_url)
@@ -139,7 +139,7 @@ async def _front(app: web.Application, new_page: PageFactory) -> AsyncIterator[H
     try:
         await node.start(config)
         app[FRONT], app[CHAT_FRONT] = node, node.chats
-        app[CLUSTER] = Cluster(name, node.live_count, node.end_interaction)
+        app[CLUSTER] = Cluster(name, node.live_count, node.end_primary)
         app[_NODE] = node
         yield hub
     finally:
@@ -148,6 +148,16 @@ async def _front(app: web.Application, new_page: PageFactory) -> AsyncIterator[H
 
 async def _count(hub: Hub) -> int:
     return len(hub.registry)
+
+
+def _ender(hub: Hub, chats: ChatHub) -> Callable[[str], Awaitable[tuple[list[str], bool]]]:
+    async def end_primary(interaction_id: str) -> tuple[list[str], bool]:
+        # A chat ends first, taking its sessions with it; any other tied session ends next.
+        chat_sessions = await chats.end_interaction(interaction_id)
+        ended = (chat_sessions or []) + await hub.end_interaction(interaction_id)
+        return ended, chat_sessions is not None
+
+    return end_primary
 
 
 @contextlib.asynccontextmanager

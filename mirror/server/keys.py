@@ -47,8 +47,9 @@ class Cluster:
 
     name: str
     count: Callable[[], Awaitable[int]]
-    # Ends the sessions tied to an interaction wherever they are owned; the UUIDs ended here.
-    end_interaction: Callable[[str], Awaitable[list[str]]]
+    # Ends the chat with that interaction ID and the sessions tied to it, wherever they are
+    # held: the UUIDs of the sessions ended here, and whether a chat ended.
+    end_interaction: Callable[[str], Awaitable[tuple[list[str], bool]]]
 
 
 CLUSTER = web.AppKey("cluster", Cluster)

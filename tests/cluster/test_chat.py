@@ -3,8 +3,10 @@ holding the chats on different nodes; co-browse started from the chat; the holde
 
 from __future__ import annotations
 
+import json
 import re
 import time
+import urllib.request
 from collections.abc import Callable
 
 import redis
@@ -88,3 +90,25 @@ def test_the_chats_survive_their_holder(cluster: Cluster, page: Page, browser: B
     finally:
         cluster.start(victim)
         agent.context.close()
+
+
+def test_the_end_of_a_chat_sent_to_any_node(cluster: Cluster, page: Page, browser: Browser) -> None:
+    """POST /api/interactions/{chat}/end to a node that does not hold the chats ends the chat."""
+    agent = open_desk(browser, cluster.server("node-2"))
+    chat_with_agent(page, agent, f"{cluster.direct_site}/support/meter.html", "Can you call me?")
+    chat_id = current_chat_id(page)
+    other = next(name for name in cluster.nodes if name != holder(cluster))
+    request = urllib.request.Request(
+        f"{cluster.url(other)}/api/interactions/{chat_id}/end", method="POST"
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert json.load(response)["chat_ended"] is True
+    expect(chat_panel(page)).to_contain_text("Chat ended.", timeout=TIMEOUT_MS)
+    wait_for(
+        lambda: (
+            get_json(f"{cluster.url(other)}/api/chats/{chat_id}")["end_reason"]
+            == "interaction_ended"
+        ),
+        "the chat's end in history",
+    )
+    agent.context.close()
