@@ -50,7 +50,7 @@ from mirror.session.hub import BUSY, Hub
 from mirror.session.joinguard import Guard
 from mirror.session.messages import Hello, Join, agent_decoder, customer_decoder
 from mirror.session.state import EndReason
-from mirror.wire import CLOSE_MOVED, CLOSE_UNKNOWN_SESSION
+from mirror.wire import CLOSE_BUSY, CLOSE_MOVED, CLOSE_UNKNOWN_SESSION
 
 log = logging.getLogger("cobrowse.cluster")
 SWEEP_S = 3 * LEASE_S  # How often one node looks for sessions no socket will bring back.
@@ -196,10 +196,12 @@ class ClusterNode:
         return await self.relay(peer, first, owner, learn_joined, join.id)
 
     async def end_interaction(self, interaction_id: str) -> list[str]:
-        """Every node ends the sessions it owns that are tied to the interaction."""
+        """Every node ends the sessions it owns that are tied to the interaction; the answer
+        names them all, as Redis has them."""
+        tied = await self.directory.tied_to(interaction_id)
         ended = await self.hub.end_interaction(interaction_id)
         await self.bus.broadcast(Envelope("end_interaction", session=interaction_id))
-        return ended
+        return ended + [uuid for uuid in tied if uuid not in ended]
 
     async def end_primary(self, interaction_id: str) -> tuple[list[str], bool]:
         """``POST /api/interactions/{id}/end``: a live chat with that ID ends on the node that
@@ -225,7 +227,7 @@ class ClusterNode:
         record = await self.directory.find(access_id)
         if record is None:
             raise SessionNotFound("no live session has that identifier")
-        if self.nodes.is_alive(record.owner):
+        if not await self.nodes.gone(record.owner):
             return record.owner
         return await self._take_over(access_id, record.owner)
 
@@ -350,6 +352,8 @@ class ClusterNode:
             await relay.rehome(await self.chats.holder())
             return
         if not relay.key:  # A new session its owner has not named yet: nothing to find.
+            if not relay.confirmed and relay.first.role == "customer":
+                await relay.refuse(CLOSE_BUSY, "busy", UNAVAILABLE)  # No owner: try again.
             return
         try:
             owner = await self._owner_of(relay.key)
@@ -374,12 +378,14 @@ class ClusterNode:
             await asyncio.sleep(BEAT_S)
             try:
                 await self._tick()
+                if not self.healthy:
+                    log.info("node %s: Redis is back", self.name)
+                    # Every lease was lost with Redis: no sweep before the nodes renewed theirs.
+                    swept_at = loop.time()
+                self.healthy = True
                 if loop.time() - swept_at >= SWEEP_S:
                     swept_at = loop.time()
                     await self._sweep()
-                if not self.healthy:
-                    log.info("node %s: Redis is back", self.name)
-                self.healthy = True
             except (RedisError, OSError) as exc:
                 if self.healthy:
                     log.warning("node %s: Redis unavailable (%s)", self.name, exc)
@@ -390,7 +396,7 @@ class ClusterNode:
         await self.directory.retry()
         await self.chats.beat()
         await self._check_relays()
-        self._check_inboxes()
+        await self._check_inboxes()
         await self._check_owned()
 
     async def _check_relays(self) -> None:
@@ -402,17 +408,17 @@ class ClusterNode:
         for relay, owner in zip(sessions, owners, strict=True):
             if owner is None:
                 await relay.ended()
-            elif owner != relay.owner or not self.nodes.is_alive(owner):
+            elif owner != relay.owner or await self.nodes.gone(owner):
                 self._gone(relay)
         holder = self.chats.current
         for relay in live:
             if relay.first.role in CHAT_ROLES and holder and relay.owner != holder:
                 self._gone(relay)
 
-    def _check_inboxes(self) -> None:
+    async def _check_inboxes(self) -> None:
         """Sockets held by nodes that are gone have left (a page comes back through another)."""
         for peer, inbox in list(self.inboxes.items()):
-            if not self.nodes.is_alive(inbox.peer.node):
+            if await self.nodes.gone(inbox.peer.node):
                 del self.inboxes[peer]
                 inbox.put(Envelope("left", peer=peer))
 
@@ -439,7 +445,7 @@ class ClusterNode:
         ids = await self.directory.live_ids()
         owners = await self.directory.owners(ids)
         for access_id, owner in zip(ids, owners, strict=True):
-            if owner is not None and not self.nodes.is_alive(owner):
+            if owner is not None and await self.nodes.gone(owner):
                 with contextlib.suppress(SessionNotFound):
                     target = await self._take_over(access_id, owner)
                     if target == self.name:

@@ -84,6 +84,15 @@ class NodeTable:
     def is_alive(self, name: str) -> bool:
         return name in self.alive
 
+    async def gone(self, name: str) -> bool:
+        """Whether ``name`` is gone: asked of Redis when the table of the last beat does not
+        have it, since a node that joined (or came back) after that beat is alive."""
+        if name in self.alive:
+            return False
+        if name in self._suspects:
+            return True
+        return not await self.redis.exists(node_key(name))
+
     def suspect(self, name: str) -> None:
         """``name`` did not hear a message sent to it: gone, though its lease may not have
         lapsed yet. Counted as gone for as long as that lease could still last."""

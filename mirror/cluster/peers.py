@@ -186,6 +186,12 @@ class Relay:
             self.unheard = True
             self._on_gone(self)
 
+    async def refuse(self, code: int, error: str, detail: str) -> None:
+        """No owner heard the page's first message: it is told why, and closed (its socket's
+        end then leaves, as any socket's does)."""
+        await self.socket.send_text(encode(Error(error=error, detail=detail)))
+        await self.socket.close(code, detail)
+
     async def ended(self) -> None:
         """The session ended while its owner could not say so (it was gone)."""
         self.closed = True

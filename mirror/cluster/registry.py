@@ -132,6 +132,14 @@ class SharedDirectory:
             found = await pipe.execute()
         return {value.decode() for value in found if value}
 
+    async def tied_to(self, interaction_id: str) -> list[str]:
+        """The history keys of the live sessions tied to the interaction, wherever owned."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for access_id in await self.live_ids():
+                pipe.hmget(session_key(access_id), "interaction", "uuid")
+            found = await pipe.execute()
+        return [uuid.decode() for tied, uuid in found if uuid and tied == interaction_id.encode()]
+
     async def live_ids(self) -> list[str]:
         members: set[bytes] = await self.redis.smembers(LIVE_KEY)  # type: ignore[assignment]
         return sorted(member.decode() for member in members)
