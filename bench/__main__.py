@@ -1,5 +1,5 @@
-"""``python -m bench [--sessions 1,10,25,50] [--quick] ...``: run the benchmark, write
-results/latest.json, latest.md and latency.png, print the tables. Exits 1 if no session
+"""``python -m bench [--sessions 1,10,25,50] [--quick] [--nodes 3] ...``: run the benchmark,
+write results/latest.json, latest.md and latency.png, print the tables. Exits 1 if no session
 completed. Targets are reported, never asserted.
 """
 
@@ -11,8 +11,24 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bench import chart, fidelity_report, harness, redaction, rematch, report, tables
-from bench.options import CUSTOMER_PATH, FULL_SESSIONS, QUICK_SESSIONS, RESULTS_DIR, Options
+from bench import (
+    chart,
+    cluster_report,
+    fidelity_report,
+    harness,
+    redaction,
+    rematch,
+    report,
+    tables,
+)
+from bench.options import (
+    CUSTOMER_PATH,
+    FULL_SESSIONS,
+    QUICK_SESSIONS,
+    RESULTS_DIR,
+    ClusterOptions,
+    Options,
+)
 
 
 def session_counts(text: str) -> tuple[int, ...]:
@@ -87,6 +103,29 @@ def parse(argv: list[str] | None = None) -> Options:
         help="skip the fidelity figure (every fixture page, mirror and baseline)",
     )
     p.add_argument(
+        "--nodes",
+        type=int,
+        default=1,
+        help="1 (default): one server. 3 or more: also a cluster of that many nodes on one "
+        "Redis, measured with a session's customer, agent and render page on three nodes "
+        "against all on one: latency, failover and Redis load (docs/benchmark.md, Cluster)",
+    )
+    p.add_argument(
+        "--failovers",
+        type=int,
+        help="with --nodes: kills of the render page's node (default 5, quick 2; 0 skips them)",
+    )
+    p.add_argument(
+        "--busy-sessions",
+        type=int,
+        help="with --nodes: sessions of the Redis windows (default 5, quick 3; 0 skips them)",
+    )
+    p.add_argument(
+        "--window",
+        type=float,
+        help="with --nodes: seconds of each Redis window (default 10, quick 5)",
+    )
+    p.add_argument(
         "--out",
         type=Path,
         default=RESULTS_DIR,
@@ -104,6 +143,17 @@ def parse(argv: list[str] | None = None) -> Options:
             "--changes, --clicks and --scale-clicks must be at least 1, --rate above 0, "
             "--browser-sessions and --joins 0 or more"
         )
+    if args.nodes == 2 or args.nodes < 1:
+        p.error(
+            "--nodes is 1 (one server) or 3 or more: a session's customer, agent and render "
+            "page on three nodes"
+        )
+    if (
+        (args.failovers or 0) < 0
+        or (args.busy_sessions or 0) < 0
+        or (args.window is not None and args.window <= 0)
+    ):
+        p.error("--failovers and --busy-sessions must be 0 or more, --window above 0")
     options = Options.create(
         args.quick,
         args.sessions,
@@ -117,7 +167,16 @@ def parse(argv: list[str] | None = None) -> Options:
         baseline=not args.no_baseline,
         joins=args.joins,
     )
-    return dataclasses.replace(options, fidelity=not args.no_fidelity, page=args.page)
+    cluster = (
+        ClusterOptions.create(
+            args.quick, args.nodes, args.failovers, args.busy_sessions, args.window
+        )
+        if args.nodes > 1
+        else None
+    )
+    return dataclasses.replace(
+        options, fidelity=not args.no_fidelity, page=args.page, cluster=cluster
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -128,6 +187,8 @@ def main(argv: list[str] | None = None) -> int:
     if options.fidelity:
         data["fidelity"] = fidelity_report.measure(baseline=options.baseline)
         data["rematch"] = rematch.measure()
+    if options.cluster is not None:
+        data["cluster"] = cluster_report.measure(options, data)
     out = options.results_dir
     json_path = report.write_json(data, out)  # First: the figures stay if presenting them fails.
     text = (
@@ -141,12 +202,15 @@ def main(argv: list[str] | None = None) -> int:
     if "rematch" in data:
         text += "\n## The view matching again after a change\n\n"
         text += rematch.markdown(data["rematch"])
+    if "cluster" in data:
+        text += "\n## Cluster\n\n" + cluster_report.markdown(data["cluster"])
     md_path, png_path = out / "latest.md", out / "latency.png"
     md_path.write_text(text, encoding="utf-8")
     chart.write(data, png_path)
     print(text)
     print(f"written: {json_path}, {md_path}, {png_path}")
-    return 0 if report.sessions_ok(data) else 1
+    completed = report.sessions_ok(data) + cluster_report.sessions_ok(data.get("cluster"))
+    return 0 if completed and "error" not in data.get("cluster", {}) else 1
 
 
 if __name__ == "__main__":

@@ -111,7 +111,7 @@ async def _memory(pid: int) -> memory.MemorySample:
     return await asyncio.to_thread(memory.sample, pid)
 
 
-async def _settled_memory(pid: int) -> memory.MemorySample:
+async def settled_memory(pid: int) -> memory.MemorySample:
     """A reading once memory has stopped growing: a server that has just printed its URL is
     still loading its spare render page, which would count against the first sessions."""
     last = await _memory(pid)
@@ -136,7 +136,7 @@ async def drive(part: PartResult, sessions: list[BenchSession], served: Served) 
     began = time.monotonic()
     try:
         async with CpuSampler(pid) as cpu:
-            part.memory["before"] = await _settled_memory(pid)
+            part.memory["before"] = await settled_memory(pid)
             ramp_began = time.monotonic()
             alive = await _ramp(sessions)
             part.ramp_s = time.monotonic() - ramp_began
@@ -210,7 +210,7 @@ async def join_trials(browser: Browser, served: Served, options: Options) -> lis
     session gives too few to take one of."""
     traces = []
     for i in range(options.joins):
-        await _settled_memory(served.server_pid)  # The last session's teardown and next spare.
+        await settled_memory(served.server_pid)  # The last session's teardown and next spare.
         agent = BrowserAgent(browser, served.server)
         customer = BrowserCustomer(browser, options.customer_url(served.site), served.server)
         session = BenchSession(options.browser_sessions + i, customer, agent, options, 0)

@@ -16,6 +16,36 @@ QUICK_SESSIONS = (1, 10)
 
 
 @dataclass(frozen=True)
+class ClusterOptions:
+    """The cluster part (``--nodes N``, N of at least 3): see bench/cluster_run.py."""
+
+    nodes: int = 3
+    # Rounds of two replayed sessions at once, one with every role on one node and one with its
+    # three roles on three nodes, for the latency each way.
+    rounds: int = 3
+    failovers: int = 5  # Kills of the render page's node, each with a session of its own
+    busy_sessions: int = 5  # Sessions of the Redis windows
+    window_s: float = 10.0  # Each Redis window's length
+
+    @classmethod
+    def create(
+        cls,
+        quick: bool,
+        nodes: int,
+        failovers: int | None = None,
+        busy_sessions: int | None = None,
+        window_s: float | None = None,
+    ) -> ClusterOptions:
+        return cls(
+            nodes=nodes,
+            rounds=1 if quick else 3,
+            failovers=failovers if failovers is not None else (2 if quick else 5),
+            busy_sessions=busy_sessions if busy_sessions is not None else (3 if quick else 5),
+            window_s=window_s if window_s is not None else (5.0 if quick else 10.0),
+        )
+
+
+@dataclass(frozen=True)
 class Options:
     """One run's settings; ``quick`` only picks shorter defaults."""
 
@@ -42,6 +72,8 @@ class Options:
     # Every fixture page's agent view against the customer's screen (bench/fidelity_report.py).
     fidelity: bool = True
     results_dir: Path = RESULTS_DIR
+    # The cluster part, with ``--nodes N`` for N of 3 or more; None: one server only.
+    cluster: ClusterOptions | None = None
 
     @property
     def change_interval_ms(self) -> int:
