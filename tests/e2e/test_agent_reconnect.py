@@ -148,6 +148,15 @@ def pause_clock(agent: Page) -> None:
     agent.clock.pause_at(datetime.fromtimestamp(now_ms / 1000, UTC) + timedelta(seconds=1))
 
 
+def dropped(agent: Page, session: CobrowseSession, server_thread: ServerThread) -> Page:
+    """The agent's page, its clock paused, once the server dropped its socket and the page
+    says it is reconnecting."""
+    pause_clock(agent)
+    server_thread.run(server_thread.drop_agent(session.uuid))
+    expect(agent.get_by_text("Reconnecting")).to_be_visible(timeout=TIMEOUT_MS)
+    return agent
+
+
 def agent_sockets(agent: Page) -> int:
     return int(agent.evaluate("() => window.__agentSockets.length"))
 
@@ -212,10 +221,7 @@ def test_an_exit_between_two_tries_stops_them(
     server_thread: ServerThread,
 ) -> None:
     session = start(page, site, cobrowse_here)
-    agent = join(agent_context, session)
-    pause_clock(agent)
-    server_thread.run(server_thread.drop_agent(session.uuid))
-    expect(agent.get_by_text("Reconnecting")).to_be_visible(timeout=TIMEOUT_MS)
+    agent = dropped(join(agent_context, session), session, server_thread)
     agent.get_by_role("button", name="Exit co-browse session").click()
     expect(agent.get_by_role("status")).to_contain_text("ended")
     agent.clock.run_for(PAST_EVERY_RETRY_MS)
@@ -233,10 +239,7 @@ def test_a_session_that_ended_while_the_agent_was_away_stays_ended(
     server_thread: ServerThread,
 ) -> None:
     session = start(page, site, cobrowse_here)
-    agent = join(agent_context, session)
-    pause_clock(agent)
-    server_thread.run(server_thread.drop_agent(session.uuid))
-    expect(agent.get_by_text("Reconnecting")).to_be_visible(timeout=TIMEOUT_MS)
+    agent = dropped(join(agent_context, session), session, server_thread)
     assert session.end(by="customer")["end_reason"] == "customer_exit"
     agent.clock.resume()  # The page tries again: the server no longer knows the session.
     expect(agent.get_by_role("status")).to_contain_text("ended", timeout=TIMEOUT_MS)
