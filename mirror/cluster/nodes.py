@@ -40,6 +40,7 @@ class NodeTable:
         self.redis, self.name, self.capacity, self._load = redis, name, capacity, load
         self.alive: dict[str, Load] = {}
         self._suspects: dict[str, float] = {}  # Node -> until when it counts as gone.
+        self._config = ""  # The shared configuration's fingerprint, once joined.
 
     async def join(self, config: Config) -> None:
         """Enter the cluster, unless the running nodes share another configuration (a
@@ -58,7 +59,8 @@ class NodeTable:
                     + ", ".join(differs)
                     + "): give every node the same configuration file"
                 )
-        await self.redis.set(CONFIG_KEY, json.dumps(mine, sort_keys=True))
+        self._config = json.dumps(mine, sort_keys=True)
+        await self.redis.set(CONFIG_KEY, self._config)
 
     async def beat(self) -> None:
         """Renew this node's lease with its load, and read every live node's."""
@@ -66,6 +68,8 @@ class NodeTable:
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.set(node_key(self.name), msgspec.json.encode(load), px=int(LEASE_S * 1000))
             pipe.sadd(NODES_KEY, self.name)
+            if self._config:  # Again after a Redis that restarted empty, for nodes joining then.
+                pipe.set(CONFIG_KEY, self._config, nx=True)
             pipe.smembers(NODES_KEY)
             *_, members = await pipe.execute()
         names = sorted(member.decode() for member in members)

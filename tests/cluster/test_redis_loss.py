@@ -33,6 +33,7 @@ from tests.cluster.conftest import (
     told,
     until,
 )
+from tests.cluster.test_faults import run_to_exit, serve_args
 from tests.conftest import TEST_CONFIG
 from tests.wsclient import (
     VIEWPORT,
@@ -264,3 +265,22 @@ async def test_a_node_that_passes_customers_on_refuses_them_while_redis_is_away(
         await customer.close()  # Its grace ends it, on whichever node holds it by then.
         await ended_record(http, relaying, info["uuid"])
         await once_each(http, nodes, [info["uuid"]])
+
+
+@in_thread
+async def test_a_redis_back_empty_still_keeps_other_configurations_out(
+    nodes: ShapedCluster, redis_away: StoppableRedis, tmp_path: Path
+) -> None:
+    """The shared configuration is lost with Redis's data: the running nodes put it back, so a
+    node with other masking that starts afterwards is still refused."""
+    async with aiohttp.ClientSession() as http:
+        redis_away.stop()
+        await all_healthy(http, nodes, 503)
+        redis_away.start()
+        await all_healthy(http, nodes, 200)
+    other = tmp_path / "other.toml"
+    other.write_text('[masking]\nhidden = ["#nothing-hidden"]\n')
+    args = serve_args(redis_away.url, other, "stranger", tmp_path)
+    result = await asyncio.to_thread(run_to_exit, args)
+    assert result.returncode == 2
+    assert "masking.hidden" in result.stderr
