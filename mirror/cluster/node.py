@@ -129,9 +129,9 @@ class ClusterNode:
         return last
 
     def load(self) -> Load:
-        sessions = self.hub.sessions()
-        mirrors = sum(1 for live in sessions if live.page is not None)
-        return Load(owned=len(sessions), mirrors=mirrors, capacity=self.hub.capacity)
+        # The registry counts a session from the moment it is placed here, before it is live.
+        mirrors = sum(1 for live in self.hub.sessions() if live.page is not None)
+        return Load(owned=len(self.hub.registry), mirrors=mirrors, capacity=self.hub.capacity)
 
     # -- the front the sockets use ------------------------------------------------------------
 

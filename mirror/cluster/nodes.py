@@ -81,6 +81,8 @@ class NodeTable:
             for name, lease in zip(names, leases, strict=True)
             if lease is not None and name not in self._suspects
         }
+        if self.name in self.alive:  # Sessions placed here while the beat was on its way count.
+            self.alive[self.name] = self._load()
         gone = [name for name, lease in zip(names, leases, strict=True) if lease is None]
         if gone:  # Forgotten once gone; a node that comes back adds itself again.
             await self.redis.srem(NODES_KEY, *gone)
