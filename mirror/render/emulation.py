@@ -20,6 +20,7 @@ class Emulation:
     def __init__(self) -> None:
         self.applied = Screen()  # The page is created at this screen's viewport.
         self.metrics_overridden = False  # The device pixel ratio is emulated through CDP.
+        self.capturing = True  # Screencasting, unless nobody sees the view (see capture).
         self._scheme_emulated = False
 
     def shows(self, viewport: Viewport) -> bool:
@@ -83,6 +84,8 @@ class Emulation:
         """Frames at the viewport's size in CSS pixels whatever the emulated pixel ratio: the
         view is one pixel per CSS pixel of the customer's viewport (CDP Page.startScreencast's
         maxWidth/maxHeight scale a high-density frame down)."""
+        if not self.capturing:  # Started again when the agent looks (see capture).
+            return
         if restart:
             await cdp.send("Page.stopScreencast")
         params: dict[str, Any] = {"format": "jpeg", "quality": JPEG_QUALITY, "everyNthFrame": 1}
@@ -90,3 +93,14 @@ class Emulation:
             viewport = screen.viewport
             params.update(maxWidth=viewport.width, maxHeight=viewport.height)
         await cdp.send("Page.startScreencast", params)
+
+    async def capture(self, cdp: CDPSession, screen: Screen, seen: bool) -> None:
+        """Frames while the agent sees the view, none while nobody does: capture is the render
+        page's largest cost. The first frame after the start shows the page as it is now."""
+        if seen == self.capturing:
+            return
+        self.capturing = seen
+        if seen:
+            await self.start_screencast(cdp, screen)
+        else:
+            await cdp.send("Page.stopScreencast")

@@ -62,6 +62,7 @@ class RenderPage:
         # Holds the next batch while Chromium is behind (mirror/render/pacing.py).
         self._pacer = Pacer()
         self._emulation = Emulation()
+        self._watching = asyncio.Lock()
         self._screencast = Screencast(self._measure_masks, self._repaint, self._pacer)
         self._preparing = asyncio.ensure_future(self._prepare())
 
@@ -118,6 +119,26 @@ class RenderPage:
         self._cdp = await self._context.new_cdp_session(page)
         self._screencast.attach(self._cdp)
         await self._emulation.start_screencast(self._cdp, self._screen)
+
+    async def watch(self, seen: bool) -> None:
+        """Capture while the agent sees the view; the customer's changes are applied either
+        way, so the first frame when it looks again is the page as it is now."""
+        async with self._watching:  # A stop and the start after it reach Chromium in order.
+            try:
+                await self._preparing
+            except Exception:  # noqa: BLE001 - reported by whoever started the session.
+                return
+            if self._closed or self._cdp is None:
+                return
+            with contextlib.suppress(PlaywrightError):  # The page may be closing.
+                await self._emulation.capture(self._cdp, self._screen, seen)
+                if seen:
+                    await self._repaint()
+
+    @property
+    def capturing(self) -> bool:
+        """Whether Chromium takes frames of the page (not while nobody sees the view)."""
+        return self._emulation.capturing
 
     @property
     def page(self) -> Page | None:
@@ -211,7 +232,7 @@ class RenderPage:
 
     async def _repaint(self) -> None:
         """Ask Chromium for a new frame (a still page sends none by itself)."""
-        if self._cdp is not None and not self._closed:
+        if self._cdp is not None and not self._closed and self._emulation.capturing:
             with contextlib.suppress(PlaywrightError, ValueError):  # The page may be closing.
                 await self._call("repaint")
 

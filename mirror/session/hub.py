@@ -272,6 +272,7 @@ class Hub:
         return live
 
     async def _attach_agent(self, live: LiveSession, peer: Peer) -> None:
+        await self.agent_watching(live, True)  # A page that is not looking says so next.
         viewport = live.screen.viewport
         await peer.send_message(ViewSize(width=viewport.width, height=viewport.height))
         live.tasks.start("frames", self.pages.pump_frames(live, peer))
@@ -319,11 +320,18 @@ class Hub:
         masking = self.config.masking
         return Rules(agent_can_submit=masking.agent_can_submit, page_origin=live.session.origin)
 
+    async def agent_watching(self, live: LiveSession, seen: bool) -> None:
+        """The agent's view came into sight (a fresh frame follows) or left it (capture stops,
+        the customer's changes are still applied)."""
+        if live.page is not None:
+            await live.page.watch(seen)
+
     async def agent_left(self, live: LiveSession, peer: Peer) -> None:
         if live.agent is not peer or not live.session.live:
             return
         live.agent = None
         live.tasks.cancel("frames")
+        await self.agent_watching(live, False)  # Until the agent's page comes back.
         grace = self.config.session.agent_reconnect_grace_s
         live.tasks.start("agent_grace", self._end_after(live, grace, EndReason.AGENT_TIMEOUT))
 

@@ -64,7 +64,14 @@ class Join(Message, tag="join"):
     rejoin: Token | None = None
 
 
-AgentMessage = Join | Exit | AgentInput
+class Watching(Message, tag="watching"):
+    """Whether the agent can see the view: not while its tab is hidden, its window minimised or
+    the view scrolled out of sight. Nothing is captured for a view nobody sees."""
+
+    visible: bool
+
+
+AgentMessage = Join | Exit | Watching | AgentInput
 
 # -- server -> either page -----------------------------------------------------------------
 

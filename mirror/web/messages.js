@@ -21,6 +21,8 @@ export const msg = {
   }),
   events: (events) => ({ v: PROTOCOL_VERSION, type: "events", events }),
   exit: () => ({ v: PROTOCOL_VERSION, type: "exit" }),
+  /** The agent can see the view (true) or not: a hidden tab, a minimised window, scrolled away. */
+  watching: (visible) => ({ v: PROTOCOL_VERSION, type: "watching", visible }),
   join: (id, interaction, rejoin) => ({ v: PROTOCOL_VERSION, type: "join", id, ...(interaction ? { interaction } : {}), ...(rejoin ? { rejoin } : {}) }),
 };
 

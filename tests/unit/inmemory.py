@@ -151,6 +151,7 @@ class FakePage:
         self.hits: dict[tuple[float, float], Hit] = {}
         self.tab_order: dict[tuple[int | None, bool], int] = {}  # (from, backwards) -> node
         self.nodes: dict[int, Hit] = {}  # What a key would press at a node the agent focused.
+        self.watched: list[bool] = []  # Each change of whether the agent sees the view.
 
     @property
     def started(self) -> bool:
@@ -183,6 +184,10 @@ class FakePage:
 
     async def describe(self, node: int) -> Hit | None:
         return self.nodes.get(node)
+
+    async def watch(self, seen: bool) -> None:
+        if not self.watched or self.watched[-1] != seen:
+            self.watched.append(seen)
 
     async def close(self) -> None:
         self.closed = True

@@ -227,6 +227,20 @@ async def test_an_agent_back_with_its_token_within_the_grace_keeps_the_session(
 
 
 @in_thread
+async def test_nothing_is_captured_while_the_agent_does_not_see_the_view(tmp_path: Path) -> None:
+    """Its view out of sight, or its page gone: the render page stops capturing; seen again,
+    or back, it captures again."""
+    async with open_hubs(tmp_path, make_config(agent_grace_s=60)) as hubs:
+        _, live, agent = await session_with_agent(hubs)
+        page = page_of(live)
+        await hubs.hub.agent_watching(live, False)
+        await hubs.hub.agent_watching(live, True)
+        await hubs.hub.agent_left(live, agent)
+        await hubs.hub.agent_rejoin(MemoryPeer("back"), live.session.access_id, live.agent_token)
+        assert page.watched == [False, True, False, True]
+
+
+@in_thread
 async def test_an_agent_page_reopened_elsewhere_takes_over_from_the_old_one(
     tmp_path: Path,
 ) -> None:

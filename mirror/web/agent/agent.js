@@ -3,6 +3,7 @@
 import { CLOSE, msg, parse, socketUrl } from "../messages.js";
 import { attachInput } from "./input.js";
 import { ChatDesk } from "./desk.js";
+import { watchSight } from "./watching.js";
 
 const $ = (id) => document.getElementById(id);
 const view = $("view");
@@ -233,7 +234,10 @@ function connect(rejoinToken) {
   const ws = new WebSocket(socketUrl(location.href, "/ws/agent"));
   socket = ws;
   ws.binaryType = "arraybuffer";
-  ws.onopen = () => ws.send(JSON.stringify(msg.join(currentId, currentInteraction, rejoinToken)));
+  ws.onopen = () => {
+    ws.send(JSON.stringify(msg.join(currentId, currentInteraction, rejoinToken)));
+    if (!seen()) ws.send(JSON.stringify(msg.watching(false))); // A session starts watched.
+  };
   ws.onmessage = (e) => {
     if (typeof e.data === "string") return receive(parse(e.data));
     queueFrame(e.data);
@@ -307,6 +311,12 @@ $("zoom-in").addEventListener("click", () => setZoom(zoom * 1.25));
 $("zoom-out").addEventListener("click", () => setZoom(zoom / 1.25));
 $("zoom-reset").addEventListener("click", () => setZoom(1));
 
-attachInput(view, (message) => {
+function sendLive(message) {
   if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
+}
+
+attachInput(view, sendLive);
+const seen = watchSight(view, (visible) => {
+  view.dataset.watching = String(visible); // For tests and styles: what the server was told.
+  sendLive(msg.watching(visible));
 });

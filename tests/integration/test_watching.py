@@ -1,0 +1,75 @@
+"""A view nobody sees is not captured: the agent's page says when its view leaves sight (a
+hidden tab, a minimised window, scrolled away), the render page's screencast stops while the
+customer's changes are still applied, and a fresh frame of the page as it is now comes when the
+agent looks again. The same when the agent's page is gone, until it comes back."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from pathlib import Path
+
+import aiohttp
+from aiohttp.test_utils import TestServer
+from playwright.async_api import Page, expect
+
+from mirror.config import Config
+from mirror.render.page import RenderPage
+from mirror.server.app import build_app
+from mirror.server.keys import HUB, METRICS, Settings
+from tests.aio import in_thread
+from tests.integration.test_render_failure import join
+from tests.wsclient import open_customer, page_snapshot
+
+POLL_S = 0.02
+WAIT_S = 20.0
+CAPTURED = "cobrowse_frame_lag_seconds_count"  # One sample per screencast frame taken.
+
+
+async def until(condition: Callable[[], bool], what: str) -> None:
+    """Wait for ``condition()`` to hold, failing after WAIT_S with ``what``."""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(WAIT_S):
+            while not condition():  # noqa: ASYNC110
+                await asyncio.sleep(POLL_S)  # ok-sleep: a bounded poll; nothing announces it.
+    assert condition(), what
+
+
+async def shown_in_mirror(page: Page, text: str) -> None:
+    """The render page has applied the customer's change and painted it twice over: a running
+    screencast would have taken a frame of it by then."""
+    await expect(page.frame_locator("iframe").get_by_text(text)).to_be_visible()
+    await page.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+
+
+@in_thread
+async def test_a_view_out_of_sight_is_not_captured(tmp_path: Path) -> None:
+    app = build_app(Settings(config=Config(), db=f"sqlite:///{tmp_path / 'h.db'}"))
+    async with TestServer(app) as server, aiohttp.ClientSession() as http:
+        url = str(server.make_url("")).rstrip("/")
+        customer, info = await open_customer(http, url)
+        agent = await join(http, url, customer, info["id"])
+        live = app[HUB].lookup(info["uuid"])
+        assert live is not None and isinstance(live.page, RenderPage)
+        render, chromium = live.page, live.page.page
+        assert chromium is not None
+        registry = app[METRICS].registry
+
+        def captured() -> float:
+            return registry.get_sample_value(CAPTURED) or 0.0
+
+        await agent.send_json({"v": 1, "type": "watching", "visible": False})
+        await until(lambda: not render.capturing, "the screencast did not stop")
+        before = captured()
+        await customer.send_json({"v": 1, "type": "events", "events": page_snapshot("Unseen")})
+        await shown_in_mirror(chromium, "Unseen")
+        assert captured() == before, "a frame was taken of a view nobody sees"
+
+        await agent.send_json({"v": 1, "type": "watching", "visible": True})
+        # The page as it is now, without any new change from the customer.
+        await until(lambda: captured() > before, "no fresh frame when the agent looked again")
+        assert render.capturing
+
+        await agent.close()  # Gone, within its grace period: nobody sees the view.
+        await until(lambda: not render.capturing, "capture went on without an agent")
