@@ -38,6 +38,8 @@ class SessionFigures:
     action_to_dispatch_ms: list[float]
     not_dispatched: int
     max_frame_gap_ms: float  # The longest spell without a frame while the page changed
+    frames_changing: int  # Frames received while the page changed
+    frame_interval_p99_ms: float | None  # Between frames (and the phase's edges) while changing
 
     @property
     def starved(self) -> bool:
@@ -98,11 +100,16 @@ def dispatch_latencies(
     return latencies, len(pressed) - len(latencies)
 
 
-def max_frame_gap(frame_times: Sequence[float], window: tuple[float, float]) -> float:
-    """The longest time within ``window`` with no frame (its edges count as frames)."""
+def frame_intervals(frame_times: Sequence[float], window: tuple[float, float]) -> list[float]:
+    """The times between frames within ``window`` (its edges count as frames)."""
     start, end = window
     times = [start, *(t for t in frame_times if start < t < end), end]
-    return max(b - a for a, b in zip(times, times[1:], strict=False))
+    return [b - a for a, b in zip(times, times[1:], strict=False)]
+
+
+def max_frame_gap(frame_times: Sequence[float], window: tuple[float, float]) -> float:
+    """The longest time within ``window`` with no frame (its edges count as frames)."""
+    return max(frame_intervals(frame_times, window))
 
 
 def session_figures(trace: SessionTrace) -> SessionFigures:
@@ -116,6 +123,7 @@ def session_figures(trace: SessionTrace) -> SessionFigures:
         "clicking": trace.click_window,
     }
     before_clicks = trace.click_window[0] or float("inf")
+    start, end = trace.change_window
     latencies, not_shown = change_latencies(trace.stamps, view_transitions(log))
     actions, not_dispatched = dispatch_latencies(trace.pressed, trace.dispatched)
     to_first_frame, to_content = join_times(log)
@@ -132,6 +140,8 @@ def session_figures(trace: SessionTrace) -> SessionFigures:
         action_to_dispatch_ms=actions,
         not_dispatched=not_dispatched,
         max_frame_gap_ms=max_frame_gap(log.frame_times, trace.change_window),
+        frames_changing=sum(1 for t in log.frame_times if start < t < end),
+        frame_interval_p99_ms=Summary.of(frame_intervals(log.frame_times, trace.change_window)).p99,
     )
 
 
@@ -178,6 +188,11 @@ def pooled(
         },
         "max_frame_gap_changing_ms": Summary.of(f.max_frame_gap_ms for f in figures).as_dict(),
         "starved_sessions": sum(f.starved for f in figures),
+        # How evenly the machine's frames were shared while every page changed.
+        "frames_changing_per_session": Summary.of(f.frames_changing for f in figures).as_dict(),
+        "session_frame_interval_p99_ms": Summary.of(
+            f.frame_interval_p99_ms for f in figures if f.frame_interval_p99_ms is not None
+        ).as_dict(),
         # Each session's own p50 and p99, so one slow session is not hidden in the pool.
         "session_change_to_view_p50_ms": Summary.of(
             p for f in figures if (p := Summary.of(f.change_to_view_ms).p50) is not None

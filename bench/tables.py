@@ -117,6 +117,30 @@ def latency_table(data: dict[str, Any]) -> list[str]:
     return lines
 
 
+def fairness_table(data: dict[str, Any]) -> list[str]:
+    lines = [
+        "## How evenly frames are shared",
+        "",
+        "Frames each agent received while its customer changed, from the least to the best "
+        "served session, and the worst session's p99 time between two frames.",
+        "",
+        "| Sessions | frames, fewest | median | most | most ÷ fewest "
+        "| worst session's frame interval p99 | starved sessions |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for label, p in _parts(data):
+        frames = p["figures"].get("frames_changing_per_session") or {}
+        fewest, most = frames.get("min"), frames.get("max")
+        spread = most / fewest if fewest and most is not None else None
+        lines.append(
+            f"| {label} | {num(fewest)} | {num(frames.get('p50'))} | {num(most)} "
+            f"| {'–' if spread is None else f'{spread:.1f}'} "
+            f"| {_stat(p, 'session_frame_interval_p99_ms', 'max')} ms "
+            f"| {p['figures'].get('starved_sessions', '–')} |"
+        )
+    return lines
+
+
 def frames_table(data: dict[str, Any]) -> list[str]:
     lines = [
         "## Frames and bandwidth per agent",
@@ -349,6 +373,7 @@ def markdown(data: dict[str, Any]) -> str:
         targets_table(data),
         latency_table(data),
         frames_table(data),
+        fairness_table(data),
         resources_table(data),
         cpu_breakdown_table(data),
         memory_breakdown_table(data),
