@@ -45,6 +45,10 @@ LEAN_ARGS = [
     f"--disable-features={PLAYWRIGHT_DISABLED_FEATURES},"
     "WebUIOmniboxPopup,WebUIOmniboxAimPopup,SpareRendererForSitePerProcess",
 ]
+# The server's own Chromium runs no page's scripts, only the render page's player: V8 without its
+# optimising compilers holds less memory a page, and the player is no slower for it
+# (docs/benchmark.md).
+SERVER_ARGS = [*LEAN_ARGS, "--js-flags=--lite-mode"]
 SYSTEM_CHROMIUMS = (
     "/usr/bin/chromium",
     "/usr/bin/chromium-browser",
@@ -113,7 +117,7 @@ class ChromiumHost:
             )
         try:
             browser = await playwright.chromium.launch(
-                executable_path=executable, args=LEAN_ARGS, headless=True
+                executable_path=executable, args=SERVER_ARGS, headless=True
             )
         except Exception as exc:
             await playwright.stop()
