@@ -8,6 +8,7 @@ from __future__ import annotations
 import aiohttp
 
 LAG = "cobrowse_frame_lag_seconds"
+REPEATED = "cobrowse_frames_repeated_total"
 BEHIND_LE = "0.1"  # The bucket edge where the render pages start pacing their changes.
 
 
@@ -21,12 +22,17 @@ async def frame_lag(server: str) -> dict[str, float] | None:
 
 
 def frame_lag_from(text: str) -> dict[str, float] | None:
-    """The frames counted, their mean age in ms and the share older than 100 ms, from
-    Prometheus text; None when no frame was counted."""
+    """The frames counted, their mean age in ms, the share older than 100 ms and the share
+    that repeated the last frame, from Prometheus text; None when no frame was counted."""
     values: dict[str, float] = {}
     for line in text.splitlines():
         name, _, value = line.rpartition(" ")
-        if name in (f"{LAG}_count", f"{LAG}_sum", f'{LAG}_bucket{{le="{BEHIND_LE}"}}'):
+        if name in (
+            f"{LAG}_count",
+            f"{LAG}_sum",
+            f'{LAG}_bucket{{le="{BEHIND_LE}"}}',
+            REPEATED,
+        ):
             values[name] = float(value)
     count = values.get(f"{LAG}_count", 0.0)
     if not count:
@@ -36,4 +42,6 @@ def frame_lag_from(text: str) -> dict[str, float] | None:
         "frames": count,
         "mean_ms": round(values.get(f"{LAG}_sum", 0.0) / count * 1000, 1),
         "over_100ms_share": round(1 - within / count, 3),
+        # Of the frames Chromium took, those that showed nothing new and were dropped.
+        "repeated_share": round(values.get(REPEATED, 0.0) / count, 3),
     }

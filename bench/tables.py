@@ -50,6 +50,10 @@ def cores(value: float | None) -> str:
     return "–" if value is None else f"{value:.2f}"
 
 
+def _share(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0%}"
+
+
 def _stat(part: dict[str, Any], key: str, stat: str, divisor: float = 1) -> str:
     return num((part["figures"].get(key) or {}).get(stat), divisor)
 
@@ -151,8 +155,8 @@ def frames_table(data: dict[str, Any]) -> list[str]:
         "",
         "| Sessions | fps changing | fps idle | kB/s changing | kB/s idle | kB/s clicking "
         "| frame kB p50 | longest frame gap while changing | starved sessions "
-        "| frame age mean, ms | frames over 100 ms |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| frame age mean, ms | frames over 100 ms | frames repeated |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for label, p in _parts(data):
         lag = p.get("frame_lag") or {}
@@ -166,12 +170,12 @@ def frames_table(data: dict[str, Any]) -> list[str]:
             f"| {_stat(p, 'frame_bytes', 'p50', 1000)} "
             f"| {_stat(p, 'max_frame_gap_changing_ms', 'max')} ms "
             f"| {p['figures'].get('starved_sessions', '–')} "
-            f"| {num(lag.get('mean_ms'))} | {'–' if late is None else f'{late:.0%}'} |"
+            f"| {num(lag.get('mean_ms'))} | {_share(late)} | {_share(lag.get('repeated_share'))} |"
         )
     base = (data["browser"] or {}).get("figures", {})
     if "baseline_agent_bytes_per_second_changing" in base:
         kbps = base["baseline_agent_bytes_per_second_changing"]["session_mean"]
-        lines.append(f"| baseline (rrweb DOM streaming) | | | {num(kbps, 1000)} | | | | | | | |")
+        lines.append(f"| baseline (rrweb DOM streaming) | | | {num(kbps, 1000)} | | | | | | | | |")
     return lines
 
 

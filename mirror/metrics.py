@@ -20,6 +20,12 @@ class Metrics:
         self.live_sessions = Gauge("cobrowse_live_sessions", "Sessions idle or active", registry=r)
         self.frames_sent = Counter("cobrowse_frames_sent", "Frames sent to agents", registry=r)
         self.frame_bytes = Counter("cobrowse_frame_bytes", "Frame bytes sent to agents", registry=r)
+        # Chromium's work wasted: a settle frame or repaint that changed nothing, dropped.
+        self.frames_repeated = Counter(
+            "cobrowse_frames_repeated",
+            "Screencast frames that showed what the last one did, dropped unsent",
+            registry=r,
+        )
         # Chromium's queue: past 0.1 s the machine carries more sessions than it can capture, and
         # the render pages pace their changes (mirror/render/pacing.py).
         self.frame_lag = Histogram(

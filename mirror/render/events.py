@@ -23,3 +23,4 @@ class PageEvents:
     on_crash: Callable[[], None] = _ignore
     on_notice: Callable[[str], None] = _log_notice  # The view is partial, and why ("large-page").
     on_lag: Callable[[float], None] = _ignore  # A frame's age when it reached the server, in s.
+    on_repeat: Callable[[], None] = _ignore  # A frame showed what the last one did: not sent.

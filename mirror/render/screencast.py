@@ -137,6 +137,7 @@ class Screencast:
                 continue
             jpeg = base64.b64decode(params["data"])
             if self._same_as_last(jpeg):
+                self._events.on_repeat()
                 await self._ack(params)
                 continue
             # Acknowledged while it is redacted: Chromium may encode the next frame meanwhile.
@@ -148,7 +149,11 @@ class Screencast:
                 continue
             finally:
                 await acked
-            if frame is not None and not frame.same_as(self._frames.last):
+            if frame is None:
+                continue
+            if frame.same_as(self._frames.last):
+                self._events.on_repeat()
+            else:
                 self._frames.put(frame)
                 self.settle_soon()
 

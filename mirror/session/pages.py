@@ -44,6 +44,7 @@ class RenderPages:
             on_crash=lambda: self._crashed(live),
             on_notice=lambda reason: self.notice(live, reason),
             on_lag=self._metrics.frame_lag.observe,
+            on_repeat=self._metrics.frames_repeated.inc,
         )
         if live.customer is not None:  # The snapshot and the page's start run side by side.
             await live.customer.send_message(Snapshot())

@@ -14,11 +14,17 @@ cobrowse_frame_lag_seconds_bucket{le="+Inf"} 40.0
 cobrowse_frame_lag_seconds_count 40.0
 cobrowse_frame_lag_seconds_sum 2.0
 cobrowse_frames_sent_total 12.0
+cobrowse_frames_repeated_total 6.0
 """
 
 
-def test_the_mean_age_and_the_share_of_late_frames_are_read_off_the_histogram() -> None:
-    assert frame_lag_from(METRICS) == {"frames": 40.0, "mean_ms": 50.0, "over_100ms_share": 0.1}
+def test_the_mean_age_and_the_shares_of_late_and_repeated_frames_are_read_off() -> None:
+    assert frame_lag_from(METRICS) == {
+        "frames": 40.0,
+        "mean_ms": 50.0,
+        "over_100ms_share": 0.1,
+        "repeated_share": 0.15,
+    }
 
 
 def test_no_frame_counted_gives_no_figure() -> None:
