@@ -241,6 +241,19 @@ def cpu_breakdown_table(data: dict[str, Any]) -> list[str]:
     ]
     for label, kinds in parts:
         lines.append(f"| {label} | " + " | ".join(cores(kinds.get(n)) for n in names) + " |")
+    lines += [
+        "",
+        "CPU per frame sent, ms: the cores above over the frames all agents received a second.",
+        "",
+        "| Sessions | all | " + " | ".join(names) + " |",
+        "|---|---:|" + "---:|" * len(names),
+    ]
+    for (label, kinds), (_, part) in zip(parts, _parts(data), strict=True):
+        fps = (part["figures"].get("frames_per_second_changing") or {}).get("all_sessions")
+        per_frame = {n: used * 1000 / fps for n, used in kinds.items()} if fps else {}
+        every = sum(per_frame.values()) if per_frame else None
+        row = " | ".join(num(per_frame.get(n)) for n in names)
+        lines.append(f"| {label} | {num(every)} | {row} |")
     return lines
 
 

@@ -1,12 +1,12 @@
-"""How evenly the benchmark's scale steps say the machine's frames were shared: the times between
-an agent's frames while its customer changed, and the table that compares the sessions."""
+"""The benchmark's capacity tables: how evenly the machine's frames were shared (the times between
+an agent's frames while its customer changed, the sessions compared) and what a frame sent cost."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from bench.analysis import frame_intervals, max_frame_gap
-from bench.tables import fairness_table
+from bench.tables import cpu_breakdown_table, fairness_table
 
 
 def test_frame_intervals_count_the_phase_edges_as_frames() -> None:
@@ -30,3 +30,11 @@ def test_the_fairness_table_gives_the_spread_between_the_best_and_worst_served()
     data = {"browser": None, "scale": [part(50, 20.0, 40.0, 2500.0)]}
     row = fairness_table(data)[-1]
     assert row == "| 50 replayed | 20.0 | 30.0 | 40.0 | 2.0 | 2500 ms | 3 |"
+
+
+def test_the_cpu_of_a_frame_sent_is_each_process_cores_over_the_frames_a_second() -> None:
+    step = part(10, 90.0, 110.0, 300.0)
+    step["figures"]["frames_per_second_changing"] = {"all_sessions": 50.0}
+    step["cpu"] = {"change": {"server_cores_by_process": {"browser": 0.35, "server": 0.25}}}
+    rows = cpu_breakdown_table({"browser": None, "scale": [step]})
+    assert rows[-1] == "| 10 replayed | 12.0 | 7.0 | 5.0 |"
