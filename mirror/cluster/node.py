@@ -262,6 +262,7 @@ class ClusterNode:
     # -- messages from other nodes --------------------------------------------------------------
 
     def _on_envelope(self, envelope: Envelope) -> None:
+        self.nodes.heard(envelope.node)
         op = envelope.op
         if op in ("text", "frame", "close"):
             relay = self.relays.get(envelope.peer)

@@ -106,6 +106,11 @@ class NodeTable:
             self._suspects[name] = time.monotonic() + LEASE_S
             self.alive.pop(name, None)
 
+    def heard(self, name: str) -> None:
+        """A message came from ``name``: it is not gone, whatever an earlier silence said (a
+        node restarted under the same name is heard before its lease is read again)."""
+        self._suspects.pop(name, None)
+
     def choose(self) -> str | None:
         """The node a new session goes to: the most free capacity, this one on a tie; None
         when every node is full. The choice counts at once, so a burst spreads out."""

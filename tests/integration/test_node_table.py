@@ -54,3 +54,27 @@ async def _two_choices(redis_url: str) -> None:
         await here.leave()
         await other.leave()
         await redis.aclose()
+
+
+def test_a_node_heard_from_after_a_silence_is_not_gone(redis_url: str) -> None:
+    """A node suspected gone (a message to it went unheard: it died) that is heard from again
+    (restarted under the same name) is alive at once, not when the suspicion would lapse."""
+    _suspected_then_heard(redis_url)
+
+
+@in_thread
+async def _suspected_then_heard(redis_url: str) -> None:
+    redis = await connect(redis_url)
+    here = NodeTable(redis, "here", CAPACITY, lambda: Load(0, 0, CAPACITY))
+    back = NodeTable(redis, "back", CAPACITY, lambda: Load(0, 0, CAPACITY))
+    try:
+        await back.beat()
+        await here.beat()
+        here.suspect("back")
+        assert await here.gone("back")
+        here.heard("back")
+        assert not await here.gone("back")
+    finally:
+        await here.leave()
+        await back.leave()
+        await redis.aclose()
