@@ -290,9 +290,12 @@ class ChatHub:
             self._tasks.start(token, self._release_after(token, grace))
 
     async def hand_over(self) -> None:
-        """This node stops and another carries the chats on (from Redis): nothing ends here;
-        the sockets held here close so that their pages come back through another node."""
+        """Another node carries the chats on from Redis (this one stops, or lost the hold):
+        nothing ends here, the chats are forgotten, and the sockets held here close so that
+        their pages come back through the node that holds them."""
         self._tasks.cancel_all()
+        for chat in self.registry.live():
+            self.registry.discard(chat)
         peers = list(self._customers.values()) + [desk.peer for desk in self._desks.values()]
         self._customers.clear()
         self._desks.clear()

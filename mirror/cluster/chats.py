@@ -109,11 +109,16 @@ class ClusterChats:
             chats = await self.directory.load()
             self.hub.adopt(chats, set(await self.node.directory.live_ids()))
             log.info("node %s holds the chats (%d taken over)", self.node.name, len(chats))
+        elif self.current == self.node.name and holder != self.node.name:
+            # Another node took the chats (this one was thought gone): its copies are stale.
+            log.warning("node %s lost the chats to %s", self.node.name, holder)
+            await self.hub.hand_over()
         self.current = holder
 
     async def holder(self) -> str:
         """The node holding the chats; one that is gone loses them to this one at once."""
-        if not self.current or not self.node.nodes.is_alive(self.current):
+        # Asked of Redis when the last beat did not see it: a holder that joined since is alive.
+        if not self.current or await self.node.nodes.gone(self.current):
             if self.current and self.current != self.node.name:
                 await self._drop(keys=[HOLDER_KEY], args=[self.current])
             await self.beat()

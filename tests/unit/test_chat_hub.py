@@ -371,3 +371,20 @@ async def test_a_client_past_its_chat_limits_is_refused_busy_and_others_still_st
         await start_from("198.51.100.1")
         await hubs.chats.end(first, ChatEndReason.CUSTOMER_ENDED)
         await start_from("203.0.113.7")
+
+
+@in_thread
+async def test_chats_handed_over_are_forgotten_here_and_their_pages_sent_on(
+    tmp_path: Path,
+) -> None:
+    """Another node carries the chats on: nothing ends, this hub keeps no stale copy (the
+    fresher one from Redis is taken if the chats come back), and the sockets close so that
+    their pages come back through the node that holds them."""
+    async with open_hubs(tmp_path, make_config()) as hubs:
+        customer, chat, desk_peer, _ = await accepted_chat(hubs)
+        await hubs.chats.hand_over()
+        assert hubs.chats.registry.live() == []
+        assert customer.closed is not None and desk_peer.closed is not None
+        assert chat.state is ChatState.ACTIVE  # Not ended: another node carries it on.
+        hubs.chats.adopt([chat], set())
+        assert hubs.chats.registry.live() == [chat]
