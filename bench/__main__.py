@@ -126,6 +126,12 @@ def parse(argv: list[str] | None = None) -> Options:
         help="with --nodes: seconds of each Redis window (default 10, quick 5)",
     )
     p.add_argument(
+        "--mix",
+        action="store_true",
+        help="the scale steps' sessions as a contact centre's: of every ten, two typing, four "
+        "reading (a change every 1 s at the default rate), four idle",
+    )
+    p.add_argument(
         "--out",
         type=Path,
         default=RESULTS_DIR,
@@ -175,7 +181,7 @@ def parse(argv: list[str] | None = None) -> Options:
         else None
     )
     return dataclasses.replace(
-        options, fidelity=not args.no_fidelity, page=args.page, cluster=cluster
+        options, fidelity=not args.no_fidelity, page=args.page, cluster=cluster, mix=args.mix
     )
 
 

@@ -42,8 +42,13 @@ class SessionFigures:
     frame_interval_p99_ms: float | None  # Between frames (and the phase's edges) while changing
 
     @property
+    def changed(self) -> bool:
+        """Its customer changed the page (an idle session of a mix does not)."""
+        return bool(self.change_to_view_ms or self.not_shown)
+
+    @property
     def starved(self) -> bool:
-        return self.max_frame_gap_ms > STARVED_GAP_MS
+        return self.changed and self.max_frame_gap_ms > STARVED_GAP_MS
 
 
 def view_transitions(log: probes.AgentLog) -> list[tuple[float, int]]:
@@ -186,12 +191,18 @@ def pooled(
             "clicks": sum(len(f.action_to_dispatch_ms) + f.not_dispatched for f in figures),
             "not_dispatched": sum(f.not_dispatched for f in figures),
         },
-        "max_frame_gap_changing_ms": Summary.of(f.max_frame_gap_ms for f in figures).as_dict(),
+        "max_frame_gap_changing_ms": Summary.of(
+            f.max_frame_gap_ms for f in figures if f.changed
+        ).as_dict(),
         "starved_sessions": sum(f.starved for f in figures),
         # How evenly the machine's frames were shared while every page changed.
-        "frames_changing_per_session": Summary.of(f.frames_changing for f in figures).as_dict(),
+        "frames_changing_per_session": Summary.of(
+            f.frames_changing for f in figures if f.changed
+        ).as_dict(),
         "session_frame_interval_p99_ms": Summary.of(
-            f.frame_interval_p99_ms for f in figures if f.frame_interval_p99_ms is not None
+            f.frame_interval_p99_ms
+            for f in figures
+            if f.changed and f.frame_interval_p99_ms is not None
         ).as_dict(),
         # Each session's own p50 and p99, so one slow session is not hidden in the pool.
         "session_change_to_view_p50_ms": Summary.of(

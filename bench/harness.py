@@ -248,6 +248,8 @@ async def scale_step(served: Served, count: int, options: Options) -> PartResult
             )
             for i in range(count)
         ]
+        for i, session in enumerate(sessions):
+            session.pace = options.scale_pace(i)
         await drive(part, sessions, served)
     return part
 

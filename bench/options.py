@@ -45,6 +45,13 @@ class ClusterOptions:
         )
 
 
+# ``--mix``: the scale steps' sessions as a contact centre's, of every ten: two typing (changes at
+# the set rate), four reading (a change every READING_EVERY of those intervals: scrolling), four
+# idle (joined, nothing changing). Each typing or reading session changes for as long.
+MIX = ("typing",) * 2 + ("reading",) * 4 + ("idle",) * 4
+READING_EVERY = 5
+
+
 @dataclass(frozen=True)
 class Options:
     """One run's settings; ``quick`` only picks shorter defaults."""
@@ -74,6 +81,7 @@ class Options:
     results_dir: Path = RESULTS_DIR
     # The cluster part, with ``--nodes N`` for N of 3 or more; None: one server only.
     cluster: ClusterOptions | None = None
+    mix: bool = False  # The scale steps' sessions as MIX says, rather than all typing.
 
     @property
     def change_interval_ms(self) -> int:
@@ -82,6 +90,15 @@ class Options:
     def customer_url(self, site: str) -> str:
         """The customer's page: ``page`` on the sample site at ``site``, or ``page`` itself."""
         return f"{site}{self.page}" if self.page.startswith("/") else self.page
+
+    def scale_pace(self, index: int) -> tuple[int, int]:
+        """(changes, interval in ms) of the scale steps' session ``index``."""
+        kind = MIX[index % len(MIX)] if self.mix else "typing"
+        if kind == "typing":
+            return self.changes, self.change_interval_ms
+        if kind == "reading":
+            return self.changes // READING_EVERY, self.change_interval_ms * READING_EVERY
+        return 0, self.changes * self.change_interval_ms
 
     @property
     def click_interval_ms(self) -> int:

@@ -143,6 +143,7 @@ def build(result: RunResult) -> dict[str, Any]:
             "sessions": list(options.sessions),
             "browser_sessions": options.browser_sessions,
             "quick": options.quick,
+            "mix": options.mix,
             "changes": options.changes,
             "changes_per_second": options.changes_per_second,
             "idle_s": options.idle_s,

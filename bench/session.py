@@ -45,6 +45,7 @@ class BenchSession:
         self, index: int, customer: Customer, agent: Agent, options: Options, clicks: int
     ) -> None:
         self.customer, self.agent, self.options, self.clicks = customer, agent, options, clicks
+        self.pace: tuple[int, int] | None = None  # (changes, interval in ms), if not the set rate.
         self.trace = SessionTrace(index)
         self.trace.ws_binary = agent.received  # Filled in by the agent as frames arrive
 
@@ -57,11 +58,16 @@ class BenchSession:
         await self.agent.join(self.trace.session_id)
 
     async def change(self) -> None:
-        """Changes at the set rate, with a settling spell before and after."""
-        options = self.options
-        phase = await self.customer.change_phase(
-            options.changes, options.change_interval_ms, options.settle_s
-        )
+        """Changes at the session's pace (``pace``: the set rate unless given), with a settling
+        spell before and after; a session of no changes stays still as long."""
+        changes, interval_ms = self.pace or (self.options.changes, self.options.change_interval_ms)
+        settle_s = self.options.settle_s
+        if not changes:
+            began = now_ms()
+            await asyncio.sleep(2 * settle_s + interval_ms / 1000)
+            self.trace.change_window = (began, now_ms())
+            return
+        phase = await self.customer.change_phase(changes, interval_ms, settle_s)
         self.trace.stamps, self.trace.change_window = phase.stamps, phase.window
 
     async def idle(self) -> None:

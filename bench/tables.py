@@ -359,11 +359,17 @@ def _header(data: dict[str, Any]) -> list[str]:
         f"at {opts['changes_per_second']:g}/s, then {opts['idle_s']:g} s idle, then "
         f"{opts['clicks']} agent clicks ({opts['scale_clicks']} in the scale steps) at "
         f"{opts['clicks_per_second']:g}/s; baseline: {base}; "
+        f"{MIX_NOTE if opts.get('mix') else ''}"
         f"nproc {data['nproc']}; server's Chromium {data.get('server_chromium') or 'unknown'}; "
         f"the benchmark's pages' {data['chromium'] or 'none'}; "
         f"run took {data['wall_s']} s.",
     ]
 
+
+MIX_NOTE = (
+    "scale steps mixed as a contact centre's (of every ten sessions two typing at that rate, "
+    "four reading with a change every 1 s, four idle); "
+)
 
 NOTES = [
     "How it is measured: a customer changes a 40x40 square's colour and stamps the change with "

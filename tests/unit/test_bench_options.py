@@ -29,3 +29,12 @@ def test_a_page_that_is_neither_is_refused(page: str, capsys: pytest.CaptureFixt
     with pytest.raises(SystemExit):
         parse(["--page", page])
     assert "not a path on the sample site or an http(s) URL" in capsys.readouterr().err
+
+
+def test_a_mixed_step_has_typing_reading_and_idle_sessions_changing_as_long() -> None:
+    options = parse(["--mix", "--changes", "100", "--rate", "5"])
+    paces = [options.scale_pace(i) for i in range(10)]
+    assert paces.count((100, 200)) == 2  # Typing: 5 a second.
+    assert paces.count((20, 1000)) == 4  # Reading: one a second.
+    assert paces.count((0, 20000)) == 4  # Idle: as long, nothing changing.
+    assert parse([]).scale_pace(7) == (parse([]).changes, parse([]).change_interval_ms)
