@@ -164,15 +164,32 @@ class ClusterChats:
 
     async def open_chat(self, peer: RemotePeer, envelope: Envelope) -> Link | None:
         hello = msgspec.json.decode(envelope.data, type=ChatHello)
+        origin, client = envelope.origin or None, envelope.client or None
         try:
-            origin, client = envelope.origin or None, envelope.client or None
-            return await self.local.customer_hello(peer, hello, origin, client)
+            try:
+                return await self.local.customer_hello(peer, hello, origin, client)
+            except ChatNotFound:
+                # A page coming back may reach the new holder before it has taken the chats
+                # over (its election is seen in Redis first): take them now, then answer.
+                if not hello.resume_id or not await self._take_over_now():
+                    raise
+                return await self.local.customer_hello(peer, hello, origin, client)
         except ChatError as exc:
             await refuse(peer, *chat_refusal(exc))
             return None
 
+    async def _take_over_now(self) -> bool:
+        """Take the chats Redis has that this node's hub does not, if this node holds them."""
+        if await self.holder() != self.node.name:
+            return False
+        self.hub.adopt(await self.directory.load(), set(await self.node.directory.live_ids()))
+        return True
+
     async def open_desk(self, peer: RemotePeer, envelope: Envelope) -> Link | None:
-        return await self.local.desk_hello(peer, msgspec.json.decode(envelope.data, type=DeskHello))
+        hello = msgspec.json.decode(envelope.data, type=DeskHello)
+        if hello.resume:  # As a panel's (open_chat): its chats first, or it comes back as new.
+            await self._take_over_now()
+        return await self.local.desk_hello(peer, hello)
 
     # -- co-browse sessions, as the chats see them --------------------------------------------
 
