@@ -41,6 +41,11 @@ def get_json(url: str) -> Any:
         return json.load(response)
 
 
+def new_log(folder: Path, name: str) -> Path:
+    """A log file of its own for each start of a node (a restart keeps the last one's)."""
+    return folder / f"{name}.{len(list(folder.glob(f'{name}.*.log')))}.log"
+
+
 @dataclass
 class Cluster:
     redis_url: str
@@ -59,7 +64,7 @@ class Cluster:
     def start(self, name: str) -> None:
         args = ["serve", "--port", str(self.ports[name]), "--redis", self.redis_url]
         args += ["--node", name, "--db", self.db, "--config", str(self.config)]
-        log = self.folder / f"{name}.log"
+        log = new_log(self.folder, name)
         self.nodes[name] = ChildProcess(args, START_TIMEOUT_S, log_file=log).start()
 
     def kill(self, name: str) -> None:
@@ -124,7 +129,7 @@ class ShapedCluster(Cluster):
     def start(self, name: str) -> None:
         args = ["serve", "--port", str(self.ports[name]), "--redis", self.redis_url]
         args += ["--node", name, "--db", self.db, "--config", str(self.configs[name])]
-        log = self.folder / f"{name}.log"
+        log = new_log(self.folder, name)
         self.nodes[name] = ChildProcess(args, START_TIMEOUT_S, log_file=log).start()
 
     def ensure_running(self) -> None:

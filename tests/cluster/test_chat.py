@@ -63,8 +63,12 @@ def test_a_chat_and_its_cobrowse_across_nodes(
     chat = get_json(f"{cluster.url('node-3')}/api/chats/{chat_id}")
     assert chat["end_reason"] == "agent_ended"
     [session_uuid] = chat["sessions"]
-    record = get_json(f"{cluster.url('node-3')}/api/sessions/{session_uuid}")
-    assert record["end_reason"] == "interaction_ended"
+    # The session ends on the node that owns it once that node hears of the chat's end.
+    session_url = f"{cluster.url('node-3')}/api/sessions/{session_uuid}"
+    wait_for(
+        lambda: get_json(session_url)["end_reason"] is not None, "end of the co-browse session"
+    )
+    assert get_json(session_url)["end_reason"] == "interaction_ended"
     agent.context.close()
 
 
