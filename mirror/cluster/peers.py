@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -25,24 +26,31 @@ MAX_HELD = 256  # Messages a relay keeps for the next owner; past it the page's 
 
 
 class Serial:
-    """Runs the jobs it is given one after another, in the order given."""
+    """Runs the jobs it is given one after another, in the order given. Its runner lives only
+    while there are jobs: an idle one would wait forever once its owner is dropped."""
 
     def __init__(self) -> None:
-        self._queue: asyncio.Queue[Callable[[], Awaitable[None]]] = asyncio.Queue()
+        self._jobs: deque[Callable[[], Awaitable[None]]] = deque()
         self._task: asyncio.Task[None] | None = None
+        self._closed = False
 
     def put(self, job: Callable[[], Awaitable[None]]) -> None:
-        self._queue.put_nowait(job)
-        if self._task is None:
+        if self._closed:
+            return
+        self._jobs.append(job)
+        if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._run())
 
     def close(self) -> None:
+        """No job after the one running."""
+        self._closed = True
+        self._jobs.clear()
         if self._task is not None and self._task is not asyncio.current_task():
             self._task.cancel()
 
     async def _run(self) -> None:
-        while True:
-            job = await self._queue.get()
+        while self._jobs:
+            job = self._jobs.popleft()
             try:
                 await job()
             except Exception:
