@@ -106,9 +106,8 @@ class ClusterChats:
         holder = await self._hold(keys=[HOLDER_KEY], args=[self.node.name, int(LEASE_S * 1000)])
         holder = holder.decode() if isinstance(holder, bytes) else str(holder)
         if holder == self.node.name and self.current != holder:
-            chats = await self.directory.load()
-            self.hub.adopt(chats, set(await self.node.directory.live_ids()))
-            log.info("node %s holds the chats (%d taken over)", self.node.name, len(chats))
+            taken = await self._adopt_stored()
+            log.info("node %s holds the chats (%d taken over)", self.node.name, taken)
         elif self.current == self.node.name and holder != self.node.name:
             # Another node took the chats (this one was thought gone): its copies are stale.
             log.warning("node %s lost the chats to %s", self.node.name, holder)
@@ -182,8 +181,15 @@ class ClusterChats:
         """Take the chats Redis has that this node's hub does not, if this node holds them."""
         if await self.holder() != self.node.name:
             return False
-        self.hub.adopt(await self.directory.load(), set(await self.node.directory.live_ids()))
+        await self._adopt_stored()
         return True
+
+    async def _adopt_stored(self) -> int:
+        """Carry on the live chats Redis keeps (those the hub has already are kept as they
+        are); how many Redis had."""
+        chats = await self.directory.load()
+        self.hub.adopt(chats, set(await self.node.directory.live_ids()))
+        return len(chats)
 
     async def open_desk(self, peer: RemotePeer, envelope: Envelope) -> Link | None:
         hello = msgspec.json.decode(envelope.data, type=DeskHello)
