@@ -15,7 +15,6 @@ import contextlib
 import logging
 import secrets
 from collections.abc import Callable, Coroutine
-from datetime import timedelta
 from typing import Any
 
 import msgspec
@@ -26,10 +25,9 @@ from redis.exceptions import RedisError
 from mirror.chat.directory import ChatDirectory
 from mirror.chat.hub import ChatHub, Interactions
 from mirror.chat.messages import customer_chat_decoder, desk_decoder
-from mirror.clock import utcnow
 from mirror.cluster.bus import Bus, Envelope
 from mirror.cluster.chats import CHAT_ROLES, ClusterChats, SharedChatDirectory, Tied
-from mirror.cluster.nodes import BEAT_S, LEASE_S, Load, NodeTable
+from mirror.cluster.nodes import Load, NodeTable
 from mirror.cluster.peers import (
     Inbox,
     Learner,
@@ -41,7 +39,7 @@ from mirror.cluster.peers import (
     refuse,
 )
 from mirror.cluster.registry import SharedDirectory
-from mirror.cluster.store import PREFIX
+from mirror.cluster.upkeep import MOVED, Upkeep
 from mirror.config import Config
 from mirror.errors import ChatError, SessionError, SessionNotFound
 from mirror.render.screen import Screen
@@ -49,14 +47,9 @@ from mirror.session.front import UNKNOWN, Link, LocalFront, Socket, refusal
 from mirror.session.hub import BUSY, Hub
 from mirror.session.joinguard import Guard
 from mirror.session.messages import Hello, Join, agent_decoder, customer_decoder
-from mirror.session.state import EndReason
 from mirror.wire import CLOSE_BUSY, CLOSE_MOVED, CLOSE_UNKNOWN_SESSION
 
 log = logging.getLogger("cobrowse.cluster")
-SWEEP_S = 3 * LEASE_S  # How often one node looks for sessions no socket will bring back.
-SWEEP_LOCK = f"{PREFIX}sweep"
-HISTORY_EVERY = 10  # Sweeps between two looks for history rows left open.
-MOVED = "the session moved to another server"
 UNAVAILABLE = "busy: co-browse is unavailable right now, please try again in a minute"
 
 
@@ -90,14 +83,13 @@ class ClusterNode:
         self._rehoming: set[str] = set()  # Relays looking for their session's new owner.
         self._ticker: asyncio.Task[None] | None = None
         self.healthy = True
-        self._sweeps = 0
 
     # -- life ---------------------------------------------------------------------------------
 
     async def start(self, config: Config) -> None:
         await self.nodes.join(config)
         await self.bus.start()
-        self._ticker = asyncio.create_task(self._tick_forever())
+        self._ticker = asyncio.create_task(Upkeep(self).run())
         log.info("node %s joined the cluster (%d live nodes)", self.name, len(self.nodes.alive))
 
     async def stop(self) -> bool:
@@ -229,9 +221,9 @@ class ClusterNode:
             raise SessionNotFound("no live session has that identifier")
         if not await self.nodes.gone(record.owner):
             return record.owner
-        return await self._take_over(access_id, record.owner)
+        return await self.take_over(access_id, record.owner)
 
-    async def _take_over(self, access_id: str, dead: str) -> str:
+    async def take_over(self, access_id: str, dead: str) -> str:
         target = self.nodes.choose() or self.name  # Full or not, a session is not dropped.
         if await self.directory.claim(access_id, dead, target):
             log.info("session %s: taken from %s for %s", access_id, dead, target)
@@ -304,7 +296,7 @@ class ClusterNode:
         """Pass a socket held here on to ``owner``, the node that owns its session (``key``,
         empty until a new session's owner names it) or holds the chats."""
         first.peer = f"{self.name}/{secrets.token_hex(8)}"
-        relay = Relay(self.bus, socket, first, owner, learn, self._gone, self._forget)
+        relay = Relay(self.bus, socket, first, owner, learn, self.rehome_later, self._forget)
         relay.key = key
         self.relays[first.peer] = relay
         await relay.open()
@@ -336,7 +328,7 @@ class ClusterNode:
     def _forget(self, relay: Relay) -> None:
         self.relays.pop(relay.peer, None)
 
-    def _gone(self, relay: Relay) -> None:
+    def rehome_later(self, relay: Relay) -> None:
         """The relay's owner did not hear it, or handed the session over: find the new one."""
         if relay.peer not in self._rehoming:
             self._rehoming.add(relay.peer)
@@ -369,97 +361,6 @@ class ClusterNode:
         task = asyncio.ensure_future(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-
-    # -- the beat -----------------------------------------------------------------------------
-
-    async def _tick_forever(self) -> None:
-        swept_at = 0.0
-        loop = asyncio.get_running_loop()
-        while True:
-            await asyncio.sleep(BEAT_S)
-            try:
-                await self._tick()
-                if not self.healthy:
-                    log.info("node %s: Redis is back", self.name)
-                    # Every lease was lost with Redis: no sweep before the nodes renewed theirs.
-                    swept_at = loop.time()
-                self.healthy = True
-                if loop.time() - swept_at >= SWEEP_S:
-                    swept_at = loop.time()
-                    await self._sweep()
-            except (RedisError, OSError) as exc:
-                if self.healthy:
-                    log.warning("node %s: Redis unavailable (%s)", self.name, exc)
-                self.healthy = False
-
-    async def _tick(self) -> None:
-        await self.nodes.beat()
-        await self.directory.retry()
-        await self.chats.beat()
-        await self._check_relays()
-        await self._check_inboxes()
-        await self._check_owned()
-
-    async def _check_relays(self) -> None:
-        """A relay whose owner changed or is gone finds the new one; one whose session ended
-        while its owner could not say so closes."""
-        live = [r for r in self.relays.values() if r.confirmed and not r.closed]
-        sessions = [r for r in live if r.key and r.first.role not in CHAT_ROLES]
-        owners = await self.directory.owners([r.key for r in sessions])
-        for relay, owner in zip(sessions, owners, strict=True):
-            if owner is None:
-                await relay.ended()
-            elif owner != relay.owner or await self.nodes.gone(owner):
-                self._gone(relay)
-        holder = self.chats.current
-        for relay in live:
-            if relay.first.role in CHAT_ROLES and holder and relay.owner != holder:
-                self._gone(relay)
-
-    async def _check_inboxes(self) -> None:
-        """Sockets held by nodes that are gone have left (a page comes back through another)."""
-        for peer, inbox in list(self.inboxes.items()):
-            if await self.nodes.gone(inbox.peer.node):
-                del self.inboxes[peer]
-                inbox.put(Envelope("left", peer=peer))
-
-    async def _check_owned(self) -> None:
-        """A session Redis gives to another node (it thought this one gone) is that node's
-        now; one gone from Redis (it lost its data) ends rather than be lost."""
-        owned = self.hub.sessions()
-        owners = await self.directory.owners([live.session.access_id for live in owned])
-        for live, owner in zip(owned, owners, strict=True):
-            if owner is None:  # Gone from Redis (it lost its data): ended, not lost.
-                await self.hub.end(live, EndReason.SERVER_SHUTDOWN)
-                continue
-            if owner != self.name:
-                await self.hub.hand_over(live, CLOSE_MOVED, MOVED)
-
-    async def _sweep(self) -> None:
-        """One node at a time: sessions whose owner is gone and that no socket brought back are
-        taken over, so their grace timers run and they end with their usual reason."""
-        if not await self.redis.set(SWEEP_LOCK, self.name, nx=True, px=int(SWEEP_S * 1000)):
-            return
-        self._sweeps += 1
-        if self._sweeps % HISTORY_EVERY == 1:
-            await self._close_stale_history()
-        ids = await self.directory.live_ids()
-        owners = await self.directory.owners(ids)
-        for access_id, owner in zip(ids, owners, strict=True):
-            if owner is not None and await self.nodes.gone(owner):
-                with contextlib.suppress(SessionNotFound):
-                    target = await self._take_over(access_id, owner)
-                    if target == self.name:
-                        await self.adopt(access_id)
-
-    async def _close_stale_history(self) -> None:
-        """History rows that are open but belong to no live session were left by a cluster
-        that stopped all at once (or a Redis that lost its data): closed as server_shutdown."""
-        live = await self.directory.live_uuids()
-        before = utcnow() - timedelta(seconds=SWEEP_S)
-        closed = await self.hub.history.end_open_sessions(live, before, EndReason.SERVER_SHUTDOWN)
-        if closed:
-            log.warning("closed %d session record(s) that no node holds", closed)
 
 
 def _json(message: Hello | Join) -> bytes:
