@@ -1,18 +1,22 @@
 """The servers a cluster stands on, each started on a free loopback port in a temporary directory
-and stopped afterwards: PostgreSQL (shared history), Redis (shared state and messaging) and HAProxy
-(the balancer in front of the nodes). ``cobrowse cluster`` and the tests use them; ``make setup``
-installs them from Debian, and a missing one is named with the package to install."""
+and stopped afterwards: PostgreSQL (shared history), Redis (shared state and messaging), HAProxy
+(the balancer in front of the nodes) and moto's S3 API (recordings, for tests and the demo).
+``cobrowse cluster`` and the tests use them; ``make setup`` installs them, and a missing one is
+named with the package to install."""
 
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import pwd
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -260,6 +264,52 @@ def haproxy_server(backends: list[tuple[str, int]], port: int | None = None) -> 
         except ServiceError as exc:
             raise ServiceError(f"{exc}:\n{_log_tail(log)}") from exc
         yield Balancer(port)
+    finally:
+        if process is not None:
+            _stop(process)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+# -- S3 (moto) -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class S3Server:
+    port: int
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def create_bucket(self, name: str) -> None:
+        """An empty bucket. moto checks no signature, so a bare path-style PUT will do."""
+        request = urllib.request.Request(f"{self.endpoint}/{quote(name)}", method="PUT")
+        with urllib.request.urlopen(request, timeout=START_TIMEOUT_S) as response:
+            response.read()
+
+
+@contextlib.contextmanager
+def s3_server() -> Iterator[S3Server]:
+    """moto's server mode on a free port: the S3 API, objects kept in its memory, with no bucket
+    until one is created. Any access key is accepted."""
+    if importlib.util.find_spec("moto") is None:
+        raise ServiceError("moto not found: install the test extra (pip install -e '.[test]')")
+    folder, port = Path(tempfile.mkdtemp(prefix="cobrowse-s3-")), free_port()
+    log = folder / "log"
+    process: subprocess.Popen[bytes] | None = None
+    try:
+        with log.open("wb") as output:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        try:
+            _wait_for_port(port, process, "moto server")
+        except ServiceError as exc:
+            raise ServiceError(f"{exc}:\n{_log_tail(log)}") from exc
+        yield S3Server(port)
     finally:
         if process is not None:
             _stop(process)
