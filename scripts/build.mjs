@@ -9,6 +9,9 @@ await Promise.all([
   build({ entryPoints: ["mirror/web/agent/agent.css"], outfile: "mirror/static/agent.css", bundle: true, minify: true, logLevel: "warning" }),
   build({ ...common, entryPoints: ["mirror/web/embed/index.js"], outfile: "mirror/static/cobrowse.js", minify: true, loader: { ".css": "text" } }),
   build({ ...common, entryPoints: ["mirror/web/agent/agent.js"], outfile: "mirror/static/agent.js", minify: true }),
+  // The playback page of recordings (/recordings/{uuid}).
+  build({ entryPoints: ["mirror/web/recordings/player.css"], outfile: "mirror/static/player.css", bundle: true, minify: true, logLevel: "warning" }),
+  build({ ...common, entryPoints: ["mirror/web/recordings/player.js"], outfile: "mirror/static/player.js", minify: true }),
   build({ ...common, entryPoints: ["mirror/web/render/render.js"], outfile: "mirror/static/render.js", minify: true }),
   // The React fixture (a real React app, for tests of framework-controlled fields).
   build({ ...common, entryPoints: ["fixtures/react/app.jsx"], outfile: "fixtures/react/bundle.js", minify: true,

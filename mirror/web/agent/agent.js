@@ -1,6 +1,7 @@
 // The agent's page: joins a session by its nine digits and draws the frames it receives. It
 // never receives the customer's DOM: only JPEG frames (binary messages) and status messages.
 import { CLOSE, msg, parse, socketUrl } from "../messages.js";
+import { PATCH, patchPieces } from "../patches.js";
 import { attachInput } from "./input.js";
 import { ChatDesk } from "./desk.js";
 import { watchSight } from "./watching.js";
@@ -30,6 +31,7 @@ const REFUSED = {
 const NOTICES = {
   "large-page": "This page is very large: pictures inside it (charts, canvases) are not shown.",
   partial: "Part of the customer's page cannot be shown.",
+  "recording-stopped": "Recording stopped: the recordings' store cannot be written. The session goes on; recording resumes when it can.",
 };
 
 const STORAGE_KEY = "cobrowse.agent";
@@ -64,27 +66,12 @@ function setReconnecting(on) {
   $("reconnecting").hidden = !on;
 }
 
-// A binary message is a whole frame (a JPEG) or a patch of the last one: b"P", a count (uint16),
-// then per rectangle x, y, width, height (uint16) and its JPEG's length (uint32), little-endian,
-// each followed by the JPEG to draw at (x, y). See mirror/frames/patches.py.
-const PATCH = 0x50;
-
+// A binary message is a whole frame (a JPEG) or a patch of the last one (../patches.js).
 function pieces(buffer) {
   const bytes = new Uint8Array(buffer);
   if (bytes[0] !== PATCH) return [{ x: 0, y: 0, jpeg: bytes, whole: true }];
-  const data = new DataView(buffer);
-  const count = data.getUint16(1, true);
-  const out = [];
-  let at = 3;
-  for (let i = 0; i < count; i++) {
-    const x = data.getUint16(at, true);
-    const y = data.getUint16(at + 2, true);
-    const length = data.getUint32(at + 8, true);
-    at += 12;
-    out.push({ x, y, jpeg: bytes.subarray(at, at + length) });
-    at += length;
-  }
-  return out;
+  const rects = patchPieces(new DataView(buffer), 0, buffer.byteLength);
+  return rects.map((p) => ({ x: p.x, y: p.y, jpeg: bytes.subarray(p.start, p.end) }));
 }
 
 // Patches build on every message before them, so none is dropped; a whole frame replaces
@@ -164,6 +151,8 @@ function receive(m) {
   } else if (m.type === "error") {
     if (rejoining) setStatus(STATUS.ended); // The session this page was in has ended meanwhile.
     else alertUser(m.detail || m.error);
+  } else if (m.type === "notice" && m.reason === "recording-resumed") {
+    notice("Recording resumed.");
   } else if (m.type === "notice") {
     alertUser(NOTICES[m.reason] || NOTICES.partial); // Lasts as long as the view is partial.
   } else if (m.type === "refused" && REFUSED[m.reason]) {

@@ -1,0 +1,28 @@
+// A frame message of the agent's socket (mirror/frames/patches.py) is a whole JPEG or a patch of
+// the last picture: b"P", a count (uint16), then per rectangle x, y, width, height (uint16) and
+// its JPEG's length (uint32), little-endian, each followed by the JPEG to draw at (x, y). The
+// agent's page draws them live; the playback page reads them out of a recording's chunks.
+
+export const PATCH = 0x50;
+const RECT = 12;
+
+export class PatchError extends Error {}
+
+/** The rectangles of the patch in `data` from `start` to `end`: [{x, y, start, end}], where
+ * start and end bound each rectangle's JPEG in the same buffer. */
+export function patchPieces(data, start, end) {
+  const count = data.getUint16(start + 1, true);
+  const pieces = [];
+  let at = start + 3;
+  for (let i = 0; i < count; i++) {
+    if (at + RECT > end) throw new PatchError("a patch is cut short");
+    const x = data.getUint16(at, true);
+    const y = data.getUint16(at + 2, true);
+    const length = data.getUint32(at + 8, true);
+    at += RECT;
+    pieces.push({ x, y, start: at, end: at + length });
+    at += length;
+  }
+  if (at !== end) throw new PatchError("a patch's length does not match its rectangles");
+  return pieces;
+}

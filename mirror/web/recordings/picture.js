@@ -1,0 +1,86 @@
+// What the agent was shown, drawn on the "Recording" canvas, and the two pointers drawn on a
+// canvas laid over it: the picture stays exactly as sent, since patches are drawn over it.
+
+export class Picture {
+  constructor(canvas, overlay) {
+    this.canvas = canvas;
+    this.context = canvas.getContext("2d");
+    this.overlay = overlay;
+  }
+
+  clear() {
+    this.context.clearRect(0, 0, this.canvas.width, this.canvas.height);
+  }
+
+  /** Draws a frame record's pieces (JPEG slices of the chunk's `blob`) all at once. */
+  async draw(blob, record) {
+    const bitmaps = await Promise.all(
+      record.pieces.map((p) => createImageBitmap(blob.slice(p.start, p.end, "image/jpeg"))),
+    );
+    // A whole frame is the customer's viewport (as the agent got it): it sets the size.
+    if (record.whole) this.resize(bitmaps[0].width, bitmaps[0].height);
+    record.pieces.forEach((p, i) => {
+      this.context.drawImage(bitmaps[i], p.x, p.y);
+      bitmaps[i].close();
+    });
+  }
+
+  resize(width, height) {
+    if (this.canvas.width === width && this.canvas.height === height) return;
+    this.canvas.width = this.overlay.width = width;
+    this.canvas.height = this.overlay.height = height;
+  }
+}
+
+const POINTER_COLOURS = { agent: "#e8590c", customer: "#1f5eff" };
+const POINTER_NAMES = { agent: "Agent", customer: "Customer" };
+
+export class Pointers {
+  constructor(overlay) {
+    this.overlay = overlay;
+    this.context = overlay.getContext("2d");
+    this.reset();
+  }
+
+  reset() {
+    this.at = {}; // side -> {x, y} in CSS pixels of the customer's viewport.
+  }
+
+  move(side, x, y) {
+    if (POINTER_NAMES[side]) this.at[side] = { x, y };
+  }
+
+  hide(side) {
+    delete this.at[side];
+  }
+
+  /** Redraws the pointers; `view` is the customer's viewport, whose CSS pixels they are in. */
+  draw(view) {
+    const { width, height } = this.overlay;
+    this.context.clearRect(0, 0, width, height);
+    const scale = view && view.width ? width / view.width : 1;
+    for (const [side, point] of Object.entries(this.at)) {
+      drawPointer(this.context, point.x * scale, point.y * scale, side);
+    }
+  }
+}
+
+function drawPointer(context, x, y, side) {
+  context.save();
+  context.fillStyle = POINTER_COLOURS[side];
+  context.strokeStyle = "#fff";
+  context.lineWidth = 2;
+  context.beginPath(); // An arrow's head, its tip at the point.
+  context.moveTo(x, y);
+  context.lineTo(x, y + 18);
+  context.lineTo(x + 5, y + 14);
+  context.lineTo(x + 12, y + 13);
+  context.closePath();
+  context.stroke();
+  context.fill();
+  context.font = "600 12px system-ui, sans-serif";
+  context.lineWidth = 3;
+  context.strokeText(POINTER_NAMES[side], x + 12, y + 26);
+  context.fillText(POINTER_NAMES[side], x + 12, y + 26);
+  context.restore();
+}
