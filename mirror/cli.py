@@ -1,4 +1,5 @@
-"""The command line: ``cobrowse serve | demo | site | history`` (also ``python -m mirror``)."""
+"""The command line: ``cobrowse serve | cluster | demo | site | history | recordings`` (also
+``python -m mirror``)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import logging
 import os
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from aiohttp import web
@@ -17,6 +19,8 @@ from aiohttp import web
 from mirror.config import Config, load_config
 from mirror.errors import CobrowseError
 from mirror.history import HistoryStore
+from mirror.recording import commands as recording_commands
+from mirror.recording.store import StoreError
 from mirror.sample_site import build_site_app
 from mirror.server.app import build_app
 from mirror.server.keys import Settings
@@ -55,6 +59,7 @@ def parser() -> argparse.ArgumentParser:
     history = sub.add_parser("history", help="the recorded sessions, newest first")
     history.add_argument("--db", default=DEFAULT_DB)
     history.add_argument("--json", action="store_true", help="one JSON array")
+    recording_commands.add_parser(sub, DEFAULT_DB)
     return p
 
 
@@ -153,12 +158,20 @@ def cmd_history(args: argparse.Namespace) -> None:
         print("  ".join(str(r[c] if r[c] is not None else "-") for c in columns))
 
 
-COMMANDS = {
+def cmd_recordings(args: argparse.Namespace) -> int:
+    try:
+        return recording_commands.run(args)
+    except (StoreError, ValueError) as exc:  # An unknown UUID, a store that cannot be read.
+        raise CobrowseError(str(exc)) from None
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int | None]] = {
     "serve": cmd_serve,
     "cluster": cmd_cluster,
     "demo": cmd_demo,
     "site": cmd_site,
     "history": cmd_history,
+    "recordings": cmd_recordings,
 }
 
 
@@ -171,10 +184,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     try:
-        COMMANDS[args.command](args)
+        return COMMANDS[args.command](args) or 0
     except CobrowseError as exc:
         print(f"cobrowse: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
-    return 0

@@ -27,6 +27,8 @@ class ServerConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     trusted_proxies: list[str] = msgspec.field(default_factory=list)
     # Sites whose pages may host the agent's view; the server's own origin always may.
     agent_origins: list[str] = msgspec.field(default_factory=list)
+    # Keys of supervisors, who may play back, export and delete recordings (agent keys may not).
+    supervisor_keys: list[str] = msgspec.field(default_factory=list)
 
 
 class SessionConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -90,6 +92,18 @@ class LimitsConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     page_nodes: Annotated[int, msgspec.Meta(gt=0)] = 1_000_000
 
 
+class RecordingConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Recording what each agent was shown (mirror/recording/): the frames as sent and an event
+    track, never the page's DOM nor a value."""
+
+    enabled: bool = False
+    # A directory (empty: "recordings" beside the database) or "s3://bucket/prefix", whose
+    # credentials and endpoint come from the environment (AWS_ACCESS_KEY_ID, AWS_ENDPOINT_URL...).
+    store: str = ""
+    # Recordings older than this are deleted (checked hourly).
+    retention_days: Annotated[float, msgspec.Meta(gt=0)] = 30.0
+
+
 # What one core carries of busy sessions, with room to spare (docs/benchmark.md).
 MIRRORS_PER_CORE = 8
 
@@ -115,6 +129,7 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     capture: CaptureConfig = msgspec.field(default_factory=CaptureConfig)
     limits: LimitsConfig = msgspec.field(default_factory=LimitsConfig)
     cluster: ClusterConfig = msgspec.field(default_factory=ClusterConfig)
+    recording: RecordingConfig = msgspec.field(default_factory=RecordingConfig)
 
     @property
     def dev_origins(self) -> bool:
@@ -140,6 +155,11 @@ def parse_config(text: str, source: str = "<config>") -> Config:
     url = config.cluster.redis_url
     if url and not url.startswith(("redis://", "rediss://", "unix://")):
         raise ConfigError(f"{source}: cluster.redis_url: {url!r} is not a redis:// URL")
+    store = config.recording.store
+    if store.startswith("s3://") and not store[5:].split("/")[0]:
+        raise ConfigError(
+            f"{source}: recording.store: {store!r} names no bucket (s3://bucket/prefix)"
+        )
     for key in ("allowed_origins", "agent_origins"):
         for origin in getattr(config.server, key):
             if normalise_origin(origin) is None:

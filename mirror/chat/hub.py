@@ -76,6 +76,7 @@ class Interactions(Protocol):
     """The co-browse side, as the chat hub sees it (:class:`mirror.session.hub.Hub`)."""
 
     async def end_interaction(self, interaction_id: str) -> list[str]: ...
+    def chat_line(self, interaction_id: str, sender: str, text: str) -> None: ...
 
 
 class TiedSession(Protocol):
@@ -328,10 +329,10 @@ class ChatHub:
     async def _line(self, chat: Chat, line: ChatLine) -> None:
         await self.directory.saved(chat)
         await self._tell_both(chat, NewLine(chat=chat.uuid, line=line_view(line)))
+        kept = scrub_session_ids(line.text, self._live_ids)
+        self.sessions.chat_line(chat.uuid, line.sender, kept)  # Into their recordings.
         try:
-            await self.history.add_chat_line(
-                chat.uuid, line, scrub_session_ids(line.text, self._live_ids)
-            )
+            await self.history.add_chat_line(chat.uuid, line, kept)
         except Exception:
             log.exception("chat %s: history write failed", chat.uuid)
 

@@ -195,6 +195,14 @@ class ClusterNode:
         await self.bus.broadcast(Envelope("end_interaction", session=interaction_id))
         return ended + [uuid for uuid in tied if uuid not in ended]
 
+    def chat_line(self, interaction_id: str, sender: str, text: str) -> None:
+        """A chat line reaches the recordings of the sessions tied to its chat, on every node."""
+        self.hub.chat_line(interaction_id, sender, text)
+        if self.hub.recorded:
+            line = msgspec.json.encode(_ChatLine(sender, text))
+            envelope = Envelope("chat_line", session=interaction_id, data=line)
+            self._spawn(self.bus.broadcast(envelope))
+
     async def end_primary(self, interaction_id: str) -> tuple[list[str], bool]:
         """``POST /api/interactions/{id}/end``: a live chat with that ID ends on the node that
         holds the chats (taking its sessions with it), and every session tied to the ID ends
@@ -283,6 +291,10 @@ class ClusterNode:
             self._spawn(self.adopt(envelope.session))
         elif op == "end_interaction" and envelope.node != self.name:
             self._spawn(self._end_interaction(envelope.session))
+        elif op == "chat_line" and envelope.node != self.name:
+            with contextlib.suppress(msgspec.DecodeError):
+                line = msgspec.json.decode(envelope.data, type=_ChatLine)
+                self.hub.chat_line(envelope.session, line.sender, line.text)
 
     async def _end_interaction(self, interaction_id: str) -> None:
         await self.hub.end_interaction(interaction_id)
@@ -365,3 +377,8 @@ class ClusterNode:
 
 def _json(message: Hello | Join) -> bytes:
     return msgspec.json.encode(message)
+
+
+class _ChatLine(msgspec.Struct, array_like=True):
+    sender: str
+    text: str

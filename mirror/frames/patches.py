@@ -89,12 +89,12 @@ class PatchEncoder:
     """
 
     def __init__(self) -> None:
-        self._sent: Frame | None = None
+        self.sent: Frame | None = None  # The picture the agent has, once sent anything.
         self.patched = False  # Patches were sent since the last whole frame.
 
     def encode(self, frame: Frame) -> bytes | None:
         """The message that brings the agent's picture to ``frame``; None when it already is."""
-        sent, self._sent = self._sent, frame
+        sent, self.sent = self.sent, frame
         if sent is None or sent.pixels.shape != frame.pixels.shape:
             return self._whole(frame)
         tiles = changed_tiles(sent, frame)
@@ -110,18 +110,19 @@ class PatchEncoder:
         """The last frame whole, if patches were drawn over the agent's picture since it last
         got one. A patch is a second encoding of decoded pixels, a little further from the page
         than the screencast's own JPEG; once the page rests, the agent gets the latter."""
-        if not self.patched or self._sent is None:
+        if not self.patched or self.sent is None:
             return None
-        return self._whole(self._sent)
+        return self._whole(self.sent)
 
     def _whole(self, frame: Frame) -> bytes:
         self.patched = False
         return frame.encoded()
 
 
-async def frame_messages(frames: LatestFrame) -> AsyncIterator[bytes]:
+async def frame_messages(frames: LatestFrame) -> AsyncIterator[tuple[bytes, Frame]]:
     """The messages for one agent, each as soon as there is one: the newest frame whole, then
-    patches as frames come, and the whole frame again once the page rests."""
+    patches as frames come, and the whole frame again once the page rests. Each comes with the
+    picture it brings the agent's view to."""
     frames.replay_last()
     encoder = PatchEncoder()
     while True:
@@ -132,8 +133,8 @@ async def frame_messages(frames: LatestFrame) -> AsyncIterator[bytes]:
             message = await asyncio.to_thread(encoder.refresh)
         else:
             message = await asyncio.to_thread(encoder.encode, frame)
-        if message is not None:
-            yield message
+        if message is not None and encoder.sent is not None:
+            yield message, encoder.sent
 
 
 def patch_message(frame: Frame, rects: list[Rect]) -> bytes:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Integer, String, Text
+from sqlalchemy import BigInteger, DateTime, Float, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -87,3 +87,36 @@ def _iso(value: datetime | None) -> str | None:
     if value.tzinfo is None:  # SQLite gives naive datetimes back; they were stored as UTC.
         value = value.replace(tzinfo=UTC)
     return value.isoformat()
+
+
+class RecordingRecord(Base):
+    """The index of one recording (``state`` is ``recording`` until it ends, then ``ended``);
+    its frames and events are in the recordings' store (mirror/recording/)."""
+
+    __tablename__ = "recordings"
+
+    uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
+    session_uuid: Mapped[str] = mapped_column(String(36), index=True)
+    node: Mapped[str] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    end_reason: Mapped[str | None] = mapped_column(String(32))
+    duration: Mapped[float] = mapped_column(Float)
+    chunks: Mapped[int] = mapped_column(Integer)
+    bytes: Mapped[int] = mapped_column(BigInteger)
+    head: Mapped[str | None] = mapped_column(String(64))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "uuid": self.uuid,
+            "session": self.session_uuid,
+            "node": self.node,
+            "state": self.state,
+            "started_at": _iso(self.started_at),
+            "ended_at": _iso(self.ended_at),
+            "end_reason": self.end_reason,
+            "duration": self.duration,
+            "chunks": self.chunks,
+            "bytes": self.bytes,
+        }

@@ -11,14 +11,14 @@ from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table, event, select, update
+from sqlalchemy import Table, delete, event, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from mirror.chat.state import Chat, ChatEndReason, ChatLine, ChatState
 from mirror.errors import ConfigError
 from mirror.history.migrate import turn, upgrade
-from mirror.history.records import ChatLineRecord, ChatRecord, SessionRecord
+from mirror.history.records import ChatLineRecord, ChatRecord, RecordingRecord, SessionRecord
 from mirror.session.state import EndReason, Session, SessionState
 
 log = logging.getLogger("cobrowse.history")
@@ -201,3 +201,40 @@ class HistoryStore:
         query = select(ChatRecord).order_by(ChatRecord.created_at.desc()).limit(limit)
         async with self._sessions() as db:
             return [r.to_json() for r in (await db.scalars(query)).all()]
+
+    # -- recordings' index ---------------------------------------------------------------------
+
+    async def index_recording(self, **values: Any) -> None:
+        """Write a recording's index row (the columns of RecordingRecord), unless it has ended."""
+        await self._upsert(RecordingRecord.__table__, **values)
+
+    async def get_recording(self, recording_uuid: str) -> dict[str, Any] | None:
+        async with self._sessions() as db:
+            record = await db.get(RecordingRecord, recording_uuid)
+            return {**record.to_json(), "head": record.head} if record else None
+
+    async def list_recordings(
+        self, session_uuid: str | None = None, since: datetime | None = None, limit: int = 500
+    ) -> builtins.list[dict[str, Any]]:
+        """Recordings newest first, of one session or started since a time."""
+        query = select(RecordingRecord).order_by(RecordingRecord.started_at.desc()).limit(limit)
+        if session_uuid is not None:
+            query = query.where(RecordingRecord.session_uuid == session_uuid)
+        if since is not None:
+            query = query.where(RecordingRecord.started_at >= since)
+        async with self._sessions() as db:
+            return [r.to_json() for r in (await db.scalars(query)).all()]
+
+    async def expired_recordings(self, before: datetime) -> builtins.list[str]:
+        """The recordings that started before ``before``."""
+        query = select(RecordingRecord.uuid).where(RecordingRecord.started_at < before)
+        async with self._sessions() as db:
+            return list((await db.scalars(query)).all())
+
+    async def forget_recording(self, recording_uuid: str) -> bool:
+        """Remove a recording's index row; whether there was one."""
+        async with self._sessions.begin() as db:
+            result = await db.execute(
+                delete(RecordingRecord).where(RecordingRecord.uuid == recording_uuid)
+            )
+        return bool(getattr(result, "rowcount", 0))

@@ -27,11 +27,20 @@ from mirror.cluster.store import connect
 from mirror.config import parse_networks
 from mirror.history import HistoryStore
 from mirror.metrics import Metrics
+from mirror.recording.recordings import Recordings
 from mirror.render.browser import ChromiumHost
 from mirror.render.network import AssetGate
 from mirror.render.page import RenderPage
-from mirror.server import agent_socket, api, chat_sockets, customer_socket, pages, proxies
-from mirror.server.auth import AgentAuth, api_keys_middleware
+from mirror.server import (
+    agent_socket,
+    api,
+    chat_sockets,
+    customer_socket,
+    pages,
+    proxies,
+    recordings,
+)
+from mirror.server.auth import AgentAuth, api_keys_middleware, supervisors
 from mirror.server.keys import (
     AUTH,
     CHAT_FRONT,
@@ -47,6 +56,7 @@ from mirror.server.keys import (
     Settings,
 )
 from mirror.server.memory import MemoryReleaser
+from mirror.server.recordings import RECORDINGS, SUPERVISORS
 from mirror.server.responses import json_errors
 from mirror.session.front import LocalFront
 from mirror.session.hub import Hub
@@ -76,6 +86,24 @@ async def _history(app: web.Application) -> AsyncIterator[None]:
         yield
     finally:
         await history.close()
+
+
+async def _recordings(app: web.Application) -> AsyncIterator[None]:
+    """The recordings' store and index (played back even while recording is off), and the
+    retention job."""
+    settings = app[SETTINGS]
+    node = settings.node or socket.gethostname()
+    config = settings.config.recording
+    recordings = app[RECORDINGS] = Recordings.open(config, settings.db, app[HISTORY], node)
+    retention = asyncio.create_task(recordings.keep_retention())
+    if config.enabled:
+        log.info("recording every session to %s", recordings.store.describe())
+    try:
+        yield
+    finally:
+        retention.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await retention
 
 
 async def _browser(app: web.Application) -> AsyncIterator[None]:
@@ -114,8 +142,9 @@ async def _front(app: web.Application, new_page: PageFactory) -> AsyncIterator[H
     cluster node's when a Redis is configured."""
     settings = app[SETTINGS]
     config, history, metrics = settings.config, app[HISTORY], app[METRICS]
+    tracks = app[RECORDINGS].start if config.recording.enabled else None
     if not config.cluster.redis_url:
-        hub = app[HUB] = Hub(config, history, new_page, metrics)
+        hub = app[HUB] = Hub(config, history, new_page, metrics, tracks=tracks)
         # A chat is the primary interaction of the co-browse sessions started from it.
         chats = app[CHAT_HUB] = ChatHub(config, history, metrics, sessions=hub)
         hub.observe(chats)
@@ -127,7 +156,7 @@ async def _front(app: web.Application, new_page: PageFactory) -> AsyncIterator[H
     redis = await connect(config.cluster.redis_url)
     name = settings.node or f"{socket.gethostname()}-{os.getpid()}"
     directory = SharedDirectory(redis, name)
-    hub = app[HUB] = Hub(config, history, new_page, metrics, directory)
+    hub = app[HUB] = Hub(config, history, new_page, metrics, directory, tracks)
     guard = app[JOIN_GUARD] = SharedJoinGuard(redis)
 
     def new_chats(sessions: Interactions, chat_directory: ChatDirectory) -> ChatHub:
@@ -198,10 +227,12 @@ def build_app(settings: Settings) -> web.Application:
     app[METRICS] = Metrics()
     app[AUTH] = auth
     app[JOIN_GUARD] = LocalGuard()
-    app.cleanup_ctx.extend([_history, _browser, _asset_gate, _hubs])
+    app[SUPERVISORS] = supervisors(settings.config.server.supervisor_keys)
+    app.cleanup_ctx.extend([_history, _recordings, _browser, _asset_gate, _hubs])
     app.on_shutdown.append(_end_live_sessions)
     pages.add_routes(app)
     api.add_routes(app)
+    recordings.add_routes(app)
     app.router.add_get("/ws/customer", customer_socket.customer_socket)
     app.router.add_get("/ws/agent", agent_socket.agent_socket)
     app.router.add_get("/ws/chat", chat_sockets.chat_socket)

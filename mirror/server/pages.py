@@ -44,11 +44,17 @@ async def static_file(request: web.Request) -> web.Response:
     return web.Response(body=_package_bytes(f"static/{name}"), content_type=STATIC_TYPES[suffix])
 
 
-async def agent_page(request: web.Request) -> web.Response:
-    html = _package_bytes("web/agent/agent.html").decode()
-    if not request.app[AUTH].valid_cookie(request.cookies.get(COOKIE)):
+def package_html(name: str, needs_key: bool) -> web.Response:
+    """A page of the package; with ``needs_key``, it asks for a key before anything else."""
+    html = _package_bytes(name).decode()
+    if needs_key:
         html = html.replace("<body>", '<body data-needs-key="true">', 1)
     return web.Response(text=html, content_type="text/html")
+
+
+async def agent_page(request: web.Request) -> web.Response:
+    auth = request.app[AUTH]
+    return package_html("web/agent/agent.html", not auth.valid_cookie(request.cookies.get(COOKIE)))
 
 
 async def index_page(request: web.Request) -> web.Response:

@@ -102,7 +102,7 @@ class CustomerLink:
         elif isinstance(message, Exit):
             await self.hub.end(self.live, EndReason.CUSTOMER_EXIT)
         elif isinstance(message, Applied | Refused):
-            await self.hub.customer_answer(self.live, message)
+            await self.hub.actions.customer_answer(self.live, message)
 
     async def left(self) -> None:
         await self.hub.customer_left(self.live, self.peer)
@@ -118,7 +118,7 @@ class AgentLink:
         elif isinstance(message, Watching):
             await self.hub.agent_watching(self.live, message.visible)
         elif not isinstance(message, Join | Hello):
-            await self.hub.agent_input(self.live, message)  # type: ignore[arg-type]
+            await self.hub.actions.agent_input(self.live, message)  # type: ignore[arg-type]
 
     async def left(self) -> None:
         await self.hub.agent_left(self.live, self.peer)

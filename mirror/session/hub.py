@@ -18,14 +18,15 @@ from mirror.history import HistoryStore
 from mirror.limits import ClientLimits
 from mirror.metrics import Metrics
 from mirror.render.screen import Display, Screen
+from mirror.session.actions import AgentActions
 from mirror.session.budget import Feed, PageBudget
 from mirror.session.directory import Directory, LocalDirectory
 from mirror.session.live import (
     LiveSession,
     PageFactory,
     Peer,
-    ServerPage,
     SessionObserver,
+    Tracks,
 )
 from mirror.session.messages import (
     FrameRules,
@@ -39,19 +40,6 @@ from mirror.session.messages import (
 from mirror.session.pages import RenderPages
 from mirror.session.state import EndReason, Session, SessionRegistry, SessionState, Transition
 from mirror.wire import CLOSE_ENDED, budget_for, policy_for
-from replay.hit import Hit
-from replay.messages import (
-    AgentInput,
-    Applied,
-    ClickInput,
-    KeyInput,
-    Refused,
-    Script,
-    WheelInput,
-    known_reason,
-)
-from replay.policy import Rules
-from replay.translate import Refusal, is_tab, new_focus, presses, translate
 
 log = logging.getLogger("cobrowse.session")
 BUSY = "busy: co-browse is busy right now, please try again in a few minutes"
@@ -73,9 +61,12 @@ class Hub:
         pages: PageFactory,
         metrics: Metrics,
         directory: Directory | None = None,
+        tracks: Tracks | None = None,
     ) -> None:
         self.config, self.history, self.metrics = config, history, metrics
+        self._tracks = tracks  # Recordings, when the configuration asks for them.
         self.pages = RenderPages(pages, metrics, self.end)
+        self.actions = AgentActions(config, metrics)
         self.registry = SessionRegistry()  # The sessions this server owns.
         self.directory: Directory = directory or LocalDirectory()
         self.capacity = config.cluster.capacity()
@@ -90,6 +81,11 @@ class Hub:
     def observe(self, observer: SessionObserver) -> None:
         """Tell ``observer`` of each session's creation and end from now on."""
         self._observers.append(observer)
+
+    @property
+    def recorded(self) -> bool:
+        """Sessions here are recorded once their agent joins."""
+        return self._tracks is not None
 
     def frame_rules(self) -> FrameRules:
         """What a frame of another origin shares under, once its parent's origin is allowed."""
@@ -132,6 +128,7 @@ class Hub:
                 state=session.state.value,
                 policy=self._policy,
                 capture=self._budget,
+                recorded=self.recorded,
             )
         )
         if session.state is SessionState.ACTIVE:
@@ -193,6 +190,7 @@ class Hub:
         budget = live.budget
         feed = budget.admit(batch)
         if feed is Feed.PASS:
+            live.track.customer_events(batch)
             await live.page.add_events(batch)
         else:
             await self._over_budget(live, feed, budget)
@@ -237,6 +235,7 @@ class Hub:
         live.agent = peer
         live.touch()
         log.info("session %s: agent joined", session.uuid)
+        self._record_track(live, "joined")
         await self.directory.saved(live)
         await self._tell_state(live, transition)
         await peer.send_message(Joined(token=live.agent_token))
@@ -264,6 +263,7 @@ class Hub:
             await old.close(CLOSE_ENDED, "the session continued in another page")
         live.touch()
         log.info("session %s: agent page returned", live.uuid)
+        live.track.event("agent_returned")
         await peer.send_message(Status(state=live.session.state.value))
         await peer.send_message(Joined(token=live.agent_token))
         await self._attach_agent(live, peer)
@@ -277,49 +277,6 @@ class Hub:
         await peer.send_message(ViewSize(width=viewport.width, height=viewport.height))
         live.tasks.start("frames", self.pages.pump_frames(live, peer))
 
-    async def agent_input(self, live: LiveSession, item: AgentInput) -> None:
-        """The agent's pointer or keys: hit-test in the render page, check, send the script."""
-        if live.page is None or not live.session.live:
-            return
-        live.touch()
-        hit, tab_to, target = await self._aim(live, live.page, item)
-        result = translate(item, hit, live.agent_focus, self._rules(live), tab_to, target)
-        if isinstance(result, Refusal):
-            await self._refuse(live, result.reason)
-            return
-        live.agent_focus = new_focus(result, hit, live.agent_focus)
-        live.script_seq += 1
-        if live.customer is not None:
-            await live.customer.send_message(Script(seq=live.script_seq, action=result))
-
-    async def _aim(
-        self, live: LiveSession, page: ServerPage, item: AgentInput
-    ) -> tuple[Hit | None, int | None, Hit | None]:
-        """What the input lands on, asked of the render page: the element under a pointer, the
-        node Tab moves to, or what a key that activates (Enter, Space) would press."""
-        if isinstance(item, ClickInput | WheelInput):
-            return await page.hit_test(item.x, item.y), None, None
-        if isinstance(item, KeyInput) and is_tab(item):
-            return None, await page.next_focus(live.agent_focus, item.shift), None
-        if presses(item) and live.agent_focus is not None:
-            return None, None, await page.describe(live.agent_focus)
-        return None, None, None
-
-    async def customer_answer(self, live: LiveSession, answer: Applied | Refused) -> None:
-        """The customer's page dispatched a script, or refused it (the agent is told why)."""
-        if isinstance(answer, Refused):
-            await self._refuse(live, answer.reason)
-
-    async def _refuse(self, live: LiveSession, reason: str) -> None:
-        reason = known_reason(reason)  # One of a fixed set: the page's own words go no further.
-        self.metrics.actions_refused.labels(reason).inc()
-        if live.agent is not None:
-            await live.agent.send_message(Refused(reason=reason))
-
-    def _rules(self, live: LiveSession) -> Rules:
-        masking = self.config.masking
-        return Rules(agent_can_submit=masking.agent_can_submit, page_origin=live.session.origin)
-
     async def agent_watching(self, live: LiveSession, seen: bool) -> None:
         """The agent's view came into sight (a fresh frame follows) or left it (capture stops,
         the customer's changes are still applied)."""
@@ -330,6 +287,7 @@ class Hub:
         if live.agent is not peer or not live.session.live:
             return
         live.agent = None
+        live.track.event("agent_left")
         live.tasks.cancel("frames")
         await self.agent_watching(live, False)  # Until the agent's page comes back.
         grace = self.config.session.agent_reconnect_grace_s
@@ -350,6 +308,7 @@ class Hub:
         self.metrics.sessions_ended.labels(reason.value).inc()
         log.info("session %s: ended (%s)", live.uuid, reason.value)
         live.tasks.cancel_all()
+        live.track.event("ended", reason=reason.value)
         await self._announce(live, transition)
         peers = [p for p in (live.customer, live.agent) if p is not None]
         # Together: one side slow to answer the close handshake must not delay the other.
@@ -360,6 +319,7 @@ class Hub:
             await live.page.close()
         for observer in self._observers:
             await observer.session_ended(live.session)
+        await live.track.finish(reason.value)
 
     async def end_interaction(self, interaction_id: str) -> list[str]:
         """The primary interaction (call or chat) ended: so does every session tied to it."""
@@ -369,6 +329,12 @@ class Hub:
         for live in tied:
             await self.end(live, EndReason.INTERACTION_ENDED)
         return [live.uuid for live in tied]
+
+    def chat_line(self, interaction_id: str, sender: str, text: str) -> None:
+        """A line of the chat that is the primary interaction of some sessions here."""
+        for live in self._live.values():
+            if live.session.interaction_id == interaction_id:
+                live.track.event("chat", sender=sender, text=text)
 
     async def watch_inactivity(self) -> None:
         """End sessions with no input and no page change from either side for too long."""
@@ -414,6 +380,7 @@ class Hub:
                 self._end_after(live, grace.agent_reconnect_grace_s, EndReason.AGENT_TIMEOUT),
             )
             live.tasks.start("open", self.pages.open(live))
+            self._record_track(live, "taken_over")
         return live
 
     async def hand_over(self, live: LiveSession, code: int, reason: str) -> None:
@@ -424,6 +391,7 @@ class Hub:
         self.starts.ended(live.uuid)
         self.metrics.live_sessions.dec()
         live.tasks.cancel_all()
+        await live.track.finish("handed_over")  # The next node records in a recording of its own.
         peers = [p for p in (live.customer, live.agent) if p is not None]
         live.customer = live.agent = None
         await asyncio.gather(*(p.close(code, reason) for p in peers))
@@ -432,6 +400,16 @@ class Hub:
         log.info("session %s: handed over", live.uuid)
 
     # -- internals ---------------------------------------------------------------------------
+
+    def _record_track(self, live: LiveSession, first: str) -> None:
+        """Start the session's recording (when recordings are on) with event ``first``."""
+        if self._tracks is not None:
+            live.track = self._tracks(
+                live.uuid, lambda writing: self.pages.recording(live, writing)
+            )
+        viewport = live.screen.viewport
+        live.track.event(first)
+        live.track.event("view", width=viewport.width, height=viewport.height)
 
     async def _end_after(self, live: LiveSession, seconds: float, reason: EndReason) -> None:
         await asyncio.sleep(seconds)

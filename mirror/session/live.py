@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
-from mirror.frames.frame import LatestFrame
+from mirror.frames.frame import Frame, LatestFrame
 from mirror.render.events import PageEvents
 from mirror.render.screen import Screen
 from mirror.session.budget import PageBudget
@@ -48,6 +48,39 @@ class ServerPage(Protocol):
     async def close(self) -> None: ...
 
 
+class Track(Protocol):
+    """The session's recording (:class:`mirror.recording.recorder.Recorder`): what the agent
+    was sent and what happened, never the page's content."""
+
+    def frame(self, message: bytes, picture: Frame) -> None: ...
+    def event(self, kind: str, **fields: Any) -> None: ...
+    def pointer(self, side: str, x: float, y: float) -> None: ...
+    def customer_events(self, batch: list[bytes]) -> None: ...
+    async def finish(self, reason: str) -> None: ...
+
+
+class NoTrack:
+    """A session that is not recorded."""
+
+    def frame(self, message: bytes, picture: Frame) -> None:
+        pass
+
+    def event(self, kind: str, **fields: Any) -> None:
+        pass
+
+    def pointer(self, side: str, x: float, y: float) -> None:
+        pass
+
+    def customer_events(self, batch: list[bytes]) -> None:
+        pass
+
+    async def finish(self, reason: str) -> None:
+        pass
+
+
+# Starts a session's recording (by its UUID); told whether its recording is being written.
+Tracks = Callable[[str, Callable[[bool], Awaitable[None]]], Track]
+
 # Makes a new render page, which starts loading at once (see RenderPages.prepare_spare).
 PageFactory = Callable[[], ServerPage]
 
@@ -76,6 +109,8 @@ class LiveSession:
     # Proves a returning agent page is the agent of this session (see Hub.agent_rejoin).
     agent_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     last_activity: float = field(default_factory=time.monotonic)
+    track: Track = field(default_factory=NoTrack)  # Its recording, once its agent joins.
+    actions: dict[int, str] = field(default_factory=dict)  # Scripts sent, by seq: their kind.
 
     def touch(self) -> None:
         """Input or a page change from either side: the session is not inactive."""

@@ -86,6 +86,7 @@ class SessionInfo(Message, tag="session"):
     state: str
     policy: Policy
     capture: CaptureBudget | None = None
+    recorded: bool = False  # What the agent is shown is recorded: the customer is told.
 
 
 class FrameRules(msgspec.Struct, kw_only=True, omit_defaults=True):

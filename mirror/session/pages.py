@@ -58,8 +58,9 @@ class RenderPages:
 
     async def pump_frames(self, live: LiveSession, peer: Peer) -> None:
         """Send the agent each frame message as soon as its socket can take one."""
-        async for message in frame_messages(live.frames):
+        async for message, picture in frame_messages(live.frames):
             await peer.send_frame(message)
+            live.track.frame(message, picture)
             self._metrics.frames_sent.inc()
             self._metrics.frame_bytes.inc(len(message))
             # Prepared during the join, the next spare would take the CPU that the customer's
@@ -71,6 +72,10 @@ class RenderPages:
         log.info("session %s: the agent's view is partial (%s)", live.uuid, reason)
         if live.agent is not None:
             live.tasks.start("notice", live.agent.send_message(Notice(reason=reason)))
+
+    async def recording(self, live: LiveSession, writing: bool) -> None:
+        """The session's recording stopped being written (its store fails) or resumed."""
+        self.notice(live, "recording-resumed" if writing else "recording-stopped")
 
     async def close_spare(self) -> None:
         spare, self._spare = self._spare, None
@@ -84,4 +89,5 @@ class RenderPages:
         if live.agent is not None:
             viewport = live.screen.viewport
             resized = ViewSize(width=viewport.width, height=viewport.height)
+            live.track.event("view", width=viewport.width, height=viewport.height)
             live.tasks.start("resize", live.agent.send_message(resized))

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-import time
 import urllib.request
-from collections.abc import Callable
 
 import redis
 from playwright.sync_api import Browser, Page, expect
@@ -21,6 +19,7 @@ from tests.e2e.test_chat import (
     current_chat_id,
     open_desk,
 )
+from tests.waiting import wait_for
 
 TIMEOUT_MS = 30_000
 
@@ -32,13 +31,6 @@ def holder(cluster: Cluster) -> str:
     finally:
         client.close()
     return name.decode() if isinstance(name, bytes) else ""
-
-
-def wait_for(condition: Callable[[], bool], what: str, timeout_s: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, f"no {what} within {timeout_s} s"
-        time.sleep(0.1)  # ok-sleep: polling another process's state, bounded by the deadline.
 
 
 def test_a_chat_and_its_cobrowse_across_nodes(

@@ -27,7 +27,7 @@ from mirror.metrics import Metrics
 from mirror.render.events import PageEvents
 from mirror.render.screen import Screen
 from mirror.session.hub import Hub
-from mirror.session.live import LiveSession
+from mirror.session.live import LiveSession, Tracks
 from mirror.session.messages import ChatRef, Hello, ServerMessage, SessionInfo, Status
 from mirror.wire import Viewport, encode
 from replay.hit import Hit
@@ -300,14 +300,16 @@ async def empty_history(tmp_path: Path) -> Path:
 
 
 @contextlib.asynccontextmanager
-async def open_hubs(tmp_path: Path, config: Config | None = None) -> AsyncIterator[Hubs]:
+async def open_hubs(
+    tmp_path: Path, config: Config | None = None, tracks: Tracks | None = None
+) -> AsyncIterator[Hubs]:
     """A Hub and a ChatHub wired as ``mirror.server.app`` does, over a real SQLite history in
     ``tmp_path`` and fake render pages; at the end they shut down as the server's do."""
     config = config or make_config()
     history = HistoryStore(f"sqlite:///{await empty_history(tmp_path)}")
     await history.open()
     metrics, pages = Metrics(), FakePages()
-    hub = Hub(config, history, pages, metrics)
+    hub = Hub(config, history, pages, metrics, tracks=tracks)
     chats = ChatHub(config, history, metrics, sessions=hub)
     hub.observe(chats)
     hub.pages.prepare_spare()

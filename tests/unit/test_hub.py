@@ -331,7 +331,7 @@ async def test_input_from_either_side_keeps_a_session_from_inactivity(tmp_path: 
         for live in (quiet, typing, pointing):
             live.last_activity -= 1.0  # Each last heard from longer ago than the timeout.
         await hubs.hub.customer_events(typing, SNAPSHOT)
-        await hubs.hub.agent_input(pointing, PointerInput(x=1, y=1))
+        await hubs.hub.actions.agent_input(pointing, PointerInput(x=1, y=1))
         async with watching_inactivity(hubs.hub):
             assert await ended(quiet_customer) == "inactivity"
         assert typing.session.live and pointing.session.live
@@ -448,7 +448,7 @@ FIELD = Hit(inside=True, node=5, tag="input", focusable=True)
 
 async def click(hub: Hub, live: LiveSession, hit: Hit) -> None:
     page_of(live).hits[(10, 20)] = hit
-    await hub.agent_input(live, ClickInput(x=10, y=20))
+    await hub.actions.agent_input(live, ClickInput(x=10, y=20))
 
 
 @in_thread
@@ -500,13 +500,13 @@ async def test_a_click_the_policy_refuses_is_told_to_the_agent_only(tmp_path: Pa
 async def test_the_agents_keys_go_to_the_field_it_clicked_or_tabbed_into(tmp_path: Path) -> None:
     async with open_hubs(tmp_path) as hubs:
         customer, live, agent = await session_with_agent(hubs)
-        await hubs.hub.agent_input(live, TextInput(text="lost"))
+        await hubs.hub.actions.agent_input(live, TextInput(text="lost"))
         assert (await agent.next(Refused)).reason == "no_focus"
         await click(hubs.hub, live, FIELD)
-        await hubs.hub.agent_input(live, TextInput(text="Alice"))
+        await hubs.hub.actions.agent_input(live, TextInput(text="Alice"))
         page_of(live).tab_order[(5, False)] = 6
-        await hubs.hub.agent_input(live, KeyInput(key="Tab", code="Tab"))
-        await hubs.hub.agent_input(live, TextInput(text="Smith"))
+        await hubs.hub.actions.agent_input(live, KeyInput(key="Tab", code="Tab"))
+        await hubs.hub.actions.agent_input(live, TextInput(text="Smith"))
         actions = [script.action for script in customer.of(Script)]
         assert actions == [
             ClickAction(node=5, x=10, y=20),
@@ -521,7 +521,7 @@ async def test_the_agents_keys_go_to_the_field_it_clicked_or_tabbed_into(tmp_pat
 async def test_a_script_the_customers_page_refuses_is_told_to_the_agent(tmp_path: Path) -> None:
     async with open_hubs(tmp_path) as hubs:
         _, live, agent = await session_with_agent(hubs)
-        await hubs.hub.customer_answer(live, Refused(seq=1, reason="masked"))
+        await hubs.hub.actions.customer_answer(live, Refused(seq=1, reason="masked"))
         assert (await agent.next(Refused)).reason == "masked"
 
 
@@ -549,8 +549,8 @@ async def test_a_refusal_reason_the_customers_page_makes_up_is_only_ever_other(
     async with open_hubs(tmp_path) as hubs:
         _, live, agent = await session_with_agent(hubs)
         for n in range(50):
-            await hubs.hub.customer_answer(live, Refused(seq=n, reason=f"made-up-{n}"))
-        await hubs.hub.customer_answer(live, Refused(seq=50, reason="masked"))
+            await hubs.hub.actions.customer_answer(live, Refused(seq=n, reason=f"made-up-{n}"))
+        await hubs.hub.actions.customer_answer(live, Refused(seq=50, reason="masked"))
         told = {refused.reason for refused in agent.of(Refused)}
         assert told == {"other", "masked"}
         series = {
@@ -663,7 +663,7 @@ async def test_enter_on_a_link_to_another_origin_the_agent_tabbed_to_is_refused(
         await click(hubs.hub, live, FIELD)
         page_of(live).tab_order[(5, False)] = 6
         page_of(live).nodes[6] = Hit(inside=True, node=6, tag="a", href="https://evil.example/")
-        await hubs.hub.agent_input(live, KeyInput(key="Tab", code="Tab"))
-        await hubs.hub.agent_input(live, KeyInput(key="Enter", code="Enter"))
+        await hubs.hub.actions.agent_input(live, KeyInput(key="Tab", code="Tab"))
+        await hubs.hub.actions.agent_input(live, KeyInput(key="Enter", code="Enter"))
         assert (await agent.next(Refused)).reason == "cross_origin_link"
         assert [script.action for script in customer.of(Script)][-1] == FocusAction(node=6)

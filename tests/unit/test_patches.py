@@ -116,13 +116,15 @@ async def test_an_agent_gets_the_frame_whole_then_a_patch_then_the_whole_frame_a
     frames, before = LatestFrame(), page()
     frames.put(before)
     messages = frame_messages(frames)
-    whole = await anext(messages)
-    frames.put(changed(before, (40, 40, 8, 8)))
-    patch = await anext(messages)
-    again = await anext(messages)  # Nothing new comes: the page rests.
+    whole, first = await anext(messages)
+    after = changed(before, (40, 40, 8, 8))
+    frames.put(after)
+    patch, second = await anext(messages)
+    again, rested = await anext(messages)  # Nothing new comes: the page rests.
     await messages.aclose()
     assert whole.startswith(b"\xff\xd8") and patch.startswith(b"P")
     assert again.startswith(b"\xff\xd8") and again != whole
+    assert (first, second, rested) == (before, after, after)  # The picture each one brings.
 
 
 @pytest.mark.parametrize("data", [b"", b"{}", b"Q\x01\x00", b"P\x01\x00", b"P\x00\x00extra"])

@@ -60,7 +60,7 @@ export class CustomerSession {
       this.store({ id: m.id, token: m.token });
       this.start(new Policy(m.policy), m.capture);
       if (m.state === "idle") this.capture.warmUp();
-      this.widget.session(m.id, m.state);
+      this.widget.session(m.id, m.state, Boolean(m.recorded));
     } else if (m.type === "status") {
       this.widget.setState(m.state);
       if (m.state === "ended") this.finish();

@@ -9,6 +9,7 @@ const TEXT = {
   needCall: "To co-browse, first start a voice call or a chat with one of our representatives, then press Co-browse again.",
   connecting: "Starting a co-browse session…",
   readId: "Read this session ID to the representative:",
+  recorded: "This co-browse session is recorded: what the representative sees of this page and does in it is kept. Fields hidden from the representative are never recorded.",
   waiting: "Waiting for the representative to join.",
   established: "Co-browse session established: the representative can now see this page and help you.",
   ended: "Co-browse session ended.",
@@ -98,6 +99,7 @@ export class Widget {
 
   sessionView() {
     const parts = [];
+    if (this.recorded && this.live) parts.push(el("p", { class: "recorded" }, TEXT.recorded));
     if (this.id && this.state === "idle") {
       parts.push(el("p", {}, TEXT.readId),
         el("p", { class: "session-id", "data-cobrowse-session-id": this.id }, groupDigits(this.id)));
@@ -108,10 +110,11 @@ export class Widget {
     return parts;
   }
 
-  /** The server assigned (or confirmed) the session. */
-  session(id, state) {
+  /** The server assigned (or confirmed) the session; `recorded`: the customer must be told. */
+  session(id, state, recorded = false) {
     this.live = true;
     this.id = id;
+    this.recorded = recorded;
     this.setState(state);
   }
 
