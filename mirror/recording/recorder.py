@@ -23,7 +23,7 @@ from mirror.recording.store import Store, StoreError
 log = logging.getLogger("cobrowse.recording")
 
 CHUNK_S = 3.0  # A chunk is written this often (what a crash can lose).
-KEYFRAME_S = 10.0  # A whole picture at least this often while the picture changes (seeking).
+KEYFRAME_S = 20.0  # A whole picture at least this often while the picture changes (seeking).
 MANIFEST_S = 15.0  # The manifest is rewritten this often, and at the end.
 POINTER_S = 0.1  # At most ten pointer positions a second from each side.
 MAX_CHUNK_BYTES = 8 << 20  # A chunk this large is written at once.
@@ -63,6 +63,7 @@ class Recorder:
         self._prev = genesis(manifest.uuid)
         self._picture: Frame | None = None  # The agent's picture after the last frame sent.
         self._keyframe_at: float | None = None  # When the last whole picture was recorded.
+        self._changed = False  # Patched since the last whole picture recorded.
         self._gap_from: float | None = None  # Set while the store fails.
         self._manifest_at = 0.0
         self._pointers: dict[str, float] = {}
@@ -74,13 +75,21 @@ class Recorder:
         return self._clock() - self._started
 
     def frame(self, message: bytes, picture: Frame) -> None:
-        """A frame message as the agent was sent it, and the picture it brings the agent to."""
+        """A frame message as the agent was sent it, and the picture it brings the agent to.
+
+        The whole frame an agent is sent again once the page rests (the picture it already has,
+        at the screencast's own quality rather than as patches) is kept only when a keyframe is
+        due: on a page read a change at a time it was three quarters of the bytes, and the next
+        keyframe holds those very bytes anyway."""
         if self._finished:
             return
-        t = self.now()
+        t, whole = self.now(), message[:2] == b"\xff\xd8"
+        if whole and picture is self._picture and not self._keyframe_due(t):
+            return
         self._add(Record(Kind.FRAME, t, message))
         self._picture = picture
-        if message[:2] == b"\xff\xd8":
+        self._changed = not whole
+        if whole:
             self._keyframe_at = t
 
     def event(self, kind: str, **fields: Any) -> None:
@@ -149,7 +158,7 @@ class Recorder:
         if self._keyframe_due(now) and not self._finished:
             # The next chunk starts with the whole picture, so playback can start there.
             self._pending.records.append((now, self._picture))  # type: ignore[arg-type]
-            self._keyframe_at = now
+            self._keyframe_at, self._changed = now, False
         if pending.records:
             await self._write(pending, now)
         if now - self._manifest_at >= MANIFEST_S:
@@ -160,7 +169,8 @@ class Recorder:
             return False
         if self._gap_from is not None:  # What came before the gap may be lost.
             return True
-        return self._keyframe_at is not None and now - self._keyframe_at >= KEYFRAME_S
+        since = now - (self._keyframe_at or 0.0)
+        return self._changed and since >= KEYFRAME_S
 
     async def _write(self, pending: _Pending, now: float) -> None:
         records = await asyncio.to_thread(_encoded, pending.records)

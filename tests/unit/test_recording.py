@@ -83,12 +83,14 @@ async def test_a_recording_reads_back_as_recorded(tmp_path: Path) -> None:
     reading = await read_recording(setup.store, setup.uuid)
     assert reading.damaged == []
     manifest = reading.manifest
-    assert manifest.end_reason == "customer_exit" and manifest.duration == pytest.approx(12)
+    assert manifest.end_reason == "customer_exit"
+    assert manifest.duration == pytest.approx(2 + KEYFRAME_S)
     assert [c.n for c in manifest.chunks] == [0, 1, 2]
     events = [e["type"] for c in manifest.chunks for e in c.events]
     assert events == ["joined", "action", "chat", "ended"]  # Pointer positions are not indexed.
     assert manifest.chunks[0].keyframes == [0.0]  # The whole frame sent.
-    assert manifest.chunks[2].keyframes == [pytest.approx(11)]  # A keyframe, never sent.
+    # A keyframe, never sent:
+    assert manifest.chunks[2].keyframes == [pytest.approx(1 + KEYFRAME_S)]
     kinds = [r.kind for r in reading.chunks[2].records]
     assert kinds == [Kind.KEYFRAME, Kind.EVENT]
     pointers = [r.event() for r in reading.chunks[0].records if r.kind is Kind.EVENT]
@@ -191,3 +193,32 @@ def test_the_customer_s_pointer_and_page_paths_are_all_that_is_kept() -> None:
         b"not json",
     ]
     assert list(customer_marks(batch)) == ["/checkout/", (7.0, 8.0)]
+
+
+@in_thread
+async def test_a_resting_page_s_whole_frame_again_is_kept_only_as_a_due_keyframe(
+    tmp_path: Path,
+) -> None:
+    setup = Setup(tmp_path)
+    recorder, clock = setup.recorder, setup.clock
+    first, patched = picture(100), picture(120)
+    recorder.frame(first.encoded(), first)
+    recorder.frame(b"P\x00\x00", patched)
+    recorder.frame(patched.encoded(), patched)  # The page rests: the same picture, whole.
+    clock.t += KEYFRAME_S
+    await recorder.flush()  # Patched since the last whole picture: a keyframe.
+    clock.t += KEYFRAME_S
+    await recorder.flush()  # Nothing changed since: no keyframe.
+    recorder.frame(b"P\x00\x00", later := picture(140))
+    clock.t += KEYFRAME_S
+    recorder.frame(later.encoded(), later)  # Due now: kept, and it is the keyframe.
+    await recorder.finish("agent_exit")
+    reading = await read_recording(setup.store, setup.uuid)
+    kinds = [(r.kind, r.payload[:1]) for c in reading.chunks for r in c.records]
+    assert kinds == [
+        (Kind.FRAME, b"\xff"),
+        (Kind.FRAME, b"P"),
+        (Kind.KEYFRAME, b"\xff"),
+        (Kind.FRAME, b"P"),
+        (Kind.FRAME, b"\xff"),
+    ]
