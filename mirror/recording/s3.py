@@ -5,7 +5,6 @@ configuration file; ``AWS_ENDPOINT_URL_S3`` or ``AWS_ENDPOINT_URL`` names a stor
 
 from __future__ import annotations
 
-import asyncio
 import builtins
 import contextlib
 import os
@@ -19,7 +18,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from mirror.recording.store import StoreError, StoreMissing, checked_key
+from mirror.recording.store import BlockingStore, StoreError, StoreMissing, checked_key
 
 # A live session writes a chunk every few seconds and must learn within seconds that the store is
 # down, not after botocore's defaults (60 s timeouts, several retries): one retry, short waits.
@@ -41,7 +40,7 @@ def configured_endpoint(environ: Mapping[str, str]) -> str | None:
     return environ.get("AWS_ENDPOINT_URL_S3") or environ.get("AWS_ENDPOINT_URL") or None
 
 
-class S3Store:
+class S3Store(BlockingStore):
     """Objects in ``bucket`` under ``prefix/``; each method raises StoreError naming the bucket
     and the operation when S3 fails, and StoreMissing for an absent key."""
 
@@ -79,18 +78,6 @@ class S3Store:
         parts = urlsplit(self.endpoint_url)
         host = f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)
         return f"{where} at {host}"
-
-    async def put(self, key: str, data: bytes) -> None:
-        await asyncio.to_thread(self._put, checked_key(key), data)
-
-    async def get(self, key: str) -> bytes:
-        return await asyncio.to_thread(self._get, checked_key(key))
-
-    async def list(self, prefix: str) -> list[str]:
-        return await asyncio.to_thread(self._list, prefix)
-
-    async def delete_prefix(self, prefix: str) -> int:
-        return await asyncio.to_thread(self._delete_prefix, prefix)
 
     def _object(self, key: str) -> str:
         return f"{self.prefix}/{key}" if self.prefix else key

@@ -56,14 +56,9 @@ def checked_key(key: str) -> str:
     return key
 
 
-class DirectoryStore:
-    """Objects as files under ``root``; a write goes to a temporary file renamed into place."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-
-    def describe(self) -> str:
-        return str(self.root)
+class BlockingStore:
+    """A store whose work is blocking calls (files, boto3), each run in a worker thread so that
+    the event loop never waits on a disk or a network."""
 
     async def put(self, key: str, data: bytes) -> None:
         await asyncio.to_thread(self._put, checked_key(key), data)
@@ -76,6 +71,28 @@ class DirectoryStore:
 
     async def delete_prefix(self, prefix: str) -> int:
         return await asyncio.to_thread(self._delete_prefix, prefix)
+
+    def _put(self, key: str, data: bytes) -> None:
+        raise NotImplementedError
+
+    def _get(self, key: str) -> bytes:
+        raise NotImplementedError
+
+    def _list(self, prefix: str) -> builtins.list[str]:
+        raise NotImplementedError
+
+    def _delete_prefix(self, prefix: str) -> int:
+        raise NotImplementedError
+
+
+class DirectoryStore(BlockingStore):
+    """Objects as files under ``root``; a write goes to a temporary file renamed into place."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def describe(self) -> str:
+        return str(self.root)
 
     def _put(self, key: str, data: bytes) -> None:
         path = self.root / key
