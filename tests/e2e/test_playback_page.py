@@ -72,7 +72,7 @@ def chunk_records() -> list[tuple[float, float, list[Record]]]:
     ]
     second = [
         Record(Kind.KEYFRAME, 3.0, red.encoded()),
-        event(CHAT_AT, "chat", **{"from": "customer", "text": "Where do I sign?"}),
+        event(CHAT_AT, "chat", sender="customer", text="Where do I sign?"),
         event(5.0, "ended", reason="customer_exit"),
     ]
     return [(0.0, 3.0, first), (3.0, 5.0, second)]

@@ -17,15 +17,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import av
+import numpy as np
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from mirror.frames.redact import TOLERANCE
 from mirror.testing import ActionRefused, Cobrowse, CobrowseSession
 from mirror.testing.processes import ChildProcess
 from mirror.testing.server import CobrowseServer, free_port, started_server
 from mirror.testing.session import needles
 from tests.conftest import TEST_CONFIG
 from tests.sites import FIXTURES
+from tests.videos import cues
 from tests.waiting import wait_for
 
 CARD = "4111111111111111"
@@ -180,6 +184,53 @@ def test_verify_names_a_chunk_changed_in_the_store_and_erasure_removes_all(
     assert api(url)[0] == 404
     listed = json.loads(api(f"{recorded.server.url}/api/recordings?session={session.uuid}")[1])
     assert listed == []
+
+
+def last_frame(video: Path) -> np.ndarray:
+    """The video's last frame, as RGB pixels."""
+    with av.open(str(video)) as container:
+        frames = list(container.decode(video=0))
+    assert frames, f"{video.name} holds no frame"
+    return frames[-1].to_ndarray(format="rgb24")
+
+
+def flat(pixels: np.ndarray, box: dict[str, float], inset: int = 6) -> bool:
+    """The box's inside (``inset`` pixels in from each edge, where compression rings) is one
+    colour, within the tolerance layer 3 of masking allows."""
+    x0, y0 = round(box["x"]) + inset, round(box["y"]) + inset
+    x1, y1 = round(box["x"] + box["width"]) - inset, round(box["y"] + box["height"]) - inset
+    area = pixels[y0:y1, x0:x1].astype(int)
+    assert area.size, f"{box} is outside the video's {pixels.shape[1]}x{pixels.shape[0]}"
+    return bool((area.max(axis=(0, 1)) - area.min(axis=(0, 1)) <= TOLERANCE).all())
+
+
+def test_a_recording_exports_as_video_with_the_masked_field_flat(
+    page: Page, recorded: Recorded, tmp_path: Path
+) -> None:
+    page.set_viewport_size({"width": 1280, "height": 1400})  # The name and the card in view.
+    session = start(page, recorded)
+    session.join()
+    page.locator("#cc-number").press_sequentially(CARD)
+    session.agent_fill("#firstName", "Dora Wellington")
+    session.assert_shown_to_agent("#firstName")
+    card, name = page.locator("#cc-number"), page.locator("#firstName")
+    boxes = card.bounding_box(), name.bounding_box()  # Frames are in the viewport's CSS pixels.
+    assert boxes[0] and boxes[1]
+    session.end()
+    recording = ended_recording(recorded, session.uuid)["uuid"]
+    status, body = api(f"{recorded.server.url}/api/recordings/{recording}/video")
+    assert status == 200, body[:200]
+    (tmp_path / "api.mp4").write_bytes(body)
+    exported = cli(recorded, "export", recording, "--out", str(tmp_path / "cli.webm"))
+    assert exported.returncode == 0, exported.stdout + exported.stderr
+    for video in (tmp_path / "api.mp4", tmp_path / "cli.webm"):
+        data = video.read_bytes()
+        for needle in needles(CARD):
+            assert needle not in data, f"the card number is in {video.name}"
+        pixels, words = last_frame(video), " ".join(text for _, text in cues(video))
+        assert flat(pixels, boxes[0]), f"the card field is not flat in {video.name}"
+        assert not flat(pixels, boxes[1]), f"the name typed is not in {video.name}"
+        assert "agent joined" in words and "agent type: applied" in words, words
 
 
 def test_a_store_that_fails_stops_the_recording_not_the_session(

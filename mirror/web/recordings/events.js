@@ -12,8 +12,7 @@ const WORDS = {
   view: (e) => `view ${e.width}×${e.height}`,
   joined: () => "agent joined",
   action: (e) => `agent ${e.action} ${e.result}${e.reason ? ` (${String(e.reason).replace(/_/g, " ")})` : ""}`,
-  // The index says `from`; the recorder's first version said `sender`.
-  chat: (e) => `chat, ${e.from || e.sender}: ${cut(e.text || "")}`,
+  chat: (e) => `chat, ${e.sender}: ${cut(e.text || "")}`,
   page: (e) => `page ${e.path}`,
   gap: (e) => `recording stopped ${Number(e.from).toFixed(1)}-${Number(e.to).toFixed(1)} s`,
   agent_left: () => "agent left",
