@@ -1,6 +1,6 @@
-"""``python -m bench [--sessions 1,10,25,50] [--quick] [--nodes 3] ...``: run the benchmark,
-write results/latest.json, latest.md and latency.png, print the tables. Exits 1 if no session
-completed. Targets are reported, never asserted.
+"""``python -m bench [--sessions 1,10,25,50] [--quick] [--nodes 3] [--recording] ...``: run the
+benchmark, write results/latest.json, latest.md and latency.png, print the tables. Exits 1 if no
+session completed. Targets are reported, never asserted.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from bench import (
     cluster_report,
     fidelity_report,
     harness,
+    recording_report,
     redaction,
     rematch,
     report,
@@ -28,6 +29,7 @@ from bench.options import (
     RESULTS_DIR,
     ClusterOptions,
     Options,
+    RecordingOptions,
 )
 
 
@@ -132,6 +134,23 @@ def parse(argv: list[str] | None = None) -> Options:
         "reading (a change every 1 s at the default rate), four idle",
     )
     p.add_argument(
+        "--recording",
+        action="store_true",
+        help="also the recording part: bytes a minute of a busy, a reading and an idle "
+        "session recorded, and the CPU per frame sent with recording off and on "
+        "(docs/benchmark.md, Recording)",
+    )
+    p.add_argument(
+        "--recording-window",
+        type=float,
+        help="with --recording: seconds each kind of session is recorded (default 60, quick 20)",
+    )
+    p.add_argument(
+        "--recording-repeats",
+        type=int,
+        help="with --recording: off/on pairs of 10-session CPU steps (default 2, quick 1)",
+    )
+    p.add_argument(
         "--out",
         type=Path,
         default=RESULTS_DIR,
@@ -160,6 +179,10 @@ def parse(argv: list[str] | None = None) -> Options:
         or (args.window is not None and args.window <= 0)
     ):
         p.error("--failovers and --busy-sessions must be 0 or more, --window above 0")
+    if (args.recording_window is not None and args.recording_window <= 0) or (
+        args.recording_repeats is not None and args.recording_repeats < 0
+    ):
+        p.error("--recording-window must be above 0, --recording-repeats 0 or more")
     options = Options.create(
         args.quick,
         args.sessions,
@@ -180,8 +203,18 @@ def parse(argv: list[str] | None = None) -> Options:
         if args.nodes > 1
         else None
     )
+    recording = (
+        RecordingOptions.create(args.quick, args.recording_window, args.recording_repeats)
+        if args.recording
+        else None
+    )
     return dataclasses.replace(
-        options, fidelity=not args.no_fidelity, page=args.page, cluster=cluster, mix=args.mix
+        options,
+        fidelity=not args.no_fidelity,
+        page=args.page,
+        cluster=cluster,
+        mix=args.mix,
+        recording=recording,
     )
 
 
@@ -195,6 +228,8 @@ def main(argv: list[str] | None = None) -> int:
         data["rematch"] = rematch.measure()
     if options.cluster is not None:
         data["cluster"] = cluster_report.measure(options, data)
+    if options.recording is not None:
+        data["recording"] = recording_report.measure(options)
     out = options.results_dir
     json_path = report.write_json(data, out)  # First: the figures stay if presenting them fails.
     text = (
@@ -210,13 +245,20 @@ def main(argv: list[str] | None = None) -> int:
         text += rematch.markdown(data["rematch"])
     if "cluster" in data:
         text += "\n## Cluster\n\n" + cluster_report.markdown(data["cluster"])
+    if "recording" in data:
+        text += "\n## Recording\n\n" + recording_report.markdown(data["recording"])
     md_path, png_path = out / "latest.md", out / "latency.png"
     md_path.write_text(text, encoding="utf-8")
     chart.write(data, png_path)
     print(text)
     print(f"written: {json_path}, {md_path}, {png_path}")
-    completed = report.sessions_ok(data) + cluster_report.sessions_ok(data.get("cluster"))
-    return 0 if completed and "error" not in data.get("cluster", {}) else 1
+    completed = (
+        report.sessions_ok(data)
+        + cluster_report.sessions_ok(data.get("cluster"))
+        + recording_report.sessions_ok(data.get("recording"))
+    )
+    failed = any("error" in data.get(part, {}) for part in ("cluster", "recording"))
+    return 0 if completed and not failed else 1
 
 
 if __name__ == "__main__":

@@ -133,6 +133,7 @@ class StreamCustomer:
         self.http, self.server, self.site, self.stream = http, server, site, stream
         self.offset_ms = offset_ms
         self.ws: aiohttp.ClientWebSocketResponse | None = None
+        self.session_uuid = ""  # The session's history UUID, once open.
         self._stamps: list[tuple[float, int]] = []
         self._clicks: list[float] | None = None
         self._reader: asyncio.Task[None] | None = None
@@ -147,6 +148,7 @@ class StreamCustomer:
         info = wire.decode(first.data) if first.type is aiohttp.WSMsgType.TEXT else None
         if info is None or info.type != "session" or not info.id:
             raise RuntimeError(f"the server did not open a session: {str(first.data)[:200]}")
+        self.session_uuid = info.uuid or ""
         self._reader = asyncio.create_task(self._read())
         return info.id
 

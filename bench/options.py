@@ -45,6 +45,33 @@ class ClusterOptions:
         )
 
 
+@dataclass(frozen=True)
+class RecordingOptions:
+    """The recording part (``--recording``): see bench/recording.py."""
+
+    # Each kind of session (busy, reading, idle) is recorded this long, all three at once.
+    window_s: float = 60.0
+    # Off/on pairs of the CPU steps, alternating: two cores are noisy, so a range is given.
+    repeats: int = 2
+    sessions: int = 10  # Sessions of each CPU step, as the 10-session scale step.
+    # Changes per session of a CPU step: 30 s at 5 a second, past a keyframe interval (20 s),
+    # so a keyframe is inside the change phase whose CPU is read.
+    changes: int = 150
+    # The length of the synthetic recording played back (bench/playback.py).
+    playback_minutes: float = 60.0
+
+    @classmethod
+    def create(
+        cls, quick: bool, window_s: float | None = None, repeats: int | None = None
+    ) -> RecordingOptions:
+        return cls(
+            window_s=window_s if window_s is not None else (20.0 if quick else 60.0),
+            repeats=repeats if repeats is not None else (1 if quick else 2),
+            changes=60 if quick else 150,
+            playback_minutes=10.0 if quick else 60.0,
+        )
+
+
 # ``--mix``: the scale steps' sessions as a contact centre's, of every ten: two typing (changes at
 # the set rate), four reading (a change every READING_EVERY of those intervals: scrolling), four
 # idle (joined, nothing changing). Each typing or reading session changes for as long.
@@ -82,6 +109,8 @@ class Options:
     # The cluster part, with ``--nodes N`` for N of 3 or more; None: one server only.
     cluster: ClusterOptions | None = None
     mix: bool = False  # The scale steps' sessions as MIX says, rather than all typing.
+    # The recording part, with ``--recording``; None: not measured.
+    recording: RecordingOptions | None = None
 
     @property
     def change_interval_ms(self) -> int:

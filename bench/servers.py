@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,13 +54,17 @@ def server_config(site_port: int, customer_page: str | None = None) -> str:
 
 
 @contextmanager
-def serving(customer_page: str | None = None) -> Iterator[Served]:
+def serving(
+    customer_page: str | None = None, configure: Callable[[str], str] | None = None
+) -> Iterator[Served]:
     """A server with the default configuration but for ``allowed_origins`` and its capacity
-    (above) and an empty SQLite history, and the site."""
+    (above) and an empty SQLite history, and the site. ``configure`` rewrites that
+    configuration's text for a part that measures a feature (bench/recording.py)."""
     site_port = free_port()
     with tempfile.TemporaryDirectory(prefix="cobrowse-bench-") as tmp:
         config = Path(tmp) / "cobrowse.toml"
-        config.write_text(server_config(site_port, customer_page))
+        text = server_config(site_port, customer_page)
+        config.write_text(configure(text) if configure else text)
         server = ChildProcess(
             [
                 "serve",

@@ -21,6 +21,7 @@ class Incoming(msgspec.Struct):
 
     type: str
     id: str | None = None  # "session": the nine digits
+    uuid: str | None = None  # "session": the history UUID (recordings are listed by it)
     state: str | None = None  # "status"
     seq: int | None = None  # "script"
     action: IncomingAction | None = None  # "script"

@@ -20,6 +20,7 @@ export class Playback {
     this.running = false;
     this.runs = 0;
     this.onChange = () => {};
+    this.onShown = () => {}; // The picture shows this.position (tests and the benchmark wait on it).
   }
 
   seek(t) {
@@ -66,7 +67,10 @@ export class Playback {
     try {
       while (this.shownVersion !== this.version) {
         const version = this.version;
-        if (await this.advanceTo(this.position, version)) this.shownVersion = version;
+        if (await this.advanceTo(this.position, version)) {
+          this.shownVersion = version;
+          if (version === this.version) this.onShown(this.position);
+        }
       }
     } finally {
       this.running = false;

@@ -82,6 +82,7 @@ function start(index) {
   wireControls(playback);
   slider.max = String(timeline.duration);
   playback.onChange = () => update(playback);
+  playback.onShown = (t) => ($("picture").dataset.shown = t.toFixed(1));
   $("player").hidden = false;
   playback.seek(timeline.firstPicture());
 }
