@@ -34,6 +34,25 @@ class Metrics:
             buckets=(0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
             registry=r,
         )
+        # Self-healing (mirror/render/supervisor.py, mirror/session/pages.py).
+        self.browser_restarts = Counter(
+            "cobrowse_browser_restarts", "Render browsers replaced after one was lost", registry=r
+        )
+        self.mirror_rebuilds = Counter(
+            "cobrowse_mirror_rebuilds",
+            "Render pages built again after one was lost, by how it was lost",
+            ["how"],
+            registry=r,
+        )
+        self.mirror_rebuild_seconds = Histogram(
+            "cobrowse_mirror_rebuild_seconds",
+            "From a render page's loss to the customer's page rebuilt in a new one",
+            buckets=(0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 30.0),
+            registry=r,
+        )
+        self.history_failures = Counter(
+            "cobrowse_history_failures", "History writes that failed (retried)", registry=r
+        )
         self.socket_errors = Counter(
             "cobrowse_socket_errors",
             "WebSockets closed for bad input, by reason",

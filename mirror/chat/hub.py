@@ -42,6 +42,7 @@ from mirror.chat.state import (
 from mirror.config import Config
 from mirror.errors import ChatError, ChatNotFound
 from mirror.history import HistoryStore
+from mirror.history.writes import RetriedWrites
 from mirror.limits import ClientLimits
 from mirror.metrics import Metrics
 from mirror.tasks import NamedTasks
@@ -116,6 +117,7 @@ class ChatHub:
         # The nine digits of every live co-browse session, tied to a chat or not: none of them
         # is ever kept in a transcript, whichever button started the session.
         self._live_ids: set[str] = set()
+        self.writes = RetriedWrites(history.record_chat, metrics.history_failures)
 
     # -- the customer's chat panel -----------------------------------------------------------
 
@@ -307,6 +309,7 @@ class ChatHub:
         for chat in self.registry.live():
             await self.end(chat, ChatEndReason.SERVER_SHUTDOWN)
         self._tasks.cancel_all()
+        await self.writes.close()
 
     # -- internals ---------------------------------------------------------------------------
 
@@ -419,10 +422,7 @@ class ChatHub:
             await self.directory.saved(chat)
         else:
             await self.directory.released(chat)
-        try:
-            await self.history.record_chat(chat)
-        except Exception:
-            log.exception("chat %s: history write failed", chat.uuid)
+        await self.writes.write(chat)
 
 
 def _first_words(chat: Chat) -> ChatLine | None:

@@ -15,6 +15,7 @@ import msgspec
 from mirror.config import Config
 from mirror.errors import CobrowseError, InvalidTransition, SessionError, SessionNotFound
 from mirror.history import HistoryStore
+from mirror.history.writes import RetriedWrites
 from mirror.limits import ClientLimits
 from mirror.metrics import Metrics
 from mirror.render.screen import Display, Screen
@@ -65,6 +66,7 @@ class Hub:
     ) -> None:
         self.config, self.history, self.metrics = config, history, metrics
         self._tracks = tracks  # Recordings, when the configuration asks for them.
+        self.writes = RetriedWrites(history.record, metrics.history_failures)
         self.pages = RenderPages(pages, metrics, self.end)
         self.actions = AgentActions(config, metrics)
         self.registry = SessionRegistry()  # The sessions this server owns.
@@ -350,6 +352,7 @@ class Hub:
         for live in list(self._live.values()):
             await self.end(live, EndReason.SERVER_SHUTDOWN)
         await self.pages.close_spare()
+        await self.writes.close()
 
     def lookup(self, session_uuid: str) -> LiveSession | None:
         return self._live.get(session_uuid)
@@ -429,8 +432,4 @@ class Hub:
                     await peer.send_message(status)
 
     async def _record(self, session: Session) -> None:
-        try:
-            await self.history.record(session)
-        except Exception:
-            # History must not take a live session down; the failure is logged for operators.
-            log.exception("session %s: history write failed", session.uuid)
+        await self.writes.write(session)
