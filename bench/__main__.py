@@ -16,6 +16,7 @@ from bench import (
     cluster_report,
     fidelity_report,
     harness,
+    healing,
     recording_report,
     redaction,
     rematch,
@@ -141,6 +142,12 @@ def parse(argv: list[str] | None = None) -> Options:
         "(docs/benchmark.md, Recording)",
     )
     p.add_argument(
+        "--healing",
+        action="store_true",
+        help="also the time from each fault a node heals (its browser killed, its renderer "
+        "killed or stopped) to the agent's view back (docs/benchmark.md, Healing)",
+    )
+    p.add_argument(
         "--recording-window",
         type=float,
         help="with --recording: seconds each kind of session is recorded (default 60, quick 20)",
@@ -215,6 +222,7 @@ def parse(argv: list[str] | None = None) -> Options:
         cluster=cluster,
         mix=args.mix,
         recording=recording,
+        healing=args.healing,
     )
 
 
@@ -230,6 +238,8 @@ def main(argv: list[str] | None = None) -> int:
         data["cluster"] = cluster_report.measure(options, data)
     if options.recording is not None:
         data["recording"] = recording_report.measure(options)
+    if options.healing:
+        data["healing"] = healing.measure(2 if options.quick else 3)
     out = options.results_dir
     json_path = report.write_json(data, out)  # First: the figures stay if presenting them fails.
     text = (
@@ -247,6 +257,8 @@ def main(argv: list[str] | None = None) -> int:
         text += "\n## Cluster\n\n" + cluster_report.markdown(data["cluster"])
     if "recording" in data:
         text += "\n## Recording\n\n" + recording_report.markdown(data["recording"])
+    if "healing" in data:
+        text += "\n## Healing\n\n" + healing.markdown(data["healing"])
     md_path, png_path = out / "latest.md", out / "latency.png"
     md_path.write_text(text, encoding="utf-8")
     chart.write(data, png_path)
@@ -257,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
         + cluster_report.sessions_ok(data.get("cluster"))
         + recording_report.sessions_ok(data.get("recording"))
     )
-    failed = any("error" in data.get(part, {}) for part in ("cluster", "recording"))
+    failed = any("error" in data.get(part, {}) for part in ("cluster", "recording", "healing"))
     return 0 if completed and not failed else 1
 
 

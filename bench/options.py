@@ -111,6 +111,7 @@ class Options:
     mix: bool = False  # The scale steps' sessions as MIX says, rather than all typing.
     # The recording part, with ``--recording``; None: not measured.
     recording: RecordingOptions | None = None
+    healing: bool = False  # The time from each fault the node heals to the view back.
 
     @property
     def change_interval_ms(self) -> int:

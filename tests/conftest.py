@@ -15,7 +15,8 @@ from mirror.testing import CobrowseServer
 from tests.sites import site_for
 
 TESTS = Path(__file__).resolve().parent
-FOLDER_MARKERS = ("unit", "integration", "e2e", "cluster")  # Registered in pyproject.toml.
+# Registered in pyproject.toml.
+FOLDER_MARKERS = ("unit", "integration", "e2e", "cluster", "faults")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

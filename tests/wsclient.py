@@ -7,9 +7,7 @@ from typing import Any
 
 import aiohttp
 
-from mirror.render.rrweb import EventType, NodeType
-
-VIEWPORT = {"width": 800, "height": 600}
+from bench.healing import VIEWPORT, page_snapshot  # One minimal page for tests and benchmark.
 
 
 def ws_url(server_url: str, side: str) -> str:
@@ -57,50 +55,6 @@ async def closed_with(ws: aiohttp.ClientWebSocketResponse) -> tuple[int | None, 
             # connection before the client's answer to its close frame has gone out.
             code = message.data if message.type is aiohttp.WSMsgType.CLOSE else ws.close_code
             return code, str(message.extra or "")
-
-
-def page_snapshot(text: str = "Hello from a customer without a browser") -> list[dict[str, Any]]:
-    """A minimal rrweb capture of a one-paragraph page: Meta, then FullSnapshot."""
-    body = {
-        "type": NodeType.ELEMENT,
-        "tagName": "body",
-        "attributes": {},
-        "id": 4,
-        "childNodes": [
-            {
-                "type": NodeType.ELEMENT,
-                "tagName": "p",
-                "attributes": {},
-                "id": 5,
-                "childNodes": [{"type": NodeType.TEXT, "textContent": text, "id": 6}],
-            }
-        ],
-    }
-    html = {
-        "type": NodeType.ELEMENT,
-        "tagName": "html",
-        "attributes": {},
-        "id": 2,
-        "childNodes": [
-            {
-                "type": NodeType.ELEMENT,
-                "tagName": "head",
-                "attributes": {},
-                "childNodes": [],
-                "id": 3,
-            },
-            body,
-        ],
-    }
-    document = {"type": NodeType.DOCUMENT, "childNodes": [html], "id": 1}
-    return [
-        {"type": EventType.META, "data": {"href": "http://shop.test/", **VIEWPORT}, "timestamp": 1},
-        {
-            "type": EventType.FULL_SNAPSHOT,
-            "data": {"node": document, "initialOffset": {"left": 0, "top": 0}},
-            "timestamp": 2,
-        },
-    ]
 
 
 async def send_snapshot_when_asked(ws: aiohttp.ClientWebSocketResponse) -> None:

@@ -70,6 +70,11 @@ class HistoryStore:
     async def close(self) -> None:
         await self._engine.dispose()
 
+    async def ping(self) -> None:
+        """Raises when the database cannot answer a query now."""
+        async with self._engine.connect() as conn:
+            await conn.execute(select(1))
+
     async def record(self, session: Session) -> None:
         """Write the session's current state, unless its record has already ended: the write of
         an earlier step that lands after the end must not reopen it."""

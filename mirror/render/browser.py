@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import shutil
 from dataclasses import dataclass
 
@@ -101,29 +102,44 @@ def server_chromium(playwright: Playwright, explicit: str | None = None) -> str 
 
 @dataclass
 class ChromiumHost:
-    """A running Chromium and the Playwright driver that owns it."""
+    """A running Chromium and the Playwright driver that owns it. ``mark`` is an argument on
+    the browser's command line that names its process (:mod:`mirror.render.processes`)."""
 
     playwright: Playwright
     browser: Browser
+    mark: str
 
     @classmethod
-    async def launch(cls, explicit: str | None = None) -> ChromiumHost:
-        playwright = await async_playwright().start()
+    async def launch(
+        cls, explicit: str | None = None, playwright: Playwright | None = None
+    ) -> ChromiumHost:
+        """A new Chromium, with a new Playwright driver unless ``playwright`` is given."""
+        own = playwright is None
+        driver = playwright or await async_playwright().start()
+        try:
+            return await cls._launch(driver, explicit)
+        except BaseException:
+            if own:
+                await driver.stop()
+            raise
+
+    @classmethod
+    async def _launch(cls, playwright: Playwright, explicit: str | None) -> ChromiumHost:
         executable = server_chromium(playwright, explicit)
         if executable is None:
-            await playwright.stop()
             raise BrowserUnavailable(
                 "no Chromium found: run 'make setup', or set CHROMIUM to a Chromium binary"
             )
+        # Chromium ignores a switch it does not know; /proc shows it.
+        mark = f"--cobrowse-browser={secrets.token_hex(8)}"
         try:
             browser = await playwright.chromium.launch(
-                executable_path=executable, args=SERVER_ARGS, headless=True
+                executable_path=executable, args=[*SERVER_ARGS, mark], headless=True
             )
         except Exception as exc:
-            await playwright.stop()
             raise BrowserUnavailable(f"Chromium at {executable} did not start: {exc}") from exc
         log.info("render browser started: %s (%s)", executable, browser.version)
-        return cls(playwright, browser)
+        return cls(playwright, browser, mark)
 
     async def close(self) -> None:
         try:

@@ -21,6 +21,7 @@ def _log_notice(reason: str) -> None:
 class PageEvents:
     on_resize: Callable[[], None] = _ignore  # The customer's viewport changed (in the Screen).
     on_crash: Callable[[], None] = _ignore
+    on_hang: Callable[[], None] = _ignore  # The page stopped answering (its renderer hangs).
     on_notice: Callable[[str], None] = _log_notice  # The view is partial, and why ("large-page").
     on_lag: Callable[[float], None] = _ignore  # A frame's age when it reached the server, in s.
     on_repeat: Callable[[], None] = _ignore  # A frame showed what the last one did: not sent.

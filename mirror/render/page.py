@@ -18,7 +18,6 @@ from playwright.async_api import Error as PlaywrightError
 
 from mirror.assets import package_file
 from mirror.frames.frame import LatestFrame
-from mirror.render.browser import ChromiumHost
 from mirror.render.emulation import Emulation
 from mirror.render.events import PageEvents
 from mirror.render.network import AssetGate
@@ -26,10 +25,14 @@ from mirror.render.pacing import Pacer
 from mirror.render.player_feed import PlayerFeed
 from mirror.render.screen import Display, Screen
 from mirror.render.screencast import Screencast
+from mirror.render.supervisor import SupervisedChromium
 from mirror.wire import Policy, Viewport
 from replay.hit import Hit, hit_decoder
 
 log = logging.getLogger("cobrowse.render")
+
+HEARTBEAT_S = 3.0  # How often a started page is asked whether it still answers...
+ANSWER_S = 10.0  # ...and how long it has (a busy machine's pages are slow, not stopped).
 
 # The render page's own origin: never resolved, every request to it is answered from the package.
 RENDER_ORIGIN = "http://render.cobrowse.invalid"
@@ -47,7 +50,7 @@ class RenderPage:
     keep one ready for the next join; :meth:`start` then binds it to a session.
     """
 
-    def __init__(self, host: ChromiumHost, gate: AssetGate, policy: Policy) -> None:
+    def __init__(self, host: SupervisedChromium, gate: AssetGate, policy: Policy) -> None:
         self._host, self._gate, self._policy = host, gate, policy
         self._origin: str | None = None
         self._screen = Screen()  # The session's once started, shared with it.
@@ -57,7 +60,10 @@ class RenderPage:
         self._page: Page | None = None
         self._cdp: CDPSession | None = None
         self._ready = asyncio.Event()
+        self._shown = asyncio.Event()  # The customer's page has been rebuilt in it.
+        self._heartbeat: asyncio.Task[None] | None = None
         self._closed = False
+        self._broken = False
         self._feed = PlayerFeed(self._play)
         # Holds the next batch while Chromium is behind (mirror/render/pacing.py).
         self._pacer = Pacer()
@@ -85,6 +91,33 @@ class RenderPage:
         await self._emulation.apply(self._page, self._cdp, screen)
         self._ready.set()
         self._feed.start()
+        self._heartbeat = asyncio.create_task(self._keep_answering())
+
+    async def rebuilt(self) -> None:
+        await self._shown.wait()
+
+    async def _keep_answering(self) -> None:
+        """Report a page that stops answering (its renderer stopped or stuck in a loop). A
+        browser that stops answering is its supervisor's to replace, so then nothing is
+        reported here."""
+        while not self._closed:
+            await asyncio.sleep(HEARTBEAT_S)
+            if not await self._answers() and not self._closed and await self._host.answers():
+                self._log.error("render page stopped answering")
+                self._host.renderer_hung()
+                self._events.on_hang()
+                return
+
+    async def _answers(self) -> bool:
+        assert self._cdp is not None
+        try:
+            async with asyncio.timeout(ANSWER_S):
+                await self._cdp.send("Runtime.evaluate", {"expression": "0"})
+        except TimeoutError:
+            return False
+        except PlaywrightError:  # Closed or crashed: reported by close() or the crash event.
+            pass
+        return True
 
     async def emulate(self) -> None:
         """The customer's screen changed how it shows the page (or a later page said so)."""
@@ -99,7 +132,8 @@ class RenderPage:
     async def _prepare(self) -> None:
         """Create the context and page and load the player."""
         viewport = self._emulation.applied.viewport
-        self._context = await self._host.browser.new_context(
+        browser = await self._host.browser()
+        self._context = await browser.new_context(
             viewport={"width": viewport.width, "height": viewport.height},
             device_scale_factor=1,
             service_workers="block",
@@ -194,6 +228,8 @@ class RenderPage:
 
     async def close(self) -> None:
         self._closed = True
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
         self._screencast.close()
         self._ready.set()
         await self._feed.close()
@@ -267,6 +303,7 @@ class RenderPage:
         await self.emulate()
 
     async def _on_rebuilt(self, _source: Any) -> None:
+        self._shown.set()
         await self._screencast.page_rebuilt()
 
     async def _resized(self, _source: Any, width: Any, height: Any) -> None:
@@ -277,6 +314,11 @@ class RenderPage:
         await self._emulation.apply_resize(self._page, self._cdp, self._screen)
         self._events.on_resize()
 
+    @property
+    def broken(self) -> bool:
+        return self._broken
+
     def _crashed(self) -> None:
+        self._broken = True
         self._log.error("render page crashed")
         self._events.on_crash()

@@ -6,10 +6,9 @@ from __future__ import annotations
 import re
 
 from aiohttp import web
-from redis.exceptions import RedisError
 
 from mirror.server.auth import COOKIE
-from mirror.server.keys import AUTH, CLUSTER, HISTORY, HUB, METRICS
+from mirror.server.keys import AUTH, CLUSTER, HISTORY, METRICS
 from mirror.server.origins import require_agent_origin
 from mirror.server.responses import json_error
 from mirror.session.state import SessionState
@@ -80,22 +79,6 @@ async def get_chat(request: web.Request) -> web.Response:
     return web.json_response(record)
 
 
-async def healthz(request: web.Request) -> web.Response:
-    """This node's name, the cluster's live sessions, and the render pages this node holds."""
-    app = request.app
-    cluster = app[CLUSTER]
-    mirrors = sum(1 for live in app[HUB].sessions() if live.page is not None)
-    try:
-        live_sessions = await cluster.count()
-    except (RedisError, OSError):  # The node serves what it holds; new sessions wait.
-        raise json_error(
-            web.HTTPServiceUnavailable, "redis_unavailable", "the cluster's Redis is unreachable"
-        ) from None
-    return web.json_response(
-        {"status": "ok", "node": cluster.name, "live_sessions": live_sessions, "mirrors": mirrors}
-    )
-
-
 async def metrics(request: web.Request) -> web.Response:
     return web.Response(body=request.app[METRICS].render(), content_type="text/plain")
 
@@ -107,5 +90,4 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/api/interactions/{interaction_id}/end", end_interaction)
     app.router.add_get("/api/chats", list_chats)
     app.router.add_get("/api/chats/{uuid}", get_chat)
-    app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)

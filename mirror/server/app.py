@@ -28,14 +28,15 @@ from mirror.config import parse_networks
 from mirror.history import HistoryStore
 from mirror.metrics import Metrics
 from mirror.recording.recordings import Recordings
-from mirror.render.browser import ChromiumHost
 from mirror.render.network import AssetGate
 from mirror.render.page import RenderPage
+from mirror.render.supervisor import SupervisedChromium
 from mirror.server import (
     agent_socket,
     api,
     chat_sockets,
     customer_socket,
+    health,
     pages,
     proxies,
     recordings,
@@ -45,6 +46,7 @@ from mirror.server.keys import (
     AUTH,
     CHAT_FRONT,
     CHAT_HUB,
+    CHROMIUM,
     CLUSTER,
     FRONT,
     HISTORY,
@@ -66,8 +68,8 @@ from mirror.wire import policy_for
 
 log = logging.getLogger("cobrowse.server")
 
-# Set by _browser, read by _hubs: resources that only the app's own start-up steps share.
-_HOST = web.AppKey("chromium", ChromiumHost)
+# Set by _asset_gate and _front, read by _hubs and at shutdown: resources that only the app's
+# own start-up steps share.
 _GATE = web.AppKey("asset_gate", AssetGate)
 _NODE = web.AppKey("cluster_node", ClusterNode)
 
@@ -107,7 +109,7 @@ async def _recordings(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _browser(app: web.Application) -> AsyncIterator[None]:
-    host = app[_HOST] = await ChromiumHost.launch(app[SETTINGS].chromium)
+    host = app[CHROMIUM] = await SupervisedChromium.start(app[SETTINGS].chromium)
     try:
         yield
     finally:
@@ -126,13 +128,19 @@ async def _asset_gate(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _hubs(app: web.Application) -> AsyncIterator[None]:
-    config, host, gate = app[SETTINGS].config, app[_HOST], app[_GATE]
+    config, host, gate = app[SETTINGS].config, app[CHROMIUM], app[_GATE]
     policy = policy_for(config.masking)
 
     def new_page() -> ServerPage:
         return RenderPage(host, gate, policy)
 
     async with _front(app, new_page) as hub, _upkeep(app, hub):
+
+        async def restarted() -> None:  # Every live session gets a page in the new browser.
+            app[METRICS].browser_restarts.inc()
+            await hub.pages.browser_restarted(hub.sessions())
+
+        host.on_restart(restarted)
         yield
 
 
@@ -232,6 +240,7 @@ def build_app(settings: Settings) -> web.Application:
     app.on_shutdown.append(_end_live_sessions)
     pages.add_routes(app)
     api.add_routes(app)
+    health.add_routes(app)
     recordings.add_routes(app)
     app.router.add_get("/ws/customer", customer_socket.customer_socket)
     app.router.add_get("/ws/agent", agent_socket.agent_socket)

@@ -13,6 +13,7 @@ from mirror.chat.hub import ChatHub
 from mirror.config import Config
 from mirror.history import HistoryStore
 from mirror.metrics import Metrics
+from mirror.render.supervisor import SupervisedChromium
 from mirror.server.auth import AgentAuth
 from mirror.session.front import Front
 from mirror.session.hub import Hub
@@ -55,3 +56,4 @@ class Cluster:
 CLUSTER = web.AppKey("cluster", Cluster)
 AUTH = web.AppKey("agent_auth", AgentAuth)
 METRICS = web.AppKey("metrics", Metrics)
+CHROMIUM = web.AppKey("chromium", SupervisedChromium)  # The render pages' browser.

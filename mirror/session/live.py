@@ -45,6 +45,15 @@ class ServerPage(Protocol):
     async def next_focus(self, from_node: int | None, backwards: bool) -> int | None: ...
     async def describe(self, node: int) -> Hit | None: ...
     async def watch(self, seen: bool) -> None: ...
+    async def rebuilt(self) -> None:
+        """Wait until the customer's page has been rebuilt in it (its first snapshot played)."""
+        ...
+
+    @property
+    def broken(self) -> bool:
+        """Its renderer crashed (a spare page's may, before any session has it)."""
+        ...
+
     async def close(self) -> None: ...
 
 
@@ -111,6 +120,7 @@ class LiveSession:
     last_activity: float = field(default_factory=time.monotonic)
     track: Track = field(default_factory=NoTrack)  # Its recording, once its agent joins.
     actions: dict[int, str] = field(default_factory=dict)  # Scripts sent, by seq: their kind.
+    losses: list[float] = field(default_factory=list)  # When its render pages were lost.
 
     def touch(self) -> None:
         """Input or a page change from either side: the session is not inactive."""

@@ -1,9 +1,13 @@
 """The live sessions' render pages: one kept loading for the next join, bound to a session when
-its agent joins, and its frames pumped to the agent's socket."""
+its agent joins, rebuilt from a fresh snapshot when it is lost, and its frames pumped to the
+agent's socket."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -15,6 +19,11 @@ from mirror.session.messages import Notice, Snapshot, ViewSize
 from mirror.session.state import EndReason
 
 log = logging.getLogger("cobrowse.session")
+
+MAX_LOSSES = 3  # Render pages lost within LOSS_WINDOW_S (not with their browser) end the
+LOSS_WINDOW_S = 60.0  # session: a page that crashes again and again would crash the next too.
+START_S = 45.0  # How long a render page may take to start (it may wait for a new browser).
+CLOSE_S = 5.0  # How long a lost page may take to close (a stopped renderer never answers).
 
 # How a page ends its session (the hub's end).
 Ender = Callable[[LiveSession, EndReason], Coroutine[Any, Any, None]]
@@ -33,15 +42,23 @@ class RenderPages:
             self._spare = self._new_page()
 
     async def open(self, live: LiveSession) -> None:
-        """Bind the spare page to ``live`` and ask its customer for a full snapshot; a page that
-        cannot start ends the session (``mirror_error``)."""
+        """Bind the spare page to ``live`` (its agent joined) and ask its customer for a full
+        snapshot; a page that cannot start is rebuilt, as one that crashes."""
+        if not await self._bind(live):
+            self.lost(live, "failed")
+
+    async def _bind(self, live: LiveSession) -> bool:
+        """Bind the spare page to ``live``; False when it could not start."""
+        if self._spare is not None and self._spare.broken:  # Its renderer went meanwhile.
+            await self.close_spare()
         self.prepare_spare()
         assert self._spare is not None
         page = live.page = self._spare
         self._spare = None
         events = PageEvents(
             on_resize=lambda: self._resized(live),
-            on_crash=lambda: self._crashed(live),
+            on_crash=lambda: self.lost(live, "crashed"),
+            on_hang=lambda: self.lost(live, "stopped answering"),
             on_notice=lambda reason: self.notice(live, reason),
             on_lag=self._metrics.frame_lag.observe,
             on_repeat=self._metrics.frames_repeated.inc,
@@ -49,12 +66,61 @@ class RenderPages:
         if live.customer is not None:  # The snapshot and the page's start run side by side.
             await live.customer.send_message(Snapshot())
         try:
-            await page.start(
-                live.session.origin, live.screen, live.frames, events, {"session": live.uuid}
-            )
+            async with asyncio.timeout(START_S):  # A page in a stopped renderer never starts.
+                await page.start(
+                    live.session.origin, live.screen, live.frames, events, {"session": live.uuid}
+                )
         except Exception:
             log.exception("session %s: the render page could not be opened", live.uuid)
-            await self._end(live, EndReason.MIRROR_ERROR)
+            return False
+        return True
+
+    def lost(self, live: LiveSession, how: str) -> None:
+        """``live``'s render page crashed, stopped answering, or went with its browser
+        (``how``): a new one is built from a fresh snapshot, unless one is being built."""
+        rebuilding = live.tasks.get("rebuild")
+        if live.session.live and (rebuilding is None or rebuilding.done()):
+            live.tasks.start("rebuild", self._rebuild(live, how))
+
+    async def _rebuild(self, live: LiveSession, how: str) -> None:
+        started = time.monotonic()
+        self.notice(live, "view-restarting")
+        while live.session.live:
+            if how != "browser" and self._lost_too_often(live):
+                log.error("session %s: render pages lost too often", live.uuid)
+                await self._end(live, EndReason.MIRROR_ERROR)
+                return
+            log.warning("session %s: the render page %s; building a new one", live.uuid, how)
+            self._metrics.mirror_rebuilds.labels(how).inc()
+            await self._discard(live)
+            if await self._bind(live):
+                break
+            how = "failed"
+        if live.page is not None and live.session.live:
+            await live.page.rebuilt()  # The customer's snapshot is in the new page.
+            self._metrics.mirror_rebuild_seconds.observe(time.monotonic() - started)
+            self.notice(live, "view-restored")
+
+    def _lost_too_often(self, live: LiveSession) -> bool:
+        now = time.monotonic()
+        live.losses = [t for t in live.losses if now - t < LOSS_WINDOW_S] + [now]
+        return len(live.losses) >= MAX_LOSSES
+
+    async def _discard(self, live: LiveSession) -> None:
+        page, live.page = live.page, None
+        if page is not None:
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(CLOSE_S):
+                    await page.close()
+
+    async def browser_restarted(self, sessions: list[LiveSession]) -> None:
+        """A new browser replaced a lost one: every render page is rebuilt in it, and the
+        spare, prepared in the old one, is prepared again."""
+        await self.close_spare()
+        for live in sessions:
+            if live.page is not None:
+                self.lost(live, "browser")
+        self.prepare_spare()
 
     async def pump_frames(self, live: LiveSession, peer: Peer) -> None:
         """Send the agent each frame message as soon as its socket can take one."""
@@ -81,9 +147,6 @@ class RenderPages:
         spare, self._spare = self._spare, None
         if spare is not None:
             await spare.close()
-
-    def _crashed(self, live: LiveSession) -> None:
-        live.tasks.start("crash", self._end(live, EndReason.MIRROR_ERROR))
 
     def _resized(self, live: LiveSession) -> None:
         if live.agent is not None:

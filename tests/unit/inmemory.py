@@ -152,6 +152,7 @@ class FakePage:
         self.tab_order: dict[tuple[int | None, bool], int] = {}  # (from, backwards) -> node
         self.nodes: dict[int, Hit] = {}  # What a key would press at a node the agent focused.
         self.watched: list[bool] = []  # Each change of whether the agent sees the view.
+        self._played = asyncio.Event()  # A batch of the customer's events reached it.
 
     @property
     def started(self) -> bool:
@@ -175,6 +176,14 @@ class FakePage:
 
     async def add_events(self, events: list[bytes]) -> None:
         self.batches.append(events)
+        self._played.set()
+
+    async def rebuilt(self) -> None:
+        await self._played.wait()
+
+    @property
+    def broken(self) -> bool:
+        return False
 
     async def hit_test(self, x: float, y: float) -> Hit:
         return self.hits.get((x, y), NOTHING_HIT)
@@ -201,6 +210,10 @@ class FakePage:
 
     def crash(self) -> None:
         self._events().on_crash()
+
+    def hang(self) -> None:
+        """The page stopped answering (its heartbeat says so)."""
+        self._events().on_hang()
 
     def resize(self, width: int, height: int) -> None:
         """The customer's page changed its viewport (rebuilt here, then reported)."""
@@ -360,3 +373,13 @@ async def agent_join(
     peer = MemoryPeer(name)
     await hubs.hub.agent_join(peer, live.session.access_id, interaction)
     return peer
+
+
+async def session_with_agent(hubs: Hubs) -> tuple[MemoryPeer, LiveSession, MemoryPeer]:
+    customer, live, _ = await customer_hello(hubs)
+    return customer, live, await agent_join(hubs, live)
+
+
+async def ended(peer: MemoryPeer) -> str | None:
+    """The reason of the next "ended" status ``peer`` is told."""
+    return (await peer.status("ended")).reason

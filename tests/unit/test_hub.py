@@ -45,9 +45,11 @@ from tests.unit.inmemory import (
     MemoryPeer,
     agent_join,
     customer_hello,
+    ended,
     make_config,
     open_hubs,
     page_of,
+    session_with_agent,
     watching_inactivity,
 )
 
@@ -55,15 +57,6 @@ from tests.unit.inmemory import (
 # A page that comes back within one does so with no I/O between leaving and returning.
 GRACE_S = 0.02
 SNAPSHOT = [msgspec.Raw(b'{"type":2,"data":{},"timestamp":1}')]
-
-
-async def ended(peer: MemoryPeer) -> str | None:
-    return (await peer.status("ended")).reason
-
-
-async def session_with_agent(hubs: Hubs) -> tuple[MemoryPeer, LiveSession, MemoryPeer]:
-    customer, live, _ = await customer_hello(hubs)
-    return customer, live, await agent_join(hubs, live)
 
 
 # -- creation and join -----------------------------------------------------------------------
@@ -384,31 +377,6 @@ async def test_shutdown_ends_every_live_session_with_server_shutdown(tmp_path: P
 
 
 # -- the render page -------------------------------------------------------------------------
-
-
-@in_thread
-async def test_a_render_page_that_fails_to_start_ends_only_its_session(tmp_path: Path) -> None:
-    async with open_hubs(tmp_path) as hubs:
-        working_customer, working, _ = await session_with_agent(hubs)
-        hubs.pages.fail_starts(RuntimeError("Chromium is gone"))
-        customer, live, agent = await session_with_agent(hubs)
-        for peer in (customer, agent):
-            assert await ended(peer) == "mirror_error"
-        assert (await hubs.record(live.uuid))["end_reason"] == "mirror_error"
-        assert working.session.state is SessionState.ACTIVE and working_customer.closed is None
-        assert (await hubs.record(working.uuid))["state"] == "active"
-
-
-@in_thread
-async def test_a_render_page_that_crashes_ends_only_its_session(tmp_path: Path) -> None:
-    async with open_hubs(tmp_path) as hubs:
-        sessions = [await session_with_agent(hubs) for _ in range(2)]
-        (customer, doomed, agent), (_, other, other_agent) = sessions
-        page_of(doomed).crash()
-        for peer in (customer, agent):
-            assert await ended(peer) == "mirror_error"
-        assert (await hubs.record(doomed.uuid))["end_reason"] == "mirror_error"
-        assert other.session.state is SessionState.ACTIVE and other_agent.closed is None
 
 
 @in_thread

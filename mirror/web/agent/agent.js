@@ -32,6 +32,7 @@ const NOTICES = {
   "large-page": "This page is very large: pictures inside it (charts, canvases) are not shown.",
   partial: "Part of the customer's page cannot be shown.",
   "recording-stopped": "Recording stopped: the recordings' store cannot be written. The session goes on; recording resumes when it can.",
+  "view-restarting": "The view is being rebuilt after a fault on the server. The session goes on.",
 };
 
 const STORAGE_KEY = "cobrowse.agent";
@@ -153,6 +154,8 @@ function receive(m) {
     else alertUser(m.detail || m.error);
   } else if (m.type === "notice" && m.reason === "recording-resumed") {
     notice("Recording resumed.");
+  } else if (m.type === "notice" && m.reason === "view-restored") {
+    notice("The view is back.");
   } else if (m.type === "notice") {
     alertUser(NOTICES[m.reason] || NOTICES.partial); // Lasts as long as the view is partial.
   } else if (m.type === "refused" && REFUSED[m.reason]) {
