@@ -63,6 +63,18 @@ async def test_a_killed_browser_is_replaced_and_the_views_come_back(tmp_path: Pa
 
 
 @in_thread
+async def test_a_browser_that_stops_answering_is_killed_and_replaced(tmp_path: Path) -> None:
+    async with serving(tmp_path) as server:
+        live = await server.session()
+        old = server.app[CHROMIUM].pids()
+        with stopped(old):  # Continued afterwards, in case it was not killed.
+            await live.view_back()
+        assert not set(old) & set(server.app[CHROMIUM].pids())
+        assert not live.ended
+        await afterwards(server)
+
+
+@in_thread
 async def test_health_is_503_while_the_browser_cannot_be_started(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
