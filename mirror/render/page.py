@@ -151,6 +151,9 @@ class RenderPage:
         await page.evaluate("p => window.cobrowseRender.setPolicy(p)", policy)
         # The screencast starts here, off the join's path: a join only rebuilds the page.
         self._cdp = await self._context.new_cdp_session(page)
+        # A page without the window's focus draws selections in the inactive grey; the
+        # customer's page has it, so the customer's selection shows in its active colour.
+        await self._cdp.send("Emulation.setFocusEmulationEnabled", {"enabled": True})
         self._screencast.attach(self._cdp)
         await self._emulation.start_screencast(self._cdp, self._screen)
 

@@ -5,6 +5,7 @@ import { record } from "@rrweb/record";
 import { EventType, IncrementalSource, MouseInteractions, NodeType } from "@rrweb/types";
 import { absoluteUrls, isBroken, repairedRule, repairedSheet } from "./stylesheets.js";
 import { FOCUS_TAG, FocusReporter } from "./focus.js";
+import { POPOVER_TAG, PopoverReporter } from "./popovers.js";
 import { MEDIA_TAG, MediaPictures } from "./media.js";
 import { CanvasPictures, canvasPictureEvent, isCanvasPicture } from "./canvases.js";
 import { DISPLAY_TAG, DisplayWatcher } from "./display.js";
@@ -69,6 +70,10 @@ export class Capture {
       (id, visible) => this.running && !(this.framed && id < 0) && record.addCustomEvent(FOCUS_TAG, { id, visible }),
       (element) => record.mirror.getId(element),
     );
+    this.popovers = new PopoverReporter(
+      (ids) => this.running && record.addCustomEvent(POPOVER_TAG, { open: ids }),
+      (element) => record.mirror.getId(element),
+    );
     this.display = new DisplayWatcher((display) => this.running && record.addCustomEvent(DISPLAY_TAG, display));
     this.media = new MediaPictures(
       (id, url) => this.running && record.addCustomEvent(MEDIA_TAG, { id, url }),
@@ -116,6 +121,7 @@ export class Capture {
     if (this.running) {
       record.takeFullSnapshot(true);
       this.focus.measure(true);
+      this.popovers.measure(true);
       if (!this.framed) this.display.measure();
       this.media.reset();
       this.pictures.reset();
@@ -154,6 +160,8 @@ export class Capture {
     document.addEventListener("load", this.frameLoaded, true);
     this.focus.start();
     this.focus.measure(true);
+    this.popovers.start();
+    this.popovers.measure(true);
     if (!this.framed) {
       this.display.start();
       this.display.measure();
@@ -180,6 +188,7 @@ export class Capture {
     document.removeEventListener("load", this.frameLoaded, true);
     clearTimeout(this.frameTimer);
     this.focus.stop();
+    this.popovers.stop();
     this.media.stop();
     this.pictures.stop();
     this.display.stop();

@@ -9,6 +9,7 @@ import { describeNode, hitTest, nextFocus } from "./hittest.js";
 import { FramePlaceholders } from "./placeholders.js";
 import { PressedState, pressOf } from "./active.js";
 import { isFocusEvent, showFocus } from "./focus.js";
+import { isPopoverEvent, showPopovers } from "./popovers.js";
 import { MEDIA_RULES, MediaPictures, isMediaInteraction, isMediaPicture, quietMedia } from "./media.js";
 import { KeptHidden, keepAutocomplete, maskRects, maskShadowRoots, setPolicy, styleRules } from "./masks.js";
 
@@ -61,12 +62,17 @@ function createReplayer() {
   });
   // Until the customer's page is rebuilt the render page is a blank page: the server sends no frame.
   r.on("fullsnapshot-rebuilded", (event) => {
+    // The rebuilt page's frame is the focused one, as the customer's page is in their window:
+    // its selection is drawn in the active colour, not the inactive grey (the server emulates
+    // the window's focus).
+    if (r.iframe && r.iframe.contentWindow) r.iframe.contentWindow.focus();
     if (event !== warmUpSnapshot && window.cobrowseRebuilt) window.cobrowseRebuilt();
   });
   // Pictures go on canvases once the replayer has applied the events that add or change them.
   r.on("event-cast", (event) => {
     kept.applied(event, r.iframe && r.iframe.contentDocument); // First: before anything is painted.
     if (isFocusEvent(event)) showFocus(event.data.payload, nodeById, r.iframe);
+    if (isPopoverEvent(event)) showPopovers(event.data.payload, nodeById, r.iframe);
     const press = pressOf(event);
     if (press) pressed.apply(press);
     else if (event.type === EventType.FullSnapshot) pressed.release();
