@@ -42,6 +42,7 @@ class Live:
     notices: list[str] = field(default_factory=list)
     statuses: list[dict[str, Any]] = field(default_factory=list)
     frames: int = 0
+    frames_at_restart: int = 0  # Frames received when the agent was told the view restarts.
     snapshots: int = 0
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
@@ -62,8 +63,8 @@ class Live:
         """The agent is told the view restarts, then that it is back, then gets a frame."""
         await self.wait("restart notice", lambda: "view-restarting" in self.notices)
         await self.wait("restored notice", lambda: "view-restored" in self.notices)
-        frames = self.frames
-        await self.wait("frame after the rebuild", lambda: self.frames > frames)
+        # The new page's first frame may come before the notice that it is back.
+        await self.wait("frame after the rebuild", lambda: self.frames > self.frames_at_restart)
 
     @property
     def ended(self) -> bool:
@@ -90,6 +91,8 @@ class Live:
                 data = json.loads(message.data)
                 if data["type"] == "notice":
                     self.notices.append(data["reason"])
+                    if data["reason"] == "view-restarting":
+                        self.frames_at_restart = self.frames
                 elif data["type"] == "status":
                     self.statuses.append(data)
             self._changed.set()
