@@ -48,7 +48,7 @@ class Emulation:
         await self.apply_viewport(page, screen)
         if self.metrics_overridden:
             assert cdp is not None  # Only CDP overrides the metrics.
-            await self._apply_pixel_ratio(cdp, screen)
+            await self._apply_metrics(cdp, screen)
             await self.start_screencast(cdp, screen, restart=True)
 
     async def apply_display(self, page: Page, cdp: CDPSession, screen: Screen) -> None:
@@ -56,42 +56,59 @@ class Emulation:
         if screen.display.color_scheme != "light" or self._scheme_emulated:  # Light by default.
             self._scheme_emulated = True
             await page.emulate_media(color_scheme=screen.display.color_scheme)
-        await self._apply_pixel_ratio(cdp, screen)
+        await self._apply_metrics(cdp, screen)
 
-    async def _apply_pixel_ratio(self, cdp: CDPSession, screen: Screen) -> None:
-        """The customer's device pixel ratio, for `resolution` media queries and srcset. The
-        frames stay one pixel per CSS pixel (see start_screencast)."""
-        viewport = screen.viewport
+    async def apply_visual(self, cdp: CDPSession | None, screen: Screen) -> None:
+        """The part of the page the customer sees (a phone, a pinch zoom) changed."""
+        if cdp is None:
+            return  # Applied with the rest when the page is bound (apply).
+        await self._apply_metrics(cdp, screen)
+        await self.start_screencast(cdp, screen, restart=True)
+
+    async def _apply_metrics(self, cdp: CDPSession, screen: Screen) -> None:
+        """The customer's device pixel ratio, for `resolution` media queries and srcset, and
+        the part of the page they see: CDP's visible-area override shows Chromium's frames of
+        that part at that scale, which the page does not observe (its layout and scroll stay
+        the customer's). The frames stay one pixel per CSS pixel of the customer's screen (see
+        start_screencast)."""
+        viewport, visual = screen.viewport, screen.visual
         # Within the viewport's area budget in device pixels too, however dense the screen.
         fits = (MAX_VIEWPORT_AREA / (viewport.width * viewport.height)) ** 0.5
         ratio = min(screen.display.pixel_ratio, max(1.0, fits))
-        if ratio == 1 and not self.metrics_overridden:
+        self.applied.visual = visual
+        if ratio == 1 and visual is None and not self.metrics_overridden:
             return
-        self.metrics_overridden = ratio != 1
-        await cdp.send(
-            "Emulation.setDeviceMetricsOverride",
-            {
-                "width": viewport.width,
-                "height": viewport.height,
-                "deviceScaleFactor": ratio,
-                "mobile": False,
-            },
-        )
+        self.metrics_overridden = ratio != 1 or visual is not None
+        metrics: dict[str, Any] = {
+            "width": viewport.width,
+            "height": viewport.height,
+            "deviceScaleFactor": ratio,
+            "mobile": False,
+        }
+        if visual is not None:
+            metrics["viewport"] = {
+                "x": visual.page_left,
+                "y": visual.page_top,
+                "width": visual.width,
+                "height": visual.height,
+                "scale": visual.scale,
+            }
+        await cdp.send("Emulation.setDeviceMetricsOverride", metrics)
 
     async def start_screencast(
         self, cdp: CDPSession, screen: Screen, restart: bool = False
     ) -> None:
-        """Frames at the viewport's size in CSS pixels whatever the emulated pixel ratio: the
-        view is one pixel per CSS pixel of the customer's viewport (CDP Page.startScreencast's
-        maxWidth/maxHeight scale a high-density frame down)."""
+        """Frames at the customer's screen's size in CSS pixels whatever the emulated pixel ratio
+        and zoom: the view is one pixel per CSS pixel of the customer's screen (CDP
+        Page.startScreencast's maxWidth/maxHeight scale a high-density frame down)."""
         if not self.capturing:  # Started again when the agent looks (see capture).
             return
         if restart:
             await cdp.send("Page.stopScreencast")
         params: dict[str, Any] = {"format": "jpeg", "quality": JPEG_QUALITY, "everyNthFrame": 1}
         if self.metrics_overridden:
-            viewport = screen.viewport
-            params.update(maxWidth=viewport.width, maxHeight=viewport.height)
+            view = screen.view_size
+            params.update(maxWidth=view.width, maxHeight=view.height)
         await cdp.send("Page.startScreencast", params)
 
     async def capture(self, cdp: CDPSession, screen: Screen, seen: bool) -> None:

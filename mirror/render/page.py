@@ -23,7 +23,7 @@ from mirror.render.events import PageEvents
 from mirror.render.network import AssetGate
 from mirror.render.pacing import Pacer
 from mirror.render.player_feed import PlayerFeed
-from mirror.render.screen import Display, Screen
+from mirror.render.screen import Display, Screen, visual_from
 from mirror.render.screencast import Screencast
 from mirror.render.supervisor import SupervisedChromium
 from mirror.wire import Policy, Viewport
@@ -146,6 +146,7 @@ class RenderPage:
         await page.expose_binding("cobrowseRebuilt", self._on_rebuilt)
         await page.expose_binding("cobrowseNotice", self._noticed)
         await page.expose_binding("cobrowseDisplay", self._displayed)
+        await page.expose_binding("cobrowseVisual", self._visual_changed)
         await page.goto(RENDER_ORIGIN + "/", wait_until="load")
         policy = msgspec.to_builtins(self._policy)
         await page.evaluate("p => window.cobrowseRender.setPolicy(p)", policy)
@@ -304,6 +305,15 @@ class RenderPage:
             ratio = self._screen.display.pixel_ratio
         self._screen.display = Display(scheme, ratio)
         await self.emulate()
+
+    async def _visual_changed(self, _source: Any, visual: Any) -> None:
+        # From the customer's page: numbers within bounds, or the whole layout viewport.
+        shown = visual_from(visual)
+        if shown == self._screen.visual or self._page is None:
+            return
+        self._screen.visual = shown
+        await self._emulation.apply_visual(self._cdp, self._screen)
+        self._events.on_resize()  # The agent's view has the customer's screen's size.
 
     async def _on_rebuilt(self, _source: Any) -> None:
         self._shown.set()

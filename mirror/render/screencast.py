@@ -186,10 +186,11 @@ class Screencast:
             return None
         self._unmeasured = 0
         frame = await decoding
-        # From the frame itself: masks measured in CSS pixels must cover the frame's pixels
-        # whatever the emulated pixel ratio did to its size.
-        scale = frame.width / self._screen.viewport.width
-        rects = [scaled(r, scale) for r in measured]
+        # From the frame itself: masks measured in the layout viewport's CSS pixels must cover
+        # the frame's pixels whatever the pixel ratio or the customer's zoom did to its size.
+        left, top, width, _ = self._screen.shown()
+        scale = frame.width / width
+        rects = [scaled([r[0] - left, r[1] - top, r[2], r[3]], scale) for r in measured]
         stale = [r for r in self._last_rects if r not in rects]
         self._last_rects = rects
         if stale:

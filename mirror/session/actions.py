@@ -4,6 +4,8 @@ action other than a pointer move goes into the session's recording with its resu
 
 from __future__ import annotations
 
+import msgspec
+
 from mirror.config import Config
 from mirror.metrics import Metrics
 from mirror.session.live import LiveSession, ServerPage
@@ -35,7 +37,10 @@ class AgentActions:
             return
         live.touch()
         if isinstance(item, PointerInput | ClickInput | WheelInput):
-            live.track.pointer("agent", item.x, item.y)
+            live.track.pointer("agent", item.x, item.y)  # Where it was on the agent's view.
+            if live.screen.visual is not None:  # A phone's or a zoomed page: the layout's point.
+                x, y = live.screen.to_layout(item.x, item.y)
+                item = msgspec.structs.replace(item, x=x, y=y)
         hit, tab_to, target = await self._aim(live, live.page, item)
         result = translate(item, hit, live.agent_focus, self._rules(live), tab_to, target)
         if isinstance(result, Refusal):

@@ -275,8 +275,9 @@ class Hub:
 
     async def _attach_agent(self, live: LiveSession, peer: Peer) -> None:
         await self.agent_watching(live, True)  # A page that is not looking says so next.
-        viewport = live.screen.viewport
-        await peer.send_message(ViewSize(width=viewport.width, height=viewport.height))
+        viewport = live.screen.view_size
+        zoom = live.screen.zoom
+        await peer.send_message(ViewSize(width=viewport.width, height=viewport.height, zoom=zoom))
         live.tasks.start("frames", self.pages.pump_frames(live, peer))
 
     async def agent_watching(self, live: LiveSession, seen: bool) -> None:
@@ -410,7 +411,7 @@ class Hub:
             live.track = self._tracks(
                 live.uuid, lambda writing: self.pages.recording(live, writing)
             )
-        viewport = live.screen.viewport
+        viewport = live.screen.view_size
         live.track.event(first)
         live.track.event("view", width=viewport.width, height=viewport.height)
 

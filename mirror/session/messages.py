@@ -115,10 +115,12 @@ class Joined(Message, tag="joined"):
 
 
 class ViewSize(Message, tag="viewport"):
-    """To the agent: the customer's viewport, the size of the view in CSS pixels."""
+    """To the agent: the customer's screen, the size of the view in CSS pixels, and the scale
+    the customer's page is shown at (above 1: zoomed in with two fingers)."""
 
     width: int
     height: int
+    zoom: float = 1.0
 
 
 class Notice(Message, tag="notice"):

@@ -150,7 +150,8 @@ class RenderPages:
 
     def _resized(self, live: LiveSession) -> None:
         if live.agent is not None:
-            viewport = live.screen.viewport
-            resized = ViewSize(width=viewport.width, height=viewport.height)
+            viewport = live.screen.view_size
+            zoom = live.screen.zoom
+            resized = ViewSize(width=viewport.width, height=viewport.height, zoom=zoom)
             live.track.event("view", width=viewport.width, height=viewport.height)
             live.tasks.start("resize", live.agent.send_message(resized))

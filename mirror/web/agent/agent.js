@@ -130,6 +130,13 @@ function setZoom(next) {
   resize(view.width, view.height);
 }
 
+/** The customer zoomed in with two fingers: the view shows the part they see, larger. */
+function showZoom(zoom) {
+  const badge = $("customer-zoom");
+  badge.hidden = !(zoom > 1.01);
+  badge.textContent = `Customer zoomed in (${zoom.toFixed(1)}×)`;
+}
+
 function notice(text) {
   alertUser(text);
   clearTimeout(alertTimer);
@@ -143,6 +150,7 @@ function receive(m) {
     if (m.state === "ended") end();
   } else if (m.type === "viewport") {
     resize(m.width, m.height);
+    showZoom(m.zoom || 1);
   } else if (m.type === "joined") {
     token = m.token;
     retries = 0;

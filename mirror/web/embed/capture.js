@@ -6,6 +6,7 @@ import { EventType, IncrementalSource, MouseInteractions, NodeType } from "@rrwe
 import { absoluteUrls, isBroken, repairedRule, repairedSheet } from "./stylesheets.js";
 import { FOCUS_TAG, FocusReporter } from "./focus.js";
 import { POPOVER_TAG, PopoverReporter } from "./popovers.js";
+import { VISUAL_TAG, VisualViewportWatcher } from "./visual.js";
 import { MEDIA_TAG, MediaPictures } from "./media.js";
 import { CanvasPictures, canvasPictureEvent, isCanvasPicture } from "./canvases.js";
 import { DISPLAY_TAG, DisplayWatcher } from "./display.js";
@@ -74,6 +75,7 @@ export class Capture {
       (ids) => this.running && record.addCustomEvent(POPOVER_TAG, { open: ids }),
       (element) => record.mirror.getId(element),
     );
+    this.visual = new VisualViewportWatcher((visual) => this.running && record.addCustomEvent(VISUAL_TAG, { visual }));
     this.display = new DisplayWatcher((display) => this.running && record.addCustomEvent(DISPLAY_TAG, display));
     this.media = new MediaPictures(
       (id, url) => this.running && record.addCustomEvent(MEDIA_TAG, { id, url }),
@@ -122,7 +124,10 @@ export class Capture {
       record.takeFullSnapshot(true);
       this.focus.measure(true);
       this.popovers.measure(true);
-      if (!this.framed) this.display.measure();
+      if (!this.framed) {
+        this.display.measure();
+        this.visual.measure(true);
+      }
       this.media.reset();
       this.pictures.reset();
       this.onSnapshot();
@@ -165,6 +170,8 @@ export class Capture {
     if (!this.framed) {
       this.display.start();
       this.display.measure();
+      this.visual.start();
+      this.visual.measure(true);
     }
     if (!large) {
       // A page too large goes without pictures.
@@ -192,6 +199,7 @@ export class Capture {
     this.media.stop();
     this.pictures.stop();
     this.display.stop();
+    this.visual.stop();
     if (this.stopRecording) this.stopRecording();
     this.stopRecording = null;
     this.queue = [];

@@ -15,6 +15,7 @@ import { KeptHidden, keepAutocomplete, maskRects, maskShadowRoots, setPolicy, st
 
 const NOTICE_TAG = "cobrowse-notice"; // embed/capture.js
 const DISPLAY_TAG = "cobrowse-display"; // embed/display.js
+const VISUAL_TAG = "cobrowse-visual"; // embed/visual.js
 let replayer = null;
 let warmUpSnapshot = null; // The snapshot of the player's warm-up page (see warmUp).
 
@@ -165,6 +166,12 @@ function add(batchText) {
       // The customer's colour scheme or pixel ratio changed: the server emulates it (and checks it).
       const display = event.data.payload || {};
       if (window.cobrowseDisplay) window.cobrowseDisplay(display.color_scheme, display.pixel_ratio);
+      continue;
+    }
+    if (event.type === EventType.Custom && event.data && event.data.tag === VISUAL_TAG) {
+      // What the customer sees of the page (a phone, a pinch zoom): the server shows that part.
+      const visual = event.data.payload ? event.data.payload.visual : null;
+      if (window.cobrowseVisual) window.cobrowseVisual(visual && typeof visual === "object" ? visual : null);
       continue;
     }
     if (isNotice(event)) {
