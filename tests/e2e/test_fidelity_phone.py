@@ -1,4 +1,5 @@
-"""Phones as the customer holds them: a phone-sized checkout, then zoomed in with two fingers.
+"""Phones as the customer holds them: a checkout laid out a little wider than the phone (and
+shown smaller to fit), then zoomed in with two fingers.
 The agent's view is the customer's screen (the visual viewport: its size, its place on the page
 and its scale), compared on the whole screen; while the customer is zoomed in the agent is told
 so, and the agent's click lands where the agent points."""
@@ -52,10 +53,12 @@ def view_point_of(session: CobrowseSession, selector: str) -> tuple[float, float
     return box["x"] + x * scale, box["y"] + y * scale
 
 
-def test_a_phone_sized_checkout_is_shown_at_the_phones_size(
+def test_a_checkout_laid_out_wider_than_the_phone_is_shown_as_the_customer_sees_it(
     phone: Page, sample_site: str, cobrowse: Cobrowse
 ) -> None:
     session = start(phone, cobrowse, f"{sample_site}/phone/")
+    width, scale = phone.evaluate("() => [innerWidth, visualViewport.scale]")
+    assert width > PHONE["width"] and scale < 1  # Laid out wider, shown a little smaller.
     assert wait_for_match(session) < TARGET
     assert session.view_image().size == (PHONE["width"], PHONE["height"])
 

@@ -26,6 +26,9 @@ export function visualViewport(win = window) {
     offset_left: round(visual.offsetLeft), offset_top: round(visual.offsetTop),
     page_left: round(visual.pageLeft), page_top: round(visual.pageTop),
     width: round(visual.width), height: round(visual.height), scale: round(visual.scale, 4),
+    // A phone grows the layout viewport past its screen when the page overflows it, but lays the
+    // page out at the screen's width (the initial containing block): the render page does too.
+    layout_width: win.document.documentElement.clientWidth,
   };
 }
 

@@ -19,6 +19,33 @@ const VISUAL_TAG = "cobrowse-visual"; // embed/visual.js
 let replayer = null;
 let warmUpSnapshot = null; // The snapshot of the player's warm-up page (see warmUp).
 
+/**
+ * A phone lays a page that overflows its screen out at the screen's width while its layout
+ * viewport (the render page's, the rebuilt page's frame) grows to the content: the root element
+ * is given that width, so blocks and their text wrap as on the phone. Any other width, none.
+ */
+let layoutWidth = null;
+const widened = new WeakSet(); // Root elements given a width here (the page's own is left alone).
+
+function layOutAt(width) {
+  layoutWidth = Number.isFinite(width) && width >= 1 ? Math.round(width) : null;
+  applyLayoutWidth();
+}
+
+/** Now, and again on each rebuilt document (a visual report may come before its rebuild). */
+function applyLayoutWidth() {
+  const doc = replayer && replayer.iframe && replayer.iframe.contentDocument;
+  if (!doc || !doc.documentElement || !doc.defaultView) return;
+  const root = doc.documentElement;
+  if (layoutWidth && layoutWidth < doc.defaultView.innerWidth) {
+    root.style.setProperty("width", `${layoutWidth}px`, "important");
+    widened.add(root);
+  } else if (widened.has(root)) {
+    root.style.removeProperty("width");
+    widened.delete(root);
+  }
+}
+
 function isNotice(event) {
   return event.type === EventType.Custom && event.data && event.data.tag === NOTICE_TAG && event.data.payload
     && typeof event.data.payload === "object";
@@ -67,6 +94,7 @@ function createReplayer() {
     // its selection is drawn in the active colour, not the inactive grey (the server emulates
     // the window's focus).
     if (r.iframe && r.iframe.contentWindow) r.iframe.contentWindow.focus();
+    applyLayoutWidth();
     if (event !== warmUpSnapshot && window.cobrowseRebuilt) window.cobrowseRebuilt();
   });
   // Pictures go on canvases once the replayer has applied the events that add or change them.
@@ -170,8 +198,10 @@ function add(batchText) {
     }
     if (event.type === EventType.Custom && event.data && event.data.tag === VISUAL_TAG) {
       // What the customer sees of the page (a phone, a pinch zoom): the server shows that part.
-      const visual = event.data.payload ? event.data.payload.visual : null;
-      if (window.cobrowseVisual) window.cobrowseVisual(visual && typeof visual === "object" ? visual : null);
+      const payload = event.data.payload ? event.data.payload.visual : null;
+      const visual = payload && typeof payload === "object" ? payload : null;
+      layOutAt(visual && visual.layout_width);
+      if (window.cobrowseVisual) window.cobrowseVisual(visual);
       continue;
     }
     if (isNotice(event)) {
