@@ -8,7 +8,7 @@ import asyncio
 import dataclasses
 from typing import Any
 
-from bench.fidelity import measure_fidelity
+from bench.fidelity import PageFidelity, measure_fidelity
 from bench.servers import serving
 
 PAGES = (
@@ -24,15 +24,25 @@ PAGES = (
     "state/",
     "stores/",
 )
+# Phones as the customer holds them: the page as laid out, then zoomed in with two fingers.
+PHONE_PAGES = (("phone/", 1.0), ("phone/", 2.0))
 TARGET = 0.01
 
 
 def measure(baseline: bool = True) -> list[dict[str, Any]]:
     """Run the pages against a fresh server and site; one dict per page."""
     with serving() as served:
-        urls = [f"{served.site}/{page}" for page in PAGES]
-        results = asyncio.run(measure_fidelity(served.server, urls, baseline=baseline))
-    return [{**dataclasses.asdict(r), "page": page} for page, r in zip(PAGES, results, strict=True)]
+        pages = [PageFidelity(f"{served.site}/{page}") for page in PAGES]
+        pages += [PageFidelity(f"{served.site}/{p}", "phone", zoom) for p, zoom in PHONE_PAGES]
+        results = asyncio.run(measure_fidelity(served.server, pages, baseline=baseline))
+    return [{**dataclasses.asdict(r), "page": _name(r, served.site)} for r in results]
+
+
+def _name(page: PageFidelity, site: str) -> str:
+    name = page.url.removeprefix(f"{site}/")
+    if page.device != "desktop":
+        name += f" ({page.device}" + (f", zoomed {page.pinch:g}x)" if page.pinch != 1 else ")")
+    return name
 
 
 def _percent(share: float | None) -> str:

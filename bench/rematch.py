@@ -1,6 +1,6 @@
 """How soon the agent's view matches the customer's screen again after a change (issue target:
 within 200 ms): typing, scrolling, opening a menu in a web component, a canvas redraw, an
-iframe navigation, on the fixture pages.
+iframe navigation, a pinch zoom on a phone, on the fixture pages.
 
 The agent's page notes the wall-clock time of every frame it draws, with a copy of the view, and
 the customer's screen is recorded the same way (its own screencast). Once the customer's page has
@@ -24,7 +24,15 @@ from typing import Any
 from PIL import Image
 from playwright.async_api import Page, async_playwright
 
-from bench.fidelity import TARGET, image_of, image_of_data_url, joined, settled
+from bench.fidelity import (
+    DEVICES,
+    TARGET,
+    image_of,
+    image_of_data_url,
+    joined,
+    pinch,
+    settled,
+)
 from bench.pages import launch
 from bench.servers import serving
 from mirror.testing.fidelity import PRIVATE_AREAS_JS, Block, Box, as_rects, differing_blocks
@@ -65,13 +73,20 @@ async def _navigate_frame(page: Page) -> None:
     await page.locator("#link-shipping").click()
 
 
-CHANGES: tuple[tuple[str, str, Callable[[Page], Awaitable[None]]], ...] = (
-    ("typing", "form/", _type),
-    ("scrolling", "form/", _scroll),
-    ("menu in a web component", "components/", _open_menu),
-    ("canvas redraw", "dashboard/", _redraw),
-    ("WebGL redraw", "stores/", _redraw_webgl),
-    ("iframe navigation", "help/", _navigate_frame),
+async def _pinch(page: Page) -> None:
+    await pinch(page, 2.0)
+
+
+Change = Callable[[Page], Awaitable[None]]
+# Each change: its name, the page, what the customer does, and the customer's device.
+CHANGES: tuple[tuple[str, str, Change, str], ...] = (
+    ("typing", "form/", _type, "desktop"),
+    ("scrolling", "form/", _scroll, "desktop"),
+    ("menu in a web component", "components/", _open_menu, "desktop"),
+    ("canvas redraw", "dashboard/", _redraw, "desktop"),
+    ("WebGL redraw", "stores/", _redraw_webgl, "desktop"),
+    ("iframe navigation", "help/", _navigate_frame, "desktop"),
+    ("pinch zoom on a phone", "phone/", _pinch, "phone"),
 )
 
 
@@ -128,7 +143,15 @@ async def _record_screen(page: Page) -> list[tuple[float, bytes]]:
         asyncio.ensure_future(ack)
 
     cdp.on("Page.screencastFrame", on_frame)
-    await cdp.send("Page.startScreencast", {"format": "jpeg", "quality": 90})
+    size = page.viewport_size or {"width": 1280, "height": 800}
+    # One pixel per CSS pixel, as the view, on a dense screen too.
+    params = {
+        "format": "jpeg",
+        "quality": 90,
+        "maxWidth": size["width"],
+        "maxHeight": size["height"],
+    }
+    await cdp.send("Page.startScreencast", params)
     return frames
 
 
@@ -141,13 +164,13 @@ async def _measure_change(
     # The customer's caret blinks in the screencast (never in the view): hidden throughout, or a
     # blink in a field's few blocks would count as the field not matching yet.
     await page.add_style_tag(content="* { caret-color: transparent !important; }")
-    before = image_of(await page.screenshot(caret="hide"))
+    before = image_of(await page.screenshot(caret="hide", scale="css"))
     screen = await _record_screen(page)
     started = time.time() * 1000
     await change(page)
     await asyncio.sleep(SETTLE_S)
     private = as_rects(await page.evaluate(PRIVATE_AREAS_JS))
-    expected = image_of(await page.screenshot(caret="hide"))
+    expected = image_of(await page.screenshot(caret="hide", scale="css"))
     changed, _ = await asyncio.to_thread(differing_blocks, before, expected, private)
     final_screen = _Final(expected, private, changed)
     result.changed_blocks = len(changed)
@@ -167,11 +190,12 @@ async def _measure(server_url: str, site_url: str) -> list[Rematch]:
     async with async_playwright() as playwright:
         browser, _ = await launch(playwright)
         try:
-            for name, path, change in CHANGES:
+            for name, path, change, device in CHANGES:
                 result = Rematch(name, path)
                 results.append(result)
+                url = f"{site_url}/{path}"
                 try:
-                    async with joined(browser, server_url, f"{site_url}/{path}") as session:
+                    async with joined(browser, server_url, url, DEVICES[device]) as session:
                         await settled(session.customer, session.grab)
                         await session.view.evaluate(RECORD_JS)
 
