@@ -111,6 +111,10 @@ class SharedDirectory:
         raw: dict[bytes, bytes] = await self.redis.hgetall(session_key(access_id))  # type: ignore[assignment]
         return _record(access_id, raw) if raw else None
 
+    async def live_elsewhere(self, access_id: str) -> bool:
+        record = await self.find(access_id)
+        return record is not None and record.session.live
+
     async def claim(self, access_id: str, dead: str, owner: str) -> bool:
         """Move the session from a node that is gone (or going) to ``owner``; False if another
         node moved it first, or it ended."""

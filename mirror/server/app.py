@@ -21,6 +21,7 @@ from mirror.chat.directory import ChatDirectory
 from mirror.chat.front import LocalChatFront
 from mirror.chat.hub import ChatHub, Interactions
 from mirror.cluster.joinguard import SharedJoinGuard
+from mirror.cluster.jointokens import SharedJoinTokens
 from mirror.cluster.node import ClusterNode
 from mirror.cluster.registry import SharedDirectory
 from mirror.cluster.store import connect
@@ -37,6 +38,7 @@ from mirror.server import (
     chat_sockets,
     customer_socket,
     health,
+    joins,
     pages,
     proxies,
     recordings,
@@ -52,6 +54,7 @@ from mirror.server.keys import (
     HISTORY,
     HUB,
     JOIN_GUARD,
+    JOIN_TOKENS,
     METRICS,
     SETTINGS,
     Cluster,
@@ -63,6 +66,7 @@ from mirror.server.responses import json_errors
 from mirror.session.front import LocalFront
 from mirror.session.hub import Hub
 from mirror.session.joinguard import LocalGuard
+from mirror.session.jointokens import LocalJoinTokens
 from mirror.session.live import PageFactory, ServerPage
 from mirror.wire import policy_for
 
@@ -166,6 +170,7 @@ async def _front(app: web.Application, new_page: PageFactory) -> AsyncIterator[H
     directory = SharedDirectory(redis, name)
     hub = app[HUB] = Hub(config, history, new_page, metrics, directory, tracks)
     guard = app[JOIN_GUARD] = SharedJoinGuard(redis)
+    app[JOIN_TOKENS] = SharedJoinTokens(redis)
 
     def new_chats(sessions: Interactions, chat_directory: ChatDirectory) -> ChatHub:
         return ChatHub(config, history, metrics, sessions, chat_directory)
@@ -235,12 +240,14 @@ def build_app(settings: Settings) -> web.Application:
     app[METRICS] = Metrics()
     app[AUTH] = auth
     app[JOIN_GUARD] = LocalGuard()
+    app[JOIN_TOKENS] = LocalJoinTokens()
     app[SUPERVISORS] = supervisors(settings.config.server.supervisor_keys)
     app.cleanup_ctx.extend([_history, _recordings, _browser, _asset_gate, _hubs])
     app.on_shutdown.append(_end_live_sessions)
     pages.add_routes(app)
     api.add_routes(app)
     health.add_routes(app)
+    joins.add_routes(app)
     recordings.add_routes(app)
     app.router.add_get("/ws/customer", customer_socket.customer_socket)
     app.router.add_get("/ws/agent", agent_socket.agent_socket)

@@ -18,6 +18,7 @@ from mirror.server.auth import AgentAuth
 from mirror.session.front import Front
 from mirror.session.hub import Hub
 from mirror.session.joinguard import Guard
+from mirror.session.jointokens import JoinTokens
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ HISTORY = web.AppKey("history", HistoryStore)
 HUB = web.AppKey("hub", Hub)
 CHAT_HUB = web.AppKey("chat_hub", ChatHub)
 JOIN_GUARD = web.AppKey("join_guard", Guard)
+JOIN_TOKENS = web.AppKey("join_tokens", JoinTokens)
 FRONT = web.AppKey("front", Front)
 CHAT_FRONT = web.AppKey("chat_front", ChatFront)
 

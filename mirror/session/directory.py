@@ -24,6 +24,10 @@ class Directory(Protocol):
         """The session ended: its identifier is free for no one (never reused while live)."""
         ...
 
+    async def live_elsewhere(self, access_id: str) -> bool:
+        """Whether another node holds a live session with this identifier."""
+        ...
+
 
 class LocalDirectory:
     """A cluster of one: the hub's own registry is the whole truth."""
@@ -36,3 +40,6 @@ class LocalDirectory:
 
     async def released(self, session: Session) -> None:
         return None
+
+    async def live_elsewhere(self, access_id: str) -> bool:
+        return False

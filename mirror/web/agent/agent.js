@@ -229,13 +229,30 @@ function join(id, { rejoinToken = null, interaction = params.get("interaction") 
   setStatus(STATUS.waiting);
 }
 
-function connect(rejoinToken) {
+/**
+ * Join with a one-time join token a contact centre's desktop got from POST /api/joins and put in
+ * this page's address (`/agent?join_token=...`, in the desktop's own frame): no digits, and no
+ * agent cookie needed. The server joins the socket as it opens.
+ */
+function joinWithToken(joinToken) {
+  history.replaceState(null, "", location.pathname); // Spent once used: not kept in the address.
+  currentInteraction = params.get("interaction");
+  connect(null, joinToken);
+  setLive(true);
+  setStatus(STATUS.waiting);
+}
+
+function connect(rejoinToken, joinToken = null) {
   rejoining = Boolean(rejoinToken);
-  const ws = new WebSocket(socketUrl(location.href, "/ws/agent"));
+  const query = new URLSearchParams();
+  if (joinToken) query.set("join_token", joinToken);
+  if (joinToken && currentInteraction) query.set("interaction", currentInteraction);
+  const path = joinToken ? `/ws/agent?${query}` : "/ws/agent";
+  const ws = new WebSocket(socketUrl(location.href, path));
   socket = ws;
   ws.binaryType = "arraybuffer";
   ws.onopen = () => {
-    ws.send(JSON.stringify(msg.join(currentId, currentInteraction, rejoinToken)));
+    if (!joinToken) ws.send(JSON.stringify(msg.join(currentId, currentInteraction, rejoinToken)));
     if (!seen()) ws.send(JSON.stringify(msg.watching(false))); // A session starts watched.
   };
   ws.onmessage = (e) => {
@@ -287,7 +304,10 @@ $("exit").addEventListener("click", () => {
 });
 
 // With agent keys configured, the server marks the page until the agent has signed in.
-if (document.body.dataset.needsKey) {
+if (params.get("join_token")) {
+  $("join-form").hidden = true;
+  joinWithToken(params.get("join_token"));
+} else if (document.body.dataset.needsKey) {
   $("join-form").hidden = true;
   $("sign-in").hidden = false;
   $("sign-in").addEventListener("submit", async (e) => {

@@ -1,0 +1,24 @@
+"""Join tokens in the cluster's Redis (:mod:`mirror.session.jointokens`): any node issues one,
+any node redeems it, once (GETDEL is atomic), and Redis expires it."""
+
+from __future__ import annotations
+
+from redis.asyncio import Redis
+
+from mirror.session.jointokens import TOKEN_S, new_token, token_key
+
+PREFIX = "cb:jointoken:"
+
+
+class SharedJoinTokens:
+    def __init__(self, redis: Redis) -> None:
+        self._redis = redis
+
+    async def issue(self, access_id: str) -> str:
+        token = new_token()
+        await self._redis.set(PREFIX + token_key(token), access_id, ex=TOKEN_S)
+        return token
+
+    async def redeem(self, token: str) -> str | None:
+        found = await self._redis.getdel(PREFIX + token_key(token))
+        return found.decode() if isinstance(found, bytes) else found

@@ -1,0 +1,124 @@
+"""One-time join tokens: a desktop with an agent key asks POST /api/joins for a session, and the
+agent's view joins with the token instead of the nine digits and without the agent's cookie; a
+token works once, only for its session, and a wrong name or token counts as a wrong ID."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestServer
+from redis.asyncio import Redis
+
+from mirror.cluster.jointokens import SharedJoinTokens
+from mirror.config import Config, ServerConfig
+from mirror.server.app import build_app
+from mirror.server.keys import Settings
+from mirror.session.jointokens import LocalJoinTokens
+from tests.aio import in_thread
+from tests.services import redis_server
+from tests.wsclient import open_customer, receive_json, receive_status, ws_url
+
+KEY = "agent-key-joins-5d1"
+BEARER = {"Authorization": f"Bearer {KEY}"}
+
+
+async def ask(
+    http: aiohttp.ClientSession, url: str, body: Any, headers: dict[str, str] | None = BEARER
+) -> tuple[int, dict[str, Any]]:
+    async with http.post(f"{url}/api/joins", json=body, headers=headers) as response:
+        return response.status, await response.json()
+
+
+async def handshake_status(http: aiohttp.ClientSession, url: str) -> int:
+    try:
+        ws = await http.ws_connect(url)
+    except aiohttp.WSServerHandshakeError as exc:
+        return exc.status
+    await ws.close()
+    return 101
+
+
+@in_thread
+async def test_a_desktop_joins_its_agent_with_a_token_once(tmp_path: Path) -> None:
+    config = Config(server=ServerConfig(agent_keys=[KEY]))
+    app = build_app(Settings(config=config, db=f"sqlite:///{tmp_path / 'h.db'}"))
+    async with TestServer(app) as server, aiohttp.ClientSession() as http:
+        url = str(server.make_url("")).rstrip("/")
+        customer, info = await open_customer(http, url)
+        assert (await ask(http, url, {"session_id": info["id"]}, headers=None))[0] == 401
+        spaced = f"{info['id'][:3]} {info['id'][3:6]} {info['id'][6:]}"  # As read out.
+        status, answer = await ask(http, url, {"session_id": spaced})
+        assert status == 200 and answer["expires_in"] == 60, answer
+        agent_url = ws_url(url, "agent")
+        assert await handshake_status(http, agent_url) == 401  # No cookie, no token.
+        agent = await http.ws_connect(f"{agent_url}?join_token={answer['token']}")
+        assert (await receive_status(customer, "active"))["state"] == "active"
+        assert (await receive_json(agent))["state"] == "active"
+        reused = f"{agent_url}?join_token={answer['token']}"
+        assert await handshake_status(http, reused) == 401  # Once only.
+        await agent.close()
+        await customer.close()
+
+
+@in_thread
+async def test_names_that_are_not_live_or_not_well_formed_are_refused(tmp_path: Path) -> None:
+    config = Config(server=ServerConfig(agent_keys=[KEY]))
+    app = build_app(Settings(config=config, db=f"sqlite:///{tmp_path / 'h.db'}"))
+    async with TestServer(app) as server, aiohttp.ClientSession() as http:
+        url = str(server.make_url("")).rstrip("/")
+        assert (await ask(http, url, {"session_id": "123456789"}))[1]["error"] == "unknown_session"
+        chat = "0b0c5f4e-3a59-4a43-9e1a-3f6c0e6d2b11"
+        assert (await ask(http, url, {"chat": chat}))[0] == 404
+        assert (await ask(http, url, {"interaction_id": "call-7"}))[0] == 404
+        for bad in (
+            {},
+            {"session_id": "12345"},
+            {"chat": "x"},
+            [1],
+            {"session_id": 1},
+            {"session_id": "123456789", "chat": chat},
+        ):
+            status, answer = await ask(http, url, bad)
+            assert status == 400 and answer["error"] == "bad_request", (bad, answer)
+        forged = f"{ws_url(url, 'agent')}?join_token=forged"
+        assert await handshake_status(http, forged) == 401
+
+
+@pytest.mark.parametrize("elapsed", [59.0, 61.0])
+@in_thread
+async def test_a_token_expires_after_a_minute(elapsed: float) -> None:
+    now = [0.0]
+    tokens = LocalJoinTokens(clock=lambda: now[0])
+    token = await tokens.issue("123456789")
+    now[0] = elapsed
+    assert (await tokens.redeem(token)) == ("123456789" if elapsed < 60 else None)
+    assert await tokens.redeem(token) is None
+
+
+@pytest.fixture(scope="module")
+def redis_url() -> Iterator[str]:
+    with redis_server() as server:
+        yield server.url
+
+
+@in_thread
+async def test_a_clusters_token_is_issued_on_one_node_and_redeemed_once_on_any(
+    redis_url: str,
+) -> None:
+    clients = [Redis.from_url(redis_url) for _ in range(2)]
+    try:
+        issuer, redeemer = (SharedJoinTokens(client) for client in clients)
+        token = await issuer.issue("987654321")
+        stored = await clients[0].keys("cb:jointoken:*")
+        assert stored and token.encode() not in b"".join(stored)  # Kept by its digest only.
+        assert 0 < await clients[0].ttl(stored[0]) <= 60
+        redeemed = await asyncio.gather(redeemer.redeem(token), issuer.redeem(token))
+        assert sorted(redeemed, key=str) == ["987654321", None]  # Once, whoever asks first.
+    finally:
+        for client in clients:
+            await client.aclose()
