@@ -71,7 +71,7 @@ export class ChatPanel {
 
   hide() {
     this.element.hidden = true;
-    this.widget.launcher.hidden = false;
+    this.widget.launcher.hidden = this.widget.options.button === false; // The site's own button.
     this.widget.panel.classList.remove("beside-chat");
     this.actions.toggled();
   }

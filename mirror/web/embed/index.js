@@ -4,6 +4,7 @@ import { CustomerSession } from "./session.js";
 import { CustomerChat } from "./chat.js";
 import { FrameGuest, FrameHost } from "./frames.js";
 import { watchCanvases } from "./canvases.js";
+import { CobrowseApi } from "./api.js";
 
 function scriptBase(script) {
   const src = script && script.src;
@@ -17,14 +18,27 @@ function boot(script) {
   const data = (script && script.dataset) || {};
   let session = null;
   let chat = null;
+  let api = null;
   const widget = new Widget({
     label: data.label || "Co-browse",
     position: data.position === "right" ? "right" : "left",
+    button: data.button !== "false", // "false": the site's own button calls cobrowse.start().
     // "Co-browse" outside the chat panel still asks about a call or chat, but while a chat is
     // live the session is tied to it, as if started from the chat (its ID is never kept there).
     onYes: () => session.connect(null, chat && chat.liveChat()),
     onExit: () => session.exit(),
-    onSession: (id, state) => chat && chat.cobrowseChanged(id, state),
+    onSession: (id, state, reason) => {
+      if (chat) chat.cobrowseChanged(id, state);
+      api.changed(state, reason);
+    },
+  });
+  api = new CobrowseApi({
+    ask: () => widget.ask(),
+    startAsked: () => {
+      widget.connecting();
+      session.connect(null, chat && chat.liveChat());
+    },
+    exit: () => session.exit(),
   });
   const frames = new FrameHost(base);
   frames.start();
@@ -40,6 +54,7 @@ function boot(script) {
     });
   }
   window.__cobrowse = { version: 1 };
+  if (window.parent === window || !window.cobrowse) api.install();
   if (window.parent !== window) {
     // In a frame of a page that runs the script too, that page's button is the customer's: this
     // page only shares its content when the page invites it.

@@ -62,7 +62,7 @@ export class CustomerSession {
       if (m.state === "idle") this.capture.warmUp();
       this.widget.session(m.id, m.state, Boolean(m.recorded));
     } else if (m.type === "status") {
-      this.widget.setState(m.state);
+      this.widget.setState(m.state, m.reason);
       if (m.state === "ended") this.finish();
     } else if (m.type === "snapshot") {
       this.capture?.snapshot();

@@ -41,6 +41,7 @@ export class Widget {
     // The launchers sit side by side in one corner ("Co-browse", and "Live chat" with data-chat).
     this.dock = el("div", { class: `dock ${options.position}` });
     this.launcher = this.addLauncher(options.label, () => this.ask());
+    this.launcher.hidden = options.button === false;
     this.panel = el("div", { role: "dialog", "aria-labelledby": "cobrowse-title", class: `panel ${options.position}`, hidden: "" });
     this.status = el("div", { role: "status", class: "status", "aria-live": "polite" });
     this.root.append(this.dock, this.panel);
@@ -118,10 +119,10 @@ export class Widget {
     this.setState(state);
   }
 
-  setState(state) {
+  setState(state, reason = null) {
     this.state = state;
     if (state === "ended") this.live = false;
-    if (this.options.onSession) this.options.onSession(this.id, state);
+    if (this.options.onSession) this.options.onSession(this.id, state, reason);
     const text = { idle: TEXT.waiting, active: TEXT.established, ended: TEXT.ended }[state];
     if (text) this.setStatus(text);
     this.launcher.classList.toggle("live", Boolean(this.live));
