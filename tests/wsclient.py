@@ -62,3 +62,15 @@ async def send_snapshot_when_asked(ws: aiohttp.ClientWebSocketResponse) -> None:
     while (await receive_json(ws))["type"] != "snapshot":
         pass
     await ws.send_json({"v": 1, "type": "events", "events": page_snapshot()})
+
+
+async def handshake_status(
+    http: aiohttp.ClientSession, url: str, headers: dict[str, str] | None = None
+) -> int:
+    """101 if the socket at ``url`` opened (it is closed again), else the refusal's status."""
+    try:
+        ws = await http.ws_connect(url, headers=headers)
+    except aiohttp.WSServerHandshakeError as exc:
+        return exc.status
+    await ws.close()
+    return 101

@@ -21,7 +21,13 @@ from mirror.server.keys import Settings
 from mirror.session.jointokens import LocalJoinTokens
 from tests.aio import in_thread
 from tests.services import redis_server
-from tests.wsclient import open_customer, receive_json, receive_status, ws_url
+from tests.wsclient import (
+    handshake_status,
+    open_customer,
+    receive_json,
+    receive_status,
+    ws_url,
+)
 
 KEY = "agent-key-joins-5d1"
 BEARER = {"Authorization": f"Bearer {KEY}"}
@@ -32,15 +38,6 @@ async def ask(
 ) -> tuple[int, dict[str, Any]]:
     async with http.post(f"{url}/api/joins", json=body, headers=headers) as response:
         return response.status, await response.json()
-
-
-async def handshake_status(http: aiohttp.ClientSession, url: str) -> int:
-    try:
-        ws = await http.ws_connect(url)
-    except aiohttp.WSServerHandshakeError as exc:
-        return exc.status
-    await ws.close()
-    return 101
 
 
 @in_thread

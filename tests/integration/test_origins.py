@@ -12,7 +12,7 @@ from multidict import CIMultiDict
 
 from mirror.testing.processes import ChildProcess
 from tests.aio import in_thread
-from tests.wsclient import ws_url
+from tests.wsclient import handshake_status, ws_url
 
 # The server as the agents' browsers reach it, through a TLS proxy on 127.0.0.1 (the test's own
 # client), and a sibling site under the same registrable domain.
@@ -71,12 +71,7 @@ async def upgrade_status(
     """101 if the socket opened for a signed-in agent's page of ``origin``, else the refusal's."""
     _, _, cookie = await sign_in(http, url, OWN)
     assert cookie
-    try:
-        ws = await http.ws_connect(ws_url(url, side), headers=through_proxy(origin, cookie))
-    except aiohttp.WSServerHandshakeError as exc:
-        return exc.status
-    await ws.close()
-    return 101
+    return await handshake_status(http, ws_url(url, side), through_proxy(origin, cookie))
 
 
 @in_thread
