@@ -66,7 +66,7 @@ def test_the_customers_selection_shows_as_on_their_screen(
     text = area_of(page, selector, margin=2)
     before = screen(page).crop(text)
     page.locator(selector).click(click_count=3)  # Selects the block.
-    page.mouse.move(5, 700)  # The pointer (drawn in the view too) out of the compared area.
+    page.mouse.move(900, 500)  # The pointer (drawn in the view too) off the compared area.
     assert page.evaluate(f"() => String(getSelection()).includes({words!r})")
     assert changed(before, screen(page).crop(text))
     assert wait_for_area(session, text) < AREA_TARGET
