@@ -76,6 +76,7 @@ class Hub:
         self._policy = policy_for(config.masking)
         self._budget = budget_for(config.capture)
         self._live: dict[str, LiveSession] = {}  # by session uuid
+        self._closing: set[asyncio.Task[None]] = set()  # Ends under way (see end).
         limits = config.limits
         # Sessions each client address may start and hold (it is named by the customer's socket).
         self.starts = ClientLimits(limits.live_per_client, limits.starts_per_client_per_hour)
@@ -242,6 +243,8 @@ class Hub:
         await self._tell_state(live, transition)
         await peer.send_message(Joined(token=live.agent_token))
         await self._attach_agent(live, peer)
+        for observer in self._observers:
+            await observer.session_started(session)
         # The history write runs beside the render page's start, off the join's path.
         await asyncio.gather(self._record(session), self.pages.open(live))
         return live
@@ -303,6 +306,14 @@ class Hub:
         transition = live.session.end(reason)
         if transition is None:
             return
+        # Run to its end even when the socket that asked goes away meanwhile and its handler is
+        # cancelled: the render page, the recording and the observers must hear of every end.
+        closing = asyncio.ensure_future(self._close(live, reason, transition))
+        self._closing.add(closing)
+        closing.add_done_callback(self._closing.discard)
+        await asyncio.shield(closing)
+
+    async def _close(self, live: LiveSession, reason: EndReason, transition: Transition) -> None:
         self.registry.discard(live.session)
         self._live.pop(live.uuid, None)
         await self.directory.released(live.session)
@@ -352,6 +363,7 @@ class Hub:
         """Server stopping: every live session ends with ``server_shutdown``."""
         for live in list(self._live.values()):
             await self.end(live, EndReason.SERVER_SHUTDOWN)
+        await asyncio.gather(*self._closing)  # Ends whose sockets went away meanwhile.
         await self.pages.close_spare()
         await self.writes.close()
 
