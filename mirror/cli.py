@@ -25,6 +25,7 @@ from mirror.sample_site import build_site_app
 from mirror.server.app import build_app
 from mirror.server.keys import Settings
 from mirror.server.memory import freeze_start_up
+from mirror.webhooks import commands as webhook_commands
 
 DEFAULT_DB = "sqlite:///cobrowse.db"
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -60,6 +61,7 @@ def parser() -> argparse.ArgumentParser:
     history.add_argument("--db", default=DEFAULT_DB)
     history.add_argument("--json", action="store_true", help="one JSON array")
     recording_commands.add_parser(sub, DEFAULT_DB)
+    webhook_commands.add_parser(sub)
     return p
 
 
@@ -172,6 +174,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int | None]] = {
     "site": cmd_site,
     "history": cmd_history,
     "recordings": cmd_recordings,
+    "webhooks": webhook_commands.run,
 }
 
 

@@ -104,6 +104,15 @@ class RecordingConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     retention_days: Annotated[float, msgspec.Meta(gt=0)] = 30.0
 
 
+class WebhooksConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Signed POSTs to the contact centre's URL on sessions' and chats' lifecycle
+    (mirror/webhooks/): empty ``url``, none."""
+
+    url: str = ""
+    # HMAC-SHA256 key of the X-Cobrowse-Signature header; required with a url.
+    secret: str = ""
+
+
 # What one core carries of busy sessions, with room to spare (docs/benchmark.md).
 MIRRORS_PER_CORE = 8
 
@@ -130,6 +139,7 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     limits: LimitsConfig = msgspec.field(default_factory=LimitsConfig)
     cluster: ClusterConfig = msgspec.field(default_factory=ClusterConfig)
     recording: RecordingConfig = msgspec.field(default_factory=RecordingConfig)
+    webhooks: WebhooksConfig = msgspec.field(default_factory=WebhooksConfig)
 
     @property
     def dev_origins(self) -> bool:
@@ -160,6 +170,11 @@ def parse_config(text: str, source: str = "<config>") -> Config:
         raise ConfigError(
             f"{source}: recording.store: {store!r} names no bucket (s3://bucket/prefix)"
         )
+    hook = config.webhooks
+    if hook.url and not hook.url.startswith(("http://", "https://")):
+        raise ConfigError(f"{source}: webhooks.url: {hook.url!r} is not an http(s) URL")
+    if hook.url and not hook.secret:
+        raise ConfigError(f"{source}: webhooks.secret: a url needs a secret to sign with")
     for key in ("allowed_origins", "agent_origins"):
         for origin in getattr(config.server, key):
             if normalise_origin(origin) is None:

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -118,6 +119,8 @@ class ChatHub:
         # is ever kept in a transcript, whichever button started the session.
         self._live_ids: set[str] = set()
         self.writes = RetriedWrites(history.record_chat, metrics.history_failures)
+        # Told "started", "accepted" or "ended" with the chat (the webhooks).
+        self.watchers: list[Callable[[str, Chat], None]] = []
 
     # -- the customer's chat panel -----------------------------------------------------------
 
@@ -139,6 +142,7 @@ class ChatHub:
             self.metrics.chats_started.inc()
             await self._record(chat)
             log.info("chat %s: started", chat.uuid)
+            self._changed("started", chat)
         self._customers[chat.uuid] = peer
         mode = self.config.chat.send_session_id
         await peer.send_message(
@@ -192,6 +196,7 @@ class ChatHub:
             return
         log.info("chat %s: accepted", chat.uuid)
         await self._record(chat)
+        self._changed("accepted", chat)
         await desk.peer.send_message(ChatUpdate(chat=self._agent_view(chat)))
         await self._tell_customer(chat, ChatUpdate(chat=chat_view(chat)))
         await self._system(chat, TEXT["accepted"])
@@ -232,6 +237,7 @@ class ChatHub:
         self.metrics.chats_ended.labels(reason.value).inc()
         log.info("chat %s: ended (%s)", chat.uuid, reason.value)
         await self._record(chat)
+        self._changed("ended", chat)
         await self._tell_both(chat, ChatUpdate(chat=chat_view(chat)))
         customer = self._customers.pop(chat.uuid, None)
         if customer is not None:
@@ -255,6 +261,9 @@ class ChatHub:
         auto = self.config.chat.send_session_id == "auto"
         await self._system(chat, TEXT["cobrowse_auto" if auto else "cobrowse_manual"])
         await self._update_desk(chat)
+
+    async def session_started(self, session: TiedSession) -> None:
+        pass  # The desk already offered it when it was created.
 
     async def session_ended(self, session: TiedSession) -> None:
         self._live_ids.discard(session.access_id)
@@ -416,6 +425,10 @@ class ChatHub:
         await asyncio.sleep(seconds)
         self._tasks.cancel(chat.uuid)
         await self.end(chat, ChatEndReason.CUSTOMER_LEFT)
+
+    def _changed(self, kind: str, chat: Chat) -> None:
+        for watcher in self.watchers:
+            watcher(kind, chat)
 
     async def _record(self, chat: Chat) -> None:
         if chat.live:

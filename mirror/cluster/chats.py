@@ -202,6 +202,9 @@ class ClusterChats:
     async def session_created(self, session: TiedSession) -> None:
         await self._tell_holder("session_created", session)
 
+    async def session_started(self, session: TiedSession) -> None:
+        pass  # The holder's desk already offered it when it was created.
+
     async def session_ended(self, session: TiedSession) -> None:
         await self._tell_holder("session_ended", session)
 

@@ -70,6 +70,11 @@ class HistoryStore:
     async def close(self) -> None:
         await self._engine.dispose()
 
+    @property
+    def engine(self) -> AsyncEngine:
+        """For the tables kept by modules of their own (mirror/webhooks/log.py)."""
+        return self._engine
+
     async def ping(self) -> None:
         """Raises when the database cannot answer a query now."""
         async with self._engine.connect() as conn:

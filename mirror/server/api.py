@@ -12,6 +12,7 @@ from mirror.server.keys import AUTH, CLUSTER, HISTORY, METRICS
 from mirror.server.origins import require_agent_origin
 from mirror.server.responses import json_error
 from mirror.session.state import SessionState
+from mirror.webhooks import log as deliveries
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
@@ -79,6 +80,15 @@ async def get_chat(request: web.Request) -> web.Response:
     return web.json_response(record)
 
 
+async def webhook_deliveries(request: web.Request) -> web.Response:
+    """The webhook delivery log, newest first (``?limit=``, at most 500)."""
+    try:
+        limit = min(max(int(request.query.get("limit", "100")), 1), 500)
+    except ValueError:
+        raise json_error(web.HTTPBadRequest, "bad_request", "limit must be a number") from None
+    return web.json_response(await deliveries.recent(request.app[HISTORY].engine, limit))
+
+
 async def metrics(request: web.Request) -> web.Response:
     return web.Response(body=request.app[METRICS].render(), content_type="text/plain")
 
@@ -90,4 +100,5 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/api/interactions/{interaction_id}/end", end_interaction)
     app.router.add_get("/api/chats", list_chats)
     app.router.add_get("/api/chats/{uuid}", get_chat)
+    app.router.add_get("/api/webhooks/deliveries", webhook_deliveries)
     app.router.add_get("/metrics", metrics)

@@ -57,6 +57,7 @@ from mirror.server.keys import (
     JOIN_TOKENS,
     METRICS,
     SETTINGS,
+    WEBHOOKS,
     Cluster,
     Settings,
 )
@@ -68,6 +69,8 @@ from mirror.session.hub import Hub
 from mirror.session.joinguard import LocalGuard
 from mirror.session.jointokens import LocalJoinTokens
 from mirror.session.live import PageFactory, ServerPage
+from mirror.webhooks.observer import LifecycleEvents
+from mirror.webhooks.sender import Webhooks
 from mirror.wire import policy_for
 
 log = logging.getLogger("cobrowse.server")
@@ -110,6 +113,28 @@ async def _recordings(app: web.Application) -> AsyncIterator[None]:
         retention.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await retention
+
+
+async def _webhooks(app: web.Application) -> AsyncIterator[None]:
+    """The webhook sender, when ``[webhooks] url`` is set; closed after the hubs (the sessions'
+    ends are events too)."""
+    config = app[SETTINGS].config.webhooks
+    if not config.url:
+        yield
+        return
+    webhooks = app[WEBHOOKS] = Webhooks(config, app[HISTORY].engine)
+    webhooks.start()
+    try:
+        yield
+    finally:
+        await webhooks.close()
+
+
+def _watch_lifecycle(app: web.Application, hub: Hub, chats: ChatHub) -> None:
+    if WEBHOOKS in app:
+        events = LifecycleEvents(app[WEBHOOKS])
+        hub.observe(events)
+        chats.watchers.append(events.chat_changed)
 
 
 async def _browser(app: web.Application) -> AsyncIterator[None]:
@@ -163,6 +188,7 @@ async def _front(app: web.Application, new_page: PageFactory) -> AsyncIterator[H
         app[FRONT] = LocalFront(hub, app[JOIN_GUARD])
         app[CHAT_FRONT] = LocalChatFront(chats)
         app[CLUSTER] = Cluster("single", lambda: _count(hub), _ender(hub, chats))
+        _watch_lifecycle(app, hub, chats)
         yield hub
         return
     redis = await connect(config.cluster.redis_url)
@@ -178,6 +204,7 @@ async def _front(app: web.Application, new_page: PageFactory) -> AsyncIterator[H
     node = ClusterNode(redis, name, hub, directory, guard, new_chats)
     app[CHAT_HUB] = node.chats.hub
     hub.observe(node.chats)  # The node holding the chats hears of every session.
+    _watch_lifecycle(app, hub, node.chats.hub)
     try:
         await node.start(config)
         app[FRONT], app[CHAT_FRONT] = node, node.chats
@@ -242,7 +269,7 @@ def build_app(settings: Settings) -> web.Application:
     app[JOIN_GUARD] = LocalGuard()
     app[JOIN_TOKENS] = LocalJoinTokens()
     app[SUPERVISORS] = supervisors(settings.config.server.supervisor_keys)
-    app.cleanup_ctx.extend([_history, _recordings, _browser, _asset_gate, _hubs])
+    app.cleanup_ctx.extend([_history, _recordings, _webhooks, _browser, _asset_gate, _hubs])
     app.on_shutdown.append(_end_live_sessions)
     pages.add_routes(app)
     api.add_routes(app)

@@ -19,6 +19,7 @@ from mirror.session.front import Front
 from mirror.session.hub import Hub
 from mirror.session.joinguard import Guard
 from mirror.session.jointokens import JoinTokens
+from mirror.webhooks.sender import Webhooks
 
 
 @dataclass(frozen=True)
@@ -58,4 +59,5 @@ class Cluster:
 CLUSTER = web.AppKey("cluster", Cluster)
 AUTH = web.AppKey("agent_auth", AgentAuth)
 METRICS = web.AppKey("metrics", Metrics)
+WEBHOOKS = web.AppKey("webhooks", Webhooks)  # Only with [webhooks] url.
 CHROMIUM = web.AppKey("chromium", SupervisedChromium)  # The render pages' browser.

@@ -82,5 +82,8 @@ class MemoryReleaser:
     async def session_created(self, session: object) -> None:
         pass
 
+    async def session_started(self, session: object) -> None:
+        pass
+
     async def session_ended(self, session: object) -> None:
         self.soon()

@@ -95,9 +95,11 @@ PageFactory = Callable[[], ServerPage]
 
 
 class SessionObserver(Protocol):
-    """Told of each session's start and end (the chat hub, the memory releaser)."""
+    """Told of each session's creation, its agent's first join and its end (the chat hub, the
+    memory releaser, the webhooks)."""
 
     async def session_created(self, session: Session) -> None: ...
+    async def session_started(self, session: Session) -> None: ...
     async def session_ended(self, session: Session) -> None: ...
 
 
