@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 def wait_for(condition: Callable[[], bool], what: str, timeout_s: float = 20.0) -> None:
@@ -20,3 +23,14 @@ async def async_wait_for(condition: Callable[[], bool], what: str, timeout_s: fl
     while not condition():
         assert time.monotonic() < deadline, f"no {what} within {timeout_s} s"
         await asyncio.sleep(0.05)  # ok-sleep: polling state that announces no change.
+
+
+async def async_poll(
+    read: Callable[[], Awaitable[T]], done: Callable[[T], bool], what: str, timeout_s: float = 20.0
+) -> T:
+    """Read another process's state (an API's answer) until ``done`` holds; the last reading."""
+    deadline = time.monotonic() + timeout_s
+    while not done(value := await read()):
+        assert time.monotonic() < deadline, f"no {what} within {timeout_s} s: {value!r}"
+        await asyncio.sleep(0.05)  # ok-sleep: polling state that announces no change.
+    return value

@@ -21,6 +21,7 @@ from tests.e2e.matching import (
     AREA_TIMEOUT_S,
     TARGET,
     area_of,
+    area_share,
     changed,
     screen,
     start,
@@ -271,3 +272,23 @@ def test_a_button_the_customer_holds_down_shows_pressed(
     page.mouse.up()  # ...and in the view, until released.
     assert not changed(released, screen(page).crop(button))
     assert until_matched(session, button_share, AREA_TARGET, AREA_TIMEOUT_S) < AREA_TARGET
+
+
+def pointer_area(x: int, y: int) -> Box:
+    """Where the view draws the customer's pointer at (x, y): a dot and an arrow below right."""
+    return (x - 16, y - 16, x + 32, y + 40)
+
+
+def test_the_customers_pointer_shows_where_it_came_to_rest(
+    page: Page, sample_site: str, cobrowse: Cobrowse
+) -> None:
+    session = start(page, cobrowse, f"{sample_site}/state/menu.html")
+    page.mouse.move(700, 400)
+    shown = pointer_area(700, 400)
+    # Drawn there (the view differs from the screen, which shows no pointer)...
+    alike = until_matched(session, lambda: 1 - area_share(session, shown), 0.9, AREA_TIMEOUT_S)
+    assert 1 - alike > 0.1
+    # ...then a move and, at once, another: the last one lands within the sampling interval.
+    page.mouse.move(710, 405)
+    page.mouse.move(1100, 700)
+    assert wait_for_area(session, pointer_area(705, 402)) < AREA_TARGET

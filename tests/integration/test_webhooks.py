@@ -26,7 +26,7 @@ from mirror.server.keys import WEBHOOKS, Settings
 from mirror.testing.server import free_port
 from mirror.webhooks.signing import verify
 from tests.aio import in_thread
-from tests.waiting import async_wait_for
+from tests.waiting import async_poll, async_wait_for
 from tests.wsclient import open_customer, receive_status, send_snapshot_when_asked, ws_url
 
 SECRET = "webhook-secret-3f9"
@@ -129,9 +129,17 @@ async def test_a_failing_receiver_gets_the_same_event_again_and_the_log_says_so(
         aiohttp.ClientSession() as http,
     ):
         await one_session(http, url)
-        await async_wait_for(lambda: len(receiver.types()) >= 3, "three events delivered")
-        async with http.get(f"{url}/api/webhooks/deliveries") as response:
-            log = await response.json()
+
+        async def deliveries() -> list[dict[str, Any]]:
+            async with http.get(f"{url}/api/webhooks/deliveries") as response:
+                return list(await response.json())
+
+        # The receiver answers before the sender writes down that it did: wait on the log.
+        log = await async_poll(
+            deliveries,
+            lambda rows: len(rows) == 3 and all(row["state"] == "delivered" for row in rows),
+            "three deliveries logged",
+        )
     assert all(count == 2 for count in receiver.tries.values())  # Same id, tried twice.
     assert [(row["state"], row["attempts"], row["last_status"]) for row in log] == [
         ("delivered", 2, 204)

@@ -7,6 +7,7 @@ import { absoluteUrls, isBroken, repairedRule, repairedSheet } from "./styleshee
 import { FOCUS_TAG, FocusReporter } from "./focus.js";
 import { POPOVER_TAG, PopoverReporter } from "./popovers.js";
 import { VISUAL_TAG, VisualViewportWatcher } from "./visual.js";
+import { PointerSettler } from "./pointer.js";
 import { MEDIA_TAG, MediaPictures } from "./media.js";
 import { CanvasPictures, canvasPictureEvent, isCanvasPicture } from "./canvases.js";
 import { DISPLAY_TAG, DisplayWatcher } from "./display.js";
@@ -76,6 +77,11 @@ export class Capture {
       (element) => record.mirror.getId(element),
     );
     this.visual = new VisualViewportWatcher((visual) => this.running && record.addCustomEvent(VISUAL_TAG, { visual }));
+    this.pointer = new PointerSettler(
+      (event) => this.running && this.enqueue(event),
+      (element) => record.mirror.getId(element),
+      replaying,
+    );
     this.display = new DisplayWatcher((display) => this.running && record.addCustomEvent(DISPLAY_TAG, display));
     this.media = new MediaPictures(
       (id, url) => this.running && record.addCustomEvent(MEDIA_TAG, { id, url }),
@@ -163,6 +169,7 @@ export class Capture {
     if (large && this.running) record.addCustomEvent(NOTICE_TAG, { reason: "large-page" });
     if (!this.running) return;
     document.addEventListener("load", this.frameLoaded, true);
+    this.pointer.start();
     this.focus.start();
     this.focus.measure(true);
     this.popovers.start();
@@ -194,6 +201,7 @@ export class Capture {
   stop() {
     document.removeEventListener("load", this.frameLoaded, true);
     clearTimeout(this.frameTimer);
+    this.pointer.stop();
     this.focus.stop();
     this.popovers.stop();
     this.media.stop();
@@ -213,6 +221,7 @@ export class Capture {
     // back would draw the customer's pointer where the agent clicked.
     const incremental = event.type === EventType.IncrementalSnapshot;
     if (incremental && POINTER_SOURCES.has(event.data.source) && this.replaying()) return;
+    if (incremental && event.data.source === IncrementalSource.MouseMove) this.pointer.seen(event);
     // rrweb sees focus move inside frames and shadow roots, where the page's own focusin does not.
     if (incremental && event.data.source === IncrementalSource.MouseInteraction && FOCUS_CHANGES.has(event.data.type)) {
       this.focus.changed();
