@@ -9,6 +9,8 @@ await Promise.all([
   build({ entryPoints: ["mirror/web/agent/agent.css"], outfile: "mirror/static/agent.css", bundle: true, minify: true, logLevel: "warning" }),
   build({ ...common, entryPoints: ["mirror/web/embed/index.js"], outfile: "mirror/static/cobrowse.js", minify: true, loader: { ".css": "text" } }),
   build({ ...common, entryPoints: ["mirror/web/agent/agent.js"], outfile: "mirror/static/agent.js", minify: true }),
+  // <cobrowse-view>, served as /agent-view.js: the agent's view for any page to embed.
+  build({ ...common, entryPoints: ["mirror/web/agent/view.js"], outfile: "mirror/static/agent-view.js", minify: true, loader: { ".css": "text" } }),
   // The playback page of recordings (/recordings/{uuid}).
   build({ entryPoints: ["mirror/web/recordings/player.css"], outfile: "mirror/static/player.css", bundle: true, minify: true, logLevel: "warning" }),
   build({ ...common, entryPoints: ["mirror/web/recordings/player.js"], outfile: "mirror/static/player.js", minify: true }),

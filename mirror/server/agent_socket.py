@@ -1,6 +1,9 @@
-"""``/ws/agent``: the agent's page. Joins by the nine digits, then receives frames and status."""
+"""``/ws/agent``: the agent's view. Joins by the nine digits, a join token or a rejoin, then
+receives frames and status."""
 
 from __future__ import annotations
+
+import re
 
 from aiohttp import web
 
@@ -12,28 +15,41 @@ from mirror.server.responses import json_error
 from mirror.server.socket import CLOSE_TIMEOUT_S, SocketPeer, first_message, receive_messages
 from mirror.session.front import UNKNOWN
 from mirror.session.messages import Join, agent_decoder
-from mirror.wire import CLOSE_MALFORMED, CLOSE_UNKNOWN_SESSION
+from mirror.wire import CLOSE_FORBIDDEN, CLOSE_MALFORMED, CLOSE_UNKNOWN_SESSION
 
 MAX_AGENT_MESSAGE = 64 * 1024
 JOIN_TIMEOUT_S = 30
+# The subprotocol the server answers; a view coming back offers its rejoin beside it, in a header
+# (a browser's socket can set no other), so the token stays out of addresses and access logs.
+SUBPROTOCOL = "cobrowse.v1"
+REJOIN_PROTOCOL = re.compile(r"cobrowse\.rejoin\.(\d{9})\.([A-Za-z0-9_-]{1,64})")
+SPENT_TOKEN = "the join token is unknown, used or expired"
 
 
 async def agent_socket(request: web.Request) -> web.WebSocketResponse:
     app = request.app
     require_agent_origin(request)  # Another site's page would carry the agent's cookie.
-    # A join token (POST /api/joins) is the key of a view embedded where the cookie is not sent.
-    token_join = await _token_join(request)
-    if token_join is None and not app[AUTH].valid_cookie(request.cookies.get(COOKIE)):
+    # A join token (POST /api/joins) or a rejoin is the key of a view where the cookie is not sent.
+    token, given = request.query.get("join_token"), _rejoin(request)
+    if token is None and given is None and not app[AUTH].valid_cookie(request.cookies.get(COOKIE)):
         # No socket opens without a key: refused before the upgrade.
         raise json_error(web.HTTPUnauthorized, "unauthorized", "sign in with an agent key first")
     # JPEG does not deflate: per-message compression would only cost CPU.
     ws = web.WebSocketResponse(
-        max_msg_size=MAX_AGENT_MESSAGE, compress=False, heartbeat=30, timeout=CLOSE_TIMEOUT_S
+        max_msg_size=MAX_AGENT_MESSAGE,
+        compress=False,
+        heartbeat=30,
+        timeout=CLOSE_TIMEOUT_S,
+        protocols=(SUBPROTOCOL,),
     )
     await ws.prepare(request)
     peer = SocketPeer(ws)
+    if token is not None and (given := await _token_join(request, token)) is None:
+        # Refused on the open socket: a browser learns nothing from a refused handshake.
+        await peer.refuse(CLOSE_FORBIDDEN, "invalid_token", SPENT_TOKEN)
+        return ws
     messages = receive_messages(ws, agent_decoder, app[METRICS])
-    first = token_join or await first_message(messages, peer, Join, JOIN_TIMEOUT_S)
+    first = given or await first_message(messages, peer, Join, JOIN_TIMEOUT_S)
     if first is None:
         return ws
     try:
@@ -52,13 +68,20 @@ async def agent_socket(request: web.Request) -> web.WebSocketResponse:
     return ws
 
 
-async def _token_join(request: web.Request) -> Join | None:
-    """The join ``?join_token=`` stands for (redeemed now: it works once), or None without one.
-    A token that is unknown, used or expired is refused before the upgrade, counted in the join
-    guard like a wrong ID."""
-    token = request.query.get("join_token")
-    if token is None:
-        return None
+def _rejoin(request: web.Request) -> Join | None:
+    """The session a view comes back to, from its ``Sec-WebSocket-Protocol`` offer
+    ``cobrowse.rejoin.ID.TOKEN`` (the token its join answered), or None. Checked by the hub as
+    any rejoin is: a wrong token is an unknown session, counted in the join guard."""
+    offered = request.headers.get("Sec-WebSocket-Protocol", "")
+    for protocol in offered.split(",")[:4]:
+        if match := REJOIN_PROTOCOL.fullmatch(protocol.strip()):
+            return Join(id=match[1], rejoin=match[2])
+    return None
+
+
+async def _token_join(request: web.Request, token: str) -> Join | None:
+    """The join ``token`` stands for (redeemed now: it works once), or None when it is unknown,
+    used or expired, counted in the join guard like a wrong ID."""
     client = request.remote or "unknown"
     guard = request.app[JOIN_GUARD]
     redeemed = (
@@ -66,8 +89,6 @@ async def _token_join(request: web.Request) -> Join | None:
     )
     if redeemed is None:
         await guard.failed(client)
-        raise json_error(
-            web.HTTPUnauthorized, "invalid_token", "the join token is unknown, used or expired"
-        )
+        return None
     interaction = request.query.get("interaction") or None
     return Join(id=redeemed, interaction=interaction[:200] if interaction else None)

@@ -36,6 +36,15 @@ async def embed_script(request: web.Request) -> web.Response:
     return response
 
 
+async def agent_view_script(request: web.Request) -> web.Response:
+    """``GET /agent-view.js``: ``<cobrowse-view>`` for a desktop's page (a script needs no CORS;
+    what may use the view is decided where its socket opens: ``[server] agent_origins``)."""
+    body = _package_bytes("static/agent-view.js")
+    response = web.Response(body=body, content_type="text/javascript", charset="utf-8")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
 async def static_file(request: web.Request) -> web.Response:
     name = request.match_info["name"]
     suffix = name[name.rfind(".") :]
@@ -88,6 +97,7 @@ async def frame_policy(request: web.Request) -> web.Response:
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/", index_page)
     app.router.add_get("/cobrowse.js", embed_script)
+    app.router.add_get("/agent-view.js", agent_view_script)
     app.router.add_get("/static/{name}", static_file)
     app.router.add_get("/agent", agent_page)
     app.router.add_get("/frame-policy", frame_policy)

@@ -241,7 +241,7 @@ class Hub:
         self._record_track(live, "joined")
         await self.directory.saved(live)
         await self._tell_state(live, transition)
-        await peer.send_message(Joined(token=live.agent_token))
+        await peer.send_message(Joined(token=live.agent_token, id=live.session.access_id))
         await self._attach_agent(live, peer)
         for observer in self._observers:
             await observer.session_started(session)
@@ -270,7 +270,7 @@ class Hub:
         log.info("session %s: agent page returned", live.uuid)
         live.track.event("agent_returned")
         await peer.send_message(Status(state=live.session.state.value))
-        await peer.send_message(Joined(token=live.agent_token))
+        await peer.send_message(Joined(token=live.agent_token, id=live.session.access_id))
         await self._attach_agent(live, peer)
         if live.customer is not None:  # A fresh full snapshot for the returning view.
             await live.customer.send_message(Snapshot())

@@ -109,9 +109,11 @@ class Snapshot(Message, tag="snapshot"):
 
 
 class Joined(Message, tag="joined"):
-    """To the agent: the token that lets this agent's page come back within the grace period."""
+    """To the agent: the token that lets this agent's page come back within the grace period,
+    and the session's nine digits (a view joined with a join token has not seen them)."""
 
     token: str
+    id: str | None = None
 
 
 class ViewSize(Message, tag="viewport"):

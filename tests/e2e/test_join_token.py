@@ -70,8 +70,8 @@ def test_a_desktop_shows_the_view_joined_with_a_token(
     )
     expect(session.customer_status).not_to_contain_text("ended")
     again = desktop_with_view(browser, server, token)  # The same token a second time.
-    expect(again.frame_locator("iframe").get_by_role("status")).to_contain_text(
-        "ended", timeout=15_000
+    expect(again.frame_locator("iframe").get_by_role("alert")).to_contain_text(
+        "join token is unknown, used or expired", timeout=15_000
     )
     view.get_by_role("button", name="Exit co-browse session").click()
     expect(session.customer_status).to_contain_text("ended", timeout=15_000)

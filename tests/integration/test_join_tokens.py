@@ -22,6 +22,7 @@ from mirror.session.jointokens import LocalJoinTokens
 from tests.aio import in_thread
 from tests.services import redis_server
 from tests.wsclient import (
+    closed_with,
     handshake_status,
     open_customer,
     receive_json,
@@ -31,6 +32,13 @@ from tests.wsclient import (
 
 KEY = "agent-key-joins-5d1"
 BEARER = {"Authorization": f"Bearer {KEY}"}
+
+
+async def refusal(http: aiohttp.ClientSession, url: str, **options: Any) -> tuple[str, int | None]:
+    """The error a socket opened at ``url`` is told, and the code it is then closed with."""
+    ws = await http.ws_connect(url, **options)
+    error = (await receive_json(ws))["error"]
+    return error, (await closed_with(ws))[0]
 
 
 async def ask(
@@ -57,7 +65,7 @@ async def test_a_desktop_joins_its_agent_with_a_token_once(tmp_path: Path) -> No
         assert (await receive_status(customer, "active"))["state"] == "active"
         assert (await receive_json(agent))["state"] == "active"
         reused = f"{agent_url}?join_token={answer['token']}"
-        assert await handshake_status(http, reused) == 401  # Once only.
+        assert await refusal(http, reused) == ("invalid_token", 4403)  # Once only.
         await agent.close()
         await customer.close()
 
@@ -83,7 +91,36 @@ async def test_names_that_are_not_live_or_not_well_formed_are_refused(tmp_path: 
             status, answer = await ask(http, url, bad)
             assert status == 400 and answer["error"] == "bad_request", (bad, answer)
         forged = f"{ws_url(url, 'agent')}?join_token=forged"
-        assert await handshake_status(http, forged) == 401
+        assert await refusal(http, forged) == ("invalid_token", 4403)
+
+
+@in_thread
+async def test_a_view_joined_by_token_comes_back_with_its_rejoin_and_no_cookie(
+    tmp_path: Path,
+) -> None:
+    config = Config(server=ServerConfig(agent_keys=[KEY]))
+    app = build_app(Settings(config=config, db=f"sqlite:///{tmp_path / 'h.db'}"))
+    async with TestServer(app) as server, aiohttp.ClientSession() as http:
+        url = str(server.make_url("")).rstrip("/")
+        customer, info = await open_customer(http, url)
+        token = (await ask(http, url, {"session_id": info["id"]}))[1]["token"]
+        agent = await http.ws_connect(f"{ws_url(url, 'agent')}?join_token={token}")
+        joined = await receive_json(agent)
+        while joined["type"] != "joined":
+            joined = await receive_json(agent)
+        assert joined["id"] == info["id"]  # The digits it never typed, to come back with.
+        await agent.close()  # The network blinks.
+
+        def offer(rejoin: str) -> list[str]:
+            return ["cobrowse.v1", f"cobrowse.rejoin.{info['id']}.{rejoin}"]
+
+        wrong = await refusal(http, ws_url(url, "agent"), protocols=offer("not-the-token"))
+        assert wrong == ("unknown_session", 4404)
+        back = await http.ws_connect(ws_url(url, "agent"), protocols=offer(joined["token"]))
+        assert back.protocol == "cobrowse.v1"
+        assert (await receive_status(back, "active"))["state"] == "active"
+        await back.close()
+        await customer.close()
 
 
 @pytest.mark.parametrize("elapsed", [59.0, 61.0])

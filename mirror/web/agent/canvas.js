@@ -1,0 +1,90 @@
+// The view's picture: the frames the server sends, drawn on a canvas at the customer's viewport
+// size, one canvas pixel to one CSS pixel of the customer's, shown at the agent's zoom.
+import { PATCH, patchPieces } from "../patches.js";
+
+export const MIN_ZOOM = 0.25;
+export const MAX_ZOOM = 3;
+
+// A binary message is a whole frame (a JPEG) or a patch of the last one (../patches.js).
+function pieces(buffer) {
+  const bytes = new Uint8Array(buffer);
+  if (bytes[0] !== PATCH) return [{ x: 0, y: 0, jpeg: bytes, whole: true }];
+  const rects = patchPieces(new DataView(buffer), 0, buffer.byteLength);
+  return rects.map((p) => ({ x: p.x, y: p.y, jpeg: bytes.subarray(p.start, p.end) }));
+}
+
+export class ViewCanvas {
+  /** @param {HTMLCanvasElement} canvas */
+  constructor(canvas) {
+    this.canvas = canvas;
+    this.context = canvas.getContext("2d");
+    this.zoom = 1;
+    this.pending = []; // Frame messages not yet drawn, oldest first (see queue).
+    this.drawing = false;
+  }
+
+  /** Patches build on every message before them, so none is dropped; a whole frame replaces
+   * everything still waiting, which keeps a slow agent from falling behind. */
+  queue(buffer) {
+    if (new Uint8Array(buffer, 0, 1)[0] !== PATCH) this.pending = [];
+    this.pending.push(buffer);
+    this.drawNewest();
+  }
+
+  async drawNewest() {
+    if (this.drawing) return;
+    this.drawing = true;
+    try {
+      while (this.pending.length) {
+        const parts = pieces(this.pending.shift());
+        const bitmaps = await Promise.all(
+          parts.map((p) => createImageBitmap(new Blob([p.jpeg], { type: "image/jpeg" }))),
+        );
+        // A whole frame is the customer's viewport: it sets the view's size, whichever of it
+        // and the viewport message comes first.
+        if (parts.length === 1 && parts[0].whole) this.resize(bitmaps[0].width, bitmaps[0].height);
+        // All of a message's rectangles are drawn together: the view never shows half a frame.
+        parts.forEach((p, i) => {
+          this.context.drawImage(bitmaps[i], p.x, p.y);
+          bitmaps[i].close();
+        });
+        this.canvas.dataset.frames = String(Number(this.canvas.dataset.frames || 0) + 1);
+      }
+    } finally {
+      this.drawing = false;
+    }
+  }
+
+  resize(width, height) {
+    const canvas = this.canvas;
+    if (canvas.width !== width || canvas.height !== height) {
+      // Resizing clears a canvas, and patches are drawn over what it shows: keep the picture
+      // until the next whole frame, which the server sends at each new size.
+      const kept = document.createElement("canvas");
+      kept.width = canvas.width;
+      kept.height = canvas.height;
+      if (kept.width && kept.height) kept.getContext("2d").drawImage(canvas, 0, 0);
+      canvas.width = width;
+      canvas.height = height;
+      if (kept.width && kept.height) this.context.drawImage(kept, 0, 0);
+    }
+    canvas.style.width = `${width * this.zoom}px`;
+    canvas.style.height = `${height * this.zoom}px`;
+  }
+
+  /** The agent's zoom, within bounds; returns the zoom set. */
+  setZoom(next) {
+    const value = Number(next);
+    this.zoom = Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, Math.round((Number.isFinite(value) ? value : 1) * 100) / 100));
+    this.resize(this.canvas.width, this.canvas.height);
+    return this.zoom;
+  }
+
+  /** Nothing shown: the next session starts from an empty view. */
+  clear() {
+    this.pending = [];
+    this.canvas.width = 0;
+    this.canvas.height = 0;
+    delete this.canvas.dataset.frames;
+  }
+}

@@ -1,0 +1,379 @@
+// <cobrowse-view>: the agent's live view of a customer's page, for any page to embed (a contact
+// centre's desktop, our own /agent page). The view, its toolbar and its notices live in a shadow
+// root of their own. It never receives the customer's DOM or text: only frames (binary messages)
+// and status messages.
+//
+//   <script src="https://SERVER/agent-view.js"></script>
+//   <cobrowse-view></cobrowse-view>
+//   view.join(token)  // a one-time join token from POST /api/joins
+//
+// Attributes: `server` (the co-browse server's address; default: where this script came from),
+// `zoom` (the agent's zoom, 0.25 to 3), `interaction` (the primary interaction to tie a join to).
+// Events (bubbling, composed): `state` {state} (see `state`), `joined` {id}, `refused` {reason, message} (the join was not
+// accepted), `ended` {reason} (the session's end reason, or null when unknown), `action-refused`
+// {reason} (an action of the agent's that the customer's page refused).
+// A page may put its own `<canvas data-cobrowse-view>` inside the element; otherwise it makes one.
+import { CLOSE, msg, parse, socketUrl } from "../messages.js";
+import { attachInput } from "./input.js";
+import { ViewCanvas } from "./canvas.js";
+import { watchSight } from "./watching.js";
+import STYLE from "./view.css";
+
+const SCRIPT_ORIGIN = document.currentScript && document.currentScript.src
+  ? new URL(document.currentScript.src, location.href).origin
+  : location.origin;
+
+const STATUS = {
+  off: "Waiting for a session ID from the customer.",
+  waiting: "Waiting for the customer's page.",
+  active: "Co-browse session active.",
+  ended: "Co-browse session ended.",
+};
+
+// Why an action was refused, in the agent's words (reasons that need no notice are left out).
+const REFUSED = {
+  submit: "Only the customer can submit this form.",
+  cross_origin_link: "That link leaves the customer's site.",
+  masked: "That field is private to the customer.",
+  readonly: "That field is read-only for you.",
+  blocked: "That part of the page is private to the customer.",
+  text_too_long: "That text is too long to type in one go.",
+};
+
+// Why the view may not be the whole picture (the server's Notice reasons).
+const NOTICES = {
+  "large-page": "This page is very large: pictures inside it (charts, canvases) are not shown.",
+  partial: "Part of the customer's page cannot be shown.",
+  "recording-stopped": "Recording stopped: the recordings' store cannot be written. The session goes on; recording resumes when it can.",
+  "view-restarting": "The view is being rebuilt after a fault on the server. The session goes on.",
+};
+const PASSING = { "recording-resumed": "Recording resumed.", "view-restored": "The view is back." };
+
+const STORAGE_KEY = "cobrowse.agent";
+// A socket that closes without a final word (its server went away, the network blinked) comes
+// back after each of these waits in turn; a cluster's balancer sends it to a node still up.
+const RETRY_MS = [250, 500, 1000, 2000, 4000, 8000];
+// The server's own refusals, which a retry would only hear again. CLOSE.MOVED and CLOSE.BUSY are
+// not among them: the next try may reach another node.
+const FINAL = new Set([CLOSE.ENDED, CLOSE.UNKNOWN_SESSION, CLOSE.FORBIDDEN, CLOSE.MALFORMED,
+  CLOSE.TOO_LARGE, CLOSE.VERSION]);
+const SUBPROTOCOL = "cobrowse.v1";
+
+const TEMPLATE = `
+<style>${STYLE}</style>
+<div class="bar" part="toolbar">
+  <button type="button" id="exit" hidden>Exit co-browse session</button>
+  <div class="zoom" role="group" aria-label="Zoom">
+    <button type="button" id="zoom-out" aria-label="Zoom out">−</button>
+    <button type="button" id="zoom-reset" aria-label="Actual size"><span id="zoom-level">100%</span></button>
+    <button type="button" id="zoom-in" aria-label="Zoom in">+</button>
+  </div>
+  <div id="status" role="status" aria-live="polite"></div>
+</div>
+<div id="alert" role="alert" hidden></div>
+<div class="stage" part="stage">
+  <p id="reconnecting" class="badge" aria-live="polite" hidden>Reconnecting…</p>
+  <p id="customer-zoom" class="badge" aria-live="polite" hidden></p>
+  <slot></slot>
+</div>`;
+
+function remembered() {
+  try {
+    return JSON.parse(sessionStorage.getItem(STORAGE_KEY) || "null");
+  } catch {
+    return null;
+  }
+}
+
+function remember(value) {
+  try {
+    if (value) sessionStorage.setItem(STORAGE_KEY, JSON.stringify(value));
+    else sessionStorage.removeItem(STORAGE_KEY);
+  } catch { /* Storage disabled: a reload needs a new join. */ }
+}
+
+export class CobrowseView extends HTMLElement {
+  static observedAttributes = ["zoom"];
+
+  constructor() {
+    super();
+    const root = this.attachShadow({ mode: "open" });
+    root.innerHTML = TEMPLATE;
+    this.$ = (id) => root.getElementById(id);
+    this.socket = null;
+    this.session = null; // {id, token} once joined: the rejoin that brings the view back.
+    this.joining = false; // Between a join and the server's answer: errors are refusals.
+    this.announced = false; // `joined` dispatched for this session.
+    this.currentState = "off";
+    this.retries = 0;
+    this.retryTimer = null;
+    this.alertTimer = null;
+    this.$("exit").addEventListener("click", () => this.end());
+    this.$("zoom-in").addEventListener("click", () => { this.zoom = this.zoom * 1.25; });
+    this.$("zoom-out").addEventListener("click", () => { this.zoom = this.zoom / 1.25; });
+    this.$("zoom-reset").addEventListener("click", () => { this.zoom = 1; });
+  }
+
+  connectedCallback() {
+    if (this.picture) return;
+    let canvas = this.querySelector("canvas[data-cobrowse-view]");
+    if (!canvas) {
+      canvas = document.createElement("canvas");
+      canvas.setAttribute("data-cobrowse-view", "");
+      this.shadowRoot.querySelector(".stage").append(canvas);
+    }
+    canvas.tabIndex = 0;
+    canvas.setAttribute("aria-label", "Customer's screen");
+    canvas.width = canvas.height = 0;
+    this.picture = new ViewCanvas(canvas);
+    this.picture.setZoom(this.getAttribute("zoom") || 1);
+    this.setState("off");
+    attachInput(canvas, (message) => this.sendLive(message));
+    this.seen = watchSight(canvas, (visible) => {
+      canvas.dataset.watching = String(visible); // For tests and styles: what the server was told.
+      this.sendLive(msg.watching(visible));
+    });
+    // A reload (or coming back from another site) returns to the session this page was in,
+    // unless the page joins another one as it loads.
+    setTimeout(() => {
+      const previous = remembered();
+      if (!this.socket && !this.session && previous && previous.id && previous.token) this.rejoin(previous);
+    }, 0);
+  }
+
+  disconnectedCallback() {
+    this.stopRetrying();
+    if (this.socket) this.close(this.socket);
+  }
+
+  attributeChangedCallback(name, _old, value) {
+    if (name === "zoom" && this.picture && Number(value) !== this.picture.zoom) this.zoom = value;
+  }
+
+  // -- the public interface -------------------------------------------------------------------
+
+  /** The co-browse server's address (http or https). */
+  get server() {
+    return this.getAttribute("server") || SCRIPT_ORIGIN;
+  }
+
+  /** "off" (no session), "waiting", "active" or "ended". */
+  get state() {
+    return this.currentState;
+  }
+
+  get zoom() {
+    return this.picture ? this.picture.zoom : Number(this.getAttribute("zoom")) || 1;
+  }
+
+  set zoom(value) {
+    if (!this.picture) return;
+    const zoom = this.picture.setZoom(value);
+    this.$("zoom-level").textContent = `${Math.round(zoom * 100)}%`;
+    if (this.getAttribute("zoom") !== String(zoom)) this.setAttribute("zoom", String(zoom));
+  }
+
+  /** Join with a one-time join token (POST /api/joins): no digits, no agent cookie. */
+  join(token) {
+    this.start();
+    this.connect({ joinToken: String(token || "") });
+  }
+
+  /** Join by the nine digits, with the agent's cookie (the server's own /agent page). */
+  joinSession(id, { interaction = this.getAttribute("interaction") } = {}) {
+    this.start();
+    this.connect({ first: msg.join(id, interaction) });
+  }
+
+  /** The agent leaves: the session ends for both sides (`agent_exit`). */
+  end() {
+    const socket = this.socket;
+    remember(null);
+    if (socket && socket.readyState === WebSocket.OPEN && this.session) {
+      socket.send(JSON.stringify(msg.exit())); // The server ends it and says so.
+      this.session = null;
+      return;
+    }
+    // Between two tries, or before the join was answered: no one to say it to. The server ends
+    // the session when the agent's grace runs out.
+    this.session = null;
+    this.stopRetrying();
+    if (socket) this.close(socket);
+    this.finish(null);
+  }
+
+  /** Show a message in the view's alert; `lasting` keeps it until the next one. */
+  notify(text, { lasting = false } = {}) {
+    this.$("alert").textContent = text;
+    this.$("alert").hidden = !text;
+    clearTimeout(this.alertTimer);
+    if (text && !lasting) this.alertTimer = setTimeout(() => this.notify("", { lasting: true }), 4000);
+  }
+
+  // -- the session ----------------------------------------------------------------------------
+
+  start() {
+    this.stopRetrying();
+    if (this.socket) this.close(this.socket); // Another session (a chat's "Join co-browse"): left first.
+    this.notify("", { lasting: true });
+    this.picture.clear();
+    this.session = null;
+    this.announced = false;
+    this.joining = true;
+    this.setState("waiting");
+  }
+
+  rejoin(session) {
+    this.session = session;
+    this.announced = true; // The page announced it before it reloaded.
+    this.setState("waiting");
+    this.connect({ rejoin: session });
+  }
+
+  connect({ joinToken = null, first = null, rejoin = null }) {
+    const query = new URLSearchParams();
+    const interaction = this.getAttribute("interaction");
+    if (joinToken) query.set("join_token", joinToken);
+    if (joinToken && interaction) query.set("interaction", interaction);
+    const path = `/ws/agent${joinToken ? `?${query}` : ""}`;
+    // A rejoin's token travels in the subprotocol header, out of addresses and access logs.
+    const protocols = rejoin ? [SUBPROTOCOL, `cobrowse.rejoin.${rejoin.id}.${rejoin.token}`] : [];
+    let ws;
+    try {
+      ws = new WebSocket(socketUrl(this.server, path), protocols);
+    } catch {
+      return this.refused("unreachable", "The co-browse server's address is not valid.");
+    }
+    this.socket = ws;
+    ws.binaryType = "arraybuffer";
+    ws.onopen = () => {
+      if (first) ws.send(JSON.stringify(first));
+      if (!this.seen()) ws.send(JSON.stringify(msg.watching(false))); // A session starts watched.
+    };
+    ws.onmessage = (e) => {
+      if (typeof e.data === "string") this.receive(parse(e.data));
+      else this.picture.queue(e.data);
+    };
+    ws.onclose = (event) => this.closed(ws, event);
+  }
+
+  receive(m) {
+    if (!m) return;
+    if (m.type === "status") {
+      if (m.state === "ended") return this.finish(m.reason || null);
+      this.setState(m.state === "idle" ? "waiting" : m.state);
+    } else if (m.type === "viewport") {
+      this.picture.resize(m.width, m.height);
+      this.showCustomerZoom(m.zoom || 1);
+    } else if (m.type === "joined") {
+      this.joined(m);
+    } else if (m.type === "error") {
+      if (this.joining) this.refused(m.error, m.detail || m.error);
+      else if (this.session) this.finish(null); // The session it came back to ended meanwhile.
+      else this.notify(m.detail || m.error, { lasting: true });
+    } else if (m.type === "notice" && PASSING[m.reason]) {
+      this.notify(PASSING[m.reason]);
+    } else if (m.type === "notice") {
+      this.notify(NOTICES[m.reason] || NOTICES.partial, { lasting: true }); // While it is partial.
+    } else if (m.type === "refused") {
+      if (REFUSED[m.reason]) this.notify(REFUSED[m.reason]);
+      this.emit("action-refused", { reason: m.reason });
+    }
+  }
+
+  joined(m) {
+    // A server of an older version sends no ID: such a view cannot come back without a cookie.
+    const id = m.id || (this.session && this.session.id) || null;
+    this.session = { id, token: m.token };
+    this.joining = false;
+    this.retries = 0;
+    this.$("reconnecting").hidden = true;
+    remember(id ? this.session : null);
+    if (!this.announced) {
+      this.announced = true;
+      this.emit("joined", { id });
+    }
+  }
+
+  closed(ws, event) {
+    if (this.socket !== ws) return; // Closed by this view itself (the end, another session).
+    this.socket = null;
+    if (!FINAL.has(event.code) && this.session && this.retries < RETRY_MS.length) {
+      // The status and the last frame stay: the session is still live on the server.
+      this.$("reconnecting").hidden = false;
+      const session = this.session;
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = null;
+        this.connect({ rejoin: session });
+      }, RETRY_MS[this.retries++]);
+      return;
+    }
+    this.$("reconnecting").hidden = true;
+    if (this.joining) return this.refused("unreachable", "The co-browse server could not be reached, or refused this view.");
+    // Ended, or not ours: no reload should try it again. After a refusal (an out-of-date script,
+    // say) a reload may still come back to the session.
+    if (event.code === CLOSE.ENDED || event.code === CLOSE.UNKNOWN_SESSION) remember(null);
+    if (this.currentState !== "off" && this.currentState !== "ended") this.finish(null);
+  }
+
+  refused(reason, message) {
+    this.joining = false;
+    this.session = null;
+    remember(null);
+    if (this.socket) this.close(this.socket);
+    this.setState("off");
+    this.notify(message, { lasting: true });
+    this.emit("refused", { reason, message });
+  }
+
+  /** The session is over (`reason`: the server's end reason, or null when it is not known). */
+  finish(reason) {
+    if (this.currentState === "ended" || this.currentState === "off") return;
+    this.joining = false;
+    this.session = null;
+    remember(null);
+    this.stopRetrying();
+    if (this.socket) this.close(this.socket);
+    this.setState("ended");
+    this.emit("ended", { reason });
+  }
+
+  // -- helpers --------------------------------------------------------------------------------
+
+  setState(state) {
+    this.currentState = state;
+    this.$("status").textContent = STATUS[state] || state;
+    this.$("exit").hidden = state !== "waiting" && state !== "active";
+    this.dataset.state = state;
+    this.emit("state", { state });
+  }
+
+  showCustomerZoom(zoom) {
+    const badge = this.$("customer-zoom");
+    badge.hidden = !(zoom > 1.01);
+    badge.textContent = `Customer zoomed in (${zoom.toFixed(1)}×)`;
+  }
+
+  sendLive(message) {
+    const socket = this.socket;
+    if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
+  }
+
+  close(socket) {
+    socket.onmessage = socket.onclose = null;
+    socket.close(1000);
+    if (this.socket === socket) this.socket = null;
+  }
+
+  stopRetrying() {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.$("reconnecting").hidden = true;
+  }
+
+  emit(type, detail) {
+    this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
+  }
+}
+
+if (!customElements.get("cobrowse-view")) customElements.define("cobrowse-view", CobrowseView);
