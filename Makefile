@@ -30,7 +30,7 @@ bench: setup
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 lint: setup
-	$(BIN)/ruff check mirror replay tests bench
+	$(BIN)/ruff check mirror replay tests bench examples
 	$(BIN)/mypy
 
 clean:

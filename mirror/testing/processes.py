@@ -26,22 +26,25 @@ class ProcessFailed(CobrowseError):
 
 @dataclass
 class ChildProcess:
-    """A running ``python -m mirror ARGS`` whose first printed URL is ``url``."""
+    """A running ``python -m mirror ARGS`` (or ``python LAUNCHER... ARGS``) whose first printed
+    URL is ``url``; ``env`` is added to this process's environment."""
 
     args: list[str]
     startup_timeout_s: float = 60.0
     url: str = ""
     process: subprocess.Popen[str] | None = None
     log_file: Path = field(default_factory=lambda: Path(tempfile.mkstemp(suffix=".log")[1]))
+    launcher: tuple[str, ...] = ("-m", "mirror")
+    env: dict[str, str] = field(default_factory=dict)
 
     def start(self) -> ChildProcess:
         with self.log_file.open("w") as log:  # The child keeps its own copy of the handle.
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "mirror", *self.args],
+                [sys.executable, *self.launcher, *self.args],
                 stdout=subprocess.PIPE,
                 stderr=log,
                 text=True,
-                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                env={**os.environ, **self.env, "PYTHONUNBUFFERED": "1"},
             )
         found = threading.Event()
         threading.Thread(target=self._read_stdout, args=(found,), daemon=True).start()

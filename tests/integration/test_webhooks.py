@@ -27,7 +27,13 @@ from mirror.testing.server import free_port
 from mirror.webhooks.signing import verify
 from tests.aio import in_thread
 from tests.waiting import async_poll, async_wait_for
-from tests.wsclient import open_customer, receive_status, send_snapshot_when_asked, ws_url
+from tests.wsclient import (
+    open_customer,
+    receive_json,
+    receive_status,
+    send_snapshot_when_asked,
+    ws_url,
+)
 
 SECRET = "webhook-secret-3f9"
 
@@ -175,3 +181,28 @@ async def test_the_command_checks_the_receiver(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     assert "HTTP 204" in done.stdout
     assert receiver.received[0]["type"] == "webhook.test" and receiver.received[0]["_signed"]
+
+
+@in_thread
+async def test_a_chats_life_arrives_signed_without_its_text(tmp_path: Path) -> None:
+    receiver = Receiver()
+    async with (
+        receiving(receiver, free_port()) as hook_url,
+        serving(tmp_path, hook_url) as (_, url),
+        aiohttp.ClientSession() as http,
+    ):
+        chat = await http.ws_connect(ws_url(url, "chat"), origin="http://shop.test")
+        await chat.send_json({"v": 1, "type": "chat_hello", "label": "Checkout"})
+        chat_id = (await receive_json(chat))["chat"]["id"]
+        await chat.send_json({"v": 1, "type": "say", "text": "where is parcel 7731?"})
+        desk = await http.ws_connect(ws_url(url, "desk"))
+        await desk.send_json({"v": 1, "type": "desk_hello"})
+        await desk.send_json({"v": 1, "type": "accept", "chat": chat_id})
+        await desk.send_json({"v": 1, "type": "end_chat", "chat": chat_id})
+        await async_wait_for(lambda: len(receiver.received) >= 3, "three chat events")
+        await desk.close()
+        await chat.close()
+    assert [e["type"] for e in receiver.received] == ["chat.started", "chat.accepted", "chat.ended"]
+    assert all(e["_signed"] and e["chat"] == chat_id for e in receiver.received)
+    assert receiver.received[-1]["reason"] == "agent_ended"
+    assert not any("parcel" in e["_body"] for e in receiver.received)  # Never the chat's text.
