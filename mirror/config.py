@@ -16,6 +16,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from mirror.errors import ConfigError
+from mirror.texts import Texts, text_errors
 
 
 class ServerConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -140,6 +141,8 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     cluster: ClusterConfig = msgspec.field(default_factory=ClusterConfig)
     recording: RecordingConfig = msgspec.field(default_factory=RecordingConfig)
     webhooks: WebhooksConfig = msgspec.field(default_factory=WebhooksConfig)
+    # The customer's widget texts, for every language or one ([texts.de]): mirror/texts.py.
+    texts: Texts = msgspec.field(default_factory=dict)
 
     @property
     def dev_origins(self) -> bool:
@@ -175,6 +178,8 @@ def parse_config(text: str, source: str = "<config>") -> Config:
         raise ConfigError(f"{source}: webhooks.url: {hook.url!r} is not an http(s) URL")
     if hook.url and not hook.secret:
         raise ConfigError(f"{source}: webhooks.secret: a url needs a secret to sign with")
+    if errors := text_errors(config.texts):
+        raise ConfigError(f"{source}: {errors[0]}")
     for key in ("allowed_origins", "agent_origins"):
         for origin in getattr(config.server, key):
             if normalise_origin(origin) is None:

@@ -15,6 +15,7 @@ from mirror.server.keys import AUTH, HUB, SETTINGS
 from mirror.server.origins import allow_cors, origin_allowed
 from mirror.server.responses import json_error
 from mirror.session.messages import FrameRules
+from mirror.texts import with_texts
 
 STATIC_TYPES = {".js": "text/javascript", ".css": "text/css", ".html": "text/html"}
 
@@ -28,11 +29,11 @@ def _package_bytes(name: str) -> bytes:
 
 async def embed_script(request: web.Request) -> web.Response:
     """``GET /cobrowse.js``: CORS only for the allowed origins (any, in development)."""
-    body = _package_bytes("static/cobrowse.js")
+    config = request.app[SETTINGS].config
+    body = with_texts(_package_bytes("static/cobrowse.js"), config.texts)
     response = web.Response(body=body, content_type="text/javascript", charset="utf-8")
     response.headers["Cache-Control"] = "no-cache"
-    allowed = request.app[SETTINGS].config.server.allowed_origins
-    allow_cors(response, allowed, request.headers.get("Origin"))
+    allow_cors(response, config.server.allowed_origins, request.headers.get("Origin"))
     return response
 
 

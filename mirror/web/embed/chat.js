@@ -6,7 +6,6 @@ import { ChatPanel } from "./chat_panel.js";
 
 const STORAGE_KEY = "cobrowse.chat";
 const RETRY_MS = [250, 500, 1000, 2000, 4000];
-const TOO_LONG = "That message is too long: split it in two.";
 
 function groupDigits(id) {
   return id.replace(/(\d{3})(?=\d)/g, "$1 ");
@@ -35,7 +34,7 @@ export class CustomerChat {
     this.retries = 0;
     this.ended = false;
     this.wantsCobrowse = false;
-    widget.addLauncher("Live chat", () => this.open());
+    widget.addLauncher(widget.text.liveChat, () => this.open());
     const stored = CustomerChat.stored();
     if (stored) {
       this.chat = { id: stored.id, token: stored.token };
@@ -130,7 +129,7 @@ export class CustomerChat {
       this.panel.setState(m.chat.state);
       if (m.chat.state === "ended") this.finish();
     } else if (m.type === "error") {
-      this.panel.setNotice(m.error === "too_long" ? TOO_LONG : m.detail || m.error);
+      this.panel.setNotice(m.error === "too_long" ? this.panel.text.chatTooLong : m.detail || m.error);
     }
   }
 

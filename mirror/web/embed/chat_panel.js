@@ -2,14 +2,6 @@
 // in the widget's shadow root, so it is never captured and the site's CSS leaves it alone.
 import { MAX_CHAT_TEXT, lineElement } from "../chat_messages.js";
 
-const NAMES = { customer: "You", agent: "Agent" };
-const STATE_TEXT = {
-  connecting: "Connecting you to an agent…",
-  waiting: "Waiting for an agent. Write your question below.",
-  active: "You are chatting with an agent.",
-  ended: "Chat ended.",
-  lost: "Connection lost. Trying again…",
-};
 
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -27,23 +19,30 @@ export class ChatPanel {
   constructor(widget, actions) {
     this.widget = widget;
     this.actions = actions;
-    this.state = el("p", { class: "chat-state" }, STATE_TEXT.waiting);
-    this.log = el("div", { role: "log", "aria-label": "Chat messages", "aria-live": "polite", class: "chat-log" });
+    this.text = widget.text;
+    this.names = { customer: this.text.you, agent: this.text.agent };
+    const text = this.text;
+    this.stateText = {
+      connecting: text.chatConnecting, waiting: text.chatWaiting, active: text.chatActive,
+      ended: text.chatEnded, lost: text.chatLost,
+    };
+    this.state = el("p", { class: "chat-state" }, this.text.chatWaiting);
+    this.log = el("div", { role: "log", "aria-label": this.text.chatMessages, "aria-live": "polite", class: "chat-log" });
     this.notice = el("p", { class: "chat-notice", "aria-live": "assertive" });
     this.input = el("textarea", { id: "cobrowse-chat-message", rows: "2", maxlength: String(MAX_CHAT_TEXT) });
     this.input.addEventListener("keydown", (e) => {
       if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); this.submit(); }
     });
     const form = el("form", { class: "chat-form" },
-      el("label", { for: "cobrowse-chat-message" }, "Message"), this.input,
-      el("button", { type: "submit", class: "primary" }, "Send"));
+      el("label", { for: "cobrowse-chat-message" }, this.text.message), this.input,
+      el("button", { type: "submit", class: "primary" }, this.text.send));
     form.addEventListener("submit", (e) => { e.preventDefault(); this.submit(); });
-    this.cobrowseButton = this.button("Co-browse", () => actions.cobrowse());
-    this.endButton = this.button("End chat", () => actions.end(), "danger");
+    this.cobrowseButton = this.button(this.text.cobrowse, () => actions.cobrowse());
+    this.endButton = this.button(this.text.endChat, () => actions.end(), "danger");
     const minimise = this.button("–", () => this.hide(), "close");
-    minimise.setAttribute("aria-label", "Minimise chat");
-    this.element = el("section", { "aria-label": "Live chat", class: `chat-panel ${widget.options.position}`, hidden: "" },
-      el("div", { class: "head" }, el("h2", {}, "Live chat"), minimise),
+    minimise.setAttribute("aria-label", this.text.minimiseChat);
+    this.element = el("section", { "aria-label": this.text.liveChat, class: `chat-panel ${widget.options.position}`, hidden: "" },
+      el("div", { class: "head" }, el("h2", {}, this.text.liveChat), minimise),
       this.state, this.log, this.notice, form,
       el("div", { class: "actions" }, this.cobrowseButton, this.endButton));
     this.form = form;
@@ -85,7 +84,7 @@ export class ChatPanel {
   }
 
   setState(state) {
-    this.state.textContent = STATE_TEXT[state] || "";
+    this.state.textContent = this.stateText[state] || "";
     const ended = state === "ended";
     this.form.hidden = ended;
     this.endButton.hidden = ended;
@@ -98,12 +97,12 @@ export class ChatPanel {
   }
 
   setLines(lines) {
-    this.log.replaceChildren(...lines.map((line) => lineElement(line, NAMES)));
+    this.log.replaceChildren(...lines.map((line) => lineElement(line, this.names)));
     this.log.scrollTop = this.log.scrollHeight;
   }
 
   addLine(line) {
-    this.log.append(lineElement(line, NAMES));
+    this.log.append(lineElement(line, this.names));
     this.log.scrollTop = this.log.scrollHeight;
   }
 

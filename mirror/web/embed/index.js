@@ -5,6 +5,7 @@ import { CustomerChat } from "./chat.js";
 import { FrameGuest, FrameHost } from "./frames.js";
 import { watchCanvases } from "./canvases.js";
 import { CobrowseApi } from "./api.js";
+import { widgetTexts } from "./texts.js";
 
 function scriptBase(script) {
   const src = script && script.src;
@@ -20,7 +21,7 @@ function boot(script) {
   let chat = null;
   let api = null;
   const widget = new Widget({
-    label: data.label || "Co-browse",
+    texts: widgetTexts(data),
     position: data.position === "right" ? "right" : "left",
     button: data.button !== "false", // "false": the site's own button calls cobrowse.start().
     // "Co-browse" outside the chat panel still asks about a call or chat, but while a chat is

@@ -101,6 +101,12 @@ export class CustomerSession {
     this.frames.stop();
     if (this.ended) return;
     const stored = CustomerSession.stored();
+    if (event.code === CLOSE.BUSY && !stored) {
+      // At capacity before a session began: the customer is told, and may try again later.
+      this.widget.busy();
+      this.finish();
+      return;
+    }
     const final = event.code === CLOSE.ENDED || event.code === CLOSE.UNKNOWN_SESSION || event.code === CLOSE.FORBIDDEN;
     if (final || !stored || this.retries >= RETRY_MS.length) {
       this.widget.setState("ended");

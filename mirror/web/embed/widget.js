@@ -3,19 +3,8 @@
 // leave each other alone, and it is never captured (the capture blocks WIDGET_ATTR).
 import { WIDGET_ATTR } from "./capture.js";
 import STYLE from "./widget.css";
+import { legend } from "./texts.js";
 
-const TEXT = {
-  question: "Are you on a voice call or a chat with one of our representatives?",
-  needCall: "To co-browse, first start a voice call or a chat with one of our representatives, then press Co-browse again.",
-  connecting: "Starting a co-browse session…",
-  readId: "Read this session ID to the representative:",
-  recorded: "This co-browse session is recorded: what the representative sees of this page and does in it is kept. Fields hidden from the representative are never recorded.",
-  waiting: "Waiting for the representative to join.",
-  established: "Co-browse session established: the representative can now see this page and help you.",
-  ended: "Co-browse session ended.",
-  lost: "Connection to the co-browse service lost. Trying again…",
-  legend: (n) => `${n === 1 ? "The field" : `${n} fields`} outlined in orange ${n === 1 ? "is" : "are"} hidden from the representative.`,
-};
 
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -30,17 +19,19 @@ function groupDigits(id) {
 
 export class Widget {
   /**
-   * @param {{label: string, position: string, onYes: () => void, onExit: () => void,
+   * @param {{texts: object, position: string, onYes: () => void, onExit: () => void,
    *          onSession?: (id: string | null, state: string) => void}} options
+   *   `texts`: every text shown, in the page's language (texts.js)
    */
   constructor(options) {
     this.options = options;
-    this.host = el("div", { [WIDGET_ATTR]: "" });
+    this.text = options.texts;
+    this.host = el("div", { [WIDGET_ATTR]: "", lang: this.text.lang });
     this.root = this.host.attachShadow({ mode: "open" });
     this.root.append(el("style", {}, STYLE));
     // The launchers sit side by side in one corner ("Co-browse", and "Live chat" with data-chat).
     this.dock = el("div", { class: `dock ${options.position}` });
-    this.launcher = this.addLauncher(options.label, () => this.ask());
+    this.launcher = this.addLauncher(this.text.cobrowse, () => this.ask());
     this.launcher.hidden = options.button === false;
     this.panel = el("div", { role: "dialog", "aria-labelledby": "cobrowse-title", class: `panel ${options.position}`, hidden: "" });
     this.status = el("div", { role: "status", class: "status", "aria-live": "polite" });
@@ -70,9 +61,9 @@ export class Widget {
   }
 
   show(...children) {
-    const title = el("h2", { id: "cobrowse-title" }, this.options.label);
+    const title = el("h2", { id: "cobrowse-title" }, this.text.cobrowse);
     const close = this.button("×", () => this.hide(), "close");
-    close.setAttribute("aria-label", "Close");
+    close.setAttribute("aria-label", this.text.close);
     this.panel.replaceChildren(el("div", { class: "head" }, title, close), ...children);
     this.panel.hidden = false;
   }
@@ -84,30 +75,30 @@ export class Widget {
   ask() {
     if (this.showSession()) return;
     this.show(
-      el("p", {}, TEXT.question),
+      el("p", {}, this.text.question),
       el("div", { class: "actions" },
-        this.button("Yes", () => { this.connecting(); this.options.onYes(); }, "primary"),
-        this.button("No", () => this.show(el("p", { class: "advice" }, TEXT.needCall)))),
+        this.button(this.text.yes, () => { this.connecting(); this.options.onYes(); }, "primary"),
+        this.button(this.text.no, () => this.show(el("p", { class: "advice" }, this.text.needCall)))),
     );
   }
 
   connecting() {
     this.live = true;
     this.id = null;
-    this.setStatus(TEXT.connecting);
+    this.setStatus(this.text.connecting);
     this.show(...this.sessionView());
   }
 
   sessionView() {
     const parts = [];
-    if (this.recorded && this.live) parts.push(el("p", { class: "recorded" }, TEXT.recorded));
+    if (this.recorded && this.live) parts.push(el("p", { class: "recorded" }, this.text.recorded));
     if (this.id && this.state === "idle") {
-      parts.push(el("p", {}, TEXT.readId),
+      parts.push(el("p", {}, this.text.readId),
         el("p", { class: "session-id", "data-cobrowse-session-id": this.id }, groupDigits(this.id)));
     }
     parts.push(this.status);
-    if (this.live && this.masked > 0) parts.push(el("p", { class: "legend" }, TEXT.legend(this.masked)));
-    if (this.live) parts.push(el("div", { class: "actions" }, this.button("Exit co-browse session", () => this.options.onExit(), "danger")));
+    if (this.live && this.masked > 0) parts.push(el("p", { class: "legend" }, legend(this.text, this.masked)));
+    if (this.live) parts.push(el("div", { class: "actions" }, this.button(this.text.exit, () => this.options.onExit(), "danger")));
     return parts;
   }
 
@@ -123,7 +114,7 @@ export class Widget {
     this.state = state;
     if (state === "ended") this.live = false;
     if (this.options.onSession) this.options.onSession(this.id, state, reason);
-    const text = { idle: TEXT.waiting, active: TEXT.established, ended: TEXT.ended }[state];
+    const text = { idle: this.text.waiting, active: this.text.established, ended: this.text.ended }[state];
     if (text) this.setStatus(text);
     this.launcher.classList.toggle("live", Boolean(this.live));
     this.show(...this.sessionView());
@@ -141,7 +132,16 @@ export class Widget {
   }
 
   lost() {
-    this.setStatus(TEXT.lost);
+    this.setStatus(this.text.lost);
+  }
+
+  /** Co-browse is at capacity: no session was started; the customer may try again later. */
+  busy() {
+    this.live = false;
+    this.id = null;
+    this.setStatus(this.text.busy);
+    this.launcher.classList.remove("live");
+    this.show(this.status);
   }
 
   destroy() {
