@@ -48,9 +48,7 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             yield site.url
 
 
-def test_data_lang_speaks_german_with_the_servers_and_the_tags_words(
-    page: Page, shop: str
-) -> None:
+def test_data_lang_speaks_german_with_the_servers_and_the_tags_words(page: Page, shop: str) -> None:
     page.goto(f"{shop}/de.html")
     page.get_by_role("button", name="Co-Browsing").click()
     dialog = page.get_by_role("dialog")
