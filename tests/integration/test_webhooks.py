@@ -90,6 +90,19 @@ async def serving(tmp_path: Path, url: str) -> AsyncIterator[tuple[web.Applicati
         yield app, str(server.make_url("")).rstrip("/")
 
 
+@asynccontextmanager
+async def hooked(
+    tmp_path: Path, receiver: Receiver
+) -> AsyncIterator[tuple[aiohttp.ClientSession, str]]:
+    """A server whose webhooks go to ``receiver``, and a client: (client, server URL)."""
+    async with (
+        receiving(receiver, free_port()) as hook_url,
+        serving(tmp_path, hook_url) as (_, url),
+        aiohttp.ClientSession() as http,
+    ):
+        yield http, url
+
+
 async def one_session(http: aiohttp.ClientSession, url: str) -> dict[str, Any]:
     """A customer, an agent joining, the customer's exit: the session's info."""
     customer, info = await open_customer(http, url)
@@ -106,11 +119,7 @@ async def one_session(http: aiohttp.ClientSession, url: str) -> dict[str, Any]:
 @in_thread
 async def test_the_lifecycle_arrives_signed_in_order_with_ids_only(tmp_path: Path) -> None:
     receiver = Receiver()
-    async with (
-        receiving(receiver, free_port()) as hook_url,
-        serving(tmp_path, hook_url) as (_, url),
-        aiohttp.ClientSession() as http,
-    ):
+    async with hooked(tmp_path, receiver) as (http, url):
         info = await one_session(http, url)
         await async_wait_for(lambda: len(receiver.received) >= 3, "three events")
     assert [e["type"] for e in receiver.received] == [
@@ -129,11 +138,7 @@ async def test_a_failing_receiver_gets_the_same_event_again_and_the_log_says_so(
     tmp_path: Path,
 ) -> None:
     receiver = Receiver(failures=1)
-    async with (
-        receiving(receiver, free_port()) as hook_url,
-        serving(tmp_path, hook_url) as (_, url),
-        aiohttp.ClientSession() as http,
-    ):
+    async with hooked(tmp_path, receiver) as (http, url):
         await one_session(http, url)
 
         async def deliveries() -> list[dict[str, Any]]:
@@ -186,11 +191,7 @@ async def test_the_command_checks_the_receiver(tmp_path: Path) -> None:
 @in_thread
 async def test_a_chats_life_arrives_signed_without_its_text(tmp_path: Path) -> None:
     receiver = Receiver()
-    async with (
-        receiving(receiver, free_port()) as hook_url,
-        serving(tmp_path, hook_url) as (_, url),
-        aiohttp.ClientSession() as http,
-    ):
+    async with hooked(tmp_path, receiver) as (http, url):
         chat = await http.ws_connect(ws_url(url, "chat"), origin="http://shop.test")
         await chat.send_json({"v": 1, "type": "chat_hello", "label": "Checkout"})
         chat_id = (await receive_json(chat))["chat"]["id"]
