@@ -24,12 +24,14 @@ FORBIDDEN = {
     "replay": ("mirror",),
 }
 CORE = (
+    "mirror.assets",
     "mirror.clock",
     "mirror.config",
     "mirror.errors",
     "mirror.limits",
     "mirror.metrics",
     "mirror.tasks",
+    "mirror.texts",
     "mirror.wire",
 )
 
