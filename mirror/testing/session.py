@@ -32,8 +32,9 @@ from mirror.testing.view import (
 from mirror.testing.wire import Wire
 
 STATUS_TIMEOUT_MS = 15_000
-# Room around the view on /agent (its toolbar and margins), so the whole view is on screen.
-AGENT_CHROME_PX = (320, 300)
+# Room around the view on /agent (the chat desk beside it, toolbars and margins), so the whole
+# view is on screen at 1:1 (the view fits itself to a narrower pane).
+AGENT_CHROME_PX = (400, 300)
 # Below this length a value may turn up by chance inside compressed pixels; frames are then left
 # out of assert_never_sent (what the view shows is assert_hidden_from_agent's job).
 MIN_NEEDLE_IN_FRAMES = 8

@@ -14,9 +14,13 @@ function pieces(buffer) {
 }
 
 export class ViewCanvas {
-  /** @param {HTMLCanvasElement} canvas */
-  constructor(canvas) {
+  /**
+   * @param {HTMLCanvasElement} canvas
+   * @param {() => void} onResize after the customer's screen changed size
+   */
+  constructor(canvas, onResize = () => {}) {
     this.canvas = canvas;
+    this.onResize = onResize;
     this.context = canvas.getContext("2d");
     this.zoom = 1;
     this.pending = []; // Frame messages not yet drawn, oldest first (see queue).
@@ -67,16 +71,23 @@ export class ViewCanvas {
       canvas.width = width;
       canvas.height = height;
       if (kept.width && kept.height) this.context.drawImage(kept, 0, 0);
+      this.show();
+      this.onResize();
+      return;
     }
-    canvas.style.width = `${width * this.zoom}px`;
-    canvas.style.height = `${height * this.zoom}px`;
+    this.show();
+  }
+
+  show() {
+    this.canvas.style.width = `${this.canvas.width * this.zoom}px`;
+    this.canvas.style.height = `${this.canvas.height * this.zoom}px`;
   }
 
   /** The agent's zoom, within bounds; returns the zoom set. */
   setZoom(next) {
     const value = Number(next);
     this.zoom = Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, Math.round((Number.isFinite(value) ? value : 1) * 100) / 100));
-    this.resize(this.canvas.width, this.canvas.height);
+    this.show();
     return this.zoom;
   }
 

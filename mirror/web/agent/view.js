@@ -8,7 +8,8 @@
 //   view.join(token)  // a one-time join token from POST /api/joins
 //
 // Attributes: `server` (the co-browse server's address; default: where this script came from),
-// `zoom` (the agent's zoom, 0.25 to 3), `interaction` (the primary interaction to tie a join to).
+// `zoom` (the agent's zoom, 0.25 to 3, or "fit": the default, scaled down to the element's width
+// when the customer's screen is wider, 1:1 otherwise), `interaction` (the primary interaction to tie a join to).
 // Events (bubbling, composed): `state` {state} (see `state`), `joined` {id}, `refused` {reason, message} (the join was not
 // accepted), `ended` {reason} (the session's end reason, or null when unknown), `action-refused`
 // {reason} (an action of the agent's that the customer's page refused).
@@ -67,6 +68,7 @@ const TEMPLATE = `
     <button type="button" id="zoom-out" aria-label="Zoom out">−</button>
     <button type="button" id="zoom-reset" aria-label="Actual size"><span id="zoom-level">100%</span></button>
     <button type="button" id="zoom-in" aria-label="Zoom in">+</button>
+    <button type="button" id="zoom-fit" aria-label="Fit to the pane" aria-pressed="true">Fit</button>
   </div>
   <div id="status" role="status" aria-live="polite"></div>
 </div>
@@ -112,6 +114,8 @@ export class CobrowseView extends HTMLElement {
     this.$("zoom-in").addEventListener("click", () => { this.zoom = this.zoom * 1.25; });
     this.$("zoom-out").addEventListener("click", () => { this.zoom = this.zoom / 1.25; });
     this.$("zoom-reset").addEventListener("click", () => { this.zoom = 1; });
+    this.$("zoom-fit").addEventListener("click", () => { this.zoom = "fit"; });
+    this.fitting = true; // Until the agent picks a zoom, or the page sets a number.
   }
 
   connectedCallback() {
@@ -125,8 +129,9 @@ export class CobrowseView extends HTMLElement {
     canvas.tabIndex = 0;
     canvas.setAttribute("aria-label", "Customer's screen");
     canvas.width = canvas.height = 0;
-    this.picture = new ViewCanvas(canvas);
-    this.picture.setZoom(this.getAttribute("zoom") || 1);
+    this.picture = new ViewCanvas(canvas, () => this.fit());
+    this.zoom = this.getAttribute("zoom") || "fit";
+    if (typeof ResizeObserver === "function") new ResizeObserver(() => this.fit()).observe(this.shadowRoot.querySelector(".stage"));
     this.setState("off");
     attachInput(canvas, (message) => this.sendLive(message));
     this.seen = watchSight(canvas, (visible) => {
@@ -147,7 +152,8 @@ export class CobrowseView extends HTMLElement {
   }
 
   attributeChangedCallback(name, _old, value) {
-    if (name === "zoom" && this.picture && Number(value) !== this.picture.zoom) this.zoom = value;
+    if (name !== "zoom" || !this.picture) return;
+    if (value === "fit" ? !this.fitting : Number(value) !== this.picture.zoom || this.fitting) this.zoom = value;
   }
 
   // -- the public interface -------------------------------------------------------------------
@@ -166,11 +172,31 @@ export class CobrowseView extends HTMLElement {
     return this.picture ? this.picture.zoom : Number(this.getAttribute("zoom")) || 1;
   }
 
+  /** A number sets the agent's zoom; "fit" fits the view to the element's width again. */
   set zoom(value) {
     if (!this.picture) return;
-    const zoom = this.picture.setZoom(value);
+    this.fitting = value === "fit";
+    this.$("zoom-fit").setAttribute("aria-pressed", String(this.fitting));
+    if (this.fitting) {
+      if (this.getAttribute("zoom") !== "fit") this.setAttribute("zoom", "fit");
+      this.fit();
+      return;
+    }
+    this.showZoom(this.picture.setZoom(value));
+    if (this.getAttribute("zoom") !== String(this.picture.zoom)) this.setAttribute("zoom", String(this.picture.zoom));
+  }
+
+  /** In "fit", the largest zoom up to 1:1 at which the whole width of the view is in sight. */
+  fit() {
+    const width = this.picture && this.picture.canvas.width;
+    if (!this.fitting || !width) return;
+    const pane = this.shadowRoot.querySelector(".stage").clientWidth;
+    if (!pane) return; // Not laid out (hidden): fitted when it is.
+    this.showZoom(this.picture.setZoom(Math.min(1, Math.floor((pane / width) * 100) / 100)));
+  }
+
+  showZoom(zoom) {
     this.$("zoom-level").textContent = `${Math.round(zoom * 100)}%`;
-    if (this.getAttribute("zoom") !== String(zoom)) this.setAttribute("zoom", String(zoom));
   }
 
   /** Join with a one-time join token (POST /api/joins): no digits, no agent cookie. */

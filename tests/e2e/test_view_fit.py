@@ -1,0 +1,53 @@
+"""The agent's view fits its pane: in a window narrower than the customer's screen the whole width
+of the view is in sight beside the chat desk, never under it; "Actual size" shows it 1:1 again and
+"Fit to the pane" fits it back; clicks land where they should at any zoom."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Locator, Page, expect
+
+from mirror.testing import Cobrowse
+from tests.e2e.matching import start
+
+
+def box(locator: Locator) -> dict[str, float]:
+    found = locator.bounding_box()
+    assert found is not None
+    return found
+
+
+def test_the_view_fits_a_narrow_pane_beside_the_desk_and_goes_1_to_1_on_demand(
+    page: Page, sample_site: str, cobrowse: Cobrowse
+) -> None:
+    session = start(page, cobrowse, f"{sample_site}/shop/checkout.html")
+    agent = session.agent
+    assert agent is not None
+    view, desk = session.view, agent.locator("#desk")
+    expect(view).to_have_js_property("width", 1280)
+    agent.set_viewport_size({"width": 1100, "height": 900})
+    expect(desk).to_be_visible()
+
+    def fitted() -> bool:
+        shown, beside = box(view), box(desk)
+        return shown["x"] + shown["width"] <= beside["x"] and shown["width"] < 1280
+
+    agent.wait_for_function(
+        "() => { const v = document.querySelector('[data-cobrowse-view]');"
+        " return v.getBoundingClientRect().right <= document.getElementById('desk')"
+        ".getBoundingClientRect().left; }"
+    )
+    assert fitted()
+    level = agent.get_by_role("button", name="Actual size")
+    expect(level).not_to_have_text("100%")
+
+    level.click()
+    expect(level).to_have_text("100%")
+    assert box(view)["width"] == 1280  # 1:1: the stage scrolls, the desk stays beside it.
+    session.agent_fill("#firstName", "Ada")  # Clicks map through any zoom.
+    expect(page.locator("#firstName")).to_have_value("Ada")
+
+    agent.get_by_role("button", name="Fit to the pane").click()
+    expect(level).not_to_have_text("100%")
+    assert fitted()
+    session.agent_fill("#lastName", "Lovelace")
+    expect(page.locator("#lastName")).to_have_value("Lovelace")
