@@ -13,7 +13,7 @@ from mirror.errors import ChatError, SessionError, SessionNotFound
 from mirror.session.hub import Hub
 from mirror.session.joinguard import Guard
 from mirror.session.live import LiveSession, Peer
-from mirror.session.messages import Events, Exit, Hello, Join, Watching
+from mirror.session.messages import Events, Exit, Hello, Join, Ping, Pong, Watching
 from mirror.session.state import EndReason
 from mirror.wire import CLOSE_BUSY, CLOSE_UNKNOWN_SESSION
 from replay.messages import Applied, Refused
@@ -117,6 +117,8 @@ class AgentLink:
             await self.hub.end(self.live, EndReason.AGENT_EXIT)
         elif isinstance(message, Watching):
             await self.hub.agent_watching(self.live, message.visible)
+        elif isinstance(message, Ping):
+            await self.peer.send_message(Pong(t=message.t))
         elif not isinstance(message, Join | Hello):
             await self.hub.actions.agent_input(self.live, message)  # type: ignore[arg-type]
 

@@ -12,6 +12,7 @@ import time
 
 import msgspec
 
+from mirror.clock import utcnow
 from mirror.config import Config
 from mirror.errors import CobrowseError, InvalidTransition, SessionError, SessionNotFound
 from mirror.history import HistoryStore
@@ -38,6 +39,7 @@ from mirror.session.messages import (
     Status,
     ViewSize,
 )
+from mirror.session.pageinfo import page_shown
 from mirror.session.pages import RenderPages
 from mirror.session.state import EndReason, Session, SessionRegistry, SessionState, Transition
 from mirror.wire import CLOSE_ENDED, budget_for, policy_for
@@ -195,6 +197,11 @@ class Hub:
         if feed is Feed.PASS:
             live.track.customer_events(batch)
             await live.page.add_events(batch)
+            shown = page_shown(batch)
+            if shown is not None and shown != live.shown:
+                live.shown = shown
+                if live.agent is not None:
+                    await live.agent.send_message(shown)
         else:
             await self._over_budget(live, feed, budget)
 
@@ -241,7 +248,7 @@ class Hub:
         self._record_track(live, "joined")
         await self.directory.saved(live)
         await self._tell_state(live, transition)
-        await peer.send_message(Joined(token=live.agent_token, id=live.session.access_id))
+        await peer.send_message(self._joined(live))
         await self._attach_agent(live, peer)
         for observer in self._observers:
             await observer.session_started(session)
@@ -270,17 +277,25 @@ class Hub:
         log.info("session %s: agent page returned", live.uuid)
         live.track.event("agent_returned")
         await peer.send_message(Status(state=live.session.state.value))
-        await peer.send_message(Joined(token=live.agent_token, id=live.session.access_id))
+        await peer.send_message(self._joined(live))
         await self._attach_agent(live, peer)
         if live.customer is not None:  # A fresh full snapshot for the returning view.
             await live.customer.send_message(Snapshot())
         return live
+
+    @staticmethod
+    def _joined(live: LiveSession) -> Joined:
+        started = live.session.started_at
+        active_s = max(0.0, (utcnow() - started).total_seconds()) if started else 0.0
+        return Joined(token=live.agent_token, id=live.session.access_id, active_s=active_s)
 
     async def _attach_agent(self, live: LiveSession, peer: Peer) -> None:
         await self.agent_watching(live, True)  # A page that is not looking says so next.
         viewport = live.screen.view_size
         zoom = live.screen.zoom
         await peer.send_message(ViewSize(width=viewport.width, height=viewport.height, zoom=zoom))
+        if live.shown is not None:
+            await peer.send_message(live.shown)
         live.tasks.start("frames", self.pages.pump_frames(live, peer))
 
     async def agent_watching(self, live: LiveSession, seen: bool) -> None:

@@ -14,7 +14,7 @@ from mirror.frames.frame import Frame, LatestFrame
 from mirror.render.events import PageEvents
 from mirror.render.screen import Screen
 from mirror.session.budget import PageBudget
-from mirror.session.messages import ServerMessage
+from mirror.session.messages import PageShown, ServerMessage
 from mirror.session.state import Session
 from mirror.tasks import NamedTasks
 from replay.hit import Hit
@@ -123,6 +123,7 @@ class LiveSession:
     track: Track = field(default_factory=NoTrack)  # Its recording, once its agent joins.
     actions: dict[int, str] = field(default_factory=dict)  # Scripts sent, by seq: their kind.
     losses: list[float] = field(default_factory=list)  # When its render pages were lost.
+    shown: PageShown | None = None  # The page the customer is on, as the agent is told.
 
     def touch(self) -> None:
         """Input or a page change from either side: the session is not inactive."""

@@ -71,7 +71,13 @@ class Watching(Message, tag="watching"):
     visible: bool
 
 
-AgentMessage = Join | Exit | Watching | AgentInput
+class Ping(Message, tag="ping"):
+    """The agent's view measures its connection: answered at once with a :class:`Pong`."""
+
+    t: Annotated[float, msgspec.Meta(ge=0, le=1e13)]
+
+
+AgentMessage = Join | Exit | Watching | Ping | AgentInput
 
 # -- server -> either page -----------------------------------------------------------------
 
@@ -110,10 +116,25 @@ class Snapshot(Message, tag="snapshot"):
 
 class Joined(Message, tag="joined"):
     """To the agent: the token that lets this agent's page come back within the grace period,
-    and the session's nine digits (a view joined with a join token has not seen them)."""
+    the session's nine digits (a view joined with a join token has not seen them), and how long
+    the session has been active (the agent's clock may differ from the server's)."""
 
     token: str
     id: str | None = None
+    active_s: float = 0.0
+
+
+class Pong(Message, tag="pong"):
+    """To the agent: its :class:`Ping`'s ``t``, back."""
+
+    t: float
+
+
+class PageShown(Message, tag="page"):
+    """To the agent: the page the customer is on, its path (never the query string) and title."""
+
+    path: str
+    title: str = ""
 
 
 class ViewSize(Message, tag="viewport"):
@@ -133,7 +154,17 @@ class Notice(Message, tag="notice"):
 
 
 ServerMessage = (
-    SessionInfo | Status | Snapshot | Joined | ViewSize | Notice | Error | Script | Refused
+    SessionInfo
+    | Status
+    | Snapshot
+    | Joined
+    | ViewSize
+    | Notice
+    | PageShown
+    | Pong
+    | Error
+    | Script
+    | Refused
 )
 
 customer_decoder = msgspec.json.Decoder(CustomerMessage)

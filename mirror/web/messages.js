@@ -23,6 +23,8 @@ export const msg = {
   exit: () => ({ v: PROTOCOL_VERSION, type: "exit" }),
   /** The agent can see the view (true) or not: a hidden tab, a minimised window, scrolled away. */
   watching: (visible) => ({ v: PROTOCOL_VERSION, type: "watching", visible }),
+  /** The agent's view measures its connection: the server answers {type: "pong", t}. */
+  ping: (t) => ({ v: PROTOCOL_VERSION, type: "ping", t }),
   join: (id, interaction, rejoin) => ({ v: PROTOCOL_VERSION, type: "join", id, ...(interaction ? { interaction } : {}), ...(rejoin ? { rejoin } : {}) }),
 };
 

@@ -28,7 +28,8 @@ export function attachInput(view, send) {
     send({ v: SCRIPT_VERSION, type: "pointer", ...pendingMove });
     pendingMove = null;
   });
-  view.addEventListener("pointerdown", () => view.focus());
+  // Keys go to the view once clicked; focusing must not scroll it, or the click lands elsewhere.
+  view.addEventListener("pointerdown", () => view.focus({ preventScroll: true }));
   view.addEventListener("click", (e) => {
     send({ v: SCRIPT_VERSION, type: "click", ...viewPoint(view, e), button: 0, count: Math.min(Math.max(e.detail, 1), 3) });
   });

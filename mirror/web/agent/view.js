@@ -59,6 +59,16 @@ const RETRY_MS = [250, 500, 1000, 2000, 4000, 8000];
 const FINAL = new Set([CLOSE.ENDED, CLOSE.UNKNOWN_SESSION, CLOSE.FORBIDDEN, CLOSE.MALFORMED,
   CLOSE.TOO_LARGE, CLOSE.VERSION]);
 const SUBPROTOCOL = "cobrowse.v1";
+const PING_EVERY_MS = 5000;
+// The connection's round trip (the server's answer to a ping), in the agent's words.
+const QUALITY = [[150, "good"], [400, "fair"], [Infinity, "poor"]];
+
+function clock(seconds) {
+  const s = Math.max(0, Math.floor(seconds));
+  const hours = Math.floor(s / 3600);
+  const rest = `${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}:${String(s % 60).padStart(2, "0")}`;
+  return hours ? `${hours}:${rest}` : rest;
+}
 
 const TEMPLATE = `
 <style>${STYLE}</style>
@@ -71,6 +81,11 @@ const TEMPLATE = `
     <button type="button" id="zoom-fit" aria-label="Fit to the pane" aria-pressed="true">Fit</button>
   </div>
   <div id="status" role="status" aria-live="polite"></div>
+</div>
+<div class="strip" part="strip" id="strip" hidden>
+  <span id="page-title"></span><span id="page-path"></span>
+  <span id="duration" aria-label="Session duration"></span>
+  <span id="quality"></span>
 </div>
 <div id="alert" role="alert" hidden></div>
 <div class="stage" part="stage">
@@ -293,6 +308,11 @@ export class CobrowseView extends HTMLElement {
       this.showCustomerZoom(m.zoom || 1);
     } else if (m.type === "joined") {
       this.joined(m);
+    } else if (m.type === "page") {
+      this.$("page-title").textContent = m.title || "";
+      this.$("page-path").textContent = m.path;
+    } else if (m.type === "pong") {
+      this.showQuality(performance.now() - m.t);
     } else if (m.type === "error") {
       if (this.joining) this.refused(m.error, m.detail || m.error);
       else if (this.session) this.finish(null); // The session it came back to ended meanwhile.
@@ -311,6 +331,7 @@ export class CobrowseView extends HTMLElement {
     // A server of an older version sends no ID: such a view cannot come back without a cookie.
     const id = m.id || (this.session && this.session.id) || null;
     this.session = { id, token: m.token };
+    this.startTimers(Number(m.active_s) || 0);
     this.joining = false;
     this.retries = 0;
     this.$("reconnecting").hidden = true;
@@ -327,6 +348,8 @@ export class CobrowseView extends HTMLElement {
     if (!FINAL.has(event.code) && this.session && this.retries < RETRY_MS.length) {
       // The status and the last frame stay: the session is still live on the server.
       this.$("reconnecting").hidden = false;
+      this.$("quality").textContent = "Connection: lost, reconnecting";
+      this.$("quality").dataset.quality = "poor";
       const session = this.session;
       this.retryTimer = setTimeout(() => {
         this.retryTimer = null;
@@ -368,6 +391,8 @@ export class CobrowseView extends HTMLElement {
 
   setState(state) {
     this.currentState = state;
+    if (state !== "active" && state !== "waiting") this.stopTimers();
+    this.$("strip").hidden = state !== "active";
     this.$("status").textContent = STATUS[state] || state;
     this.$("exit").hidden = state !== "waiting" && state !== "active";
     this.dataset.state = state;
@@ -389,6 +414,29 @@ export class CobrowseView extends HTMLElement {
     socket.onmessage = socket.onclose = null;
     socket.close(1000);
     if (this.socket === socket) this.socket = null;
+  }
+
+  /** The session's duration, counted from `activeS` seconds, and the connection's pings. */
+  startTimers(activeS) {
+    this.stopTimers();
+    const since = performance.now() - activeS * 1000;
+    const tick = () => { this.$("duration").textContent = clock((performance.now() - since) / 1000); };
+    tick();
+    this.durationTimer = setInterval(tick, 1000);
+    const ping = () => this.sendLive(msg.ping(performance.now()));
+    ping();
+    this.pingTimer = setInterval(ping, PING_EVERY_MS);
+  }
+
+  stopTimers() {
+    clearInterval(this.durationTimer);
+    clearInterval(this.pingTimer);
+  }
+
+  showQuality(roundTripMs) {
+    const [, word] = QUALITY.find(([limit]) => roundTripMs < limit);
+    this.$("quality").textContent = `Connection: ${word} (${Math.round(roundTripMs)} ms)`;
+    this.$("quality").dataset.quality = word;
   }
 
   stopRetrying() {

@@ -252,7 +252,12 @@ export class Capture {
     const nodeOf = (id) => record.mirror.getNode(id);
     try {
       if (event.type === EventType.FullSnapshot) this.walk(event.data.node, false, "");
-      else if (event.type === EventType.Meta) event.data.cobrowsePage = PAGE_LOAD;
+      else if (event.type === EventType.Meta) {
+        event.data.cobrowsePage = PAGE_LOAD;
+        // The agent's status strip names the page; a site that hides its title keeps it.
+        const title = document.querySelector("title");
+        if (!this.framed && !(title && this.policy.isHidden(title))) event.data.title = document.title.slice(0, 200);
+      }
       else if (event.type !== EventType.IncrementalSnapshot) return true;
       else if (event.data.source === IncrementalSource.Mutation) {
         for (const add of event.data.adds || []) {

@@ -1,8 +1,12 @@
-"""The agent's view fits its pane: in a window narrower than the customer's screen the whole width
-of the view is in sight beside the chat desk, never under it; "Actual size" shows it 1:1 again and
-"Fit to the pane" fits it back; clicks land where they should at any zoom."""
+"""The agent's view as the agent reads it: it fits its pane (in a window narrower than the
+customer's screen the whole width of the view is in sight beside the chat desk, never under it;
+"Actual size" shows it 1:1 again and "Fit to the pane" fits it back; clicks land where they should
+at any zoom), and a status strip names the customer's page (its title and path, never the query
+string), the session's duration and the connection's quality."""
 
 from __future__ import annotations
+
+import re
 
 from playwright.sync_api import Locator, Page, expect
 
@@ -51,3 +55,21 @@ def test_the_view_fits_a_narrow_pane_beside_the_desk_and_goes_1_to_1_on_demand(
     assert fitted()
     session.agent_fill("#lastName", "Lovelace")
     expect(page.locator("#lastName")).to_have_value("Lovelace")
+
+
+def test_the_strip_names_the_customers_page_the_duration_and_the_connection(
+    page: Page, sample_site: str, cobrowse: Cobrowse
+) -> None:
+    session = start(page, cobrowse, f"{sample_site}/shop/checkout.html?coupon=SPRING-7731#pay")
+    agent = session.agent
+    assert agent is not None
+    strip = agent.locator("cobrowse-view").locator("#strip")
+    expect(strip).to_contain_text("Checkout · Northwind Outfitters")
+    expect(strip).to_contain_text("/shop/checkout.html")
+    expect(strip).to_contain_text(re.compile(r"\b\d\d:\d\d\b"))  # The duration.
+    expect(strip).to_contain_text(re.compile(r"Connection: (good|fair|poor) \(\d+ ms\)"))
+    expect(strip).not_to_contain_text("SPRING")
+    page.goto(f"{sample_site}/shop/index.html")  # Another page of the site: the strip follows.
+    expect(strip).to_contain_text("/shop/index.html", timeout=15_000)
+    expect(strip).to_contain_text("Outdoor gear")
+    expect(strip).not_to_contain_text("/shop/checkout.html")
