@@ -76,7 +76,7 @@ const TEMPLATE = `
   <button type="button" id="exit" hidden>Exit co-browse session</button>
   <div class="zoom" role="group" aria-label="Zoom">
     <button type="button" id="zoom-out" aria-label="Zoom out">−</button>
-    <button type="button" id="zoom-reset" aria-label="Actual size"><span id="zoom-level">100%</span></button>
+    <button type="button" id="zoom-reset" aria-label="100%: actual size"><span id="zoom-level">100%</span></button>
     <button type="button" id="zoom-in" aria-label="Zoom in">+</button>
     <button type="button" id="zoom-fit" aria-label="Fit to the pane" aria-pressed="true">Fit</button>
   </div>
@@ -211,7 +211,10 @@ export class CobrowseView extends HTMLElement {
   }
 
   showZoom(zoom) {
-    this.$("zoom-level").textContent = `${Math.round(zoom * 100)}%`;
+    const level = `${Math.round(zoom * 100)}%`;
+    this.$("zoom-level").textContent = level;
+    // What the button shows is part of its name (a speech user says what they see).
+    this.$("zoom-reset").setAttribute("aria-label", `${level}: actual size`);
   }
 
   /** Join with a one-time join token (POST /api/joins): no digits, no agent cookie. */

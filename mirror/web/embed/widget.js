@@ -33,7 +33,12 @@ export class Widget {
     this.dock = el("div", { class: `dock ${options.position}` });
     this.launcher = this.addLauncher(this.text.cobrowse, () => this.ask());
     this.launcher.hidden = options.button === false;
-    this.panel = el("div", { role: "dialog", "aria-labelledby": "cobrowse-title", class: `panel ${options.position}`, hidden: "" });
+    this.panel = el("div", { role: "dialog", "aria-labelledby": "cobrowse-title", class: `panel ${options.position}`, hidden: "", tabindex: "-1" });
+    this.panel.addEventListener("keydown", (e) => {
+      if (e.key !== "Escape") return;
+      this.hide();
+      this.launcher.focus({ preventScroll: true }); // Back where the customer opened it.
+    });
     this.status = el("div", { role: "status", class: "status", "aria-live": "polite" });
     this.root.append(this.dock, this.panel);
     (document.body || document.documentElement).append(this.host);
@@ -60,12 +65,22 @@ export class Widget {
     return b;
   }
 
+  /** Show `children` in the panel; `focus` moves the keyboard into it (the customer opened it).
+   * A change of content keeps the keyboard in the panel if it was there; a state change never
+   * takes it from the page. */
   show(...children) {
+    this.showPanel(false, ...children);
+  }
+
+  showPanel(focus, ...children) {
+    const active = this.root.activeElement;
+    const inPanel = Boolean(active) && this.panel.contains(active);
     const title = el("h2", { id: "cobrowse-title" }, this.text.cobrowse);
     const close = this.button("×", () => this.hide(), "close");
     close.setAttribute("aria-label", this.text.close);
     this.panel.replaceChildren(el("div", { class: "head" }, title, close), ...children);
     this.panel.hidden = false;
+    if (focus || inPanel) this.panel.focus({ preventScroll: true });
   }
 
   hide() {
@@ -73,8 +88,8 @@ export class Widget {
   }
 
   ask() {
-    if (this.showSession()) return;
-    this.show(
+    if (this.live) return this.showPanel(true, ...this.sessionView());
+    this.showPanel(true,
       el("p", {}, this.text.question),
       el("div", { class: "actions" },
         this.button(this.text.yes, () => { this.connecting(); this.options.onYes(); }, "primary"),
