@@ -173,6 +173,17 @@ class RenderPage:
                 if seen:
                     await self._repaint()
 
+    async def draw(self, tool: str, points: list[list[float]]) -> None:
+        """A piece of the agent's drawing, over the rebuilt page (mirror/session/drawings.py)."""
+        if self._cdp is not None and not self._closed:
+            with contextlib.suppress(PlaywrightError, ValueError):  # The page may be closing.
+                await self._call("draw", tool, points)
+
+    async def erase(self) -> None:
+        if self._cdp is not None and not self._closed:
+            with contextlib.suppress(PlaywrightError, ValueError):
+                await self._call("erase")
+
     @property
     def capturing(self) -> bool:
         """Whether Chromium takes frames of the page (not while nobody sees the view)."""

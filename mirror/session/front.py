@@ -10,10 +10,22 @@ from typing import Protocol
 import msgspec
 
 from mirror.errors import ChatError, SessionError, SessionNotFound
+from mirror.session import drawings
 from mirror.session.hub import Hub
 from mirror.session.joinguard import Guard
 from mirror.session.live import LiveSession, Peer
-from mirror.session.messages import Events, Exit, Hello, Join, Ping, Pong, Watching
+from mirror.session.messages import (
+    Draw,
+    DrawingsShown,
+    Erase,
+    Events,
+    Exit,
+    Hello,
+    Join,
+    Ping,
+    Pong,
+    Watching,
+)
 from mirror.session.state import EndReason
 from mirror.wire import CLOSE_BUSY, CLOSE_UNKNOWN_SESSION
 from replay.messages import Applied, Refused
@@ -103,6 +115,10 @@ class CustomerLink:
             await self.hub.end(self.live, EndReason.CUSTOMER_EXIT)
         elif isinstance(message, Applied | Refused):
             await self.hub.actions.customer_answer(self.live, message)
+        elif isinstance(message, Erase):
+            await drawings.erase(self.live)
+        elif isinstance(message, DrawingsShown):
+            await drawings.customer_wants(self.live, message.on)
 
     async def left(self) -> None:
         await self.hub.customer_left(self.live, self.peer)
@@ -119,6 +135,10 @@ class AgentLink:
             await self.hub.agent_watching(self.live, message.visible)
         elif isinstance(message, Ping):
             await self.peer.send_message(Pong(t=message.t))
+        elif isinstance(message, Draw):
+            await drawings.agent_draws(self.live, message)
+        elif isinstance(message, Erase):
+            await drawings.erase(self.live)
         elif not isinstance(message, Join | Hello):
             await self.hub.actions.agent_input(self.live, message)  # type: ignore[arg-type]
 

@@ -52,7 +52,17 @@ class Exit(Message, tag="exit"):
     """The party pressed "Exit co-browse session"."""
 
 
-CustomerMessage = Hello | Events | Exit | Applied | Refused
+class Erase(Message, tag="erase"):
+    """Either side clears the agent's drawings; the server tells both."""
+
+
+class DrawingsShown(Message, tag="drawings"):
+    """The customer turns the agent's pointing tools off (or on again); the agent is told."""
+
+    on: bool
+
+
+CustomerMessage = Hello | Events | Exit | Applied | Refused | Erase | DrawingsShown
 
 # -- agent's page -> server ----------------------------------------------------------------
 
@@ -77,7 +87,20 @@ class Ping(Message, tag="ping"):
     t: Annotated[float, msgspec.Meta(ge=0, le=1e13)]
 
 
-AgentMessage = Join | Exit | Watching | Ping | AgentInput
+Coordinate = Annotated[float, msgspec.Meta(ge=0, le=100_000)]
+
+
+class Draw(Message, tag="draw"):
+    """A piece of a stroke of the agent's pointing tools, in the customer's viewport's CSS
+    pixels; relayed to the customer's page and the render page, never into the page itself."""
+
+    tool: Literal["laser", "highlight"]
+    points: Annotated[
+        list[tuple[Coordinate, Coordinate]], msgspec.Meta(min_length=1, max_length=64)
+    ]
+
+
+AgentMessage = Join | Exit | Watching | Ping | Draw | Erase | AgentInput
 
 # -- server -> either page -----------------------------------------------------------------
 
@@ -162,6 +185,8 @@ ServerMessage = (
     | Notice
     | PageShown
     | Pong
+    | Draw
+    | Erase
     | Error
     | Script
     | Refused

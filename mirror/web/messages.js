@@ -21,6 +21,11 @@ export const msg = {
   }),
   events: (events) => ({ v: PROTOCOL_VERSION, type: "events", events }),
   exit: () => ({ v: PROTOCOL_VERSION, type: "exit" }),
+  /** Clear the agent's drawings (either side); the customer shows them or not. */
+  erase: () => ({ v: PROTOCOL_VERSION, type: "erase" }),
+  drawings: (on) => ({ v: PROTOCOL_VERSION, type: "drawings", on }),
+  /** A piece of a stroke of the agent's pointing tools: [[x, y], ...] in the customer's viewport. */
+  draw: (tool, points) => ({ v: PROTOCOL_VERSION, type: "draw", tool, points }),
   /** The agent can see the view (true) or not: a hidden tab, a minimised window, scrolled away. */
   watching: (visible) => ({ v: PROTOCOL_VERSION, type: "watching", visible }),
   /** The agent's view measures its connection: the server answers {type: "pong", t}. */

@@ -152,6 +152,7 @@ class FakePage:
         self.tab_order: dict[tuple[int | None, bool], int] = {}  # (from, backwards) -> node
         self.nodes: dict[int, Hit] = {}  # What a key would press at a node the agent focused.
         self.watched: list[bool] = []  # Each change of whether the agent sees the view.
+        self.drawn: list[tuple[str, list[list[float]]]] = []  # The agent's drawings on it.
         self._played = asyncio.Event()  # A batch of the customer's events reached it.
 
     @property
@@ -197,6 +198,12 @@ class FakePage:
     async def watch(self, seen: bool) -> None:
         if not self.watched or self.watched[-1] != seen:
             self.watched.append(seen)
+
+    async def draw(self, tool: str, points: list[list[float]]) -> None:
+        self.drawn.append((tool, points))
+
+    async def erase(self) -> None:
+        self.drawn.clear()
 
     async def close(self) -> None:
         self.closed = True

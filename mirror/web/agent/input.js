@@ -14,13 +14,16 @@ function viewPoint(view, event) {
   };
 }
 
-export function attachInput(view, send) {
+/** The agent's pointer and keys on `view` as actions; `drawing()` is true while a pointing tool
+ * is on, when the pointer draws instead (pen.js) and keys still act. */
+export function attachInput(view, send, drawing = () => false) {
   let lastMove = 0;
   let pendingMove = null;
   let wheel = null;
   let text = "";
 
   view.addEventListener("pointermove", (e) => {
+    if (drawing()) return;
     pendingMove = viewPoint(view, e);
     const now = performance.now();
     if (now - lastMove < POINTER_EVERY_MS) return;
@@ -31,6 +34,7 @@ export function attachInput(view, send) {
   // Keys go to the view once clicked; focusing must not scroll it, or the click lands elsewhere.
   view.addEventListener("pointerdown", () => view.focus({ preventScroll: true }));
   view.addEventListener("click", (e) => {
+    if (drawing()) return;
     send({ v: SCRIPT_VERSION, type: "click", ...viewPoint(view, e), button: 0, count: Math.min(Math.max(e.detail, 1), 3) });
   });
   view.addEventListener("contextmenu", (e) => e.preventDefault());

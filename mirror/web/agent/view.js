@@ -16,6 +16,7 @@
 // A page may put its own `<canvas data-cobrowse-view>` inside the element; otherwise it makes one.
 import { CLOSE, msg, parse, socketUrl } from "../messages.js";
 import { attachInput } from "./input.js";
+import { Pen } from "./pen.js";
 import { ViewCanvas } from "./canvas.js";
 import { watchSight } from "./watching.js";
 import STYLE from "./view.css";
@@ -48,7 +49,12 @@ const NOTICES = {
   "recording-stopped": "Recording stopped: the recordings' store cannot be written. The session goes on; recording resumes when it can.",
   "view-restarting": "The view is being rebuilt after a fault on the server. The session goes on.",
 };
-const PASSING = { "recording-resumed": "Recording resumed.", "view-restored": "The view is back." };
+const PASSING = {
+  "recording-resumed": "Recording resumed.",
+  "view-restored": "The view is back.",
+  "drawings-off": "The customer turned your drawings off.",
+  "drawings-on": "The customer turned your drawings on again.",
+};
 
 const STORAGE_KEY = "cobrowse.agent";
 // A socket that closes without a final word (its server went away, the network blinked) comes
@@ -79,6 +85,11 @@ const TEMPLATE = `
     <button type="button" id="zoom-reset" aria-label="100%: actual size"><span id="zoom-level">100%</span></button>
     <button type="button" id="zoom-in" aria-label="Zoom in">+</button>
     <button type="button" id="zoom-fit" aria-label="Fit to the pane" aria-pressed="true">Fit</button>
+  </div>
+  <div class="tools" role="group" aria-label="Pointing tools">
+    <button type="button" id="laser" aria-pressed="false">Laser pointer</button>
+    <button type="button" id="highlight" aria-pressed="false">Highlighter</button>
+    <button type="button" id="erase">Clear drawings</button>
   </div>
   <div id="status" role="status" aria-live="polite"></div>
 </div>
@@ -130,6 +141,8 @@ export class CobrowseView extends HTMLElement {
     this.$("zoom-out").addEventListener("click", () => { this.zoom = this.zoom / 1.25; });
     this.$("zoom-reset").addEventListener("click", () => { this.zoom = 1; });
     this.$("zoom-fit").addEventListener("click", () => { this.zoom = "fit"; });
+    for (const tool of ["laser", "highlight"]) this.$(tool).addEventListener("click", () => this.pick(tool));
+    this.$("erase").addEventListener("click", () => this.sendLive(msg.erase()));
     this.fitting = true; // Until the agent picks a zoom, or the page sets a number.
   }
 
@@ -148,7 +161,8 @@ export class CobrowseView extends HTMLElement {
     this.zoom = this.getAttribute("zoom") || "fit";
     if (typeof ResizeObserver === "function") new ResizeObserver(() => this.fit()).observe(this.shadowRoot.querySelector(".stage"));
     this.setState("off");
-    attachInput(canvas, (message) => this.sendLive(message));
+    this.pen = new Pen(canvas, (message) => this.sendLive(message));
+    attachInput(canvas, (message) => this.sendLive(message), () => this.pen.tool !== null);
     this.seen = watchSight(canvas, (visible) => {
       canvas.dataset.watching = String(visible); // For tests and styles: what the server was told.
       this.sendLive(msg.watching(visible));
@@ -244,6 +258,14 @@ export class CobrowseView extends HTMLElement {
     this.stopRetrying();
     if (socket) this.close(socket);
     this.finish(null);
+  }
+
+  /** A pointing tool on ("laser" or "highlight"), or off again when it was on. */
+  pick(tool) {
+    this.pen.flush();
+    this.pen.tool = this.pen.tool === tool ? null : tool;
+    for (const name of ["laser", "highlight"]) this.$(name).setAttribute("aria-pressed", String(this.pen.tool === name));
+    this.picture.canvas.style.cursor = this.pen.tool ? "crosshair" : "";
   }
 
   /** Show a message in the view's alert; `lasting` keeps it until the next one. */

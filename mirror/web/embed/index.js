@@ -28,6 +28,7 @@ function boot(script) {
     // live the session is tied to it, as if started from the chat (its ID is never kept there).
     onYes: () => session.connect(null, chat && chat.liveChat()),
     onExit: () => session.exit(),
+    onDrawings: (show) => session.drawingsChanged(show),
     onSession: (id, state, reason) => {
       if (chat) chat.cobrowseChanged(id, state);
       api.changed(state, reason);

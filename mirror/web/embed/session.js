@@ -6,6 +6,7 @@ import { Policy } from "./policy.js";
 import { MaskMarks } from "./marks.js";
 import { Player } from "../../../replay/web/player.js";
 import { AgentPointer } from "../../../replay/web/agent_pointer.js";
+import { Drawings } from "../../../replay/web/drawings.js";
 import { record } from "@rrweb/record";
 
 const STORAGE_KEY = "cobrowse.session";
@@ -27,6 +28,10 @@ export class CustomerSession {
     this.capture = null;
     this.player = null;
     this.pointer = new AgentPointer();
+    // The agent's pointing tools, in the widget's shadow root: over the page, never captured.
+    this.drawings = new Drawings(widget.root, () => ({
+      x: window.scrollX, y: window.scrollY, width: window.innerWidth, height: window.innerHeight,
+    }));
     this.socket = null;
     this.retries = 0;
     this.ended = false;
@@ -68,6 +73,10 @@ export class CustomerSession {
       this.capture?.snapshot();
     } else if (m.type === "script") {
       this.player?.run(m);
+    } else if (m.type === "draw") {
+      if (this.widget.drawingsShown) this.drawings.add(m.tool, m.points);
+    } else if (m.type === "erase") {
+      this.drawings.clear();
     }
   }
 
@@ -94,6 +103,12 @@ export class CustomerSession {
 
   exit() {
     this.send(msg.exit());
+  }
+
+  /** The customer's "Clear drawings" (`show` undefined) or "Hide/Show drawings". */
+  drawingsChanged(show) {
+    this.drawings.clear();
+    this.send(show === undefined ? msg.erase() : msg.drawings(show));
   }
 
   closed(event) {
@@ -129,6 +144,7 @@ export class CustomerSession {
     this.marks = null;
     this.widget.setMasked(0);
     this.pointer.remove();
+    this.drawings.destroy();
     try {
       sessionStorage.removeItem(STORAGE_KEY);
     } catch { /* storage may be disabled */ }

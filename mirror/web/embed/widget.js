@@ -26,6 +26,7 @@ export class Widget {
   constructor(options) {
     this.options = options;
     this.text = options.texts;
+    this.drawingsShown = true; // The customer lets the agent's pointing tools show.
     this.host = el("div", { [WIDGET_ATTR]: "", lang: this.text.lang });
     this.root = this.host.attachShadow({ mode: "open" });
     this.root.append(el("style", {}, STYLE));
@@ -113,6 +114,17 @@ export class Widget {
     }
     parts.push(this.status);
     if (this.live && this.masked > 0) parts.push(el("p", { class: "legend" }, legend(this.text, this.masked)));
+    if (this.live && this.state === "active") {
+      const shown = this.drawingsShown;
+      const toggle = this.button(this.text.hideDrawings, () => {
+        this.drawingsShown = !shown;
+        this.options.onDrawings(this.drawingsShown);
+        this.show(...this.sessionView());
+      });
+      toggle.setAttribute("aria-pressed", String(!shown));
+      parts.push(el("div", { class: "actions" },
+        this.button(this.text.clearDrawings, () => this.options.onDrawings(undefined)), toggle));
+    }
     if (this.live) parts.push(el("div", { class: "actions" }, this.button(this.text.exit, () => this.options.onExit(), "danger")));
     return parts;
   }

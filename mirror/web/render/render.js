@@ -11,6 +11,7 @@ import { PressedState, pressOf } from "./active.js";
 import { isFocusEvent, showFocus } from "./focus.js";
 import { isPopoverEvent, showPopovers } from "./popovers.js";
 import { MEDIA_RULES, MediaPictures, isMediaInteraction, isMediaPicture, quietMedia } from "./media.js";
+import { Drawings } from "../../../replay/web/drawings.js";
 import { KeptHidden, keepAutocomplete, maskRects, maskShadowRoots, setPolicy, styleRules } from "./masks.js";
 
 const NOTICE_TAG = "cobrowse-notice"; // embed/capture.js
@@ -227,8 +228,16 @@ function add(batchText) {
   return events.length;
 }
 
+// The agent's pointing tools, over the rebuilt page where the customer sees them over theirs.
+const drawings = new Drawings(document.body || document.documentElement, () => {
+  const win = replayer && replayer.iframe && replayer.iframe.contentWindow;
+  return { x: win ? win.scrollX : 0, y: win ? win.scrollY : 0, width: innerWidth, height: innerHeight };
+});
+
 window.cobrowseRender = {
   add,
+  draw: (tool, points) => drawings.add(tool, points),
+  erase: () => drawings.clear(),
   // JSON text: the server decodes it once into replay.hit.Hit.
   hitTest: (x, y) => JSON.stringify(hitTest(replayer, x, y)),
   nextFocus: (fromId, backwards) => nextFocus(replayer, fromId, backwards),
