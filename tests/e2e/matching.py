@@ -40,6 +40,12 @@ def start(page: Page, cobrowse: Cobrowse, url: str) -> CobrowseSession:
     return session
 
 
+def agent_of(session: CobrowseSession) -> Page:
+    """The joined session's agent page."""
+    assert session.agent is not None, "the session has no agent: start() joins one"
+    return session.agent
+
+
 def screen(page: Page) -> Image.Image:
     """The customer's viewport, one pixel per CSS pixel."""
     return Image.open(io.BytesIO(page.screenshot(caret="hide", scale="css"))).convert("RGB")

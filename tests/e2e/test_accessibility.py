@@ -10,7 +10,7 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 
 from mirror.testing import Cobrowse
-from tests.e2e.matching import start
+from tests.e2e.matching import agent_of, start
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 WIDGET = "[data-cobrowse-widget]"
@@ -49,8 +49,7 @@ def test_the_widget_at_each_step_and_the_agents_page(
     expect(page.locator(WIDGET).get_by_role("status")).to_contain_text("ended")
 
     session = start(page, cobrowse, f"{sample_site}/shop/checkout.html")
-    agent = session.agent
-    assert agent is not None
+    agent = agent_of(session)
     expect(agent.get_by_role("status")).to_contain_text("active")
     assert serious(agent) == []  # The agent's page: the view, its toolbar and strip, the desk.
     assert serious(page, WIDGET) == []  # The live session, with its masked fields' legend.

@@ -11,7 +11,7 @@ import re
 from playwright.sync_api import Locator, Page, expect
 
 from mirror.testing import Cobrowse
-from tests.e2e.matching import start
+from tests.e2e.matching import agent_of, start
 
 
 def box(locator: Locator) -> dict[str, float]:
@@ -24,8 +24,7 @@ def test_the_view_fits_a_narrow_pane_beside_the_desk_and_goes_1_to_1_on_demand(
     page: Page, sample_site: str, cobrowse: Cobrowse
 ) -> None:
     session = start(page, cobrowse, f"{sample_site}/shop/checkout.html")
-    agent = session.agent
-    assert agent is not None
+    agent = agent_of(session)
     view, desk = session.view, agent.locator("#desk")
     expect(view).to_have_js_property("width", 1280)
     agent.set_viewport_size({"width": 1100, "height": 900})
@@ -61,8 +60,7 @@ def test_the_strip_names_the_customers_page_the_duration_and_the_connection(
     page: Page, sample_site: str, cobrowse: Cobrowse
 ) -> None:
     session = start(page, cobrowse, f"{sample_site}/shop/checkout.html?coupon=SPRING-7731#pay")
-    agent = session.agent
-    assert agent is not None
+    agent = agent_of(session)
     strip = agent.locator("cobrowse-view").locator("#strip")
     expect(strip).to_contain_text("Checkout · Northwind Outfitters")
     expect(strip).to_contain_text("/shop/checkout.html")

@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from mirror.testing import Cobrowse, CobrowseSession
 from mirror.testing.view import wait_for_next_frame
-from tests.e2e.matching import start
+from tests.e2e.matching import agent_of, start
 
 TIMEOUT_MS = 15_000
 # The alpha of the customer's overlay at (x, y) of the viewport.
@@ -63,8 +63,7 @@ def test_a_highlight_shows_on_both_sides_follows_the_page_and_fades(
     page: Page, sample_site: str, cobrowse: Cobrowse
 ) -> None:
     session = start(page, cobrowse, f"{sample_site}/shop/checkout.html")
-    agent = session.agent
-    assert agent is not None
+    agent = agent_of(session)
     canvases = page.evaluate("() => document.querySelectorAll('canvas').length")
     agent.get_by_role("button", name="Highlighter").click()
     expect(agent.get_by_role("button", name="Highlighter")).to_have_attribute(
@@ -85,8 +84,7 @@ def test_either_side_clears_and_the_customer_turns_them_off(
     page: Page, sample_site: str, cobrowse: Cobrowse
 ) -> None:
     session = start(page, cobrowse, f"{sample_site}/shop/checkout.html")
-    agent = session.agent
-    assert agent is not None
+    agent = agent_of(session)
     agent.get_by_role("button", name="Highlighter").click()
     stroke(session, ROW)
     drawn_at(page, 640, ROW)
