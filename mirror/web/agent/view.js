@@ -373,7 +373,7 @@ export class CobrowseView extends HTMLElement {
     if (!FINAL.has(event.code) && this.session && this.retries < RETRY_MS.length) {
       // The status and the last frame stay: the session is still live on the server.
       this.$("reconnecting").hidden = false;
-      this.$("quality").textContent = "Connection: lost, reconnecting";
+      this.$("quality").textContent = "Connection: lost"; // The badge above says it is coming back.
       this.$("quality").dataset.quality = "poor";
       const session = this.session;
       this.retryTimer = setTimeout(() => {

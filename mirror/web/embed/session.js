@@ -74,6 +74,7 @@ export class CustomerSession {
     } else if (m.type === "script") {
       this.player?.run(m);
     } else if (m.type === "draw") {
+      this.widget.drawn();
       if (this.widget.drawingsShown) this.drawings.add(m.tool, m.points);
     } else if (m.type === "erase") {
       this.drawings.clear();

@@ -114,7 +114,7 @@ export class Widget {
     }
     parts.push(this.status);
     if (this.live && this.masked > 0) parts.push(el("p", { class: "legend" }, legend(this.text, this.masked)));
-    if (this.live && this.state === "active") {
+    if (this.live && this.state === "active" && this.drawnOn) {
       const shown = this.drawingsShown;
       const toggle = this.button(this.text.hideDrawings, () => {
         this.drawingsShown = !shown;
@@ -145,6 +145,14 @@ export class Widget {
     if (text) this.setStatus(text);
     this.launcher.classList.toggle("live", Boolean(this.live));
     this.show(...this.sessionView());
+  }
+
+  /** The agent drew on the page: from now on the panel offers to clear or hide drawings (not
+   * before, so the panel covers no more of the page than it needs to). */
+  drawn() {
+    if (this.drawnOn) return;
+    this.drawnOn = true;
+    if (!this.panel.hidden) this.show(...this.sessionView());
   }
 
   /** How many fields on this page the agent cannot see (shown as a legend). */
