@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8080
 NODES  ?= 3
 
-.PHONY: setup demo cluster test test-fast bench lint clean
+.PHONY: setup demo cluster test test-fast bench lint clean screenshots
 
 setup:
 	@PYTHON=$(PYTHON) bash scripts/setup.sh
@@ -26,11 +26,15 @@ test: setup
 test-fast: setup
 	$(BIN)/python -m pytest -q tests/unit $(PYTEST_ARGS)
 
+# The README's and the guides' screenshots, taken from the real pages into docs/.
+screenshots: setup
+	$(BIN)/python scripts/screenshots.py
+
 bench: setup
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 lint: setup
-	$(BIN)/ruff check mirror replay tests bench examples
+	$(BIN)/ruff check mirror replay tests bench examples scripts
 	$(BIN)/mypy
 
 clean:

@@ -80,11 +80,22 @@ export class Drawings {
   stroke(context, { tool, points }, now, x, y) {
     const style = TOOLS[tool];
     context.lineWidth = style.width;
+    if (tool !== "laser") {
+      // One path, one colour: translucent pieces drawn one by one would darken where they meet.
+      const age = now - points[points.length - 1].at;
+      const left = Math.min(1, Math.max(0, (style.lasts - age) / style.fades));
+      context.strokeStyle = style.colour.replace("ALPHA", String((style.alpha || 0.9) * left));
+      context.beginPath();
+      context.moveTo(points[0].x - x, points[0].y - y);
+      for (const point of points) context.lineTo(point.x - x + (point === points[0] ? 0.01 : 0), point.y - y);
+      context.stroke();
+      return;
+    }
     for (let i = 0; i < points.length; i += 1) {
       const a = points[Math.max(0, i - 1)];
       const b = points[i];
       // Each piece fades on its own clock: a laser's tail disappears as its head moves on.
-      const age = now - (tool === "laser" ? b.at : points[points.length - 1].at);
+      const age = now - b.at;
       const left = Math.min(1, Math.max(0, (style.lasts - age) / style.fades));
       if (left <= 0) continue;
       context.strokeStyle = style.colour.replace("ALPHA", String((style.alpha || 0.9) * left));
