@@ -11,7 +11,15 @@ import re
 from playwright.sync_api import Locator, Page, expect
 
 from mirror.testing import Cobrowse
-from tests.e2e.matching import agent_of, start
+from tests.e2e.matching import (
+    AREA_TARGET,
+    agent_of,
+    area_of,
+    changed,
+    screen,
+    start,
+    wait_for_area,
+)
 
 
 def box(locator: Locator) -> dict[str, float]:
@@ -71,3 +79,18 @@ def test_the_strip_names_the_customers_page_the_duration_and_the_connection(
     expect(strip).to_contain_text("/shop/index.html", timeout=15_000)
     expect(strip).to_contain_text("Outdoor gear")
     expect(strip).not_to_contain_text("/shop/checkout.html")
+
+
+def test_a_view_moved_in_its_page_goes_back_to_its_session(
+    page: Page, sample_site: str, cobrowse: Cobrowse
+) -> None:
+    session = start(page, cobrowse, f"{sample_site}/shop/checkout.html")
+    agent = agent_of(session)
+    # A desktop's framework re-parents the element: it leaves the page, then comes back.
+    agent.evaluate("() => document.body.prepend(document.querySelector('cobrowse-view'))")
+    heading = area_of(page, "h1")
+    before = screen(page).crop(heading)
+    page.locator("h1").first.evaluate("h => { h.style.background = 'rgb(229, 72, 77)'; }")
+    assert changed(before, screen(page).crop(heading))
+    assert wait_for_area(session, heading) < AREA_TARGET  # Only a view back in its session.
+    expect(agent.locator("cobrowse-view").get_by_role("status")).to_contain_text("active")

@@ -147,7 +147,11 @@ export class CobrowseView extends HTMLElement {
   }
 
   connectedCallback() {
-    if (this.picture) return;
+    if (this.picture) {
+      // Moved in the page (a desktop's framework re-parenting it): back to its session.
+      if (this.session && !this.socket) this.rejoin(this.session);
+      return;
+    }
     let canvas = this.querySelector("canvas[data-cobrowse-view]");
     if (!canvas) {
       canvas = document.createElement("canvas");
@@ -177,6 +181,7 @@ export class CobrowseView extends HTMLElement {
 
   disconnectedCallback() {
     this.stopRetrying();
+    this.stopTimers();
     if (this.socket) this.close(this.socket);
   }
 
