@@ -60,6 +60,12 @@ def test_the_view_fits_a_narrow_pane_beside_the_desk_and_goes_1_to_1_on_demand(
     agent.get_by_role("button", name="Fit to the pane").click()
     expect(level).not_to_have_text("100%")
     assert fitted()
+    value = page.locator("#firstName").input_value()
+    session.view.press("Alt+Shift+Digit1")  # The agent's own key: 1:1, not sent to the page.
+    expect(level).to_have_text("100%")
+    session.view.press("Alt+Shift+KeyF")
+    expect(level).not_to_have_text("100%")
+    assert fitted() and page.locator("#firstName").input_value() == value
     session.agent_fill("#lastName", "Lovelace")
     expect(page.locator("#lastName")).to_have_value("Lovelace")
 

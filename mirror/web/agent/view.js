@@ -82,9 +82,9 @@ const TEMPLATE = `
   <button type="button" id="exit" hidden>Exit co-browse session</button>
   <div class="zoom" role="group" aria-label="Zoom">
     <button type="button" id="zoom-out" aria-label="Zoom out">−</button>
-    <button type="button" id="zoom-reset" aria-label="100%: actual size"><span id="zoom-level">100%</span></button>
+    <button type="button" id="zoom-reset" aria-label="100%: actual size" title="Alt+Shift+1"><span id="zoom-level">100%</span></button>
     <button type="button" id="zoom-in" aria-label="Zoom in">+</button>
-    <button type="button" id="zoom-fit" aria-label="Fit to the pane" aria-pressed="true">Fit</button>
+    <button type="button" id="zoom-fit" aria-label="Fit to the pane" aria-pressed="true" title="Alt+Shift+F">Fit</button>
   </div>
   <div class="tools" role="group" aria-label="Pointing tools">
     <button type="button" id="laser" aria-pressed="false">Laser pointer</button>
@@ -144,6 +144,15 @@ export class CobrowseView extends HTMLElement {
     for (const tool of ["laser", "highlight"]) this.$(tool).addEventListener("click", () => this.pick(tool));
     this.$("erase").addEventListener("click", () => this.sendLive(msg.erase()));
     this.fitting = true; // Until the agent picks a zoom, or the page sets a number.
+    // The agent's own keys, kept from the customer's page: Alt+Shift+1 shows the view 1:1 and
+    // Alt+Shift+F fits it (in the capture phase: before the view sends keys on).
+    this.addEventListener("keydown", (e) => {
+      const zoom = !e.altKey || !e.shiftKey ? null : { Digit1: 1, KeyF: "fit" }[e.code];
+      if (zoom === undefined || zoom === null) return;
+      e.preventDefault();
+      e.stopPropagation();
+      this.zoom = zoom;
+    }, true);
   }
 
   connectedCallback() {
