@@ -17,44 +17,15 @@
 import { CLOSE, msg, parse, socketUrl } from "../messages.js";
 import { attachInput } from "./input.js";
 import { Pen } from "./pen.js";
+import { STRIP_HTML, StatusStrip } from "./strip.js";
 import { ViewCanvas } from "./canvas.js";
 import { watchSight } from "./watching.js";
 import STYLE from "./view.css";
+import { NOTICES, PASSING, REFUSED, STATUS } from "./view_texts.js";
 
 const SCRIPT_ORIGIN = document.currentScript && document.currentScript.src
   ? new URL(document.currentScript.src, location.href).origin
   : location.origin;
-
-const STATUS = {
-  off: "Waiting for a session ID from the customer.",
-  waiting: "Waiting for the customer's page.",
-  active: "Co-browse session active.",
-  ended: "Co-browse session ended.",
-};
-
-// Why an action was refused, in the agent's words (reasons that need no notice are left out).
-const REFUSED = {
-  submit: "Only the customer can submit this form.",
-  cross_origin_link: "That link leaves the customer's site.",
-  masked: "That field is private to the customer.",
-  readonly: "That field is read-only for you.",
-  blocked: "That part of the page is private to the customer.",
-  text_too_long: "That text is too long to type in one go.",
-};
-
-// Why the view may not be the whole picture (the server's Notice reasons).
-const NOTICES = {
-  "large-page": "This page is very large: pictures inside it (charts, canvases) are not shown.",
-  partial: "Part of the customer's page cannot be shown.",
-  "recording-stopped": "Recording stopped: the recordings' store cannot be written. The session goes on; recording resumes when it can.",
-  "view-restarting": "The view is being rebuilt after a fault on the server. The session goes on.",
-};
-const PASSING = {
-  "recording-resumed": "Recording resumed.",
-  "view-restored": "The view is back.",
-  "drawings-off": "The customer turned your drawings off.",
-  "drawings-on": "The customer turned your drawings on again.",
-};
 
 const STORAGE_KEY = "cobrowse.agent";
 // A socket that closes without a final word (its server went away, the network blinked) comes
@@ -65,17 +36,6 @@ const RETRY_MS = [250, 500, 1000, 2000, 4000, 8000];
 const FINAL = new Set([CLOSE.ENDED, CLOSE.UNKNOWN_SESSION, CLOSE.FORBIDDEN, CLOSE.MALFORMED,
   CLOSE.TOO_LARGE, CLOSE.VERSION]);
 const SUBPROTOCOL = "cobrowse.v1";
-const PING_EVERY_MS = 5000;
-// The connection's round trip (the server's answer to a ping), in the agent's words.
-const QUALITY = [[150, "good"], [400, "fair"], [Infinity, "poor"]];
-
-function clock(seconds) {
-  const s = Math.max(0, Math.floor(seconds));
-  const hours = Math.floor(s / 3600);
-  const rest = `${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}:${String(s % 60).padStart(2, "0")}`;
-  return hours ? `${hours}:${rest}` : rest;
-}
-
 const TEMPLATE = `
 <style>${STYLE}</style>
 <div class="bar" part="toolbar">
@@ -93,11 +53,7 @@ const TEMPLATE = `
   </div>
   <div id="status" role="status" aria-live="polite"></div>
 </div>
-<div class="strip" part="strip" id="strip" hidden>
-  <span id="page-title"></span><span id="page-path"></span>
-  <span id="duration" aria-label="Session duration"></span>
-  <span id="quality"></span>
-</div>
+${STRIP_HTML}
 <div id="alert" role="alert" hidden></div>
 <div class="stage" part="stage">
   <p id="reconnecting" class="badge" aria-live="polite" hidden>Reconnecting…</p>
@@ -128,6 +84,7 @@ export class CobrowseView extends HTMLElement {
     const root = this.attachShadow({ mode: "open" });
     root.innerHTML = TEMPLATE;
     this.$ = (id) => root.getElementById(id);
+    this.strip = new StatusStrip(this.$, (message) => this.sendLive(message));
     this.socket = null;
     this.session = null; // {id, token} once joined: the rejoin that brings the view back.
     this.joining = false; // Between a join and the server's answer: errors are refusals.
@@ -190,7 +147,7 @@ export class CobrowseView extends HTMLElement {
 
   disconnectedCallback() {
     this.stopRetrying();
-    this.stopTimers();
+    this.strip.stop();
     if (this.socket) this.close(this.socket);
   }
 
@@ -348,10 +305,9 @@ export class CobrowseView extends HTMLElement {
     } else if (m.type === "joined") {
       this.joined(m);
     } else if (m.type === "page") {
-      this.$("page-title").textContent = m.title || "";
-      this.$("page-path").textContent = m.path;
+      this.strip.page(m);
     } else if (m.type === "pong") {
-      this.showQuality(performance.now() - m.t);
+      this.strip.pong(m);
     } else if (m.type === "error") {
       if (this.joining) this.refused(m.error, m.detail || m.error);
       else if (this.session) this.finish(null); // The session it came back to ended meanwhile.
@@ -370,7 +326,7 @@ export class CobrowseView extends HTMLElement {
     // A server of an older version sends no ID: such a view cannot come back without a cookie.
     const id = m.id || (this.session && this.session.id) || null;
     this.session = { id, token: m.token };
-    this.startTimers(Number(m.active_s) || 0);
+    this.strip.start(Number(m.active_s) || 0);
     this.joining = false;
     this.retries = 0;
     this.$("reconnecting").hidden = true;
@@ -387,8 +343,7 @@ export class CobrowseView extends HTMLElement {
     if (!FINAL.has(event.code) && this.session && this.retries < RETRY_MS.length) {
       // The status and the last frame stay: the session is still live on the server.
       this.$("reconnecting").hidden = false;
-      this.$("quality").textContent = "Connection: lost"; // The badge above says it is coming back.
-      this.$("quality").dataset.quality = "poor";
+      this.strip.lost();
       const session = this.session;
       this.retryTimer = setTimeout(() => {
         this.retryTimer = null;
@@ -430,8 +385,8 @@ export class CobrowseView extends HTMLElement {
 
   setState(state) {
     this.currentState = state;
-    if (state !== "active" && state !== "waiting") this.stopTimers();
-    this.$("strip").hidden = state !== "active";
+    if (state !== "active" && state !== "waiting") this.strip.stop();
+    this.strip.shown(state === "active");
     this.$("status").textContent = STATUS[state] || state;
     this.$("exit").hidden = state !== "waiting" && state !== "active";
     this.dataset.state = state;
@@ -453,29 +408,6 @@ export class CobrowseView extends HTMLElement {
     socket.onmessage = socket.onclose = null;
     socket.close(1000);
     if (this.socket === socket) this.socket = null;
-  }
-
-  /** The session's duration, counted from `activeS` seconds, and the connection's pings. */
-  startTimers(activeS) {
-    this.stopTimers();
-    const since = performance.now() - activeS * 1000;
-    const tick = () => { this.$("duration").textContent = clock((performance.now() - since) / 1000); };
-    tick();
-    this.durationTimer = setInterval(tick, 1000);
-    const ping = () => this.sendLive(msg.ping(performance.now()));
-    ping();
-    this.pingTimer = setInterval(ping, PING_EVERY_MS);
-  }
-
-  stopTimers() {
-    clearInterval(this.durationTimer);
-    clearInterval(this.pingTimer);
-  }
-
-  showQuality(roundTripMs) {
-    const [, word] = QUALITY.find(([limit]) => roundTripMs < limit);
-    this.$("quality").textContent = `Connection: ${word} (${Math.round(roundTripMs)} ms)`;
-    this.$("quality").dataset.quality = word;
   }
 
   stopRetrying() {

@@ -1,0 +1,33 @@
+// What the agent's view says: its status, why an action was refused, and the server's notices.
+
+export const STATUS = {
+  off: "Waiting for a session ID from the customer.",
+  waiting: "Waiting for the customer's page.",
+  active: "Co-browse session active.",
+  ended: "Co-browse session ended.",
+};
+
+// Why an action was refused, in the agent's words (reasons that need no notice are left out).
+export const REFUSED = {
+  submit: "Only the customer can submit this form.",
+  cross_origin_link: "That link leaves the customer's site.",
+  masked: "That field is private to the customer.",
+  readonly: "That field is read-only for you.",
+  blocked: "That part of the page is private to the customer.",
+  text_too_long: "That text is too long to type in one go.",
+};
+
+// Why the view may not be the whole picture (the server's Notice reasons).
+export const NOTICES = {
+  "large-page": "This page is very large: pictures inside it (charts, canvases) are not shown.",
+  partial: "Part of the customer's page cannot be shown.",
+  "recording-stopped": "Recording stopped: the recordings' store cannot be written. The session goes on; recording resumes when it can.",
+  "view-restarting": "The view is being rebuilt after a fault on the server. The session goes on.",
+};
+// Notices that pass after a few seconds.
+export const PASSING = {
+  "recording-resumed": "Recording resumed.",
+  "view-restored": "The view is back.",
+  "drawings-off": "The customer turned your drawings off.",
+  "drawings-on": "The customer turned your drawings on again.",
+};
