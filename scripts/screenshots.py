@@ -9,9 +9,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from playwright.sync_api import Browser, FrameLocator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from mirror.render.browser import LEAN_ARGS, bundled_chromium, system_chromium
+from mirror.testing.kiosk import CUSTOMER_FRAME, join_in_kiosk
 from mirror.testing.processes import ChildProcess
 from mirror.testing.server import free_port
 
@@ -98,16 +99,8 @@ def kiosk(browser: Browser, server: str) -> None:
     """The demo kiosk, joined, at 1600x900: docs/demo.png."""
     page = browser.new_context(viewport={"width": 1600, "height": 900}).new_page()
     page.goto(server)
-    customer: FrameLocator = page.frame_locator('iframe[title="Customer\'s browser"]')
-    agent: FrameLocator = page.frame_locator('iframe[title="Agent\'s view"]')
-    customer.get_by_role("link", name="Checkout").first.click()
-    customer.get_by_role("button", name="Co-browse").click()
-    customer.get_by_role("button", name="Yes").click()
-    digits = customer.locator("[data-cobrowse-session-id]")
-    expect(digits).to_be_visible(timeout=TIMEOUT_MS)
-    agent.get_by_label("Session ID").fill(digits.get_attribute("data-cobrowse-session-id") or "")
-    agent.get_by_role("button", name="Join").click()
-    expect(agent.get_by_role("status")).to_contain_text("active", timeout=TIMEOUT_MS)
+    page.frame_locator(CUSTOMER_FRAME).get_by_role("link", name="Checkout").first.click()
+    customer, agent = join_in_kiosk(page, TIMEOUT_MS)
     customer.locator("#firstName").fill("Ada")
     customer.locator("#cc-number").fill("4111 1111 1111 1111")
     customer.locator(WIDGET).get_by_role("button", name="Close").click()

@@ -9,8 +9,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, FrameLocator, Locator, expect
+from playwright.sync_api import Browser, Locator, expect
 
+from mirror.testing.kiosk import AGENT_FRAME, join_in_kiosk
 from mirror.testing.processes import ChildProcess
 from mirror.testing.server import free_port
 
@@ -41,17 +42,10 @@ def test_the_agents_view_is_whole_and_uncovered_at_every_window_size(
 ) -> None:
     page = browser.new_context(viewport={"width": size[0], "height": size[1]}).new_page()
     page.goto(kiosk)
-    customer: FrameLocator = page.frame_locator('iframe[title="Customer\'s browser"]')
-    agent: FrameLocator = page.frame_locator('iframe[title="Agent\'s view"]')
-    customer.get_by_role("button", name="Co-browse").click()
-    customer.get_by_role("button", name="Yes").click()
-    digits = customer.locator("[data-cobrowse-session-id]")
-    expect(digits).to_be_visible(timeout=TIMEOUT_MS)
-    agent.get_by_label("Session ID").fill(digits.get_attribute("data-cobrowse-session-id") or "")
-    agent.get_by_role("button", name="Join").click()
+    _, agent = join_in_kiosk(page, TIMEOUT_MS)
     view = agent.locator("[data-cobrowse-view]")
     expect(view).to_have_attribute("data-frames", re.compile(r"^[1-9]\d*$"), timeout=TIMEOUT_MS)
-    pane = rect(page.locator('iframe[title="Agent\'s view"]'))
+    pane = rect(page.locator(AGENT_FRAME))
     shown = rect(view)
     assert pane[0] <= shown[0] and shown[2] <= pane[2], (pane, shown)  # Its whole width.
     for part in ("#desk", "header"):
