@@ -1,9 +1,12 @@
-"""What the recording keeps of the customer's captured events: where the pointer is, and the
-path of each page the customer opens (never its query string, never any other content)."""
+"""What the customer's captured events say beyond the page's content: where the pointer is, and
+each new page's path (never its query string or fragment) and title. Read once per batch by the
+hub, for the agent's status strip and for the recording; events that are neither are skipped
+unread."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 import msgspec
@@ -11,6 +14,14 @@ import msgspec
 MOUSE_MOVE, TOUCH_MOVE = 1, 6  # rrweb's incremental sources with "positions".
 INCREMENTAL, META = 3, 4  # rrweb's event types.
 LARGEST = 4096  # A pointer or page event is small; a larger one is something else.
+MAX_PATH, MAX_TITLE = 300, 200
+
+
+class Page(NamedTuple):
+    """A page the customer opened (rrweb's Meta event, which cobrowse.js gives its title)."""
+
+    path: str
+    title: str
 
 
 class _Position(msgspec.Struct):
@@ -22,6 +33,7 @@ class _Data(msgspec.Struct):
     source: int | None = None
     positions: list[_Position] | None = None
     href: str | None = None
+    title: str | None = None
 
 
 class _Event(msgspec.Struct):
@@ -32,9 +44,9 @@ class _Event(msgspec.Struct):
 _decoder = msgspec.json.Decoder(_Event)
 
 
-def customer_marks(batch: list[bytes]) -> Iterator[tuple[float, float] | str]:
+def customer_marks(batch: list[bytes]) -> Iterator[tuple[float, float] | Page]:
     """Each pointer position ``(x, y)`` (CSS pixels of the customer's viewport) and each new
-    page's path in ``batch``, in order. Events that are neither are skipped unread."""
+    page in ``batch``, in order."""
     for raw in batch:
         if len(raw) > LARGEST or (b'"positions"' not in raw and b'"href"' not in raw):
             continue
@@ -44,7 +56,8 @@ def customer_marks(batch: list[bytes]) -> Iterator[tuple[float, float] | str]:
             continue
         data = event.data
         if event.type == META and data.href:
-            yield urlsplit(data.href).path or "/"
+            path = urlsplit(data.href).path or "/"
+            yield Page(path[:MAX_PATH], " ".join((data.title or "").split())[:MAX_TITLE])
         elif event.type == INCREMENTAL and data.source in (MOUSE_MOVE, TOUCH_MOVE):
             for position in (data.positions or [])[-1:]:  # The newest is enough.
                 yield position.x, position.y

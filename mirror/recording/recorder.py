@@ -16,7 +16,7 @@ from typing import Any
 
 from mirror.frames.frame import Frame
 from mirror.recording.chunks import Kind, Record, chunk_key, digest, encode_chunk, genesis
-from mirror.recording.customer import customer_marks
+from mirror.recording.customer import Page
 from mirror.recording.manifest import ChunkEntry, Manifest, utcnow
 from mirror.recording.store import Store, StoreError
 
@@ -104,11 +104,11 @@ class Recorder:
             self._pointers[side] = t
             self.event("pointer", side=side, x=round(x, 1), y=round(y, 1))
 
-    def customer_events(self, batch: list[bytes]) -> None:
-        """The customer's pointer and pages, from a batch of captured events."""
-        for mark in customer_marks(batch):
-            if isinstance(mark, str):
-                self.event("page", path=mark)
+    def customer_marks(self, marks: list[tuple[float, float] | Page]) -> None:
+        """The customer's pointer and pages, from a batch of captured events (customer.py)."""
+        for mark in marks:
+            if isinstance(mark, Page):
+                self.event("page", path=mark.path)
             else:
                 self.pointer("customer", *mark)
 

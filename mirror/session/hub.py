@@ -21,8 +21,8 @@ from mirror.limits import ClientLimits
 from mirror.metrics import Metrics
 from mirror.render.screen import Display, Screen
 from mirror.session.actions import AgentActions
-from mirror.session.budget import Feed, PageBudget
 from mirror.session.directory import Directory, LocalDirectory
+from mirror.session.feed import PageFeed
 from mirror.session.live import (
     LiveSession,
     PageFactory,
@@ -39,7 +39,6 @@ from mirror.session.messages import (
     Status,
     ViewSize,
 )
-from mirror.session.pageinfo import page_shown
 from mirror.session.pages import RenderPages
 from mirror.session.state import EndReason, Session, SessionRegistry, SessionState, Transition
 from mirror.wire import CLOSE_ENDED, budget_for, policy_for
@@ -70,6 +69,7 @@ class Hub:
         self._tracks = tracks  # Recordings, when the configuration asks for them.
         self.writes = RetriedWrites(history.record, metrics.history_failures)
         self.pages = RenderPages(pages, metrics, self.end)
+        self.feed = PageFeed(config.limits, metrics, self.pages, self.end)
         self.actions = AgentActions(config, metrics)
         self.registry = SessionRegistry()  # The sessions this server owns.
         self.directory: Directory = directory or LocalDirectory()
@@ -185,43 +185,7 @@ class Hub:
         raise SessionError(BUSY)
 
     async def customer_events(self, live: LiveSession, events: list[msgspec.Raw]) -> None:
-        if live.page is None or not events:
-            return  # Nothing is captured before the agent joins; stray batches are dropped.
-        live.touch()
-        batch = [bytes(event) for event in events]
-        if live.budget is None:
-            limits = self.config.limits
-            live.budget = PageBudget(limits.page_bytes_per_s, limits.page_nodes)
-        budget = live.budget
-        feed = budget.admit(batch)
-        if feed is Feed.PASS:
-            live.track.customer_events(batch)
-            await live.page.add_events(batch)
-            shown = page_shown(batch)
-            if shown is not None and shown != live.shown:
-                live.shown = shown
-                if live.agent is not None:
-                    await live.agent.send_message(shown)
-        else:
-            await self._over_budget(live, feed, budget)
-
-    async def _over_budget(self, live: LiveSession, feed: Feed, budget: PageBudget) -> None:
-        """A batch went over the session's page budget (mirror/session/budget.py) and was
-        dropped: end the session, or ask the customer's page for a fresh snapshot."""
-        self.metrics.page_batches_dropped.labels(feed.value).inc()
-        if feed is Feed.TOO_LARGE:
-            log.info("session %s: the page is larger than a render page may hold", live.uuid)
-            await self.end(live, EndReason.PAGE_TOO_LARGE)
-        elif feed is Feed.RESYNC:
-            live.tasks.start("resync", self._ask_snapshot(live, 0.0))
-        elif feed is Feed.OVER_RATE:  # The agent is told, and it is logged.
-            self.pages.notice(live, "large-page")
-            live.tasks.start("resync", self._ask_snapshot(live, budget.refill_s()))
-
-    async def _ask_snapshot(self, live: LiveSession, after_s: float) -> None:
-        await asyncio.sleep(after_s)
-        if live.customer is not None:  # Otherwise its next page sends one (customer_hello).
-            await live.customer.send_message(Snapshot())
+        await self.feed.events(live, events)
 
     async def customer_left(self, live: LiveSession, peer: Peer) -> None:
         """The customer's socket closed without Exit: a reload or another page of the site."""

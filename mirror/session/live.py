@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from mirror.frames.frame import Frame, LatestFrame
+from mirror.recording.customer import Page
 from mirror.render.events import PageEvents
 from mirror.render.screen import Screen
 from mirror.session.budget import PageBudget
@@ -66,7 +67,7 @@ class Track(Protocol):
     def frame(self, message: bytes, picture: Frame) -> None: ...
     def event(self, kind: str, **fields: Any) -> None: ...
     def pointer(self, side: str, x: float, y: float) -> None: ...
-    def customer_events(self, batch: list[bytes]) -> None: ...
+    def customer_marks(self, marks: list[tuple[float, float] | Page]) -> None: ...
     async def finish(self, reason: str) -> None: ...
 
 
@@ -82,7 +83,7 @@ class NoTrack:
     def pointer(self, side: str, x: float, y: float) -> None:
         pass
 
-    def customer_events(self, batch: list[bytes]) -> None:
+    def customer_marks(self, marks: list[tuple[float, float] | Page]) -> None:
         pass
 
     async def finish(self, reason: str) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 import msgspec
 
 from mirror.frames.frame import Frame
+from mirror.recording.customer import Page
 from mirror.session.live import Track
 from mirror.session.messages import Refused as RefusedMessage
 from mirror.session.state import EndReason
@@ -38,8 +39,8 @@ class FakeTrack:
     def pointer(self, side: str, x: float, y: float) -> None:
         self.event("pointer", side=side, x=x, y=y)
 
-    def customer_events(self, batch: list[bytes]) -> None:
-        self.event("customer_events", count=len(batch))
+    def customer_marks(self, marks: list[tuple[float, float] | Page]) -> None:
+        self.event("customer_marks", count=len(marks))
 
     async def finish(self, reason: str) -> None:
         self.finished = reason

@@ -14,7 +14,7 @@ import simplejpeg
 
 from mirror.frames.frame import Frame, decode_frame
 from mirror.recording.chunks import Kind, chunk_key, decode_chunk
-from mirror.recording.customer import customer_marks
+from mirror.recording.customer import MAX_TITLE, Page, customer_marks
 from mirror.recording.manifest import Manifest
 from mirror.recording.reader import read_index, read_recording
 from mirror.recording.recorder import KEYFRAME_S, Recorder
@@ -192,7 +192,18 @@ def test_the_customer_s_pointer_and_page_paths_are_all_that_is_kept() -> None:
         b'{"type":2,"data":{"node":{"href":"x"}},"timestamp":4}',
         b"not json",
     ]
-    assert list(customer_marks(batch)) == ["/checkout/", (7.0, 8.0)]
+    assert list(customer_marks(batch)) == [Page("/checkout/", ""), (7.0, 8.0)]
+
+
+def test_a_page_is_named_by_its_path_and_title_bounded() -> None:
+    meta = (
+        b'{"type":4,"data":{"href":"https://shop.example/pay?t=SECRET#cvc","title":"Pay  \\n now"}}'
+    )
+    assert list(customer_marks([meta])) == [Page("/pay", "Pay now")]
+    long = b'{"type":4,"data":{"href":"https://shop.example","title":"' + b"t" * 900 + b'"}}'
+    assert list(customer_marks([long])) == [Page("/", "t" * MAX_TITLE)]
+    oversize = b'{"type":4,"data":{"href":"https://shop.example","title":"' + b"t" * 5000 + b'"}}'
+    assert list(customer_marks([oversize])) == []  # Too large to be a page event.
 
 
 @in_thread
