@@ -69,38 +69,52 @@ def encode_jpeg(pixels: np.ndarray, quality: int = JPEG_QUALITY) -> bytes:
 
 
 class LatestFrame:
-    """A one-frame mailbox: ``put`` replaces, ``next`` waits for a frame newer than the last.
+    """A one-frame mailbox: ``put`` replaces, each reader waits for a frame newer than the last
+    it took (the agent's view and those of colleagues watching read the same frames).
 
-    A slow agent never builds a queue: a frame not yet sent is replaced by a newer one, so latency
-    stays flat and memory stays one frame per session.
+    A slow viewer never builds a queue: a frame it has not taken is replaced by a newer one, so
+    latency stays flat and memory stays one frame per session.
     """
 
     def __init__(self) -> None:
         self._frame: Frame | None = None
-        self._fresh = asyncio.Event()
+        self._version = 0  # Frames put so far.
+        self._put = asyncio.Event()  # Set at the next put, then replaced by a fresh one.
 
     def put(self, frame: Frame) -> None:
         self._frame = frame
-        self._fresh.set()
+        self._version += 1
+        self._put.set()
+        self._put = asyncio.Event()
 
     @property
     def last(self) -> Frame | None:
         """The most recent frame, sent or not (a re-joining agent starts from it)."""
         return self._frame
 
-    def replay_last(self) -> None:
-        """Mark the last frame as fresh again, so a new consumer receives it at once."""
-        if self._frame is not None:
-            self._fresh.set()
-
     def clear(self) -> None:
         """Drop the frame (a session's end): its pixels go now, not at the next collection of
         the reference cycles the session's objects make."""
         self._frame = None
-        self._fresh.clear()
+
+    async def newer(self, version: int) -> tuple[int, Frame]:
+        """The last frame once it is newer than ``version`` (frames put), with its own."""
+        while self._version == version or self._frame is None:
+            await self._put.wait()
+        return self._version, self._frame
+
+    def reader(self) -> FrameReader:
+        """A new reader: its first frame is the last one put, at once if there is one."""
+        return FrameReader(self)
+
+
+class FrameReader:
+    """One viewer's place in a :class:`LatestFrame`."""
+
+    def __init__(self, frames: LatestFrame) -> None:
+        self._frames = frames
+        self._taken = 0  # The version of the frame last taken; none yet.
 
     async def next(self) -> Frame:
-        await self._fresh.wait()
-        self._fresh.clear()
-        assert self._frame is not None
-        return self._frame
+        self._taken, frame = await self._frames.newer(self._taken)
+        return frame

@@ -123,12 +123,12 @@ async def frame_messages(frames: LatestFrame) -> AsyncIterator[tuple[bytes, Fram
     """The messages for one agent, each as soon as there is one: the newest frame whole, then
     patches as frames come, and the whole frame again once the page rests. Each comes with the
     picture it brings the agent's view to."""
-    frames.replay_last()
+    reader = frames.reader()
     encoder = PatchEncoder()
     while True:
         try:
             async with asyncio.timeout(REFRESH_S if encoder.patched else None):
-                frame = await frames.next()
+                frame = await reader.next()
         except TimeoutError:
             message = await asyncio.to_thread(encoder.refresh)
         else:
