@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from redis.asyncio import Redis
 
-from mirror.session.jointokens import TOKEN_S, new_token, token_key
+from mirror.session.jointokens import TOKEN_S, Grant, new_token, token_key
 
 PREFIX = "cb:jointoken:"
 
@@ -14,11 +14,13 @@ class SharedJoinTokens:
     def __init__(self, redis: Redis) -> None:
         self._redis = redis
 
-    async def issue(self, access_id: str) -> str:
+    async def issue(self, grant: Grant, seconds: int = TOKEN_S) -> str:
         token = new_token()
-        await self._redis.set(PREFIX + token_key(token), access_id, ex=TOKEN_S)
+        await self._redis.set(PREFIX + token_key(token), grant.encoded(), ex=seconds)
         return token
 
-    async def redeem(self, token: str) -> str | None:
+    async def redeem(self, token: str) -> Grant | None:
         found = await self._redis.getdel(PREFIX + token_key(token))
-        return found.decode() if isinstance(found, bytes) else found
+        if found is None:
+            return None
+        return Grant.decoded(found.decode() if isinstance(found, bytes) else found)

@@ -257,7 +257,7 @@ class ClusterNode:
         record = await self.directory.find(access_id)
         if record is None or record.owner != self.name or self.hub.registry.has(access_id):
             return
-        await self.hub.adopt(record.session, Screen(record.viewport), record.agent_token)
+        await self.hub.adopt(record.session, Screen(record.viewport), record.seats)
 
     # -- messages from other nodes --------------------------------------------------------------
 

@@ -8,12 +8,13 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+import msgspec
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from mirror.cluster.store import LIVE_KEY, session_key
 from mirror.errors import SessionError
-from mirror.session.live import LiveSession
+from mirror.session.live import LiveSession, Seats, Watcher
 from mirror.session.state import MAX_LIVE, Session, SessionState
 from mirror.wire import Viewport
 
@@ -55,7 +56,7 @@ class Record:
     session: Session
     owner: str
     viewport: Viewport
-    agent_token: str
+    seats: Seats
 
 
 class SharedDirectory:
@@ -153,13 +154,17 @@ class SharedDirectory:
 
 
 def _fields(live: LiveSession) -> list[str | int]:
-    session, viewport = live.session, live.screen.viewport
+    session, viewport, seats = live.session, live.screen.viewport, live.seats()
     return [
         "uuid", session.uuid,
         "state", session.state.value,
         "started_at", _time(session.started_at),
         "interaction", session.interaction_id or "",
-        "agent_token", live.agent_token,
+        "agent_token", seats.agent_token,
+        "agent_name", seats.agent_name,
+        "watchers", msgspec.json.encode(
+            [(w.seat, w.name, w.token, w.joined) for w in seats.watchers]
+        ).decode(),
         "vw", viewport.width,
         "vh", viewport.height,
     ]  # fmt: skip
@@ -182,4 +187,10 @@ def _record(access_id: str, raw: dict[bytes, bytes]) -> Record:
         started_at=datetime.fromisoformat(get("started_at", "")) if get("started_at") else None,
     )
     viewport = Viewport(int(get("vw") or 1280), int(get("vh") or 720))
-    return Record(session, get("owner", ""), viewport, get("agent_token", ""))
+    watchers = msgspec.json.decode(get("watchers") or "[]", type=list[tuple[str, str, str, bool]])
+    seats = Seats(
+        get("agent_token", ""),
+        get("agent_name", ""),
+        tuple(Watcher(name, seat, token, joined) for seat, name, token, joined in watchers),
+    )
+    return Record(session, get("owner", ""), viewport, seats)

@@ -65,6 +65,9 @@ def cue_text(event: dict[str, Any]) -> str | None:
             "page": f"page {event.get('path')}",
             "agent_left": "agent left",
             "agent_returned": "agent returned",
+            "watcher_joined": f"{event.get('name')} watching",
+            "watcher_left": f"{event.get('name')} stopped watching",
+            "handed_over": f"handed over to {event.get('name')}",
             "ended": f"ended: {event.get('reason')}",
         }.get(kind, _spaced(kind))
     return words

@@ -81,14 +81,19 @@ def _rejoin(request: web.Request) -> Join | None:
 
 async def _token_join(request: web.Request, token: str) -> Join | None:
     """The join ``token`` stands for (redeemed now: it works once), or None when it is unknown,
-    used or expired, counted in the join guard like a wrong ID."""
+    used or expired, counted in the join guard like a wrong ID. An invitation comes back as its
+    watcher's rejoin, and only to a signed-in agent where agent keys are set: a link pasted in
+    the wrong chat shows no one the customer's screen."""
     client = request.remote or "unknown"
-    guard = request.app[JOIN_GUARD]
-    redeemed = (
-        await request.app[JOIN_TOKENS].redeem(token[:64]) if await guard.allowed(client) else None
-    )
+    tokens, guard = request.app[JOIN_TOKENS], request.app[JOIN_GUARD]
+    redeemed = await tokens.redeem(token[:64]) if await guard.allowed(client) else None
+    signed_in = request.app[AUTH].valid_cookie(request.cookies.get(COOKIE))
+    if redeemed and redeemed.rejoin and not signed_in:
+        redeemed = None
     if redeemed is None:
         await guard.failed(client)
         return None
+    if redeemed.rejoin:
+        return Join(id=redeemed.access_id, rejoin=redeemed.rejoin)
     interaction = request.query.get("interaction") or None
-    return Join(id=redeemed, interaction=interaction[:200] if interaction else None)
+    return Join(id=redeemed.access_id, interaction=interaction[:200] if interaction else None)

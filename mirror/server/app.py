@@ -181,7 +181,9 @@ async def _front(app: web.Application, new_page: PageFactory) -> AsyncIterator[H
     config, history, metrics = settings.config, app[HISTORY], app[METRICS]
     tracks = app[RECORDINGS].start if config.recording.enabled else None
     if not config.cluster.redis_url:
-        hub = app[HUB] = Hub(config, history, new_page, metrics, tracks=tracks)
+        hub = app[HUB] = Hub(
+            config, history, new_page, metrics, tracks=tracks, tokens=app[JOIN_TOKENS]
+        )
         # A chat is the primary interaction of the co-browse sessions started from it.
         chats = app[CHAT_HUB] = ChatHub(config, history, metrics, sessions=hub)
         hub.observe(chats)
@@ -194,9 +196,9 @@ async def _front(app: web.Application, new_page: PageFactory) -> AsyncIterator[H
     redis = await connect(config.cluster.redis_url)
     name = settings.node or f"{socket.gethostname()}-{os.getpid()}"
     directory = SharedDirectory(redis, name)
-    hub = app[HUB] = Hub(config, history, new_page, metrics, directory, tracks)
+    tokens = app[JOIN_TOKENS] = SharedJoinTokens(redis)
+    hub = app[HUB] = Hub(config, history, new_page, metrics, directory, tracks, tokens)
     guard = app[JOIN_GUARD] = SharedJoinGuard(redis)
-    app[JOIN_TOKENS] = SharedJoinTokens(redis)
 
     def new_chats(sessions: Interactions, chat_directory: ChatDirectory) -> ChatHub:
         return ChatHub(config, history, metrics, sessions, chat_directory)

@@ -13,7 +13,7 @@ from aiohttp import web
 from mirror.errors import SessionNotFound
 from mirror.server.keys import HUB, JOIN_GUARD, JOIN_TOKENS
 from mirror.server.responses import json_error
-from mirror.session.jointokens import TOKEN_S
+from mirror.session.jointokens import TOKEN_S, Grant
 
 NINE_DIGITS = re.compile(r"^\d{9}$")
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -29,7 +29,7 @@ async def create_join(request: web.Request) -> web.Response:
     if access_id is None:
         await guard.failed(client)
         raise json_error(web.HTTPNotFound, "unknown_session", NOT_LIVE)
-    token = await request.app[JOIN_TOKENS].issue(access_id)
+    token = await request.app[JOIN_TOKENS].issue(Grant(access_id))
     return web.json_response({"token": token, "expires_in": TOKEN_S})
 
 

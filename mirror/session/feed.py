@@ -15,7 +15,7 @@ from mirror.config import LimitsConfig
 from mirror.metrics import Metrics
 from mirror.recording.customer import Page, customer_marks
 from mirror.session.budget import Feed, PageBudget
-from mirror.session.live import LiveSession
+from mirror.session.live import LiveSession, tell
 from mirror.session.messages import PageShown, Snapshot
 from mirror.session.pages import RenderPages
 from mirror.session.state import EndReason
@@ -48,12 +48,11 @@ class PageFeed:
             await self._over_budget(live, feed, budget)
 
     async def _page_shown(self, live: LiveSession, pages: list[Page]) -> None:
-        """The customer opened another page: the agent's status strip names it."""
+        """The customer opened another page: the views' status strips name it."""
         shown = PageShown(path=pages[-1].path, title=pages[-1].title) if pages else None
         if shown is not None and shown != live.shown:
             live.shown = shown
-            if live.agent is not None:
-                await live.agent.send_message(shown)
+            await tell(live.viewers(), shown)
 
     async def _over_budget(self, live: LiveSession, feed: Feed, budget: PageBudget) -> None:
         """A batch went over the session's page budget and was dropped: end the session, or

@@ -20,7 +20,9 @@ from mirror.session.messages import (
     Erase,
     Events,
     Exit,
+    HandOver,
     Hello,
+    Invite,
     Join,
     Ping,
     Pong,
@@ -125,22 +127,33 @@ class CustomerLink:
 
 
 class AgentLink:
+    """An agent's view, or a colleague's watching: which one is asked at each message, since a
+    hand-over makes a watcher the agent."""
+
     def __init__(self, hub: Hub, live: LiveSession, peer: Peer) -> None:
         self.hub, self.live, self.peer = hub, live, peer
 
     async def send(self, message: msgspec.Struct) -> None:
-        if isinstance(message, Exit):
-            await self.hub.end(self.live, EndReason.AGENT_EXIT)
-        elif isinstance(message, Watching):
-            await self.hub.agent_watching(self.live, message.visible)
-        elif isinstance(message, Ping):
+        live = self.live
+        if isinstance(message, Ping):
             await self.peer.send_message(Pong(t=message.t))
+        elif isinstance(message, Watching):
+            await self.hub.agent_watching(live, self.peer, message.visible)
+        elif live.agent is not self.peer:
+            if (watcher := live.watcher_with(self.peer)) is not None:
+                await self.hub.crew.says(live, watcher, message)
+        elif isinstance(message, Exit):
+            await self.hub.end(live, EndReason.AGENT_EXIT)
         elif isinstance(message, Draw):
-            await drawings.agent_draws(self.live, message)
+            await drawings.agent_draws(live, message)
         elif isinstance(message, Erase):
-            await drawings.erase(self.live)
+            await drawings.erase(live)
+        elif isinstance(message, Invite):
+            await self.hub.crew.invite(live, message.name)
+        elif isinstance(message, HandOver):
+            await self.hub.crew.hand_to(live, message.seat)
         elif not isinstance(message, Join | Hello):
-            await self.hub.actions.agent_input(self.live, message)  # type: ignore[arg-type]
+            await self.hub.actions.agent_input(live, message)  # type: ignore[arg-type]
 
     async def left(self) -> None:
         await self.hub.agent_left(self.live, self.peer)

@@ -5,39 +5,39 @@ aiohttp or Chromium: socket handlers call it with decoded messages (see :class:`
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import secrets
 import time
 
 import msgspec
 
-from mirror.clock import utcnow
 from mirror.config import Config
-from mirror.errors import CobrowseError, InvalidTransition, SessionError, SessionNotFound
+from mirror.errors import InvalidTransition, SessionError, SessionNotFound
 from mirror.history import HistoryStore
 from mirror.history.writes import RetriedWrites
 from mirror.limits import ClientLimits
 from mirror.metrics import Metrics
 from mirror.render.screen import Display, Screen
 from mirror.session.actions import AgentActions
+from mirror.session.colleagues import Crew
 from mirror.session.directory import Directory, LocalDirectory
 from mirror.session.feed import PageFeed
+from mirror.session.jointokens import JoinTokens, LocalJoinTokens
 from mirror.session.live import (
     LiveSession,
     PageFactory,
     Peer,
+    Seats,
     SessionObserver,
     Tracks,
+    tell,
 )
 from mirror.session.messages import (
     FrameRules,
     Hello,
-    Joined,
     SessionInfo,
     Snapshot,
     Status,
-    ViewSize,
 )
 from mirror.session.pages import RenderPages
 from mirror.session.state import EndReason, Session, SessionRegistry, SessionState, Transition
@@ -64,6 +64,7 @@ class Hub:
         metrics: Metrics,
         directory: Directory | None = None,
         tracks: Tracks | None = None,
+        tokens: JoinTokens | None = None,
     ) -> None:
         self.config, self.history, self.metrics = config, history, metrics
         self._tracks = tracks  # Recordings, when the configuration asks for them.
@@ -73,6 +74,8 @@ class Hub:
         self.actions = AgentActions(config, metrics)
         self.registry = SessionRegistry()  # The sessions this server owns.
         self.directory: Directory = directory or LocalDirectory()
+        self.tokens: JoinTokens = tokens or LocalJoinTokens()  # Join tokens and invitations.
+        self.crew = Crew(config, self.tokens, self.directory, self.pages, self._agent_away)
         self.capacity = config.cluster.capacity()
         self._observers: list[SessionObserver] = []
         self._policy = policy_for(config.masking)
@@ -138,6 +141,8 @@ class Hub:
         )
         if session.state is SessionState.ACTIVE:
             await peer.send_message(Snapshot())
+            if live.company is not None:  # Who is watching, on this page too.
+                await self.crew.tell(live, customer_anew=True)
         return live
 
     async def _create(
@@ -212,7 +217,7 @@ class Hub:
         self._record_track(live, "joined")
         await self.directory.saved(live)
         await self._tell_state(live, transition)
-        await peer.send_message(self._joined(live))
+        await peer.send_message(live.joined(live.agent_token))
         await self._attach_agent(live, peer)
         for observer in self._observers:
             await observer.session_started(session)
@@ -222,15 +227,19 @@ class Hub:
 
     async def agent_rejoin(self, peer: Peer, access_id: str, token: str) -> LiveSession:
         """The agent's page came back (a reload, or back from another site) within the grace
-        period, proving with its token that it is this session's agent."""
+        period, proving with its token that it is this session's agent; or a colleague's page
+        came with its invitation, or back, with its seat's token."""
         try:
             live = self._live[self.registry.get(access_id).uuid]
         except SessionNotFound:
             self.metrics.join_refused.inc()
             raise
-        if live.session.state is not SessionState.ACTIVE or not secrets.compare_digest(
-            live.agent_token.encode(), token.encode()
-        ):
+        active = live.session.state is SessionState.ACTIVE
+        if active and (watcher := self.crew.seat_of(live, token)) is not None:
+            live.touch()
+            await self.crew.attach(live, watcher, peer)
+            return live
+        if not active or not secrets.compare_digest(live.agent_token.encode(), token.encode()):
             self.metrics.join_refused.inc()
             raise SessionNotFound("no live session has that identifier")
         old, live.agent = live.agent, peer
@@ -241,40 +250,46 @@ class Hub:
         log.info("session %s: agent page returned", live.uuid)
         live.track.event("agent_returned")
         await peer.send_message(Status(state=live.session.state.value))
-        await peer.send_message(self._joined(live))
+        await peer.send_message(live.joined(live.agent_token))
         await self._attach_agent(live, peer)
         if live.customer is not None:  # A fresh full snapshot for the returning view.
             await live.customer.send_message(Snapshot())
         return live
 
-    @staticmethod
-    def _joined(live: LiveSession) -> Joined:
-        started = live.session.started_at
-        active_s = max(0.0, (utcnow() - started).total_seconds()) if started else 0.0
-        return Joined(token=live.agent_token, id=live.session.access_id, active_s=active_s)
-
     async def _attach_agent(self, live: LiveSession, peer: Peer) -> None:
-        await self.agent_watching(live, True)  # A page that is not looking says so next.
-        viewport = live.screen.view_size
-        zoom = live.screen.zoom
-        await peer.send_message(ViewSize(width=viewport.width, height=viewport.height, zoom=zoom))
-        if live.shown is not None:
-            await peer.send_message(live.shown)
-        live.tasks.start("frames", self.pages.pump_frames(live, peer))
+        await self.agent_watching(live, peer, True)  # A page that is not looking says so next.
+        await self.pages.show(live, peer)
+        live.tasks.start("frames", self.pages.pump_frames(live, peer, True))
+        if live.watchers:
+            await self.crew.tell(live)  # Its invitations, after a reload.
 
-    async def agent_watching(self, live: LiveSession, seen: bool) -> None:
-        """The agent's view came into sight (a fresh frame follows) or left it (capture stops,
-        the customer's changes are still applied)."""
+    async def agent_watching(self, live: LiveSession, peer: Peer, seen: bool) -> None:
+        """A view came into sight (a fresh frame follows) or left it: with no view in sight,
+        capture stops (the customer's changes are still applied)."""
+        if peer is live.agent:
+            live.agent_seen = seen
+        elif (watcher := live.watcher_with(peer)) is not None:
+            watcher.seen = seen
         if live.page is not None:
-            await live.page.watch(seen)
+            await live.page.watch(live.in_sight())
 
     async def agent_left(self, live: LiveSession, peer: Peer) -> None:
-        if live.agent is not peer or not live.session.live:
+        if not live.session.live:
+            return
+        if (watcher := live.watcher_with(peer)) is not None:
+            await self.crew.left(live, watcher)
+            return
+        if live.agent is not peer:
             return
         live.agent = None
         live.track.event("agent_left")
         live.tasks.cancel("frames")
-        await self.agent_watching(live, False)  # Until the agent's page comes back.
+        if live.page is not None:  # Until the agent's page comes back.
+            await live.page.watch(live.in_sight())
+        self._agent_away(live)
+
+    def _agent_away(self, live: LiveSession) -> None:
+        """No agent's page is connected: the session ends unless one comes back in time."""
         grace = self.config.session.agent_reconnect_grace_s
         live.tasks.start("agent_grace", self._end_after(live, grace, EndReason.AGENT_TIMEOUT))
 
@@ -303,7 +318,8 @@ class Hub:
         live.tasks.cancel_all()
         live.track.event("ended", reason=reason.value)
         await self._announce(live, transition)
-        peers = [p for p in (live.customer, live.agent) if p is not None]
+        watchers = await self.crew.ended(live)
+        peers = [p for p in (live.customer, live.agent) if p is not None] + watchers
         # Together: one side slow to answer the close handshake must not delay the other.
         await asyncio.gather(
             *(p.close(CLOSE_ENDED, f"session ended: {reason.value}") for p in peers)
@@ -355,13 +371,17 @@ class Hub:
 
     # -- a cluster's sessions changing hands ---------------------------------------------------
 
-    async def adopt(self, session: Session, screen: Screen, agent_token: str) -> LiveSession:
+    async def adopt(self, session: Session, screen: Screen, seats: Seats) -> LiveSession:
         """Take over a live session another node held (it died, or is stopping): its sockets
         will come back (their grace timers start now), and an active one gets a render page
         that the customer's next snapshot fills."""
         self.registry.add(session)
-        live = LiveSession(session, screen, agent_token=agent_token)
+        live = LiveSession(session, screen, agent_token=seats.agent_token)
+        live.agent_name = seats.agent_name
         self._live[session.uuid] = live
+        for watcher in seats.watchers:
+            live.watchers[watcher.seat] = watcher
+            self.crew.expect(live, watcher, self.config.session.agent_reconnect_grace_s)
         self.metrics.live_sessions.inc()
         log.info("session %s: taken over (%s)", session.uuid, session.state.value)
         grace = self.config.session
@@ -387,8 +407,10 @@ class Hub:
         self.metrics.live_sessions.dec()
         live.tasks.cancel_all()
         await live.track.finish("handed_over")  # The next node records in a recording of its own.
-        peers = [p for p in (live.customer, live.agent) if p is not None]
+        peers = [p for p in (live.customer, *live.viewers()) if p is not None]
         live.customer = live.agent = None
+        for watcher in live.watchers.values():
+            watcher.peer = None
         await asyncio.gather(*(p.close(code, reason) for p in peers))
         if live.page is not None:
             await live.page.close()
@@ -418,10 +440,8 @@ class Hub:
         session = transition.session
         reason = session.end_reason.value if session.end_reason else None
         status = Status(state=session.state.value, reason=reason)
-        for peer in (live.customer, live.agent):
-            if peer is not None:
-                with contextlib.suppress(CobrowseError, ConnectionError):
-                    await peer.send_message(status)
+        customer = [live.customer] if live.customer is not None else []
+        await tell(customer + live.viewers(), status)
 
     async def _record(self, session: Session) -> None:
         await self.writes.write(session)

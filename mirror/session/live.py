@@ -1,21 +1,27 @@
-"""A live session as the hub holds it: the session's state, its two sockets, its render page,
-the newest frame for the agent, and the tasks that run for it (grace timers, the frame pump).
-The protocols here are what the hub needs of a socket and of a render page."""
+"""A live session as the hub holds it: the session's state, its sockets (the customer's, the
+agent's and those of colleagues watching), its render page, the newest frame, and the tasks that
+run for it (grace timers, frame pumps). The protocols here are what the hub needs of a socket and
+of a render page."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
+from mirror.clock import utcnow
+from mirror.errors import CobrowseError
 from mirror.frames.frame import Frame, LatestFrame
 from mirror.recording.customer import Page
 from mirror.render.events import PageEvents
 from mirror.render.screen import Screen
 from mirror.session.budget import PageBudget
-from mirror.session.messages import PageShown, ServerMessage
+from mirror.session.jointokens import new_token
+from mirror.session.messages import Company, Joined, PageShown, ServerMessage
 from mirror.session.state import Session
 from mirror.tasks import NamedTasks
 from replay.hit import Hit
@@ -107,6 +113,28 @@ class SessionObserver(Protocol):
 
 
 @dataclass(eq=False)
+class Watcher:
+    """A colleague or supervisor the agent invited to watch: frames and status, view only."""
+
+    name: str  # As the inviting agent typed it; the customer is told it.
+    seat: str = field(default_factory=lambda: secrets.token_hex(4))  # How the agent names it.
+    token: str = field(default_factory=new_token)  # Its page's rejoin (never in an address).
+    joined: bool = False  # Its page came once: until then it is an invitation.
+    peer: Peer | None = None
+    seen: bool = True  # Its view is in sight.
+
+
+@dataclass(frozen=True)
+class Seats:
+    """Whose views may come to a session, as a cluster's directory keeps it for the node that
+    takes the session over: the agent's rejoin token and name, and the watchers' seats."""
+
+    agent_token: str
+    agent_name: str = ""
+    watchers: tuple[Watcher, ...] = ()
+
+
+@dataclass(eq=False)
 class LiveSession:
     """One session while it lives: what the hub knows of it beyond its state machine."""
 
@@ -121,7 +149,11 @@ class LiveSession:
     script_seq: int = 0
     budget: PageBudget | None = None  # What it may feed its render page, once it feeds any.
     # Proves a returning agent page is the agent of this session (see Hub.agent_rejoin).
-    agent_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    agent_token: str = field(default_factory=new_token)
+    agent_name: str = ""  # Known once a colleague took the session over.
+    agent_seen: bool = True  # The agent's view is in sight.
+    watchers: dict[str, Watcher] = field(default_factory=dict)  # By seat.
+    company: Company | None = None  # Who is watching, as the customer was last told.
     last_activity: float = field(default_factory=time.monotonic)
     track: Track = field(default_factory=NoTrack)  # Its recording, once its agent joins.
     actions: dict[int, str] = field(default_factory=dict)  # Scripts sent, by seq: their kind.
@@ -137,3 +169,39 @@ class LiveSession:
     @property
     def uuid(self) -> str:
         return self.session.uuid
+
+    def seats(self) -> Seats:
+        watchers = tuple(Watcher(w.name, w.seat, w.token, w.joined) for w in self.watchers.values())
+        return Seats(self.agent_token, self.agent_name, watchers)
+
+    def joined(self, token: str, role: Literal["agent", "watcher"] = "agent") -> Joined:
+        """What a view that joined is told: its rejoin ``token``, the nine digits (a view that
+        joined with a token has not seen them) and how long the session has been active (the
+        view's clock may differ from the server's)."""
+        started = self.session.started_at
+        active_s = max(0.0, (utcnow() - started).total_seconds()) if started else 0.0
+        return Joined(token=token, id=self.session.access_id, active_s=active_s, role=role)
+
+    def viewers(self) -> list[Peer]:
+        """The sockets that are shown the customer's page: the agent's and its watchers'."""
+        watching = [w.peer for w in self.watchers.values() if w.peer is not None]
+        return ([self.agent] if self.agent is not None else []) + watching
+
+    def in_sight(self) -> bool:
+        """Someone's view of the page is in sight (else nothing need be captured)."""
+        if self.agent is not None and self.agent_seen:
+            return True
+        return any(w.peer is not None and w.seen for w in self.watchers.values())
+
+    def watcher_with(self, peer: Peer) -> Watcher | None:
+        return next((w for w in self.watchers.values() if w.peer is peer), None)
+
+
+async def tell(peers: list[Peer], message: ServerMessage) -> None:
+    """Send ``message`` to each of ``peers`` together; one gone does not stop the others."""
+
+    async def send(peer: Peer) -> None:
+        with contextlib.suppress(CobrowseError, ConnectionError):
+            await peer.send_message(message)
+
+    await asyncio.gather(*(send(peer) for peer in peers))

@@ -100,7 +100,26 @@ class Draw(Message, tag="draw"):
     ]
 
 
-AgentMessage = Join | Exit | Watching | Ping | Draw | Erase | AgentInput
+# A colleague's name as the customer is shown it (one line, no markup is ever made of it).
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=60, pattern=r"^[^\x00-\x1f\x7f]+$")]
+Seat = Annotated[str, msgspec.Meta(max_length=16)]
+
+
+class Invite(Message, tag="invite"):
+    """The agent invites a colleague or supervisor, by the name the customer will be told, to
+    watch: answered with :class:`Invited`."""
+
+    name: Name
+
+
+class HandOver(Message, tag="hand_over"):
+    """The agent hands the session over to a colleague watching (its seat): the colleague gets
+    write mode, the agent's view ends."""
+
+    seat: Seat
+
+
+AgentMessage = Join | Exit | Watching | Ping | Draw | Erase | Invite | HandOver | AgentInput
 
 # -- server -> either page -----------------------------------------------------------------
 
@@ -145,6 +164,36 @@ class Joined(Message, tag="joined"):
     token: str
     id: str | None = None
     active_s: float = 0.0
+    role: Literal["agent", "watcher"] = "agent"  # A watcher's view is view only.
+
+
+class Invited(Message, tag="invited"):
+    """To the agent: the one-time token of its invitation (the colleague opens
+    ``/agent?invite=TOKEN``), good for ``expires_in`` seconds."""
+
+    name: str
+    token: str
+    expires_in: int
+
+
+class Colleague(msgspec.Struct):
+    seat: str
+    name: str
+    watching: bool  # Its view is open (else invited, or its page is away).
+
+
+class Colleagues(Message, tag="colleagues"):
+    """To the agent: the colleagues it invited, as they come and go."""
+
+    watchers: list[Colleague]
+
+
+class Company(Message, tag="company"):
+    """To the customer: who sees the page besides the agent (view only), and the agent's name
+    once a colleague took the session over."""
+
+    watchers: list[str]
+    agent: str = ""
 
 
 class Pong(Message, tag="pong"):
@@ -185,6 +234,9 @@ ServerMessage = (
     | Notice
     | PageShown
     | Pong
+    | Invited
+    | Colleagues
+    | Company
     | Draw
     | Erase
     | Error

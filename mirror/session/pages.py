@@ -14,7 +14,7 @@ from typing import Any
 from mirror.frames.patches import frame_messages
 from mirror.metrics import Metrics
 from mirror.render.events import PageEvents
-from mirror.session.live import LiveSession, PageFactory, Peer, ServerPage
+from mirror.session.live import LiveSession, PageFactory, Peer, ServerPage, tell
 from mirror.session.messages import Notice, Snapshot, ViewSize
 from mirror.session.state import EndReason
 
@@ -122,11 +122,21 @@ class RenderPages:
                 self.lost(live, "browser")
         self.prepare_spare()
 
-    async def pump_frames(self, live: LiveSession, peer: Peer) -> None:
-        """Send the agent each frame message as soon as its socket can take one."""
+    async def show(self, live: LiveSession, peer: Peer) -> None:
+        """Tell a view that joins the size of the customer's screen and the page it is on."""
+        viewport = live.screen.view_size
+        zoom = live.screen.zoom
+        await peer.send_message(ViewSize(width=viewport.width, height=viewport.height, zoom=zoom))
+        if live.shown is not None:
+            await peer.send_message(live.shown)
+
+    async def pump_frames(self, live: LiveSession, peer: Peer, recorded: bool) -> None:
+        """Send a view each frame message as soon as its socket can take one; ``recorded``:
+        the agent's view, whose frames are what the recording keeps."""
         async for message, picture in frame_messages(live.frames):
             await peer.send_frame(message)
-            live.track.frame(message, picture)
+            if recorded:
+                live.track.frame(message, picture)
             self._metrics.frames_sent.inc()
             self._metrics.frame_bytes.inc(len(message))
             # Prepared during the join, the next spare would take the CPU that the customer's
@@ -134,10 +144,9 @@ class RenderPages:
             self.prepare_spare()
 
     def notice(self, live: LiveSession, reason: str) -> None:
-        """The agent's view is partial, and why (``large-page``)."""
+        """The views are partial, and why (``large-page``)."""
         log.info("session %s: the agent's view is partial (%s)", live.uuid, reason)
-        if live.agent is not None:
-            live.tasks.start("notice", live.agent.send_message(Notice(reason=reason)))
+        live.tasks.start("notice", tell(live.viewers(), Notice(reason=reason)))
 
     async def recording(self, live: LiveSession, writing: bool) -> None:
         """The session's recording stopped being written (its store fails) or resumed."""
@@ -149,9 +158,7 @@ class RenderPages:
             await spare.close()
 
     def _resized(self, live: LiveSession) -> None:
-        if live.agent is not None:
-            viewport = live.screen.view_size
-            zoom = live.screen.zoom
-            resized = ViewSize(width=viewport.width, height=viewport.height, zoom=zoom)
-            live.track.event("view", width=viewport.width, height=viewport.height)
-            live.tasks.start("resize", live.agent.send_message(resized))
+        viewport = live.screen.view_size
+        resized = ViewSize(width=viewport.width, height=viewport.height, zoom=live.screen.zoom)
+        live.track.event("view", width=viewport.width, height=viewport.height)
+        live.tasks.start("resize", tell(live.viewers(), resized))

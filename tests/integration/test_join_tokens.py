@@ -5,6 +5,7 @@ token works once, only for its session, and a wrong name or token counts as a wr
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,8 +18,9 @@ from redis.asyncio import Redis
 from mirror.cluster.jointokens import SharedJoinTokens
 from mirror.config import Config, ServerConfig
 from mirror.server.app import build_app
+from mirror.server.auth import COOKIE, AgentAuth
 from mirror.server.keys import Settings
-from mirror.session.jointokens import LocalJoinTokens
+from mirror.session.jointokens import Grant, LocalJoinTokens
 from tests.aio import in_thread
 from tests.services import redis_server
 from tests.wsclient import (
@@ -128,9 +130,9 @@ async def test_a_view_joined_by_token_comes_back_with_its_rejoin_and_no_cookie(
 async def test_a_token_expires_after_a_minute(elapsed: float) -> None:
     now = [0.0]
     tokens = LocalJoinTokens(clock=lambda: now[0])
-    token = await tokens.issue("123456789")
+    token = await tokens.issue(Grant("123456789"))
     now[0] = elapsed
-    assert (await tokens.redeem(token)) == ("123456789" if elapsed < 60 else None)
+    assert (await tokens.redeem(token)) == (Grant("123456789") if elapsed < 60 else None)
     assert await tokens.redeem(token) is None
 
 
@@ -147,12 +149,50 @@ async def test_a_clusters_token_is_issued_on_one_node_and_redeemed_once_on_any(
     clients = [Redis.from_url(redis_url) for _ in range(2)]
     try:
         issuer, redeemer = (SharedJoinTokens(client) for client in clients)
-        token = await issuer.issue("987654321")
+        token = await issuer.issue(Grant("987654321"))
         stored = await clients[0].keys("cb:jointoken:*")
         assert stored and token.encode() not in b"".join(stored)  # Kept by its digest only.
         assert 0 < await clients[0].ttl(stored[0]) <= 60
         redeemed = await asyncio.gather(redeemer.redeem(token), issuer.redeem(token))
-        assert sorted(redeemed, key=str) == ["987654321", None]  # Once, whoever asks first.
+        assert sorted(redeemed, key=str) == [Grant("987654321"), None]  # Once, whoever asks first.
     finally:
         for client in clients:
             await client.aclose()
+
+
+async def next_of(ws: aiohttp.ClientWebSocketResponse, kind: str) -> dict[str, Any]:
+    """Skip frames and other messages until one of type ``kind``."""
+    while True:
+        message = await ws.receive(timeout=10)
+        if message.type is aiohttp.WSMsgType.TEXT and json.loads(message.data)["type"] == kind:
+            return dict(json.loads(message.data))
+
+
+@in_thread
+async def test_an_invitation_lets_a_signed_in_colleague_watch_once(tmp_path: Path) -> None:
+    """The agent invites a colleague over its socket; the invitation opens a watcher's view
+    (view only) for a signed-in agent, once; without the agent cookie it opens nothing."""
+    config = Config(server=ServerConfig(agent_keys=[KEY]))
+    app = build_app(Settings(config=config, db=f"sqlite:///{tmp_path / 'h.db'}"))
+    signed_in = {"Cookie": f"{COOKIE}={AgentAuth((KEY,)).cookie_for(KEY)}"}
+    async with TestServer(app) as server, aiohttp.ClientSession() as http:
+        url = str(server.make_url("")).rstrip("/")
+        customer, info = await open_customer(http, url)
+        token = (await ask(http, url, {"session_id": info["id"]}))[1]["token"]
+        agent = await http.ws_connect(f"{ws_url(url, 'agent')}?join_token={token}")
+        invitations = []
+        for name in ("Dana", "Lee"):
+            await agent.send_json({"v": 1, "type": "invite", "name": name})
+            invitations.append((await next_of(agent, "invited"))["token"])
+        anonymous = f"{ws_url(url, 'agent')}?join_token={invitations[0]}"
+        assert await refusal(http, anonymous) == ("invalid_token", 4403)
+        invited = f"{ws_url(url, 'agent')}?join_token={invitations[1]}"
+        watcher = await http.ws_connect(invited, headers=signed_in)
+        joined = await next_of(watcher, "joined")
+        assert joined["role"] == "watcher" and joined["id"] == info["id"]
+        assert (await next_of(customer, "company"))["watchers"] == ["Lee"]
+        assert await refusal(http, invited, headers=signed_in) == ("invalid_token", 4403)
+        await watcher.send_json({"v": 1, "type": "click", "x": 5, "y": 5, "button": 0, "count": 1})
+        assert (await next_of(watcher, "refused"))["reason"] == "view_only"
+        for ws in (watcher, agent, customer):
+            await ws.close()

@@ -226,8 +226,8 @@ async def test_nothing_is_captured_while_the_agent_does_not_see_the_view(tmp_pat
     async with open_hubs(tmp_path, make_config(agent_grace_s=60)) as hubs:
         _, live, agent = await session_with_agent(hubs)
         page = page_of(live)
-        await hubs.hub.agent_watching(live, False)
-        await hubs.hub.agent_watching(live, True)
+        await hubs.hub.agent_watching(live, agent, False)
+        await hubs.hub.agent_watching(live, agent, True)
         await hubs.hub.agent_left(live, agent)
         await hubs.hub.agent_rejoin(MemoryPeer("back"), live.session.access_id, live.agent_token)
         assert page.watched == [False, True, False, True]
