@@ -1,10 +1,12 @@
 """Takes the screenshots of the README and the guides from the real pages (`make screenshots`):
 the demo kiosk, each step of the customer's widget, the agent's desk with a session and a chat,
-and the pointing tools on both sides. Runs `cobrowse demo` on free ports; writes docs/*.png."""
+the pointing tools on both sides, and a colleague watching. Runs `cobrowse demo` on free ports;
+writes docs/*.png."""
 
 from __future__ import annotations
 
 import os
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -95,6 +97,23 @@ def pointing_tools(agent: Page, customer: Page) -> None:
     )
 
 
+def colleagues(browser: Browser, agent: Page, customer: Page) -> None:
+    """A supervisor invited and watching: docs/colleagues.png (the agent's panel) and
+    docs/widget-5-watching.png (the customer told)."""
+    agent.get_by_role("button", name="Invite a colleague").click()
+    agent.get_by_label("Colleague's name").fill("Dana, supervisor")
+    agent.get_by_role("button", name="Create invite link").click()
+    link = agent.get_by_label("Invite link")
+    expect(link).to_have_value(re.compile("invite="), timeout=TIMEOUT_MS)
+    watcher = browser.new_context(viewport={"width": 1600, "height": 1000}).new_page()
+    watcher.goto(link.input_value())
+    expect(watcher.get_by_role("status")).to_contain_text("watching", timeout=TIMEOUT_MS)
+    expect(agent.get_by_role("button", name="Hand over to Dana, supervisor")).to_be_visible()
+    agent.locator("#crew").screenshot(path=DOCS / "colleagues.png")
+    expect(customer.locator(WIDGET)).to_contain_text("Dana, supervisor")
+    corner(customer, DOCS / "widget-5-watching.png")
+
+
 def kiosk(browser: Browser, server: str) -> None:
     """The demo kiosk, joined, at 1600x900: docs/demo.png."""
     page = browser.new_context(viewport={"width": 1600, "height": 900}).new_page()
@@ -123,6 +142,7 @@ def main() -> int:
         a_waiting_chat(browser, site)
         agent = agent_desk(browser, demo.url, customer)
         pointing_tools(agent, customer)
+        colleagues(browser, agent, customer)
         kiosk(browser, demo.url)
         browser.close()
     print(f"screenshots written to {DOCS}")

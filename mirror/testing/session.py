@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import tempfile
 import time
 from collections.abc import Callable
@@ -62,6 +63,8 @@ class CobrowseSession(AgentActions):
     id: str
     wire_log: Wire = field(repr=False)  # Thousands of messages: kept out of tracebacks.
     agent: Page | None = None
+    colleagues: dict[str, Page] = field(default_factory=dict)  # Invited to watch, by name.
+    former_agents: list[Page] = field(default_factory=list)  # Handed the session over.
     ended: bool = False
     timeout_s: float = DEFAULT_TIMEOUT_S
 
@@ -129,10 +132,65 @@ class CobrowseSession(AgentActions):
                 agent.context.close()
 
     def close_agent(self) -> None:
-        """Close the agent's page and browser context (the ``cobrowse`` fixture does it at the
-        end of each test)."""
-        if self.agent is not None:
-            self._close_agent(self.agent)
+        """Close the agent's and colleagues' pages and browser contexts (the ``cobrowse``
+        fixture does it at the end of each test)."""
+        for page in [self.agent, *self.colleagues.values(), *self.former_agents]:
+            if page is not None:
+                self._close_agent(page)
+
+    # -- colleagues ------------------------------------------------------------------------------
+
+    def invite(self, name: str) -> Page:
+        """The agent invites a colleague as ``name`` (the name the customer is told): the invite
+        link opens in a fresh browser context, signed in if the server asks for a key, and the
+        colleague's view shows its first frame. It watches only (view only)."""
+        agent = self._agent()
+        agent.get_by_role("button", name="Invite a colleague").click()
+        agent.get_by_label("Colleague's name").fill(name)
+        agent.get_by_role("button", name="Create invite link").click()
+        link = agent.get_by_label("Invite link")
+        expect(link).to_have_value(re.compile(r"invite="), timeout=STATUS_TIMEOUT_MS)
+        colleague = self._new_agent_page()
+        self.wire_log.watch(
+            colleague, "agent"
+        )  # An agent's page: its actions count once handed over.
+        colleague.goto(link.input_value())
+        key_box, status = colleague.get_by_label("Agent key"), colleague.get_by_role("status")
+        watching = status.filter(has_text="watching")
+        expect(key_box.or_(watching).filter(visible=True).first).to_be_visible(
+            timeout=STATUS_TIMEOUT_MS
+        )
+        if key_box.is_visible():  # Signed in, the page reloads and opens the invitation.
+            key_box.fill(self.server.agent_key or "")
+            colleague.get_by_role("button", name="Sign in").click()
+        expect(watching).to_be_visible(timeout=STATUS_TIMEOUT_MS)
+        expect(colleague.locator("[data-cobrowse-view][data-frames]")).to_be_visible(
+            timeout=STATUS_TIMEOUT_MS
+        )
+        self.colleagues[name] = colleague
+        return colleague
+
+    def hand_over(self, name: str) -> Page:
+        """The agent hands the session to the colleague invited as ``name``, who becomes the
+        session's agent (the agent_* actions are now theirs); the former agent's view ends
+        (its page stays open, in ``former_agents``, until the test's end)."""
+        colleague = self.colleagues.get(name)
+        if colleague is None:
+            raise CobrowseUsageError(f"no colleague was invited as {name!r}: call invite first")
+        former = self._agent()
+        # Both views connected (after a network break, each comes back first).
+        watching = colleague.get_by_role("status").filter(has_text="watching")
+        expect(watching).to_be_visible(timeout=STATUS_TIMEOUT_MS)
+        listed = former.get_by_role("list", name="Watching")
+        expect(listed).to_contain_text(f"{name}: watching", timeout=STATUS_TIMEOUT_MS)
+        former.get_by_role("button", name=f"Hand over to {name}").click()
+        expect(former.get_by_role("status")).to_contain_text("ended", timeout=STATUS_TIMEOUT_MS)
+        expect(colleague.get_by_role("button", name="Laser pointer")).to_be_visible(
+            timeout=STATUS_TIMEOUT_MS
+        )
+        self.former_agents.append(former)
+        self.agent = self.colleagues.pop(name)
+        return colleague
 
     def _new_agent_page(self) -> Page:
         width, height = viewport_size(self.customer)

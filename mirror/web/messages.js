@@ -30,6 +30,10 @@ export const msg = {
   watching: (visible) => ({ v: PROTOCOL_VERSION, type: "watching", visible }),
   /** The agent's view measures its connection: the server answers {type: "pong", t}. */
   ping: (t) => ({ v: PROTOCOL_VERSION, type: "ping", t }),
+  /** The agent invites a colleague to watch, by the name the customer is told. */
+  invite: (name) => ({ v: PROTOCOL_VERSION, type: "invite", name }),
+  /** The agent hands the session to the colleague watching in `seat`. */
+  handOver: (seat) => ({ v: PROTOCOL_VERSION, type: "hand_over", seat }),
   join: (id, interaction, rejoin) => ({ v: PROTOCOL_VERSION, type: "join", id, ...(interaction ? { interaction } : {}), ...(rejoin ? { rejoin } : {}) }),
 };
 

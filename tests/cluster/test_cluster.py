@@ -81,3 +81,28 @@ def test_a_node_that_goes_loses_no_session(cluster: Cluster, customer: Page, how
         assert session.end("customer")["end_reason"] == "customer_exit"
     finally:
         cluster.start(victim)
+
+
+def test_a_colleague_watching_survives_a_node_and_takes_the_session_over(
+    cluster: Cluster, customer: Page
+) -> None:
+    """Sockets spread by the balancer, a colleague invited to watch, then the node holding the
+    render page killed: the colleague's seat is in Redis, so its view comes back to the new
+    owner, and the agent hands the session over there; the colleague then acts."""
+    checkout(customer, cluster.site)
+    session = Cobrowse(cluster.server()).start(customer)
+    session.join()
+    session.invite("Dana")
+    shows(session, "rgb(160, 40, 160)")
+    victim = cluster.mirror_node()
+    assert victim is not None
+    cluster.kill(victim)
+    try:
+        session.hand_over("Dana")
+        shows(session, "rgb(200, 120, 20)")  # In the colleague's view, from the new owner.
+        session.agent_click("#lastName")
+        expect(customer.locator("#lastName")).to_be_focused(timeout=TIMEOUT_MS)
+        session.assert_never_sent(CARD)
+        assert session.end("agent")["end_reason"] == "agent_exit"
+    finally:
+        cluster.start(victim)

@@ -53,6 +53,11 @@ def test_the_widget_at_each_step_and_the_agents_page(
     expect(agent.get_by_role("status")).to_contain_text("active")
     assert serious(agent) == []  # The agent's page: the view, its toolbar and strip, the desk.
     assert serious(page, WIDGET) == []  # The live session, with its masked fields' legend.
+    colleague = session.invite("Dana")
+    expect(agent.get_by_role("button", name="Hand over to Dana")).to_be_visible()
+    assert serious(agent) == []  # The invite link, the colleagues watching.
+    assert serious(colleague) == []  # A watcher's view.
+    assert serious(page, WIDGET) == []  # Told who is watching.
 
 
 def test_the_widget_works_from_the_keyboard_alone(page: Page, sample_site: str) -> None:

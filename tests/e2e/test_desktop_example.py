@@ -59,7 +59,7 @@ def test_the_desktop_example_shows_the_customer_and_hears_the_webhooks(
     expect(view.get_by_role("status")).to_contain_text("active", timeout=TIMEOUT_MS)
     expect(view.locator("[data-cobrowse-view]")).to_have_attribute("data-frames", FRAMES)
     view_log = agent.get_by_role("list", name="View events")
-    expect(view_log).to_contain_text(f'joined {{"id":"{session.id}"}}')
+    expect(view_log).to_contain_text(f'joined {{"id":"{session.id}","role":"agent"}}')
     hooks = agent.get_by_role("list", name="Webhook events")
     expect(hooks).to_contain_text("session.created", timeout=TIMEOUT_MS)
     expect(hooks).to_contain_text("session.started", timeout=TIMEOUT_MS)

@@ -1,5 +1,5 @@
 // The agent's page: sign in with an agent key, join a session by its nine digits (or with a join
-// token in the address), and the chat desk. The view itself is <cobrowse-view> (view.js, loaded
+// token in the address, or watch one with a colleague's invitation: ?invite=), and the chat desk. The view itself is <cobrowse-view> (view.js, loaded
 // as /agent-view.js), the same element a contact centre's desktop embeds.
 import { ChatDesk } from "./desk.js";
 
@@ -21,7 +21,12 @@ customElements.whenDefined("cobrowse-view").then(() => {
     view.joinSession(id);
   });
 
-  if (params.get("join_token")) {
+  if (params.get("invite") && !document.body.dataset.needsKey) {
+    // A colleague's invitation to watch a session (view only). Spent once used.
+    history.replaceState(null, "", location.pathname);
+    view.join(params.get("invite"));
+    new ChatDesk((id, interaction) => view.joinSession(id, { interaction })).connect();
+  } else if (params.get("join_token")) {
     // A contact centre's desktop put a join token from POST /api/joins in this page's address
     // (in its own frame): no digits, no agent cookie. Spent once used: not kept in the address.
     history.replaceState(null, "", location.pathname);

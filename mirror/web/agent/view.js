@@ -10,18 +10,22 @@
 // Attributes: `server` (the co-browse server's address; default: where this script came from),
 // `zoom` (the agent's zoom, 0.25 to 3, or "fit": the default, scaled down to the element's width
 // when the customer's screen is wider, 1:1 otherwise), `interaction` (the primary interaction to tie a join to).
-// Events (bubbling, composed): `state` {state} (see `state`), `joined` {id}, `refused` {reason, message} (the join was not
-// accepted), `ended` {reason} (the session's end reason, or null when unknown), `action-refused`
-// {reason} (an action of the agent's that the customer's page refused).
+// Events (bubbling, composed): `state` {state} (see `state`), `joined` {id, role}, `refused` {reason, message} (the join was not
+// accepted), `ended` {reason} (the session's end reason, `handed_over` when this agent handed it
+// to a colleague, or null when unknown), `role` {role} (a watcher was handed the session),
+// `action-refused` {reason} (an action of the agent's that the customer's page refused).
+// A view is the agent's ("agent": it acts and points) or a colleague's ("watcher": view only,
+// joined with an invitation; see `role`).
 // A page may put its own `<canvas data-cobrowse-view>` inside the element; otherwise it makes one.
 import { CLOSE, msg, parse, socketUrl } from "../messages.js";
+import { COLLEAGUES_HTML, ColleaguesPanel } from "./colleagues.js";
 import { attachInput } from "./input.js";
 import { Pen } from "./pen.js";
 import { STRIP_HTML, StatusStrip } from "./strip.js";
 import { ViewCanvas } from "./canvas.js";
 import { watchSight } from "./watching.js";
 import STYLE from "./view.css";
-import { NOTICES, PASSING, REFUSED, STATUS } from "./view_texts.js";
+import { FAREWELL, NOTICES, PASSING, REFUSED, STATUS } from "./view_texts.js";
 
 const SCRIPT_ORIGIN = document.currentScript && document.currentScript.src
   ? new URL(document.currentScript.src, location.href).origin
@@ -46,7 +50,7 @@ const TEMPLATE = `
     <button type="button" id="zoom-in" aria-label="Zoom in">+</button>
     <button type="button" id="zoom-fit" aria-label="Fit to the pane" aria-pressed="true" title="Alt+Shift+F">Fit</button>
   </div>
-  <div class="tools" role="group" aria-label="Pointing tools">
+  <div class="tools" id="tools" role="group" aria-label="Pointing tools">
     <button type="button" id="laser" aria-pressed="false">Laser pointer</button>
     <button type="button" id="highlight" aria-pressed="false">Highlighter</button>
     <button type="button" id="erase">Clear drawings</button>
@@ -54,6 +58,7 @@ const TEMPLATE = `
   <div id="status" role="status" aria-live="polite"></div>
 </div>
 ${STRIP_HTML}
+${COLLEAGUES_HTML}
 <div id="alert" role="alert" hidden></div>
 <div class="stage" part="stage">
   <p id="reconnecting" class="badge" aria-live="polite" hidden>Reconnecting…</p>
@@ -85,6 +90,9 @@ export class CobrowseView extends HTMLElement {
     root.innerHTML = TEMPLATE;
     this.$ = (id) => root.getElementById(id);
     this.strip = new StatusStrip(this.$, (message) => this.sendLive(message));
+    this.crew = new ColleaguesPanel(this.$, (message) => this.sendLive(message), () => this.server,
+      (text) => this.notify(text));
+    this.currentRole = "agent";
     this.socket = null;
     this.session = null; // {id, token} once joined: the rejoin that brings the view back.
     this.joining = false; // Between a join and the server's answer: errors are refusals.
@@ -132,7 +140,7 @@ export class CobrowseView extends HTMLElement {
     if (typeof ResizeObserver === "function") new ResizeObserver(() => this.fit()).observe(this.shadowRoot.querySelector(".stage"));
     this.setState("off");
     this.pen = new Pen(canvas, (message) => this.sendLive(message));
-    attachInput(canvas, (message) => this.sendLive(message), () => this.pen.tool !== null);
+    attachInput(canvas, (message) => this.act(message), () => this.pen.tool !== null);
     this.seen = watchSight(canvas, (visible) => {
       canvas.dataset.watching = String(visible); // For tests and styles: what the server was told.
       this.sendLive(msg.watching(visible));
@@ -166,6 +174,11 @@ export class CobrowseView extends HTMLElement {
   /** "off" (no session), "waiting", "active" or "ended". */
   get state() {
     return this.currentState;
+  }
+
+  /** "agent" (acts on the customer's page) or "watcher" (a colleague invited: view only). */
+  get role() {
+    return this.currentRole;
   }
 
   get zoom() {
@@ -214,7 +227,8 @@ export class CobrowseView extends HTMLElement {
     this.connect({ first: msg.join(id, interaction) });
   }
 
-  /** The agent leaves: the session ends for both sides (`agent_exit`). */
+  /** The agent leaves: the session ends for both sides (`agent_exit`); a watcher only stops
+   * watching. */
   end() {
     const socket = this.socket;
     remember(null);
@@ -308,6 +322,10 @@ export class CobrowseView extends HTMLElement {
       this.strip.page(m);
     } else if (m.type === "pong") {
       this.strip.pong(m);
+    } else if (m.type === "invited") {
+      this.crew.invited(m);
+    } else if (m.type === "colleagues") {
+      this.crew.list(m);
     } else if (m.type === "error") {
       if (this.joining) this.refused(m.error, m.detail || m.error);
       else if (this.session) this.finish(null); // The session it came back to ended meanwhile.
@@ -327,13 +345,14 @@ export class CobrowseView extends HTMLElement {
     const id = m.id || (this.session && this.session.id) || null;
     this.session = { id, token: m.token };
     this.strip.start(Number(m.active_s) || 0);
+    this.setRole(m.role === "watcher" ? "watcher" : "agent");
     this.joining = false;
     this.retries = 0;
     this.$("reconnecting").hidden = true;
     remember(id ? this.session : null);
     if (!this.announced) {
       this.announced = true;
-      this.emit("joined", { id });
+      this.emit("joined", { id, role: this.currentRole });
     }
   }
 
@@ -344,6 +363,7 @@ export class CobrowseView extends HTMLElement {
       // The status and the last frame stay: the session is still live on the server.
       this.$("reconnecting").hidden = false;
       this.strip.lost();
+      this.crew.stale(); // Listed again on return: none is handed over meanwhile.
       const session = this.session;
       this.retryTimer = setTimeout(() => {
         this.retryTimer = null;
@@ -378,6 +398,7 @@ export class CobrowseView extends HTMLElement {
     this.stopRetrying();
     if (this.socket) this.close(this.socket);
     this.setState("ended");
+    if (FAREWELL[reason]) this.notify(FAREWELL[reason], { lasting: true });
     this.emit("ended", { reason });
   }
 
@@ -387,10 +408,37 @@ export class CobrowseView extends HTMLElement {
     this.currentState = state;
     if (state !== "active" && state !== "waiting") this.strip.stop();
     this.strip.shown(state === "active");
-    this.$("status").textContent = STATUS[state] || state;
+    this.showRole();
     this.$("exit").hidden = state !== "waiting" && state !== "active";
     this.dataset.state = state;
     this.emit("state", { state });
+  }
+
+  /** A watcher's view shows no pointing tools and sends no action; handed the session, it
+   * becomes the agent's. */
+  setRole(role) {
+    const was = this.currentRole;
+    this.currentRole = role;
+    this.dataset.role = role;
+    this.$("tools").hidden = role === "watcher";
+    if (role === "watcher" && this.pen.tool) this.pick(this.pen.tool);
+    this.showRole();
+    if (role === was) return;
+    if (was === "watcher" && this.announced) this.notify(PASSING["handed-to-you"]);
+    this.emit("role", { role });
+  }
+
+  showRole() {
+    const state = this.currentState;
+    this.crew.shown(state === "active" && this.currentRole === "agent");
+    const watching = state === "active" && this.currentRole === "watcher";
+    this.$("status").textContent = watching ? STATUS.watching : STATUS[state] || state;
+  }
+
+  /** The agent's pointer and keys on the view; a watcher's are not sent (view only). */
+  act(message) {
+    if (this.currentRole !== "watcher") return this.sendLive(message);
+    if (message.type === "click" || message.type === "key" || message.type === "text") this.notify(REFUSED.view_only);
   }
 
   showCustomerZoom(zoom) {

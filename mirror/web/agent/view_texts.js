@@ -4,6 +4,7 @@ export const STATUS = {
   off: "Waiting for a session ID from the customer.",
   waiting: "Waiting for the customer's page.",
   active: "Co-browse session active.",
+  watching: "Co-browse session active: you are watching (view only).",
   ended: "Co-browse session ended.",
 };
 
@@ -15,6 +16,7 @@ export const REFUSED = {
   readonly: "That field is read-only for you.",
   blocked: "That part of the page is private to the customer.",
   text_too_long: "That text is too long to type in one go.",
+  view_only: "You are watching: only the agent acts on the customer's page.",
 };
 
 // Why the view may not be the whole picture (the server's Notice reasons).
@@ -30,4 +32,13 @@ export const PASSING = {
   "view-restored": "The view is back.",
   "drawings-off": "The customer turned your drawings off.",
   "drawings-on": "The customer turned your drawings on again.",
+  "watchers-full": "No more colleagues can watch this session.",
+  "colleague-away": "That colleague's view is not open: the session stays with you.",
+  "handed-to-you": "The session is yours now: you can act on the customer's page.",
+};
+
+// What a view that ended says, by the reason it ended for it.
+export const FAREWELL = {
+  handed_over: "You handed the session over to your colleague.",
+  watcher_left: "You stopped watching the session.",
 };

@@ -78,6 +78,8 @@ export class CustomerSession {
       if (this.widget.drawingsShown) this.drawings.add(m.tool, m.points);
     } else if (m.type === "erase") {
       this.drawings.clear();
+    } else if (m.type === "company") {
+      this.widget.setCompany(m.watchers || [], m.agent || "");
     }
   }
 

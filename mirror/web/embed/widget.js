@@ -41,6 +41,8 @@ export class Widget {
       this.launcher.focus({ preventScroll: true }); // Back where the customer opened it.
     });
     this.status = el("div", { role: "status", class: "status", "aria-live": "polite" });
+    // Who sees the page besides the agent, and the agent's name once a colleague took over.
+    this.company = el("p", { class: "company", "aria-live": "polite", hidden: "" });
     this.root.append(this.dock, this.panel);
     (document.body || document.documentElement).append(this.host);
   }
@@ -113,6 +115,7 @@ export class Widget {
         el("p", { class: "session-id", "data-cobrowse-session-id": this.id }, groupDigits(this.id)));
     }
     parts.push(this.status);
+    if (this.live && this.state === "active") parts.push(this.company);
     if (this.live && this.masked > 0) parts.push(el("p", { class: "legend" }, legend(this.text, this.masked)));
     if (this.live && this.state === "active" && this.drawnOn) {
       const shown = this.drawingsShown;
@@ -153,6 +156,19 @@ export class Widget {
     if (this.drawnOn) return;
     this.drawnOn = true;
     if (!this.panel.hidden) this.show(...this.sessionView());
+  }
+
+  /** Colleagues of the agent watching (names, view only) and the agent's name, if known: the
+   * customer is told, and the panel opens to say so when it changes. */
+  setCompany(watchers, agent) {
+    const lines = [];
+    if (agent) lines.push(this.text.helpedBy.replace("{name}", agent));
+    if (watchers.length) lines.push(this.text.watching.replace("{names}", watchers.join(", ")));
+    const text = lines.join(" ");
+    if (text === this.company.textContent) return;
+    this.company.textContent = text;
+    this.company.hidden = !text;
+    if (text || !this.panel.hidden) this.show(...this.sessionView());
   }
 
   /** How many fields on this page the agent cannot see (shown as a legend). */
