@@ -36,6 +36,9 @@ class SessionConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     inactivity_timeout_s: float = 600.0
     agent_reconnect_grace_s: float = 30.0
     customer_reconnect_grace_s: float = 30.0
+    # "write": both sides act from the start (the seed); "ask": the agent's first action asks
+    # the customer to allow control; "pointer": the agent only points.
+    agent_control: Literal["write", "ask", "pointer"] = "write"
 
 
 class MaskingConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

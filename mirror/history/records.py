@@ -37,6 +37,21 @@ class SessionRecord(Base):
         }
 
 
+class SessionEventRecord(Base):
+    """Something that happened in a session besides its states: the customer allowing, denying
+    or taking back the agent's control, a hand-over to a colleague."""
+
+    __tablename__ = "session_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_uuid: Mapped[str] = mapped_column(String(36), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "at": _iso(self.at)}
+
+
 class ChatRecord(Base):
     """A live chat: the primary interaction of the co-browse sessions whose ``interaction_id``
     is this chat's UUID."""

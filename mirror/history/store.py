@@ -18,7 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from mirror.chat.state import Chat, ChatEndReason, ChatLine, ChatState
 from mirror.errors import ConfigError
 from mirror.history.migrate import turn, upgrade
-from mirror.history.records import ChatLineRecord, ChatRecord, RecordingRecord, SessionRecord
+from mirror.history.records import (
+    ChatLineRecord,
+    ChatRecord,
+    RecordingRecord,
+    SessionEventRecord,
+    SessionRecord,
+)
 from mirror.session.state import EndReason, Session, SessionState
 
 log = logging.getLogger("cobrowse.history")
@@ -147,9 +153,21 @@ class HistoryStore:
         return int(getattr(result, "rowcount", 0) or 0)
 
     async def get(self, session_uuid: str) -> dict[str, Any] | None:
+        """The session's record with its events (control, hand-overs), oldest first."""
         async with self._sessions() as db:
             record = await db.get(SessionRecord, session_uuid)
-            return record.to_json() if record else None
+            if record is None:
+                return None
+            events = await db.scalars(
+                select(SessionEventRecord)
+                .where(SessionEventRecord.session_uuid == session_uuid)
+                .order_by(SessionEventRecord.id)
+            )
+            return {**record.to_json(), "events": [e.to_json() for e in events]}
+
+    async def add_event(self, session_uuid: str, kind: str, at: datetime) -> None:
+        async with self._sessions.begin() as db:
+            db.add(SessionEventRecord(session_uuid=session_uuid, kind=kind, at=at))
 
     async def list(self, state: str | None = None, limit: int = 500) -> list[dict[str, Any]]:
         """Records newest first, optionally only those in ``state``."""

@@ -8,6 +8,7 @@ import msgspec
 
 from mirror.config import Config
 from mirror.metrics import Metrics
+from mirror.session.control import AgentControl
 from mirror.session.live import LiveSession, ServerPage
 from replay.hit import Hit
 from replay.messages import (
@@ -28,14 +29,18 @@ MAX_UNANSWERED = 64  # Scripts whose answer is awaited for the recording; older 
 
 
 class AgentActions:
-    def __init__(self, config: Config, metrics: Metrics) -> None:
-        self.config, self.metrics = config, metrics
+    def __init__(self, config: Config, metrics: Metrics, control: AgentControl) -> None:
+        self.config, self.metrics, self.control = config, metrics, control
 
     async def agent_input(self, live: LiveSession, item: AgentInput) -> None:
         """The agent's pointer or keys: hit-test in the render page, check, send the script."""
         if live.page is None or not live.session.live:
             return
         live.touch()
+        if not self.control.allows(live, item):
+            await self._refuse(live, "not_allowed", _kind(item))
+            await self.control.ask(live)
+            return
         if isinstance(item, PointerInput | ClickInput | WheelInput):
             live.track.pointer("agent", item.x, item.y)  # Where it was on the agent's view.
             if live.screen.visual is not None:  # A phone's or a zoomed page: the layout's point.

@@ -15,6 +15,7 @@ from mirror.session.hub import Hub
 from mirror.session.joinguard import Guard
 from mirror.session.live import LiveSession, Peer
 from mirror.session.messages import (
+    Control,
     Draw,
     DrawingsShown,
     Erase,
@@ -121,6 +122,8 @@ class CustomerLink:
             await drawings.erase(self.live)
         elif isinstance(message, DrawingsShown):
             await drawings.customer_wants(self.live, message.on)
+        elif isinstance(message, Control):
+            await self.hub.control.customer_says(self.live, message.granted)
 
     async def left(self) -> None:
         await self.hub.customer_left(self.live, self.peer)
@@ -152,6 +155,9 @@ class AgentLink:
             await self.hub.crew.invite(live, message.name)
         elif isinstance(message, HandOver):
             await self.hub.crew.hand_to(live, message.seat)
+            control, agent = self.hub.control.greet(live), live.agent
+            if agent is not None and agent is not self.peer and control is not None:
+                await agent.send_message(control)  # The colleague's strip says who acts.
         elif not isinstance(message, Join | Hello):
             await self.hub.actions.agent_input(live, message)  # type: ignore[arg-type]
 

@@ -20,6 +20,7 @@ from mirror.metrics import Metrics
 from mirror.render.screen import Display, Screen
 from mirror.session.actions import AgentActions
 from mirror.session.colleagues import Crew
+from mirror.session.control import AgentControl
 from mirror.session.directory import Directory, LocalDirectory
 from mirror.session.feed import PageFeed
 from mirror.session.jointokens import JoinTokens, LocalJoinTokens
@@ -33,6 +34,7 @@ from mirror.session.live import (
     tell,
 )
 from mirror.session.messages import (
+    Control,
     FrameRules,
     Hello,
     SessionInfo,
@@ -71,7 +73,8 @@ class Hub:
         self.writes = RetriedWrites(history.record, metrics.history_failures)
         self.pages = RenderPages(pages, metrics, self.end)
         self.feed = PageFeed(config.limits, metrics, self.pages, self.end)
-        self.actions = AgentActions(config, metrics)
+        self.control = AgentControl(config.session.agent_control, history)
+        self.actions = AgentActions(config, metrics, self.control)
         self.registry = SessionRegistry()  # The sessions this server owns.
         self.directory: Directory = directory or LocalDirectory()
         self.tokens: JoinTokens = tokens or LocalJoinTokens()  # Join tokens and invitations.
@@ -137,10 +140,13 @@ class Hub:
                 policy=self._policy,
                 capture=self._budget,
                 recorded=self.recorded,
+                control=self.control.mode,
             )
         )
         if session.state is SessionState.ACTIVE:
             await peer.send_message(Snapshot())
+            if live.control == "granted":  # A new page of the site: "Stop agent control".
+                await peer.send_message(Control(granted=True, mode="ask"))
             if live.company is not None:  # Who is watching, on this page too.
                 await self.crew.tell(live, customer_anew=True)
         return live
@@ -259,6 +265,8 @@ class Hub:
     async def _attach_agent(self, live: LiveSession, peer: Peer) -> None:
         await self.agent_watching(live, peer, True)  # A page that is not looking says so next.
         await self.pages.show(live, peer)
+        if (control := self.control.greet(live)) is not None:
+            await peer.send_message(control)
         live.tasks.start("frames", self.pages.pump_frames(live, peer, True))
         if live.watchers:
             await self.crew.tell(live)  # Its invitations, after a reload.

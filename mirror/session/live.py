@@ -154,6 +154,9 @@ class LiveSession:
     agent_seen: bool = True  # The agent's view is in sight.
     watchers: dict[str, Watcher] = field(default_factory=dict)  # By seat.
     company: Company | None = None  # Who is watching, as the customer was last told.
+    # With agent_control = "ask" (session/control.py): "none", "asked", "granted" or "denied".
+    control: str = "none"
+    control_asked_at: float | None = None
     last_activity: float = field(default_factory=time.monotonic)
     track: Track = field(default_factory=NoTrack)  # Its recording, once its agent joins.
     actions: dict[int, str] = field(default_factory=dict)  # Scripts sent, by seq: their kind.

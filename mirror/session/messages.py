@@ -62,7 +62,16 @@ class DrawingsShown(Message, tag="drawings"):
     on: bool
 
 
-CustomerMessage = Hello | Events | Exit | Applied | Refused | Erase | DrawingsShown
+class Control(Message, tag="control"):
+    """The customer allows the agent's control (Allow) or not (Deny, "Stop agent control"); to
+    the customer's page and the agent's view, whether the agent has control now, and under which
+    ``[session] agent_control`` mode."""
+
+    granted: bool
+    mode: Literal["ask", "pointer"] | None = None
+
+
+CustomerMessage = Hello | Events | Exit | Applied | Refused | Erase | DrawingsShown | Control
 
 # -- agent's page -> server ----------------------------------------------------------------
 
@@ -135,6 +144,7 @@ class SessionInfo(Message, tag="session"):
     policy: Policy
     capture: CaptureBudget | None = None
     recorded: bool = False  # What the agent is shown is recorded: the customer is told.
+    control: str = "write"  # [session] agent_control: the customer's page checks it too.
 
 
 class FrameRules(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -150,6 +160,10 @@ class FrameRules(msgspec.Struct, kw_only=True, omit_defaults=True):
 class Status(Message, tag="status"):
     state: str
     reason: str | None = None
+
+
+class AskControl(Message, tag="ask_control"):
+    """To the customer: the agent asks to control the page (``agent_control = "ask"``)."""
 
 
 class Snapshot(Message, tag="snapshot"):
@@ -236,6 +250,8 @@ ServerMessage = (
     | Pong
     | Invited
     | Colleagues
+    | AskControl
+    | Control
     | Company
     | Draw
     | Erase

@@ -138,6 +138,26 @@ class CobrowseSession(AgentActions):
             if page is not None:
                 self._close_agent(page)
 
+    # -- control ([session] agent_control = "ask") -----------------------------------------------
+
+    def allow_control(self) -> None:
+        """The customer presses **Allow** when the agent asks for control (the agent's first
+        action asks, and is refused ``not_allowed``), then waits until the agent has it."""
+        widget = self.customer.locator("[data-cobrowse-widget]")
+        widget.get_by_role("button", name="Allow").click(timeout=STATUS_TIMEOUT_MS)
+        expect(widget.get_by_role("button", name="Stop agent control")).to_be_visible(
+            timeout=STATUS_TIMEOUT_MS
+        )
+
+    def stop_control(self) -> None:
+        """The customer presses **Stop agent control**: from then on the agent only points."""
+        widget = self.customer.locator("[data-cobrowse-widget]")
+        stop = widget.get_by_role("button", name="Stop agent control")
+        if not stop.is_visible():
+            widget.get_by_role("button", name="Co-browse").click()  # The widget was folded.
+        stop.click(timeout=STATUS_TIMEOUT_MS)
+        expect(stop).to_be_hidden(timeout=STATUS_TIMEOUT_MS)
+
     # -- colleagues ------------------------------------------------------------------------------
 
     def invite(self, name: str) -> Page:

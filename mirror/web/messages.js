@@ -24,6 +24,8 @@ export const msg = {
   /** Clear the agent's drawings (either side); the customer shows them or not. */
   erase: () => ({ v: PROTOCOL_VERSION, type: "erase" }),
   drawings: (on) => ({ v: PROTOCOL_VERSION, type: "drawings", on }),
+  /** The customer allows the agent's control, or not (Deny, "Stop agent control"). */
+  control: (granted) => ({ v: PROTOCOL_VERSION, type: "control", granted }),
   /** A piece of a stroke of the agent's pointing tools: [[x, y], ...] in the customer's viewport. */
   draw: (tool, points) => ({ v: PROTOCOL_VERSION, type: "draw", tool, points }),
   /** The agent can see the view (true) or not: a hidden tab, a minimised window, scrolled away. */

@@ -27,10 +27,11 @@ function pointerInit(action, element, extra = {}) {
 export class Player {
   /**
    * @param {{getNode: (id: number) => Node|null, send: (m: object) => void,
-   *          policy: import('../../mirror/web/embed/policy.js').Policy, pointer: {move: (x: number, y: number) => void}}} deps
+   *          policy: import('../../mirror/web/embed/policy.js').Policy, pointer: {move: (x: number, y: number) => void},
+   *          mayAct?: () => boolean}} deps  `mayAct`: the customer lets the agent act (else it only points)
    */
-  constructor({ getNode, send, policy, pointer }) {
-    Object.assign(this, { getNode, send, policy, pointer });
+  constructor({ getNode, send, policy, pointer, mayAct = () => true }) {
+    Object.assign(this, { getNode, send, policy, pointer, mayAct });
     this.dispatching = null; // The seq of the script being dispatched, while it is.
     this.onSubmit = (event) => {
       if (this.dispatching === null || this.policy.agentCanSubmit) return;
@@ -81,6 +82,7 @@ export class Player {
   run(script) {
     const { seq, action } = script;
     if (action.kind === "pointer") return this.pointer.move(action.x, action.y);
+    if (!this.mayAct()) return this.send(answer.refused(seq, "not_allowed"));
     const element = action.node === null || action.node === undefined ? null : this.getNode(action.node);
     if (action.node != null && !element) return this.send(answer.refused(seq, "unknown_node"));
     const reason = this.refusal(action, element);

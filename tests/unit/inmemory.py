@@ -270,6 +270,7 @@ def make_config(
     agent_can_submit: bool = False,
     send_session_id: Literal["auto", "manual"] = "auto",
     limits: LimitsConfig | None = None,
+    agent_control: Literal["write", "ask", "pointer"] = "write",
 ) -> Config:
     """The contract's defaults, with the timeouts, rules and limits a test needs."""
     return Config(
@@ -277,6 +278,7 @@ def make_config(
             inactivity_timeout_s=inactivity_s,
             agent_reconnect_grace_s=agent_grace_s,
             customer_reconnect_grace_s=customer_grace_s,
+            agent_control=agent_control,
         ),
         masking=MaskingConfig(agent_can_submit=agent_can_submit),
         chat=ChatConfig(send_session_id=send_session_id),

@@ -2,6 +2,7 @@
 // how long the session has been active, and the connection's quality, from the round trip of a
 // ping the server answers at once.
 import { msg } from "../messages.js";
+import { CONTROL } from "./view_texts.js";
 
 const PING_EVERY_MS = 5000;
 // The round trip, in the agent's words.
@@ -10,6 +11,7 @@ const QUALITY = [[150, "good"], [400, "fair"], [Infinity, "poor"]];
 export const STRIP_HTML = `
 <div class="strip" part="strip" id="strip" hidden>
   <span id="page-title"></span><span id="page-path"></span>
+  <span id="control"></span>
   <span id="duration" aria-label="Session duration"></span>
   <span id="quality"></span>
 </div>`;
@@ -64,6 +66,11 @@ export class StatusStrip {
     const roundTripMs = performance.now() - t;
     const [, word] = QUALITY.find(([limit]) => roundTripMs < limit);
     this.quality(`Connection: ${word} (${Math.round(roundTripMs)} ms)`, word);
+  }
+
+  /** Who acts on the customer's page (the server's `control` message). */
+  control({ granted, mode }) {
+    this.$("control").textContent = granted ? CONTROL.granted : CONTROL[mode] || "";
   }
 
   /** Between two tries to reconnect (the view's badge says it is coming back). */

@@ -322,6 +322,8 @@ export class CobrowseView extends HTMLElement {
       this.strip.page(m);
     } else if (m.type === "pong") {
       this.strip.pong(m);
+    } else if (m.type === "control") {
+      this.strip.control(m);
     } else if (m.type === "invited") {
       this.crew.invited(m);
     } else if (m.type === "colleagues") {
@@ -345,6 +347,7 @@ export class CobrowseView extends HTMLElement {
     const id = m.id || (this.session && this.session.id) || null;
     this.session = { id, token: m.token };
     this.strip.start(Number(m.active_s) || 0);
+    this.strip.control({}); // Said next by the server, where the agent does not simply act.
     this.setRole(m.role === "watcher" ? "watcher" : "agent");
     this.joining = false;
     this.retries = 0;

@@ -17,6 +17,7 @@ export const REFUSED = {
   blocked: "That part of the page is private to the customer.",
   text_too_long: "That text is too long to type in one go.",
   view_only: "You are watching: only the agent acts on the customer's page.",
+  not_allowed: "The customer has not given you control of the page: you can point only.",
 };
 
 // Why the view may not be the whole picture (the server's Notice reasons).
@@ -34,7 +35,18 @@ export const PASSING = {
   "drawings-on": "The customer turned your drawings on again.",
   "watchers-full": "No more colleagues can watch this session.",
   "colleague-away": "That colleague's view is not open: the session stays with you.",
+  "control-asked": "The customer is asked to allow you control of the page.",
+  "control-granted": "The customer allowed you control of the page.",
+  "control-denied": "The customer denied control. You can ask again in 10 seconds.",
+  "control-revoked": "The customer took control back.",
   "handed-to-you": "The session is yours now: you can act on the customer's page.",
+};
+
+// The strip's word on control ([session] agent_control "ask" or "pointer"; nothing with "write").
+export const CONTROL = {
+  granted: "Control: yours",
+  ask: "Control: the customer's (your first action asks)",
+  pointer: "Pointer only",
 };
 
 // What a view that ended says, by the reason it ended for it.

@@ -29,6 +29,7 @@ function boot(script) {
     onYes: () => session.connect(null, chat && chat.liveChat()),
     onExit: () => session.exit(),
     onDrawings: (show) => session.drawingsChanged(show),
+    onControl: (granted) => session.controlChanged(granted),
     onSession: (id, state, reason) => {
       if (chat) chat.cobrowseChanged(id, state);
       api.changed(state, reason);

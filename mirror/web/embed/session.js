@@ -35,6 +35,10 @@ export class CustomerSession {
     this.socket = null;
     this.retries = 0;
     this.ended = false;
+    // [session] agent_control: "write" (the agent acts), "ask" (once the customer allows), or
+    // "pointer". Checked here again before any script is replayed, as every other rule is.
+    this.controlMode = "write";
+    this.controlGranted = false;
   }
 
   static stored() {
@@ -65,6 +69,7 @@ export class CustomerSession {
       this.store({ id: m.id, token: m.token });
       this.start(new Policy(m.policy), m.capture);
       if (m.state === "idle") this.capture.warmUp();
+      this.controlMode = m.control || "write";
       this.widget.session(m.id, m.state, Boolean(m.recorded));
     } else if (m.type === "status") {
       this.widget.setState(m.state, m.reason);
@@ -78,6 +83,11 @@ export class CustomerSession {
       if (this.widget.drawingsShown) this.drawings.add(m.tool, m.points);
     } else if (m.type === "erase") {
       this.drawings.clear();
+    } else if (m.type === "ask_control") {
+      this.widget.askControl();
+    } else if (m.type === "control") {
+      this.controlGranted = Boolean(m.granted);
+      this.widget.setControl(this.controlGranted);
     } else if (m.type === "company") {
       this.widget.setCompany(m.watchers || [], m.agent || "");
     }
@@ -97,6 +107,7 @@ export class CustomerSession {
       send: (answer) => this.send(answer),
       policy,
       pointer: this.pointer,
+      mayAct: () => this.controlMode === "write" || (this.controlMode === "ask" && this.controlGranted),
     });
   }
 
@@ -106,6 +117,16 @@ export class CustomerSession {
 
   exit() {
     this.send(msg.exit());
+  }
+
+  /** The customer's Allow (true), Deny or "Stop agent control" (false). Taking control back
+   * holds at once: scripts already on their way are refused here. */
+  controlChanged(granted) {
+    if (!granted) {
+      this.controlGranted = false;
+      this.widget.setControl(false);
+    }
+    this.send(msg.control(granted));
   }
 
   /** The customer's "Clear drawings" (`show` undefined) or "Hide/Show drawings". */

@@ -103,6 +103,7 @@ export class Widget {
   connecting() {
     this.live = true;
     this.id = null;
+    this.asking = this.controlOn = false;
     this.setStatus(this.text.connecting);
     this.show(...this.sessionView());
   }
@@ -115,7 +116,7 @@ export class Widget {
         el("p", { class: "session-id", "data-cobrowse-session-id": this.id }, groupDigits(this.id)));
     }
     parts.push(this.status);
-    if (this.live && this.state === "active") parts.push(this.company);
+    if (this.live && this.state === "active") parts.push(...this.controlView(), this.company);
     if (this.live && this.masked > 0) parts.push(el("p", { class: "legend" }, legend(this.text, this.masked)));
     if (this.live && this.state === "active" && this.drawnOn) {
       const shown = this.drawingsShown;
@@ -130,6 +131,38 @@ export class Widget {
     }
     if (this.live) parts.push(el("div", { class: "actions" }, this.button(this.text.exit, () => this.options.onExit(), "danger")));
     return parts;
+  }
+
+  /** The agent's control: the question while the customer is asked, "Stop agent control"
+   * while the agent has it, nothing otherwise. */
+  controlView() {
+    const answer = (granted) => () => {
+      this.asking = false;
+      this.options.onControl(granted);
+      this.show(...this.sessionView());
+    };
+    if (this.asking) {
+      return [el("p", { class: "control-question" }, this.text.controlAsk),
+        el("div", { class: "actions" }, this.button(this.text.allow, answer(true), "primary"),
+          this.button(this.text.deny, answer(false)))];
+    }
+    if (!this.controlOn) return [];
+    return [el("p", { class: "control-on" }, this.text.controlOn),
+      el("div", { class: "actions" }, this.button(this.text.stopControl, answer(false), "danger"))];
+  }
+
+  /** The agent asks to control the page: the panel opens with the question (the keyboard stays
+   * where the customer is typing). */
+  askControl() {
+    this.asking = true;
+    if (this.live) this.show(...this.sessionView());
+  }
+
+  /** The agent has control now (or no longer). */
+  setControl(granted) {
+    this.controlOn = granted;
+    if (granted) this.asking = false;
+    if (this.live) this.show(...this.sessionView());
   }
 
   /** The server assigned (or confirmed) the session; `recorded`: the customer must be told. */
