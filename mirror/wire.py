@@ -23,6 +23,9 @@ CLOSE_UNKNOWN_SESSION = 4404
 CLOSE_TOO_LARGE = 4413
 CLOSE_VERSION = 4426  # A page speaking another protocol version (a stale cached script).
 CLOSE_BUSY = 4503
+# The session went on in another page or tab of the customer's: this one waits, and takes it
+# back when the customer looks at it again.
+CLOSE_ELSEWHERE = 4409
 # The session moved to another node of the cluster: the page comes back through the balancer.
 CLOSE_MOVED = 4302
 

@@ -10,7 +10,7 @@ from typing import Protocol
 import msgspec
 
 from mirror.errors import ChatError, SessionError, SessionNotFound
-from mirror.session import drawings
+from mirror.session import drawings, tabs
 from mirror.session.hub import Hub
 from mirror.session.joinguard import Guard
 from mirror.session.live import LiveSession, Peer
@@ -25,6 +25,7 @@ from mirror.session.messages import (
     Hello,
     Invite,
     Join,
+    Looking,
     Ping,
     Pong,
     Watching,
@@ -124,6 +125,8 @@ class CustomerLink:
             await drawings.customer_wants(self.live, message.on)
         elif isinstance(message, Control):
             await self.hub.control.customer_says(self.live, message.granted)
+        elif isinstance(message, Looking) and self.live.customer is self.peer:
+            await tabs.looking(self.live, message.on)
 
     async def left(self) -> None:
         await self.hub.customer_left(self.live, self.peer)

@@ -18,6 +18,7 @@ from mirror.history.writes import RetriedWrites
 from mirror.limits import ClientLimits
 from mirror.metrics import Metrics
 from mirror.render.screen import Display, Screen
+from mirror.session import tabs
 from mirror.session.actions import AgentActions
 from mirror.session.colleagues import Crew
 from mirror.session.control import AgentControl
@@ -118,14 +119,12 @@ class Hub:
         if hello.resume_id and hello.resume_token:
             session = self.registry.resume(hello.resume_id, hello.resume_token)
             live = self._live[session.uuid]
-            old, live.customer = live.customer, peer
             live.tasks.cancel("customer_grace")
-            if old is not None:
-                await old.close(CLOSE_ENDED, "session continued on another page")
+            await tabs.resumed(live, peer, hello.tab)
             log.info("session %s: customer page reconnected", session.uuid)
         else:
             live = await self._create(peer, hello, origin, interaction_id, client)
-            session = live.session
+            live.customer_tab, session = hello.tab, live.session
         live.screen.viewport = hello.viewport
         live.screen.display = Display(hello.color_scheme, hello.pixel_ratio)
         await self.directory.saved(live)

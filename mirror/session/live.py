@@ -157,6 +157,8 @@ class LiveSession:
     # With agent_control = "ask" (session/control.py): "none", "asked", "granted" or "denied".
     control: str = "none"
     control_asked_at: float | None = None
+    customer_tab: str | None = None  # The browser tab whose page holds the session.
+    customer_away: bool = False  # Another tab or window is in front of it.
     last_activity: float = field(default_factory=time.monotonic)
     track: Track = field(default_factory=NoTrack)  # Its recording, once its agent joins.
     actions: dict[int, str] = field(default_factory=dict)  # Scripts sent, by seq: their kind.

@@ -40,6 +40,9 @@ class Hello(Message, tag="hello"):
     # (prefers-color-scheme, resolution) and srcset choices. Older scripts send neither.
     color_scheme: Literal["light", "dark"] = "light"
     pixel_ratio: Annotated[float, msgspec.Meta(ge=0.25, le=8)] = 1.0
+    # The browser tab the page is in (kept across its pages): another tab resuming the session
+    # is the customer switching tabs, and the agent is told.
+    tab: Token | None = None
 
 
 class Events(Message, tag="events"):
@@ -71,7 +74,16 @@ class Control(Message, tag="control"):
     mode: Literal["ask", "pointer"] | None = None
 
 
-CustomerMessage = Hello | Events | Exit | Applied | Refused | Erase | DrawingsShown | Control
+class Looking(Message, tag="looking"):
+    """Whether the customer can see the page's tab: not while another tab or window is in front
+    (then the agent is told the customer is on a page that is not shared)."""
+
+    on: bool
+
+
+CustomerMessage = (
+    Hello | Events | Exit | Applied | Refused | Erase | DrawingsShown | Control | Looking
+)
 
 # -- agent's page -> server ----------------------------------------------------------------
 
@@ -166,6 +178,13 @@ class AskControl(Message, tag="ask_control"):
     """To the customer: the agent asks to control the page (``agent_control = "ask"``)."""
 
 
+class Away(Message, tag="away"):
+    """To the agent: the customer is on a page that is not shared (another tab or window in
+    front), or back."""
+
+    away: bool
+
+
 class Snapshot(Message, tag="snapshot"):
     """To the customer: the agent (re)attached, send a full snapshot and start capturing."""
 
@@ -252,6 +271,7 @@ ServerMessage = (
     | Colleagues
     | AskControl
     | Control
+    | Away
     | Company
     | Draw
     | Erase

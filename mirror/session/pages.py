@@ -15,7 +15,7 @@ from mirror.frames.patches import frame_messages
 from mirror.metrics import Metrics
 from mirror.render.events import PageEvents
 from mirror.session.live import LiveSession, PageFactory, Peer, ServerPage, tell
-from mirror.session.messages import Notice, Snapshot, ViewSize
+from mirror.session.messages import Away, Notice, Snapshot, ViewSize
 from mirror.session.state import EndReason
 
 log = logging.getLogger("cobrowse.session")
@@ -129,6 +129,8 @@ class RenderPages:
         await peer.send_message(ViewSize(width=viewport.width, height=viewport.height, zoom=zoom))
         if live.shown is not None:
             await peer.send_message(live.shown)
+        if live.customer_away:
+            await peer.send_message(Away(away=True))
 
     async def pump_frames(self, live: LiveSession, peer: Peer, recorded: bool) -> None:
         """Send a view each frame message as soon as its socket can take one; ``recorded``:

@@ -14,8 +14,8 @@ export function screenDisplay() {
 }
 
 export const msg = {
-  hello: (viewport, resume, chat, display = screenDisplay()) => ({
-    v: PROTOCOL_VERSION, type: "hello", viewport, ...display,
+  hello: (viewport, resume, chat, display = screenDisplay(), tab = null) => ({
+    v: PROTOCOL_VERSION, type: "hello", viewport, ...display, ...(tab ? { tab } : {}),
     ...(resume ? { resume_id: resume.id, resume_token: resume.token } : {}),
     ...(chat ? { chat: { id: chat.id, token: chat.token } } : {}),
   }),
@@ -24,6 +24,8 @@ export const msg = {
   /** Clear the agent's drawings (either side); the customer shows them or not. */
   erase: () => ({ v: PROTOCOL_VERSION, type: "erase" }),
   drawings: (on) => ({ v: PROTOCOL_VERSION, type: "drawings", on }),
+  /** Whether the customer can see this tab (false: another tab or window is in front). */
+  looking: (on) => ({ v: PROTOCOL_VERSION, type: "looking", on }),
   /** The customer allows the agent's control, or not (Deny, "Stop agent control"). */
   control: (granted) => ({ v: PROTOCOL_VERSION, type: "control", granted }),
   /** A piece of a stroke of the agent's pointing tools: [[x, y], ...] in the customer's viewport. */
@@ -48,6 +50,7 @@ export const CLOSE = {
   TOO_LARGE: 4413,
   VERSION: 4426,
   BUSY: 4503,
+  ELSEWHERE: 4409, // The session went on in another tab or page: wait, take it back when looked at.
   MOVED: 4302, // The session moved to another server: come back through the balancer.
 };
 

@@ -63,6 +63,7 @@ ${COLLEAGUES_HTML}
 <div class="stage" part="stage">
   <p id="reconnecting" class="badge" aria-live="polite" hidden>Reconnecting…</p>
   <p id="customer-zoom" class="badge" aria-live="polite" hidden></p>
+  <p id="away" aria-live="polite" hidden>The customer is on a page that is not shared: another tab or window is in front of the shared page.</p>
   <slot></slot>
 </div>`;
 
@@ -322,6 +323,8 @@ export class CobrowseView extends HTMLElement {
       this.strip.page(m);
     } else if (m.type === "pong") {
       this.strip.pong(m);
+    } else if (m.type === "away") {
+      this.showAway(Boolean(m.away));
     } else if (m.type === "control") {
       this.strip.control(m);
     } else if (m.type === "invited") {
@@ -412,9 +415,16 @@ export class CobrowseView extends HTMLElement {
     if (state !== "active" && state !== "waiting") this.strip.stop();
     this.strip.shown(state === "active");
     this.showRole();
+    if (state !== "active") this.showAway(false);
     this.$("exit").hidden = state !== "waiting" && state !== "active";
     this.dataset.state = state;
     this.emit("state", { state });
+  }
+
+  /** The customer is on a page that is not shared: the view says so over the last picture. */
+  showAway(away) {
+    this.$("away").hidden = !away;
+    this.toggleAttribute("data-away", away);
   }
 
   /** A watcher's view shows no pointing tools and sends no action; handed the session, it

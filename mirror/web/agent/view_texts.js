@@ -35,6 +35,7 @@ export const PASSING = {
   "drawings-on": "The customer turned your drawings on again.",
   "watchers-full": "No more colleagues can watch this session.",
   "colleague-away": "That colleague's view is not open: the session stays with you.",
+  "tab-switched": "The customer switched to another tab.",
   "control-asked": "The customer is asked to allow you control of the page.",
   "control-granted": "The customer allowed you control of the page.",
   "control-denied": "The customer denied control. You can ask again in 10 seconds.",

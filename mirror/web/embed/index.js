@@ -6,6 +6,7 @@ import { FrameGuest, FrameHost } from "./frames.js";
 import { watchCanvases } from "./canvases.js";
 import { CobrowseApi } from "./api.js";
 import { widgetTexts } from "./texts.js";
+import { lookedAt } from "./tabs.js";
 
 function scriptBase(script) {
   const src = script && script.src;
@@ -67,7 +68,10 @@ function boot(script) {
   if (stored) {
     widget.connecting();
     session.connect(stored);
+  } else if (window.parent === window && lookedAt()) {
+    session.lookedAt(); // A tab the customer opened while another tab of the site shares.
   }
+  if (window.parent === window) session.watchTabs();
 }
 
 try {

@@ -8,6 +8,7 @@ import { Player } from "../../../replay/web/player.js";
 import { AgentPointer } from "../../../replay/web/agent_pointer.js";
 import { Drawings } from "../../../replay/web/drawings.js";
 import { record } from "@rrweb/record";
+import { share, sharedSession, tabId, unshare, watchTab } from "./tabs.js";
 
 const STORAGE_KEY = "cobrowse.session";
 const RETRY_MS = [250, 500, 1000, 2000, 4000];
@@ -39,6 +40,30 @@ export class CustomerSession {
     // "pointer". Checked here again before any script is replayed, as every other rule is.
     this.controlMode = "write";
     this.controlGranted = false;
+    this.following = false; // Resuming the session another tab holds, not yet confirmed.
+    this.waiting = false; // Another tab or page holds the session: this one waits.
+  }
+
+  /** Follow the customer's tabs: the tab looked at takes the session, and says when it is out
+   * of sight. */
+  watchTabs() {
+    watchTab(() => this.lookedAt(), (visible) => this.send(msg.looking(visible)));
+  }
+
+  /** The customer turned to this tab: it takes the session its page had, or the one another
+   * tab of the site holds. */
+  lookedAt() {
+    if (this.socket && this.socket.readyState <= WebSocket.OPEN) return; // It holds it, or soon.
+    const own = CustomerSession.stored();
+    const record = own || (this.live() ? null : sharedSession());
+    if (!record) return;
+    this.following = !own;
+    this.widget.connecting();
+    this.connect(record);
+  }
+
+  live() {
+    return Boolean(this.capture) || this.waiting;
   }
 
   static stored() {
@@ -55,17 +80,24 @@ export class CustomerSession {
    */
   connect(resume = null, chat = null) {
     this.ended = false;
+    clearTimeout(this.retryTimer);
     const socket = new WebSocket(socketUrl(this.base, "/ws/customer"));
     this.socket = socket;
-    socket.onopen = () => socket.send(JSON.stringify(msg.hello(viewport(), resume, chat)));
+    this.waiting = false;
+    socket.onopen = () => socket.send(JSON.stringify(msg.hello(viewport(), resume, chat, undefined, tabId())));
     socket.onmessage = (e) => this.receive(parse(e.data));
-    socket.onclose = (e) => this.closed(e);
+    socket.onclose = (e) => this.socket === socket && this.closed(e);
   }
 
   receive(m) {
     if (!m) return;
     if (m.type === "session") {
       this.retries = 0;
+      this.following = false;
+      if (this.exitOnResume) {
+        this.exitOnResume = false;
+        this.send(msg.exit());
+      }
       this.store({ id: m.id, token: m.token });
       this.start(new Policy(m.policy), m.capture);
       if (m.state === "idle") this.capture.warmUp();
@@ -116,6 +148,10 @@ export class CustomerSession {
   }
 
   exit() {
+    if (this.waiting) {
+      this.exitOnResume = true; // Pressed in a tab that waits: it takes the session to end it.
+      return this.lookedAt();
+    }
     this.send(msg.exit());
   }
 
@@ -139,6 +175,15 @@ export class CustomerSession {
     this.capture?.stop();
     this.frames.stop();
     if (this.ended) return;
+    if (event.code === CLOSE.ELSEWHERE) return this.wait();
+    if (this.following) {
+      // The session another tab held had ended: nothing to tell the customer here.
+      unshare(null);
+      this.following = false;
+      this.widget.idle();
+      this.finish();
+      return;
+    }
     const stored = CustomerSession.stored();
     if (event.code === CLOSE.BUSY && !stored) {
       // At capacity before a session began: the customer is told, and may try again later.
@@ -154,21 +199,39 @@ export class CustomerSession {
     }
     // The server or the network blinked: come back to the same session while it is live.
     this.widget.lost();
-    setTimeout(() => this.connect(stored), RETRY_MS[this.retries++]);
+    this.retryTimer = setTimeout(() => this.connect(stored), RETRY_MS[this.retries++]);
   }
 
-  finish() {
-    this.ended = true;
-    this.capture?.stop();
+  /** Another tab (or the next page of this one) took the session: this page stops sharing and
+   * waits, keeping the session to take it back when the customer looks at it again. */
+  wait() {
+    this.socket = null;
     this.capture = null;
-    this.frames.stop();
+    this.stopPlaying();
+    this.waiting = true;
+    this.widget.elsewhere();
+  }
+
+  stopPlaying() {
     this.player?.destroy();
     this.player = null;
     this.marks?.stop();
     this.marks = null;
     this.widget.setMasked(0);
     this.pointer.remove();
+    this.drawings.clear();
+  }
+
+  finish() {
+    const stored = CustomerSession.stored();
+    this.ended = true;
+    this.waiting = false;
+    this.capture?.stop();
+    this.capture = null;
+    this.frames.stop();
+    this.stopPlaying();
     this.drawings.destroy();
+    unshare(stored && stored.id);
     try {
       sessionStorage.removeItem(STORAGE_KEY);
     } catch { /* storage may be disabled */ }
@@ -176,6 +239,7 @@ export class CustomerSession {
   }
 
   store(value) {
+    share(value);
     try {
       sessionStorage.setItem(STORAGE_KEY, JSON.stringify(value));
     } catch { /* storage may be disabled: the session then lasts one page */ }

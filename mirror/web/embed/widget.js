@@ -219,6 +219,20 @@ export class Widget {
     this.setStatus(this.text.lost);
   }
 
+  /** Another tab of the site (or the next page of this one) holds the session. */
+  elsewhere() {
+    this.setStatus(this.text.elsewhere);
+    if (!this.panel.hidden) this.show(...this.sessionView());
+  }
+
+  /** No session after all (the one another tab held had ended): back to the button alone. */
+  idle() {
+    this.live = false;
+    this.id = null;
+    this.launcher.classList.remove("live");
+    this.hide();
+  }
+
   /** Co-browse is at capacity: no session was started; the customer may try again later. */
   busy() {
     this.live = false;
