@@ -4,13 +4,14 @@ grant and revoke is in the session's history."""
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from playwright.sync_api import Page, WebSocketRoute, expect
 
-from mirror.testing import ActionRefused, Cobrowse, CobrowseServer
+from mirror.testing import ActionRefused, Cobrowse, CobrowseServer, CobrowseSession
 from mirror.testing.processes import ChildProcess
 from mirror.testing.server import free_port, started_server
 from tests.conftest import TEST_CONFIG
@@ -33,10 +34,25 @@ def asking(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[CobrowseS
             yield server, site.url
 
 
-def refused(action: object) -> str:
+@contextlib.contextmanager
+def joined(page: Page, asking: tuple[CobrowseServer, str]) -> Iterator[CobrowseSession]:
+    """A session on the asking server's checkout, its agent joined; ended at the block's end."""
+    server, site = asking
+    page.goto(f"{site}/shop/checkout.html")
+    page.wait_for_function(READY_JS)
+    cobrowse = Cobrowse(server)
+    try:
+        session = cobrowse.start(page)
+        session.join()
+        yield session
+    finally:
+        cobrowse.close()
+
+
+def refused(action: Callable[[], object]) -> str:
     """The reason the agent's action is refused, or "" when it is applied."""
     try:
-        action()  # type: ignore[operator]
+        action()
     except ActionRefused as exc:
         return exc.reason
     return ""
@@ -45,13 +61,7 @@ def refused(action: object) -> str:
 def test_the_customer_allows_denies_and_takes_control_back(
     page: Page, asking: tuple[CobrowseServer, str]
 ) -> None:
-    server, site = asking
-    page.goto(f"{site}/shop/checkout.html")
-    page.wait_for_function(READY_JS)
-    cobrowse = Cobrowse(server)
-    try:
-        session = cobrowse.start(page)
-        session.join()
+    with joined(page, asking) as session:
         agent = agent_of(session)
         widget = page.locator("[data-cobrowse-widget]")
         dialog = widget.get_by_role("dialog")
@@ -82,8 +92,6 @@ def test_the_customer_allows_denies_and_takes_control_back(
             e["kind"] for e in session.wait_for_record(lambda r: len(r["events"]) >= 3)["events"]
         ]
         assert kinds == ["control_denied", "control_granted", "control_revoked"]
-    finally:
-        cobrowse.close()
 
 
 def test_the_customers_page_refuses_the_agent_once_it_took_control_back(
@@ -91,7 +99,6 @@ def test_the_customers_page_refuses_the_agent_once_it_took_control_back(
 ) -> None:
     """The page checks again: its "Stop agent control" is kept from the server here, which still
     sends the agent's actions, and the page refuses them itself."""
-    server, site = asking
     kept: list[str] = []
 
     def route(socket: WebSocketRoute) -> None:
@@ -107,12 +114,7 @@ def test_the_customers_page_refuses_the_agent_once_it_took_control_back(
         upstream.on_message(socket.send)
 
     page.route_web_socket(re.compile(r"/ws/customer"), route)
-    page.goto(f"{site}/shop/checkout.html")
-    page.wait_for_function(READY_JS)
-    cobrowse = Cobrowse(server)
-    try:
-        session = cobrowse.start(page)
-        session.join()
+    with joined(page, asking) as session:
         assert refused(lambda: session.agent_click("#firstName")) == "not_allowed"
         session.allow_control()
         session.agent_click("#firstName")
@@ -120,5 +122,3 @@ def test_the_customers_page_refuses_the_agent_once_it_took_control_back(
         assert kept, "the page's Stop went to the server"
         assert refused(lambda: session.agent_click("#lastName")) == "not_allowed"
         expect(page.locator("#lastName")).not_to_be_focused()
-    finally:
-        cobrowse.close()

@@ -29,6 +29,7 @@ from mirror.session.joinguard import JoinGuard, LocalGuard
 from mirror.session.messages import ServerMessage
 from mirror.wire import (
     CLOSE_BUSY,
+    CLOSE_ELSEWHERE,
     CLOSE_ENDED,
     CLOSE_FORBIDDEN,
     CLOSE_MALFORMED,
@@ -54,7 +55,8 @@ REFUSALS = {
 }
 ABNORMAL = 1006  # RFC 6455: the connection dropped without a close frame.
 TOO_BIG = 1009  # RFC 6455: aiohttp's own close for a frame over the socket's size limit.
-SERVER_CLOSES = REFUSALS | {CLOSE_ENDED, TOO_BIG}
+# A customer's page whose session another page took over (a resume with its ID and token) waits.
+SERVER_CLOSES = REFUSALS | {CLOSE_ENDED, CLOSE_ELSEWHERE, TOO_BIG}
 # Series per labelled metric: a reason is one of a fixed few, never whatever a client sent.
 MAX_SERIES_PER_METRIC = 32
 WIRE = msgspec.json.Decoder(ServerMessage | ChatServerMessage)
