@@ -17,6 +17,7 @@ from bench import (
     fidelity_report,
     harness,
     healing,
+    join_cost,
     recording_report,
     redaction,
     rematch,
@@ -148,6 +149,12 @@ def parse(argv: list[str] | None = None) -> Options:
         "killed or stopped) to the agent's view back (docs/benchmark.md, Healing)",
     )
     p.add_argument(
+        "--join-cost",
+        action="store_true",
+        help="also what a join costs the customer's page on 20,000 and 50,000 elements: long "
+        "tasks against plain rrweb, and the join time (docs/benchmark.md, Join cost)",
+    )
+    p.add_argument(
         "--recording-window",
         type=float,
         help="with --recording: seconds each kind of session is recorded (default 60, quick 20)",
@@ -223,6 +230,7 @@ def parse(argv: list[str] | None = None) -> Options:
         mix=args.mix,
         recording=recording,
         healing=args.healing,
+        join_cost=args.join_cost,
     )
 
 
@@ -240,6 +248,8 @@ def main(argv: list[str] | None = None) -> int:
         data["recording"] = recording_report.measure(options)
     if options.healing:
         data["healing"] = healing.measure(2 if options.quick else 3)
+    if options.join_cost:
+        data["join_cost"] = join_cost.measure(1 if options.quick else 3)
     out = options.results_dir
     json_path = report.write_json(data, out)  # First: the figures stay if presenting them fails.
     text = (
@@ -259,6 +269,8 @@ def main(argv: list[str] | None = None) -> int:
         text += "\n## Recording\n\n" + recording_report.markdown(data["recording"])
     if "healing" in data:
         text += "\n## Healing\n\n" + healing.markdown(data["healing"])
+    if "join_cost" in data:
+        text += "\n## Join cost\n\n" + join_cost.markdown(data["join_cost"])
     md_path, png_path = out / "latest.md", out / "latency.png"
     md_path.write_text(text, encoding="utf-8")
     chart.write(data, png_path)

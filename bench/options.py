@@ -112,6 +112,7 @@ class Options:
     # The recording part, with ``--recording``; None: not measured.
     recording: RecordingOptions | None = None
     healing: bool = False  # The time from each fault the node heals to the view back.
+    join_cost: bool = False  # What a join costs the customer's page on a long page.
 
     @property
     def change_interval_ms(self) -> int:
