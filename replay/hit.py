@@ -26,4 +26,14 @@ class Hit(msgspec.Struct, kw_only=True):
     option: str | None = None  # ...and the value of the option picked.
 
 
+class Anchor(msgspec.Struct, kw_only=True):
+    """The element under a point of the view and where in its box the point is, as fractions
+    of its width and height (``anchorAt`` in mirror/web/render/hittest.js)."""
+
+    node: int
+    fx: float
+    fy: float
+
+
 hit_decoder = msgspec.json.Decoder(Hit)
+anchor_decoder = msgspec.json.Decoder(Anchor | None)

@@ -68,10 +68,16 @@ class Action(msgspec.Struct, tag_field="kind", forbid_unknown_fields=True, kw_on
 
 
 class PointerAction(Action, tag="pointer"):
-    """Where the agent's pointer is: drawn on the customer's page, nothing dispatched."""
+    """Where the agent's pointer is: drawn on the customer's page, nothing dispatched. With
+    ``node``, at the same spot of that element's box (``fx``, ``fy``: fractions of its width and
+    height), which holds where the customer's layout differs from the view's; at (x, y)
+    otherwise."""
 
     x: float
     y: float
+    node: NodeId | None = None
+    fx: Annotated[float, msgspec.Meta(ge=0, le=1)] = 0.0
+    fy: Annotated[float, msgspec.Meta(ge=0, le=1)] = 0.0
 
 
 class ClickAction(Action, tag="click"):

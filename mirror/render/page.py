@@ -27,7 +27,7 @@ from mirror.render.screen import Display, Screen, visual_from
 from mirror.render.screencast import Screencast
 from mirror.render.supervisor import SupervisedChromium
 from mirror.wire import Policy, Viewport
-from replay.hit import Hit, hit_decoder
+from replay.hit import Anchor, Hit, anchor_decoder, hit_decoder
 
 log = logging.getLogger("cobrowse.render")
 
@@ -218,6 +218,11 @@ class RenderPage:
         """What lies under the view point (x, y), in the customer's CSS pixels."""
         answer = await self._ask("hitTest", x, y)
         return Hit(inside=False) if answer is None else hit_decoder.decode(answer)
+
+    async def anchor(self, x: float, y: float) -> Anchor | None:
+        """The element under the view point (x, y) and the point's place in its box."""
+        answer = await self._ask("anchor", x, y)
+        return None if answer is None else anchor_decoder.decode(answer)
 
     async def next_focus(self, from_node: int | None, backwards: bool) -> int | None:
         """The node Tab moves focus to from ``from_node``, in the rebuilt page's tab order."""

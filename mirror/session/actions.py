@@ -16,6 +16,7 @@ from replay.messages import (
     Applied,
     ClickInput,
     KeyInput,
+    PointerAction,
     PointerInput,
     Refused,
     Script,
@@ -34,7 +35,8 @@ class AgentActions:
 
     async def agent_input(self, live: LiveSession, item: AgentInput) -> None:
         """The agent's pointer or keys: hit-test in the render page, check, send the script."""
-        if live.page is None or not live.session.live:
+        page = live.page
+        if page is None or not live.session.live:
             return
         live.touch()
         if not self.control.allows(live, item):
@@ -46,8 +48,14 @@ class AgentActions:
             if live.screen.visual is not None:  # A phone's or a zoomed page: the layout's point.
                 x, y = live.screen.to_layout(item.x, item.y)
                 item = msgspec.structs.replace(item, x=x, y=y)
-        hit, tab_to, target = await self._aim(live, live.page, item)
+        hit, tab_to, target = await self._aim(live, page, item)
         result = translate(item, hit, live.agent_focus, self._rules(live), tab_to, target)
+        if isinstance(result, PointerAction):  # Drawn on the same spot of the same element.
+            anchor = await page.anchor(result.x, result.y)
+            if anchor is not None:
+                result = msgspec.structs.replace(
+                    result, node=anchor.node, fx=anchor.fx, fy=anchor.fy
+                )
         if isinstance(result, Refusal):
             await self._refuse(live, result.reason, _kind(item))
             return

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from playwright.sync_api import Browser, BrowserType
@@ -14,6 +14,7 @@ from playwright.sync_api import Error as PlaywrightError
 
 from mirror.render.browser import LEAN_ARGS, system_chromium
 
+T = TypeVar("T")
 # What Playwright says when its own build of the browser is not installed.
 MISSING_EXECUTABLE = "Executable doesn't exist"
 
@@ -49,6 +50,19 @@ def _missing(ours: list[str], given: list[str]) -> list[str]:
     ]
 
 
+def with_fallback(launch: Callable[..., T], options: dict[str, Any], browser_name: str) -> T:
+    """``launch(**options)``, or, where Playwright's own browser is missing, the same launch of
+    the system's Chromium (:func:`fallback_launch_options`)."""
+    try:
+        return launch(**options)
+    except PlaywrightError as exc:
+        system = system_chromium(os.environ.get("CHROMIUM"))
+        retry = fallback_launch_options(options, browser_name, str(exc), system)
+        if retry is None:
+            raise
+        return launch(**retry)
+
+
 @pytest.fixture(scope="session")
 def launch_browser(
     launch_browser: Callable[..., Browser],
@@ -56,14 +70,7 @@ def launch_browser(
     browser_type: BrowserType,
 ) -> Callable[..., Browser]:
     def launch(**kwargs: Any) -> Browser:
-        try:
-            return launch_browser(**kwargs)
-        except PlaywrightError as exc:
-            options = {**browser_type_launch_args, **kwargs}
-            system = system_chromium(os.environ.get("CHROMIUM"))
-            retry = fallback_launch_options(options, browser_type.name, str(exc), system)
-            if retry is None:
-                raise
-            return launch_browser(**retry)
+        options = {**browser_type_launch_args, **kwargs}
+        return with_fallback(launch_browser, options, browser_type.name)
 
     return launch

@@ -81,7 +81,7 @@ export class Player {
 
   run(script) {
     const { seq, action } = script;
-    if (action.kind === "pointer") return this.pointer.move(action.x, action.y);
+    if (action.kind === "pointer") return this.pointer.move(...this.pointAt(action));
     if (!this.mayAct()) return this.send(answer.refused(seq, "not_allowed"));
     const element = action.node === null || action.node === undefined ? null : this.getNode(action.node);
     if (action.node != null && !element) return this.send(answer.refused(seq, "unknown_node"));
@@ -95,6 +95,18 @@ export class Player {
       this.dispatching = null;
     }
     if (!this.answered) this.send(answer.applied(seq));
+  }
+
+  /** Where the agent's pointer goes: the same spot of the element it is over in the view (the
+   * customer's layout may differ: other fonts, another engine), else the view's point. */
+  pointAt(action) {
+    const element = action.node == null ? null : this.getNode(action.node);
+    if (!element || !element.isConnected || typeof element.getBoundingClientRect !== "function") {
+      return [action.x, action.y];
+    }
+    const box = element.getBoundingClientRect();
+    if (!(box.width > 0 && box.height > 0)) return [action.x, action.y];
+    return [box.left + (action.fx || 0) * box.width, box.top + (action.fy || 0) * box.height];
   }
 
   /** Answer the script being dispatched with a refusal (once: a refused script is not applied). */

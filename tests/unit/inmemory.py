@@ -30,7 +30,7 @@ from mirror.session.hub import Hub
 from mirror.session.live import LiveSession, Tracks
 from mirror.session.messages import ChatRef, Hello, ServerMessage, SessionInfo, Status
 from mirror.wire import Viewport, encode
-from replay.hit import Hit
+from replay.hit import Anchor, Hit
 
 # A wait longer than this is a test failure, not a hang: every step here takes milliseconds.
 WAIT_S = 5.0
@@ -149,6 +149,7 @@ class FakePage:
         self.closed = False
         self.start_error: Exception | None = None
         self.hits: dict[tuple[float, float], Hit] = {}
+        self.anchors: dict[tuple[float, float], Anchor] = {}
         self.tab_order: dict[tuple[int | None, bool], int] = {}  # (from, backwards) -> node
         self.nodes: dict[int, Hit] = {}  # What a key would press at a node the agent focused.
         self.watched: list[bool] = []  # Each change of whether the agent sees the view.
@@ -188,6 +189,9 @@ class FakePage:
 
     async def hit_test(self, x: float, y: float) -> Hit:
         return self.hits.get((x, y), NOTHING_HIT)
+
+    async def anchor(self, x: float, y: float) -> Anchor | None:
+        return self.anchors.get((x, y))
 
     async def next_focus(self, from_node: int | None, backwards: bool) -> int | None:
         return self.tab_order.get((from_node, backwards))

@@ -25,12 +25,13 @@ from mirror.session.messages import (
 )
 from mirror.session.state import EndReason, SessionState
 from mirror.wire import CLOSE_ELSEWHERE, CLOSE_ENDED, Viewport
-from replay.hit import Hit
+from replay.hit import Anchor, Hit
 from replay.messages import (
     ClickAction,
     ClickInput,
     FocusAction,
     KeyInput,
+    PointerAction,
     PointerInput,
     Refused,
     Script,
@@ -417,6 +418,20 @@ FIELD = Hit(inside=True, node=5, tag="input", focusable=True)
 async def click(hub: Hub, live: LiveSession, hit: Hit) -> None:
     page_of(live).hits[(10, 20)] = hit
     await hub.actions.agent_input(live, ClickInput(x=10, y=20))
+
+
+@in_thread
+async def test_the_agents_pointer_is_anchored_to_the_element_under_it(tmp_path: Path) -> None:
+    """Drawn on the customer's page at the same spot of the same element, whose place there
+    may differ from the view's."""
+    async with open_hubs(tmp_path) as hubs:
+        customer, live, _ = await session_with_agent(hubs)
+        page_of(live).anchors[(30, 40)] = Anchor(node=9, fx=0.25, fy=0.5)
+        await hubs.hub.actions.agent_input(live, PointerInput(x=30, y=40))
+        await hubs.hub.actions.agent_input(live, PointerInput(x=500, y=400))  # Over nothing.
+        first, second = [m.action for m in customer.of(Script)]
+        assert first == PointerAction(x=30, y=40, node=9, fx=0.25, fy=0.5)
+        assert second == PointerAction(x=500, y=400)
 
 
 @in_thread

@@ -91,6 +91,8 @@ def test_every_input_becomes_an_action_or_a_refusal(item, hit, focus, rule, targ
         "node",
         "x",
         "y",
+        "fx",
+        "fy",
         "button",
         "count",
         "dx",

@@ -111,6 +111,22 @@ export function hitTest(replayer, x, y) {
   return hit;
 }
 
+/** The element under the view point (x, y) and where in its box the point is (fractions of
+ * its width and height), or null: the agent's pointer is drawn at the same spot of the same
+ * element on the customer's page, whose layout may differ (other fonts). No side effects. */
+export function anchorAt(replayer, x, y) {
+  const iframe = replayer && replayer.iframe;
+  const win = iframe && iframe.contentWindow;
+  if (!win || !(x >= 0 && y >= 0 && x < win.innerWidth && y < win.innerHeight)) return null;
+  const element = deepElementFromPoint(iframe.contentDocument, x, y);
+  const id = element ? replayer.getMirror().getId(element) : -1;
+  if (id <= 0) return null;
+  const box = element.getBoundingClientRect();
+  if (!(box.width > 0 && box.height > 0)) return null;
+  const fraction = (value) => Math.min(1, Math.max(0, value));
+  return { node: id, fx: fraction((x - box.left) / box.width), fy: fraction((y - box.top) / box.height) };
+}
+
 /** What the agent's keys would reach at node `id` (the agent's focus), for the server to check
  * Enter and Space as it checks clicks; null when the node is not in the rebuilt page. */
 export function describeNode(replayer, id) {

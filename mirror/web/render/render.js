@@ -5,7 +5,7 @@ import { Replayer } from "@rrweb/replay";
 import { EventType, IncrementalSource, NodeType } from "@rrweb/types";
 import "@rrweb/replay/dist/style.css";
 import { CanvasPainter, isCanvasEvent } from "./canvas.js";
-import { describeNode, hitTest, nextFocus } from "./hittest.js";
+import { anchorAt, describeNode, hitTest, nextFocus } from "./hittest.js";
 import { FramePlaceholders } from "./placeholders.js";
 import { PressedState, pressOf } from "./active.js";
 import { isFocusEvent, showFocus } from "./focus.js";
@@ -240,6 +240,7 @@ window.cobrowseRender = {
   erase: () => drawings.clear(),
   // JSON text: the server decodes it once into replay.hit.Hit.
   hitTest: (x, y) => JSON.stringify(hitTest(replayer, x, y)),
+  anchor: (x, y) => JSON.stringify(anchorAt(replayer, x, y)),
   nextFocus: (fromId, backwards) => nextFocus(replayer, fromId, backwards),
   describeNode: (id) => { const hit = describeNode(replayer, id); return hit && JSON.stringify(hit); },
   setPolicy: prepare,
