@@ -75,3 +75,14 @@ export function frameDocument(frame) {
     return null;
   }
 }
+
+// A pointer over an element no larger than this (CSS pixels²: a card, a paragraph, a field, a
+// button) is placed by its place in the element's box, on both sides.
+const ANCHOR_MAX_AREA = 250_000;
+
+/** Whether a pointer over an element with this box is placed by its place in the box. A large
+ * box (the body, a full-width section) may differ in height between two layouts for reasons of
+ * its own (the widget's placeholder in the mirror): there the point itself is kept. */
+export function anchors(box) {
+  return box.width > 0 && box.height > 0 && box.width * box.height <= ANCHOR_MAX_AREA;
+}

@@ -1,6 +1,6 @@
-"""The agent's pointer lands on the element the agent points at, where the customer's layout
-differs from the view's: here the customer's browser sets a larger default font (as another
-system's fonts and settings do), so the page's text wraps and everything below it moves."""
+"""Each side's pointer shows on the element it is over, where the customer's layout differs from
+the view's: here the customer's browser sets a larger default font (as another system's fonts
+and settings do), so the page's text wraps and everything below it moves."""
 
 from __future__ import annotations
 
@@ -10,14 +10,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import BrowserType, Page
+from playwright.sync_api import BrowserType, Page, ViewportSize
 
-from mirror.testing import Cobrowse
+from mirror.testing import Cobrowse, CobrowseSession
 from mirror.testing.chromium import with_fallback
+from mirror.testing.fidelity import differing_blocks
+from tests.e2e.matching import screen
+from tests.e2e.test_fidelity_state import pointer_area
 from tests.waiting import wait_for
 
 PAGE = "/site/policies.html"
-VIEWPORT = {"width": 1280, "height": 1000}
+VIEWPORT: ViewportSize = {"width": 1280, "height": 1000}
 POINTER_JS = """() => {
   for (const host of document.querySelectorAll("[data-cobrowse-widget]")) {
     const m = /translate\\(([-\\d.]+)px, ([-\\d.]+)px\\)/.exec(host.style.transform);
@@ -48,18 +51,32 @@ def box_of(page: Page, selector: str) -> dict[str, float]:
     return box
 
 
+def center(box: dict[str, float]) -> tuple[int, int]:
+    return round(box["x"] + box["width"] / 2), round(box["y"] + box["height"] / 2)
+
+
+def two_layouts(
+    customer: Page, reference: Page, site: str, cobrowse: Cobrowse
+) -> tuple[CobrowseSession, dict[str, float], dict[str, float]]:
+    """A session on the page, and the button's box in the view's layout (the same page at the
+    mirror's default font, in ``reference``) and on the customer's screen."""
+    reference.set_viewport_size(VIEWPORT)
+    reference.goto(f"{site}{PAGE}")
+    customer.goto(f"{site}{PAGE}")
+    in_view, on_screen = box_of(reference, "#book"), box_of(customer, "#book")
+    assert on_screen["y"] - in_view["y"] > 60, "the layouts should differ"
+    session = cobrowse.start(customer)
+    session.join()
+    return session, in_view, on_screen
+
+
 def test_the_agents_pointer_lands_on_the_element_it_points_at(
     larger_fonts: Page, page: Page, sample_site: str, cobrowse: Cobrowse
 ) -> None:
     customer = larger_fonts
-    page.set_viewport_size(VIEWPORT)  # The same page at the mirror's default font: the view's.
-    page.goto(f"{sample_site}{PAGE}")
-    in_view = box_of(page, "#book")
-    customer.goto(f"{sample_site}{PAGE}")
-    on_screen = box_of(customer, "#book")
-    assert on_screen["y"] - in_view["y"] > 40, "the layouts should differ"
-    session = cobrowse.start(customer)
-    agent = session.join()
+    session, in_view, on_screen = two_layouts(customer, page, sample_site, cobrowse)
+    agent = session.agent
+    assert agent is not None
     view = box_of(agent, "[data-cobrowse-view]")
     scale = view["width"] / VIEWPORT["width"]
     x, y = in_view["x"] + in_view["width"] * 0.5, in_view["y"] + in_view["height"] * 0.5
@@ -73,3 +90,21 @@ def test_the_agents_pointer_lands_on_the_element_it_points_at(
         )
 
     wait_for(pointed, "the agent's pointer on the customer's button", timeout_s=15)
+
+
+def test_the_customers_pointer_shows_on_the_element_it_is_over(
+    larger_fonts: Page, page: Page, sample_site: str, cobrowse: Cobrowse
+) -> None:
+    customer = larger_fonts
+    session, in_view, on_screen = two_layouts(customer, page, sample_site, cobrowse)
+    (vx, vy), (cx, cy) = center(in_view), center(on_screen)
+    page.mouse.move(vx, vy)  # The reference hovers its button too: only the pointer differs.
+    customer.mouse.move(cx, cy)
+
+    def drawn_at(x: int, y: int) -> bool:  # A few blocks differ: the pointer, a dot and arrow.
+        area = pointer_area(x, y)
+        differing, _ = differing_blocks(screen(page).crop(area), session.view_image().crop(area))
+        return len(differing) >= 2
+
+    wait_for(lambda: drawn_at(vx, vy), "the customer's pointer on the view's button", 15)
+    assert not drawn_at(cx, cy)  # Not at the customer's own point, below it in the view.

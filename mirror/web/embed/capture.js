@@ -12,6 +12,7 @@ import { MEDIA_TAG, MediaPictures } from "./media.js";
 import { CanvasPictures, canvasPictureEvent, isCanvasPicture } from "./canvases.js";
 import { DISPLAY_TAG, DisplayWatcher } from "./display.js";
 import { isRefusedFrameMessage } from "./framegate.js";
+import { anchors } from "../dom.js";
 import { HIDDEN_MASK, maskChange, maskElement, maskInput, maskText, maskTextChange, maskTextNode } from "./masking.js";
 
 export const WIDGET_ATTR = "data-cobrowse-widget";
@@ -222,6 +223,7 @@ export class Capture {
     const incremental = event.type === EventType.IncrementalSnapshot;
     if (incremental && POINTER_SOURCES.has(event.data.source) && this.replaying()) return;
     if (incremental && event.data.source === IncrementalSource.MouseMove) this.pointer.seen(event);
+    if (incremental && (POINTER_SOURCES.has(event.data.source))) anchorPointer(event.data);
     // rrweb sees focus move inside frames and shadow roots, where the page's own focusin does not.
     if (incremental && event.data.source === IncrementalSource.MouseInteraction && FOCUS_CHANGES.has(event.data.type)) {
       this.focus.changed();
@@ -322,6 +324,23 @@ export class Capture {
     const batch = this.queue;
     this.queue = [];
     this.send(batch);
+  }
+}
+
+/**
+ * The customer's pointer (a move's positions, a click) with its place in the box of the element
+ * it is over (fx, fy: fractions), so the view draws it over the same spot of that element where
+ * the mirror lays the page out otherwise (other fonts, another engine). In place.
+ */
+function anchorPointer(data) {
+  const spots = data.source === IncrementalSource.MouseInteraction ? [data] : data.positions || [];
+  for (const spot of spots) {
+    const element = spot && record.mirror.getNode(spot.id);
+    if (!element || element.nodeType !== 1 || typeof spot.x !== "number") continue;
+    const box = element.getBoundingClientRect();
+    if (!anchors(box)) continue;
+    spot.fx = Math.min(1, Math.max(0, (spot.x - box.left) / box.width));
+    spot.fy = Math.min(1, Math.max(0, (spot.y - box.top) / box.height));
   }
 }
 

@@ -3,8 +3,11 @@
 // is, so they are checked as clicks are). Also draws the option list of a <select> the agent
 // clicked (a native picker never shows in a screencast), so picking an option is pixels too.
 
-import { closestDeep, isSubmitControl, labelledControl, submitsOnEnter } from "../dom.js";
+import { anchors, closestDeep, isSubmitControl, labelledControl, submitsOnEnter } from "../dom.js";
 import { protection } from "./masks.js";
+import { EventType, IncrementalSource } from "@rrweb/types";
+
+const POINTER_SOURCES = new Set([IncrementalSource.MouseMove, IncrementalSource.TouchMove]);
 
 const FOCUSABLE = "input, select, textarea, button, a[href], area[href], [contenteditable=''], [contenteditable='true'], [tabindex]";
 
@@ -122,9 +125,27 @@ export function anchorAt(replayer, x, y) {
   const id = element ? replayer.getMirror().getId(element) : -1;
   if (id <= 0) return null;
   const box = element.getBoundingClientRect();
-  if (!(box.width > 0 && box.height > 0)) return null;
+  if (!anchors(box)) return null;
   const fraction = (value) => Math.min(1, Math.max(0, value));
   return { node: id, fx: fraction((x - box.left) / box.width), fy: fraction((y - box.top) / box.height) };
+}
+
+/** The customer's pointer (a move's positions, a click) at the same spot of the element it is
+ * over, as the capture measured it in that element's box (fx, fy), whatever that element's
+ * place in this page's layout. In place; a position without them keeps its point. */
+export function placePointer(event, mirror) {
+  const data = event && event.type === EventType.IncrementalSnapshot ? event.data : null;
+  if (!data) return;
+  const pointer = POINTER_SOURCES.has(data.source) ? data.positions || []
+    : data.source === IncrementalSource.MouseInteraction ? [data] : [];
+  for (const spot of pointer) {
+    if (!spot || typeof spot.fx !== "number" || typeof spot.fy !== "number") continue;
+    const element = mirror.getNode(spot.id);
+    const box = element && element.nodeType === 1 ? element.getBoundingClientRect() : null;
+    if (!box || !anchors(box)) continue;
+    spot.x = box.left + spot.fx * box.width;
+    spot.y = box.top + spot.fy * box.height;
+  }
 }
 
 /** What the agent's keys would reach at node `id` (the agent's focus), for the server to check

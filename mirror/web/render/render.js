@@ -5,7 +5,7 @@ import { Replayer } from "@rrweb/replay";
 import { EventType, IncrementalSource, NodeType } from "@rrweb/types";
 import "@rrweb/replay/dist/style.css";
 import { CanvasPainter, isCanvasEvent } from "./canvas.js";
-import { anchorAt, describeNode, hitTest, nextFocus } from "./hittest.js";
+import { anchorAt, describeNode, hitTest, nextFocus, placePointer } from "./hittest.js";
 import { FramePlaceholders } from "./placeholders.js";
 import { PressedState, pressOf } from "./active.js";
 import { isFocusEvent, showFocus } from "./focus.js";
@@ -222,6 +222,7 @@ function add(batchText) {
     quietMedia(event, nodeById);
     event.timestamp = now;
     keepAutocomplete(event);
+    placePointer(event, replayer.getMirror());
     replayer.addEvent(event);
   }
   instantScrolling(replayer.iframe && replayer.iframe.contentWindow);
