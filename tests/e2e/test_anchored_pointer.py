@@ -1,6 +1,7 @@
-"""Each side's pointer shows on the element it is over, where the customer's layout differs from
-the view's: here the customer's browser sets a larger default font (as another system's fonts
-and settings do), so the page's text wraps and everything below it moves."""
+"""Each side's pointer shows on the element it is over, and the view shows at its top the
+element at the top of the customer's screen, where the customer's layout differs from the view's:
+here the customer's browser sets a larger default font (as another system's fonts and settings
+do), so the page's text wraps and everything below it moves."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from playwright.sync_api import BrowserType, Page, ViewportSize
 
 from mirror.testing import Cobrowse, CobrowseSession
 from mirror.testing.chromium import with_fallback
-from mirror.testing.fidelity import differing_blocks
+from mirror.testing.fidelity import differing_blocks, differing_share
 from tests.e2e.matching import screen
 from tests.e2e.test_fidelity_state import pointer_area
 from tests.waiting import wait_for
@@ -108,3 +109,30 @@ def test_the_customers_pointer_shows_on_the_element_it_is_over(
 
     wait_for(lambda: drawn_at(vx, vy), "the customer's pointer on the view's button", 15)
     assert not drawn_at(cx, cy)  # Not at the customer's own point, below it in the view.
+
+
+SMALL: ViewportSize = {"width": 1280, "height": 400}
+TOP_BAND = (0, 0, 1280, 160)
+
+
+def test_the_view_shows_at_its_top_the_element_at_the_top_of_the_customers_screen(
+    larger_fonts: Page, page: Page, sample_site: str, cobrowse: Cobrowse
+) -> None:
+    customer = larger_fonts
+    for each in (customer, page):
+        each.set_viewport_size(SMALL)
+        each.goto(f"{sample_site}{PAGE}")
+    session = cobrowse.start(customer)
+    session.join()
+    scroll_to = "() => document.getElementById('book').scrollIntoView()"
+    page.evaluate(scroll_to)  # The view's layout, scrolled as the customer's will be.
+    customer.evaluate(scroll_to)
+    mirror_room = page.evaluate("document.documentElement.scrollHeight - innerHeight")
+    # Not the same offset, and room in the view's layout to scroll past the customer's.
+    assert mirror_room > customer.evaluate("scrollY") > page.evaluate("scrollY") + 60
+
+    def alike() -> bool:
+        expected, actual = screen(page).crop(TOP_BAND), session.view_image().crop(TOP_BAND)
+        return differing_share(expected, actual) < 0.05
+
+    wait_for(alike, "the view's top showing the customer's top element", 15)

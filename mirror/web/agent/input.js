@@ -22,14 +22,22 @@ export function attachInput(view, send, drawing = () => false) {
   let wheel = null;
   let text = "";
 
+  let moveTimer = 0;
+  const sendMove = () => {
+    moveTimer = 0;
+    if (!pendingMove) return;
+    lastMove = performance.now();
+    send({ v: SCRIPT_VERSION, type: "pointer", ...pendingMove });
+    pendingMove = null;
+  };
   view.addEventListener("pointermove", (e) => {
     if (drawing()) return;
     pendingMove = viewPoint(view, e);
-    const now = performance.now();
-    if (now - lastMove < POINTER_EVERY_MS) return;
-    lastMove = now;
-    send({ v: SCRIPT_VERSION, type: "pointer", ...pendingMove });
-    pendingMove = null;
+    const wait = POINTER_EVERY_MS - (performance.now() - lastMove);
+    // Within the interval the newest point waits for its end: where the pointer comes to rest
+    // is always sent, however quick the last moves.
+    if (wait <= 0) sendMove();
+    else if (!moveTimer) moveTimer = setTimeout(sendMove, wait);
   });
   // Keys go to the view once clicked; focusing must not scroll it, or the click lands elsewhere.
   view.addEventListener("pointerdown", () => view.focus({ preventScroll: true }));

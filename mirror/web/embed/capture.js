@@ -224,6 +224,7 @@ export class Capture {
     if (incremental && POINTER_SOURCES.has(event.data.source) && this.replaying()) return;
     if (incremental && event.data.source === IncrementalSource.MouseMove) this.pointer.seen(event);
     if (incremental && (POINTER_SOURCES.has(event.data.source))) anchorPointer(event.data);
+    if (incremental && event.data.source === IncrementalSource.Scroll) anchorScroll(event.data);
     // rrweb sees focus move inside frames and shadow roots, where the page's own focusin does not.
     if (incremental && event.data.source === IncrementalSource.MouseInteraction && FOCUS_CHANGES.has(event.data.type)) {
       this.focus.changed();
@@ -342,6 +343,23 @@ function anchorPointer(data) {
     spot.fx = Math.min(1, Math.max(0, (spot.x - box.left) / box.width));
     spot.fy = Math.min(1, Math.max(0, (spot.y - box.top) / box.height));
   }
+}
+
+/**
+ * A scroll with the element at the top of what it scrolled (the viewport, or a scrolling
+ * element) and how far above that top it begins (dy, CSS pixels), so the view shows the same
+ * element at its top where the mirror lays the page out otherwise. In place.
+ */
+function anchorScroll(data) {
+  const scrolled = record.mirror.getNode(data.id);
+  if (!scrolled) return;
+  const doc = scrolled.nodeType === 9 ? scrolled : scrolled.ownerDocument;
+  const area = scrolled.nodeType === 9 ? { left: 0, top: 0, width: doc.defaultView.innerWidth }
+    : scrolled.getBoundingClientRect();
+  let element = doc.elementFromPoint(area.left + area.width / 2, area.top + 1);
+  while (element && record.mirror.getId(element) <= 0) element = element.parentElement;
+  if (!element || element === scrolled || element === doc.documentElement || element === doc.body) return;
+  data.anchor = { id: record.mirror.getId(element), dy: element.getBoundingClientRect().top - area.top };
 }
 
 /** rrweb makes src and href absolute but not a video's poster, which the rebuilt page (on

@@ -148,6 +148,23 @@ export function placePointer(event, mirror) {
   }
 }
 
+/** After the player applied a scroll of the customer's (`data`): the element that was at the
+ * top of what scrolled is put at the same distance from its top here, where the layout may
+ * differ from the customer's. */
+export function placeScroll(data, mirror) {
+  const anchor = data && data.anchor;
+  if (!anchor || typeof anchor.dy !== "number") return;
+  const scrolled = mirror.getNode(data.id);
+  const element = mirror.getNode(anchor.id);
+  if (!scrolled || !element || element.nodeType !== 1) return;
+  const doc = scrolled.nodeType === 9 ? scrolled : scrolled.ownerDocument;
+  const top = scrolled.nodeType === 9 ? 0 : scrolled.getBoundingClientRect().top;
+  const off = element.getBoundingClientRect().top - top - anchor.dy;
+  if (Math.abs(off) < 1) return;
+  if (scrolled.nodeType === 9) doc.defaultView.scrollBy({ top: off, behavior: "instant" });
+  else scrolled.scrollBy({ top: off, behavior: "instant" });
+}
+
 /** What the agent's keys would reach at node `id` (the agent's focus), for the server to check
  * Enter and Space as it checks clicks; null when the node is not in the rebuilt page. */
 export function describeNode(replayer, id) {

@@ -5,7 +5,7 @@ import { Replayer } from "@rrweb/replay";
 import { EventType, IncrementalSource, NodeType } from "@rrweb/types";
 import "@rrweb/replay/dist/style.css";
 import { CanvasPainter, isCanvasEvent } from "./canvas.js";
-import { anchorAt, describeNode, hitTest, nextFocus, placePointer } from "./hittest.js";
+import { anchorAt, describeNode, hitTest, nextFocus, placePointer, placeScroll } from "./hittest.js";
 import { FramePlaceholders } from "./placeholders.js";
 import { PressedState, pressOf } from "./active.js";
 import { isFocusEvent, showFocus } from "./focus.js";
@@ -101,6 +101,9 @@ function createReplayer() {
   // Pictures go on canvases once the replayer has applied the events that add or change them.
   r.on("event-cast", (event) => {
     kept.applied(event, r.iframe && r.iframe.contentDocument); // First: before anything is painted.
+    if (event.type === EventType.IncrementalSnapshot && event.data.source === IncrementalSource.Scroll) {
+      placeScroll(event.data, r.getMirror());
+    }
     if (isFocusEvent(event)) showFocus(event.data.payload, nodeById, r.iframe);
     if (isPopoverEvent(event)) showPopovers(event.data.payload, nodeById, r.iframe);
     const press = pressOf(event);
