@@ -123,16 +123,21 @@ def test_the_view_shows_at_its_top_the_element_at_the_top_of_the_customers_scree
         each.set_viewport_size(SMALL)
         each.goto(f"{sample_site}{PAGE}")
     session = cobrowse.start(customer)
-    session.join()
-    scroll_to = "() => document.getElementById('book').scrollIntoView()"
-    page.evaluate(scroll_to)  # The view's layout, scrolled as the customer's will be.
-    customer.evaluate(scroll_to)
-    mirror_room = page.evaluate("document.documentElement.scrollHeight - innerHeight")
-    # Not the same offset, and room in the view's layout to scroll past the customer's.
-    assert mirror_room > customer.evaluate("scrollY") > page.evaluate("scrollY") + 60
+
+    def scrolled_to(selector: str) -> None:  # Both layouts: the view's and the customer's.
+        scroll = f"() => document.querySelector({selector!r}).scrollIntoView()"
+        page.evaluate(scroll)
+        customer.evaluate(scroll)
+        mirror_room = page.evaluate("document.documentElement.scrollHeight - innerHeight")
+        # Not the same offset, and room in the view's layout to scroll past the customer's.
+        assert mirror_room > customer.evaluate("scrollY") > page.evaluate("scrollY") + 60
 
     def alike() -> bool:
         expected, actual = screen(page).crop(TOP_BAND), session.view_image().crop(TOP_BAND)
         return differing_share(expected, actual) < 0.05
 
+    scrolled_to("#book")  # Before the agent joins: the snapshot's offset.
+    session.join()
+    wait_for(alike, "the view's top showing the customer's top element at the join", 15)
+    scrolled_to("#records")  # While shared.
     wait_for(alike, "the view's top showing the customer's top element", 15)

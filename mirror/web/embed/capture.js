@@ -137,6 +137,7 @@ export class Capture {
       }
       this.media.reset();
       this.pictures.reset();
+      this.scrolled();
       this.onSnapshot();
       return;
     }
@@ -186,7 +187,18 @@ export class Capture {
       this.media.start();
       this.pictures.start();
     }
+    this.scrolled();
     this.onSnapshot();
+  }
+
+  /** The page's scroll offset at a snapshot, as a scroll of its own: anchored like every later
+   * scroll (anchorScroll), where the snapshot's offset alone means another place in the mirror's
+   * layout. */
+  scrolled() {
+    const id = record.mirror.getId(document);
+    if (this.framed || id <= 0 || (!window.scrollX && !window.scrollY)) return;
+    const data = { source: IncrementalSource.Scroll, id, x: window.scrollX, y: window.scrollY };
+    this.enqueue({ type: EventType.IncrementalSnapshot, timestamp: Date.now(), data });
   }
 
   /** A same-origin frame moved to another page: rrweb sends the new document as a mutation,
