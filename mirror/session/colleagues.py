@@ -177,9 +177,3 @@ class Crew:
         if live.agent is not None:
             seats = [Colleague(w.seat, w.name, w.peer is not None) for w in live.watchers.values()]
             await tell([live.agent], Colleagues(watchers=seats))
-
-    async def ended(self, live: LiveSession) -> list[Peer]:
-        """The session ended: the watchers' sockets, to close with the others'."""
-        peers = [w.peer for w in live.watchers.values() if w.peer is not None]
-        live.watchers.clear()
-        return peers

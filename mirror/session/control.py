@@ -73,7 +73,7 @@ class AgentControl:
             log.exception("session %s: %s could not be written to history", live.uuid, kind)
         state = Control(granted=live.control == "granted", mode="ask")
         customer = [live.customer] if live.customer is not None else []
-        await tell(customer + _agent(live), state)
+        await tell(customer + _agent(live), state)  # Not the watchers: control is the agent's.
         await tell(_agent(live), Notice(reason=kind.replace("_", "-")))
 
     def greet(self, live: LiveSession) -> Control | None:

@@ -202,6 +202,10 @@ class Hub:
         if live.customer is not peer or not live.session.live:
             return
         live.customer = None
+        self._customer_away(live)
+
+    def _customer_away(self, live: LiveSession) -> None:
+        """No customer's page is connected: the session ends unless one comes back in time."""
         grace = self.config.session.customer_reconnect_grace_s
         live.tasks.start("customer_grace", self._end_after(live, grace, EndReason.CUSTOMER_TIMEOUT))
 
@@ -325,8 +329,8 @@ class Hub:
         live.tasks.cancel_all()
         live.track.event("ended", reason=reason.value)
         await self._announce(live, transition)
-        watchers = await self.crew.ended(live)
-        peers = [p for p in (live.customer, live.agent) if p is not None] + watchers
+        peers = live.sockets()
+        live.watchers.clear()
         # Together: one side slow to answer the close handshake must not delay the other.
         await asyncio.gather(
             *(p.close(CLOSE_ENDED, f"session ended: {reason.value}") for p in peers)
@@ -391,16 +395,9 @@ class Hub:
             self.crew.expect(live, watcher, self.config.session.agent_reconnect_grace_s)
         self.metrics.live_sessions.inc()
         log.info("session %s: taken over (%s)", session.uuid, session.state.value)
-        grace = self.config.session
-        live.tasks.start(
-            "customer_grace",
-            self._end_after(live, grace.customer_reconnect_grace_s, EndReason.CUSTOMER_TIMEOUT),
-        )
+        self._customer_away(live)
         if session.state is SessionState.ACTIVE:
-            live.tasks.start(
-                "agent_grace",
-                self._end_after(live, grace.agent_reconnect_grace_s, EndReason.AGENT_TIMEOUT),
-            )
+            self._agent_away(live)
             live.tasks.start("open", self.pages.open(live))
             self._record_track(live, "taken_over")
         return live
@@ -414,7 +411,7 @@ class Hub:
         self.metrics.live_sessions.dec()
         live.tasks.cancel_all()
         await live.track.finish("handed_over")  # The next node records in a recording of its own.
-        peers = [p for p in (live.customer, *live.viewers()) if p is not None]
+        peers = live.sockets()
         live.customer = live.agent = None
         for watcher in live.watchers.values():
             watcher.peer = None
@@ -446,9 +443,7 @@ class Hub:
     async def _tell_state(self, live: LiveSession, transition: Transition) -> None:
         session = transition.session
         reason = session.end_reason.value if session.end_reason else None
-        status = Status(state=session.state.value, reason=reason)
-        customer = [live.customer] if live.customer is not None else []
-        await tell(customer + live.viewers(), status)
+        await tell(live.sockets(), Status(state=session.state.value, reason=reason))
 
     async def _record(self, session: Session) -> None:
         await self.writes.write(session)

@@ -193,6 +193,10 @@ class LiveSession:
         watching = [w.peer for w in self.watchers.values() if w.peer is not None]
         return ([self.agent] if self.agent is not None else []) + watching
 
+    def sockets(self) -> list[Peer]:
+        """Every socket of the session: the customer's and the views'."""
+        return ([self.customer] if self.customer is not None else []) + self.viewers()
+
     def in_sight(self) -> bool:
         """Someone's view of the page is in sight (else nothing need be captured)."""
         if self.agent is not None and self.agent_seen:
