@@ -275,11 +275,7 @@ export class Capture {
       }
       else if (event.type !== EventType.IncrementalSnapshot) return true;
       else if (event.data.source === IncrementalSource.Mutation) {
-        for (const add of event.data.adds || []) {
-          const parent = nodeOf(add.parentId);
-          const tag = parent && parent.nodeType === 1 ? parent.tagName.toLowerCase() : "";
-          this.walk(add.node, this.policy.isHidden(parent), tag);
-        }
+        this.maskAdds(event.data.adds || []);
         for (const change of event.data.attributes || []) {
           maskChange(change, nodeOf(change.id), this.policy);
           absolutePoster(change.id, change.attributes);
@@ -300,9 +296,40 @@ export class Capture {
     }
   }
 
-  /** A serialised node and its subtree; `hiddenAbove`: it lies inside a hidden element. */
+  /** A mutation's added nodes, masked in place. rrweb adds a subtree node by node: an add
+   * whose parent the same mutation adds takes the parent's state from its walk, and the page
+   * is asked once per other parent (looking around an element costs a walk to the top). */
+  maskAdds(adds) {
+    const byId = new Map();
+    for (const add of adds) if (add && add.node) byId.set(add.node.id, add);
+    const walked = new Map(); // add -> whether its node is hidden
+    const asked = new Map(); // parent id -> hidden
+    const visit = (add) => {
+      if (walked.has(add)) return walked.get(add);
+      walked.set(add, true); // While its parents are walked.
+      const parentAdd = byId.get(add.parentId);
+      let above;
+      let tag = "";
+      if (parentAdd) {
+        above = visit(parentAdd);
+        if (parentAdd.node.type === NodeType.Element) tag = parentAdd.node.tagName;
+      } else {
+        const parent = record.mirror.getNode(add.parentId);
+        if (parent && parent.nodeType === 1) tag = parent.tagName.toLowerCase();
+        if (!asked.has(add.parentId)) asked.set(add.parentId, this.policy.isHidden(parent));
+        above = asked.get(add.parentId);
+      }
+      const hidden = this.walk(add.node, above, tag);
+      walked.set(add, hidden);
+      return hidden;
+    };
+    for (const add of adds) if (add && add.node) visit(add);
+  }
+
+  /** A serialised node and its subtree, masked in place; `hiddenAbove`: it lies inside a hidden
+   * element. Returns whether the node is hidden (so is everything in it). */
   walk(node, hiddenAbove, parentTag) {
-    if (!node || typeof node !== "object") return;
+    if (!node || typeof node !== "object") return hiddenAbove;
     let hidden = hiddenAbove;
     if (node.type === NodeType.Element) {
       hidden = maskElement(node, record.mirror.getNode(node.id), hiddenAbove, this.policy);
@@ -310,9 +337,10 @@ export class Capture {
     } else if (node.type === NodeType.Text && hiddenAbove) {
       maskTextNode(node, parentTag);
     }
-    if (!Array.isArray(node.childNodes)) return;
+    if (!Array.isArray(node.childNodes)) return hidden;
     const tag = node.type === NodeType.Element ? node.tagName : parentTag;
     for (const child of node.childNodes) this.walk(child, hidden, tag);
+    return hidden;
   }
 
   sanitizeNode(node) {

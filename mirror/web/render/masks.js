@@ -169,6 +169,15 @@ function isCheckable(element) {
   return element.tagName === "INPUT" && (element.type === "checkbox" || element.type === "radio");
 }
 
+/** An invalid selector counts as a match: for masking it protects rather than leaks. */
+function matchesOrInvalid(element, selector) {
+  try {
+    return element.matches(selector);
+  } catch {
+    return true;
+  }
+}
+
 /** Serialised node ids of an added subtree. */
 function* serialisedIds(node) {
   if (!node || typeof node !== "object") return;
@@ -216,7 +225,7 @@ export class KeptHidden {
         const added = (data.adds || []).flatMap((add) => [...serialisedIds(add.node)]);
         const changed = (data.attributes || []).map((change) => change.id);
         this.mark([...added, ...changed], mirror);
-        for (const add of data.adds || []) this.look(mirror.getNode(add.node && add.node.id), mirror, true);
+        this.lookAdded(data.adds || [], mirror);
         // A changed element only: a style animated on a large container changes many times a second.
         for (const id of changed) this.look(mirror.getNode(id), mirror, false);
       } else if (data.source === IncrementalSource.Input) {
@@ -228,12 +237,33 @@ export class KeptHidden {
     }
   }
 
+  /** The added elements of a Mutation event. Only the outermost are looked at (an add whose
+   * parent came in the same event lies inside one of them), and whether a parent lies in a
+   * hidden area is asked once for all its added children: a snapshot's slices add thousands. */
+  lookAdded(adds, mirror) {
+    const ids = new Set(adds.map((add) => add.node && add.node.id));
+    const around = new Map(); // parent id -> whether the parent lies in a hidden area
+    for (const add of adds) {
+      if (ids.has(add.parentId)) continue;
+      const element = mirror.getNode(add.node && add.node.id);
+      if (!element || element.nodeType !== 1) continue;
+      if (!around.has(add.parentId)) {
+        const parent = mirror.getNode(add.parentId);
+        around.set(add.parentId, Boolean(parent && parent.nodeType === 1 && closestDeep(parent, policy.hidden)));
+      }
+      this.look(element, mirror, true, around.get(add.parentId));
+    }
+  }
+
   /** Remember `element` if it is hidden, or else (with `within`) the hidden elements inside
-   * it, and everything inside those. */
-  look(element, mirror, within) {
+   * it, and everything inside those. `hiddenAround`: whether an element around it is hidden,
+   * when known. */
+  look(element, mirror, within, hiddenAround = null) {
     if (!element || element.nodeType !== 1) return;
     let hidden = [];
-    if (closestDeep(element, policy.hidden)) hidden = [element];
+    const here = hiddenAround === null ? closestDeep(element, policy.hidden)
+      : hiddenAround || matchesOrInvalid(element, policy.hidden);
+    if (here) hidden = [element];
     else if (within) hidden = deepQuery(element, policy.hidden, [0, 0], []).map(([found]) => found);
     for (const area of hidden) {
       for (const node of subtree(area)) {
