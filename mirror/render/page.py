@@ -69,6 +69,8 @@ class RenderPage:
         self._pacer = Pacer()
         self._emulation = Emulation()
         self._watching = asyncio.Lock()
+        self._seen = True  # The agent sees the view (watch).
+        self._building = False  # A snapshot is coming in slices: nothing to show yet.
         self._screencast = Screencast(self._measure_masks, self._repaint, self._pacer)
         self._preparing = asyncio.ensure_future(self._prepare())
 
@@ -144,6 +146,7 @@ class RenderPage:
         page.on("crash", lambda _: self._crashed())
         await page.expose_binding("cobrowseResize", self._resized)
         await page.expose_binding("cobrowseRebuilt", self._on_rebuilt)
+        await page.expose_binding("cobrowseBuilding", self._on_building)
         await page.expose_binding("cobrowseNotice", self._noticed)
         await page.expose_binding("cobrowseDisplay", self._displayed)
         await page.expose_binding("cobrowseVisual", self._visual_changed)
@@ -161,6 +164,12 @@ class RenderPage:
     async def watch(self, seen: bool) -> None:
         """Capture while the agent sees the view; the customer's changes are applied either
         way, so the first frame when it looks again is the page as it is now."""
+        self._seen = seen
+        await self._capture()
+
+    async def _capture(self) -> None:
+        """Capture while the agent sees the view and the page is not being built: each frame
+        of a page half built would be encoded only to be dropped (screencast.py)."""
         async with self._watching:  # A stop and the start after it reach Chromium in order.
             try:
                 await self._preparing
@@ -168,6 +177,7 @@ class RenderPage:
                 return
             if self._closed or self._cdp is None:
                 return
+            seen = self._seen and not self._building
             with contextlib.suppress(PlaywrightError):  # The page may be closing.
                 await self._emulation.capture(self._cdp, self._screen, seen)
                 if seen:
@@ -331,7 +341,15 @@ class RenderPage:
         await self._emulation.apply_visual(self._cdp, self._screen)
         self._events.on_resize()  # The agent's view has the customer's screen's size.
 
+    async def _on_building(self, _source: Any) -> None:
+        self._screencast.page_building()
+        self._building = True
+        await self._capture()
+
     async def _on_rebuilt(self, _source: Any) -> None:
+        if self._building:
+            self._building = False
+            await self._capture()
         self._shown.set()
         await self._screencast.page_rebuilt()
 

@@ -80,6 +80,11 @@ class Screencast:
         """Post to a session's mailbox, scaling masks to its ``screen`` (read, never copied)."""
         self._screen, self._frames, self._events, self._log = screen, frames, events, session_log
 
+    def page_building(self) -> None:
+        """A snapshot arrives in slices (mirror/web/embed/slices.js): until it is whole, the
+        agent keeps the last frame rather than a page half built."""
+        self._rebuilt = False
+
     async def page_rebuilt(self) -> None:
         self._rebuilt = True
         # The first frames of the rebuilt page may have come before this call and been

@@ -13,6 +13,7 @@ import { CanvasPictures, canvasPictureEvent, isCanvasPicture } from "./canvases.
 import { DISPLAY_TAG, DisplayWatcher } from "./display.js";
 import { isRefusedFrameMessage } from "./framegate.js";
 import { anchors } from "../dom.js";
+import { SlicedSnapshot, addsEvent } from "./slices.js";
 import { HIDDEN_MASK, maskChange, maskElement, maskInput, maskText, maskTextChange, maskTextNode } from "./masking.js";
 
 export const WIDGET_ATTR = "data-cobrowse-widget";
@@ -26,9 +27,12 @@ export const DEFAULT_BUDGET = {
 };
 // The tag of the custom rrweb event that tells the agent the view is partial.
 export const NOTICE_TAG = "cobrowse-notice";
+// The tag of the custom rrweb event after a snapshot's last slice (render/render.js).
+const WHOLE_TAG = "cobrowse-whole";
 let warmedUp = false; // See Capture.warmUp: once per page.
-// This page load, on every Meta event: the render page keeps what it saw hidden by rrweb's node
-// ids, which only hold within one load (render/masks.js).
+// This page load; with a snapshot's number, on its Meta event: the render page keeps what it saw
+// hidden by rrweb's node ids, which only hold within one snapshot (slices.js numbers the nodes
+// afresh each time; render/masks.js).
 const PAGE_LOAD = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
 // Every kind of field goes through maskInputFn, which keeps the value unless the element is hidden.
 const MASK_EVERY_INPUT = Object.fromEntries(
@@ -68,6 +72,13 @@ export class Capture {
     this.flushPort = new MessageChannel();
     this.flushPort.port1.onmessage = () => this.flush();
     this.stopRecording = null;
+    this.snapshots = 0;
+    this.slices = new SlicedSnapshot({
+      mask: (sn, node, hiddenAbove, parentTag) => this.maskAdded(sn, hiddenAbove, parentTag),
+      hidden: (element) => this.policy.isHidden(element),
+      send: (adds) => this.sendAdds(adds),
+      done: () => this.snapshotTaken(),
+    });
     // A frame says where focus is inside it, never that there is none: the page says that.
     this.focus = new FocusReporter(
       (id, visible) => this.running && !(this.framed && id < 0) && record.addCustomEvent(FOCUS_TAG, { id, visible }),
@@ -125,20 +136,13 @@ export class Capture {
     });
   }
 
-  /** Start capturing (emits Meta + FullSnapshot), or take a fresh full snapshot if running. */
+  /** Start capturing (emits Meta + FullSnapshot, then the page in slices), or take a fresh
+   * full snapshot if running. */
   snapshot() {
+    this.snapshots += 1;
+    this.slices.arm();
     if (this.running) {
       record.takeFullSnapshot(true);
-      this.focus.measure(true);
-      this.popovers.measure(true);
-      if (!this.framed) {
-        this.display.measure();
-        this.visual.measure(true);
-      }
-      this.media.reset();
-      this.pictures.reset();
-      this.scrolled();
-      this.onSnapshot();
       return;
     }
     const budget = this.budget;
@@ -169,26 +173,47 @@ export class Capture {
       slimDOMOptions: { script: true, comment: true, headFavicon: true, headWhitespace: true },
     }) || null;
     if (large && this.running) record.addCustomEvent(NOTICE_TAG, { reason: "large-page" });
-    if (!this.running) return;
+    if (!this.running) {
+      this.slices.cancel();
+      return;
+    }
     document.addEventListener("load", this.frameLoaded, true);
     this.pointer.start();
     this.focus.start();
-    this.focus.measure(true);
     this.popovers.start();
-    this.popovers.measure(true);
     if (!this.framed) {
       this.display.start();
-      this.display.measure();
       this.visual.start();
-      this.visual.measure(true);
     }
     if (!large) {
       // A page too large goes without pictures.
       this.media.start();
       this.pictures.start();
     }
+  }
+
+  /** The last slice of a snapshot is sent: what refers to its nodes can follow. */
+  snapshotTaken() {
+    if (!this.running) return;
+    this.focus.measure(true);
+    this.popovers.measure(true);
+    if (!this.framed) {
+      this.display.measure();
+      this.visual.measure(true);
+    }
+    this.media.reset();
+    this.pictures.reset();
     this.scrolled();
+    // A frame's snapshot is added to the page's, which the render page waits for.
+    if (!this.framed) record.addCustomEvent(WHOLE_TAG, {});
     this.onSnapshot();
+  }
+
+  /** A slice of the snapshot (slices.js): its nodes are masked already. */
+  sendAdds(adds) {
+    if (!this.running) return;
+    this.queue.push(addsEvent(adds));
+    this.flush();
   }
 
   /** The page's scroll offset at a snapshot, as a scroll of its own: anchored like every later
@@ -212,6 +237,7 @@ export class Capture {
   };
 
   stop() {
+    this.slices.cancel();
     document.removeEventListener("load", this.frameLoaded, true);
     clearTimeout(this.frameTimer);
     this.pointer.stop();
@@ -266,15 +292,20 @@ export class Capture {
   sanitize(event) {
     const nodeOf = (id) => record.mirror.getNode(id);
     try {
-      if (event.type === EventType.FullSnapshot) this.walk(event.data.node, false, "");
+      if (event.type === EventType.FullSnapshot) {
+        this.walk(event.data.node, false, "");
+        // Its nodes follow in slices (slices.js): the render page shows it once they are all in.
+        if (this.slices.busy) event.data.cobrowseSlices = true;
+      }
       else if (event.type === EventType.Meta) {
-        event.data.cobrowsePage = PAGE_LOAD;
+        event.data.cobrowsePage = `${PAGE_LOAD}-${this.snapshots}`;
         // The agent's status strip names the page; a site that hides its title keeps it.
         const title = document.querySelector("title");
         if (!this.framed && !(title && this.policy.isHidden(title))) event.data.title = document.title.slice(0, 200);
       }
       else if (event.type !== EventType.IncrementalSnapshot) return true;
       else if (event.data.source === IncrementalSource.Mutation) {
+        if (event.data.adds && event.data.adds.length) this.slices.noteAdds();
         this.maskAdds(event.data.adds || []);
         for (const change of event.data.attributes || []) {
           maskChange(change, nodeOf(change.id), this.policy);
@@ -324,6 +355,16 @@ export class Capture {
       return hidden;
     };
     for (const add of adds) if (add && add.node) visit(add);
+  }
+
+  /** A node the snapshot's slices add, masked in place: whether it is hidden, or null if
+   * masking failed and it may not leave. */
+  maskAdded(sn, hiddenAbove, parentTag) {
+    try {
+      return this.walk(sn, hiddenAbove, parentTag);
+    } catch {
+      return null;
+    }
   }
 
   /** A serialised node and its subtree, masked in place; `hiddenAbove`: it lies inside a hidden

@@ -17,6 +17,8 @@ import { KeptHidden, keepAutocomplete, maskRects, maskShadowRoots, setPolicy, st
 const NOTICE_TAG = "cobrowse-notice"; // embed/capture.js
 const DISPLAY_TAG = "cobrowse-display"; // embed/display.js
 const VISUAL_TAG = "cobrowse-visual"; // embed/visual.js
+const WHOLE_TAG = "cobrowse-whole"; // embed/capture.js: a snapshot's last slice is sent
+let building = false; // A snapshot in slices is being rebuilt: the server sends no frame.
 let replayer = null;
 let warmUpSnapshot = null; // The snapshot of the player's warm-up page (see warmUp).
 
@@ -77,6 +79,19 @@ function scheduleShadowMasks() {
   });
 }
 
+/** The scroll offsets of scrolled elements in a snapshot that came in slices: rrweb's player
+ * sets them (rr_scrollLeft, rr_scrollTop) only when it rebuilds a snapshot whole. Not the
+ * document's: its offset comes anchored to an element (embed/capture.js scrolled). */
+function restoreScrolls(mirror) {
+  for (const id of mirror.getIds()) {
+    const node = mirror.getNode(id);
+    const attributes = node && node.nodeType === 1 ? (mirror.getMeta(node) || {}).attributes : null;
+    if (!attributes || node === node.ownerDocument.scrollingElement) continue;
+    if (attributes.rr_scrollLeft) node.scrollLeft = attributes.rr_scrollLeft;
+    if (attributes.rr_scrollTop) node.scrollTop = attributes.rr_scrollTop;
+  }
+}
+
 function createReplayer() {
   const root = document.getElementById("stage");
   root.replaceChildren();
@@ -96,11 +111,19 @@ function createReplayer() {
     // the window's focus).
     if (r.iframe && r.iframe.contentWindow) r.iframe.contentWindow.focus();
     applyLayoutWidth();
-    if (event !== warmUpSnapshot && window.cobrowseRebuilt) window.cobrowseRebuilt();
+    if (event === warmUpSnapshot) return;
+    building = Boolean(event.data && event.data.cobrowseSlices);
+    if (building && window.cobrowseBuilding) window.cobrowseBuilding();
+    else if (!building && window.cobrowseRebuilt) window.cobrowseRebuilt();
   });
   // Pictures go on canvases once the replayer has applied the events that add or change them.
   r.on("event-cast", (event) => {
     kept.applied(event, r.iframe && r.iframe.contentDocument); // First: before anything is painted.
+    if (building && event.type === EventType.Custom && event.data && event.data.tag === WHOLE_TAG) {
+      building = false;
+      restoreScrolls(r.getMirror());
+      if (window.cobrowseRebuilt) window.cobrowseRebuilt();
+    }
     if (event.type === EventType.IncrementalSnapshot && event.data.source === IncrementalSource.Scroll) {
       placeScroll(event.data, r.getMirror());
     }
@@ -177,14 +200,23 @@ function instantScrolling(win) {
   win.cobrowseInstantScroll = true;
 }
 
+let lastStamp = 0;
+
+/** Now on this page's clock, later than every stamp before: the live player orders events by
+ * timestamp and can swap events of the same millisecond (a snapshot's last slice and the
+ * event that says it was the last). */
+function stamp() {
+  lastStamp = Math.max(Date.now(), lastStamp + 0.001);
+  return lastStamp;
+}
+
 /**
  * Add a batch of rrweb events (a JSON array as text). Timestamps are rewritten to this page's
- * clock: the customer's clock may be skewed, and the live player schedules by timestamp.
+ * clock (stamp): the customer's clock may be skewed, and the live player schedules by timestamp.
  */
 function add(batchText) {
   const events = JSON.parse(batchText);
   if (!Array.isArray(events)) return 0;
-  const now = Date.now();
   for (const event of events) {
     if (!event || typeof event !== "object" || typeof event.type !== "number") continue;
     // A new page or a re-attach arrives as Meta + FullSnapshot; the live player rebuilds the
@@ -223,7 +255,7 @@ function add(batchText) {
     placeholders.note(event);
     videos.note(event);
     quietMedia(event, nodeById);
-    event.timestamp = now;
+    event.timestamp = stamp();
     keepAutocomplete(event);
     placePointer(event, replayer.getMirror());
     replayer.addEvent(event);

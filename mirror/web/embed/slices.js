@@ -1,0 +1,277 @@
+// The full snapshot in slices. rrweb serialises the whole page in one task, which froze a large
+// page for a quarter of a second at every join. Here rrweb's snapshot holds only the document's
+// skeleton (the document, <html> and its children, all without their children); the rest follows
+// as rrweb mutations that add it, a few milliseconds of work a task, in document order, so the
+// mirror builds from the top while the customer's page keeps running. Changes made meanwhile need
+// nothing of their own: rrweb's observers send a change to a node already sent and drop one to a
+// node not sent yet, which is sent as it then is when its turn comes.
+import { serializeNodeWithId, setSnapshotHook } from "@rrweb/record";
+import { EventType, IncrementalSource, NodeType } from "@rrweb/types";
+
+const SLICE_MS = 6; // Serialising; masking and sending the slice come on top.
+const IGNORED = -2; // rrweb's id of a node it leaves out (a script, a comment, head whitespace).
+const WHOLE_ELEMENTS = 128; // An element holding no more goes in one add, with what it holds.
+
+/** The next task, ahead of the page's own timers where the browser allows. */
+function nextTask() {
+  if (globalThis.scheduler && typeof globalThis.scheduler.yield === "function") return globalThis.scheduler.yield();
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => resolve();
+    channel.port2.postMessage(null);
+  });
+}
+
+/** A Mutation event of added nodes, as rrweb's observers emit. */
+export function addsEvent(adds) {
+  return {
+    type: EventType.IncrementalSnapshot,
+    timestamp: Date.now(),
+    data: { source: IncrementalSource.Mutation, texts: [], attributes: [], removes: [], adds },
+  };
+}
+
+/**
+ * @typedef {object} SliceHooks
+ * @property {(sn: object, node: Node, hiddenAbove: boolean, parentTag: string) => boolean|null} mask
+ *   masks a serialised node (and what it holds) in place: whether it is hidden, null if it may not leave
+ * @property {(element: Element) => boolean} hidden whether an element is hidden, looking around it
+ * @property {(adds: object[]) => void} send a slice's added nodes, masked, to send now
+ * @property {() => void} done the snapshot is whole
+ */
+
+export class SlicedSnapshot {
+  /** @param {SliceHooks} hooks */
+  constructor(hooks) {
+    this.hooks = hooks;
+    this.walk = null;
+  }
+
+  get busy() {
+    return this.walk !== null;
+  }
+
+  /** rrweb's next snapshot (record() or takeFullSnapshot) is the skeleton, and the walk begins. */
+  arm() {
+    this.cancel();
+    setSnapshotHook((doc, options) => {
+      setSnapshotHook(null);
+      return this.start(doc, options);
+    });
+  }
+
+  cancel() {
+    setSnapshotHook(null);
+    if (this.walk) this.walk.cancelled = true;
+    this.walk = null;
+  }
+
+  /** rrweb's own observers added nodes while the walk goes on (see Walk.nextId). */
+  noteAdds() {
+    if (this.walk && !this.walk.attaching) this.walk.foreign = true;
+  }
+
+  start(doc, options) {
+    // Every node is sent again: rrweb's mirror must hold only what the new snapshot has sent.
+    // The document is 1, as in rrweb's own first snapshot: it marks every node of a document
+    // numbered otherwise as a frame's.
+    options.mirror.reset();
+    options.mirror.add(doc, { type: NodeType.Document, childNodes: [], id: 1 });
+    const walk = new Walk(doc, options, this.hooks);
+    this.walk = walk;
+    const skeleton = walk.skeleton();
+    walk.run().then((finished) => {
+      if (!finished || this.walk !== walk) return;
+      this.walk = null;
+      this.hooks.done();
+    });
+    return skeleton;
+  }
+}
+
+class Walk {
+  constructor(doc, options, hooks) {
+    this.doc = doc;
+    this.hooks = hooks;
+    this.mirror = options.mirror;
+    // One options object for every call: rrweb reads it at the start of each. A same-origin
+    // frame's document is sent in slices too (openFrame), not whole by rrweb when it loads.
+    this.options = { ...options, onIframeLoad: undefined };
+    this.attachFrame = options.onIframeLoad;
+    this.stack = []; // cursors: the containers whose children are being sent, innermost last
+    this.frames = []; // frame elements sent whose documents are to be sent
+    this.cancelled = false;
+    this.foreign = false;
+    this.attaching = false;
+  }
+
+  /** The document with its children and <html>'s, without theirs. */
+  skeleton() {
+    return this.rootOf(this.doc, false);
+  }
+
+  /** A document and its children and <html>'s, without theirs, whose children's cursors are
+   * put on the stack. `needsMask`: an element around it masks its text (a frame's). */
+  rootOf(doc, needsMask) {
+    const options = this.options;
+    Object.assign(options, { doc, skipChild: true, needsMask: needsMask || undefined, preserveWhiteSpace: true });
+    const root = serializeNodeWithId(doc, options);
+    if (!root) return null;
+    const cursors = [];
+    for (const child of doc.childNodes) {
+      const sn = serializeNodeWithId(child, options);
+      if (!sn) continue;
+      root.childNodes.push(sn);
+      if (sn.type !== NodeType.Element) continue;
+      for (const inner of child.childNodes) {
+        const innerSn = serializeNodeWithId(inner, options);
+        if (!innerSn) continue;
+        sn.childNodes.push(innerSn);
+        if (innerSn.type !== NodeType.Element) continue;
+        const cursor = this.cursor(inner, innerSn, this.hooks.hidden(inner));
+        cursor.needsMask = needsMask || this.masksText(inner, true);
+        cursors.push(cursor);
+      }
+    }
+    this.stack.push(...cursors.reverse()); // <head> first
+    return root;
+  }
+
+  /** Sends the page a slice at a time; false when cancelled before the end. */
+  async run() {
+    await nextTask(); // rrweb emits the skeleton first.
+    while (this.stack.length || this.frames.length) {
+      if (this.cancelled) return false;
+      // The frame elements went in the last slice: their documents can follow.
+      for (const frame of this.frames.splice(0)) this.openFrame(frame);
+      const deadline = performance.now() + SLICE_MS;
+      const adds = [];
+      for (let n = 1; this.stack.length && (n % 16 || performance.now() < deadline); n++) this.step(adds);
+      if (adds.length) this.hooks.send(adds);
+      if (this.stack.length || this.frames.length) await nextTask();
+    }
+    return !this.cancelled;
+  }
+
+  /** One node sent, or one cursor done with. */
+  step(adds) {
+    const cursor = this.stack[this.stack.length - 1];
+    let child = this.alive(cursor) ? cursor.next : null;
+    if (child && child.parentNode !== cursor.container) child = this.firstUnsent(cursor.container);
+    if (!child) {
+      this.stack.pop();
+      return;
+    }
+    cursor.next = child.nextSibling;
+    if (this.sent(child)) return;
+    const element = child.nodeType === Node.ELEMENT_NODE;
+    const whole = !element || this.small(child);
+    Object.assign(this.options, {
+      doc: cursor.doc, skipChild: !whole, needsMask: cursor.needsMask, preserveWhiteSpace: !cursor.inHead,
+    });
+    const sn = serializeNodeWithId(child, this.options);
+    if (!sn) return;
+    const hidden = this.hooks.mask(sn, child, cursor.hidden, cursor.tag);
+    if (hidden === null) return; // Masking failed: nothing of it leaves.
+    adds.push({ parentId: cursor.id, nextId: this.nextId(child), node: sn });
+    const needsMask = cursor.needsMask || (element && this.masksText(child));
+    if (sn.tagName === "iframe") this.frames.push({ iframe: child, id: sn.id, needsMask });
+    if (whole || this.blocked(child)) return;
+    if (child.shadowRoot) {
+      this.stack.push({ ...this.cursor(child, sn, hidden), container: child.shadowRoot, next: child.shadowRoot.firstChild, needsMask });
+    }
+    this.stack.push({ ...this.cursor(child, sn, hidden), needsMask });
+  }
+
+  /** An element that goes whole: few elements inside, no frame and no shadow root on top (a
+   * frame's document and a component's contents go in slices of their own). */
+  small(element) {
+    if (element.shadowRoot) return false;
+    if (element.childElementCount === 0) return true;
+    return element.getElementsByTagName("*").length <= WHOLE_ELEMENTS && !element.querySelector("iframe");
+  }
+
+  /** A same-origin frame's document, once the frame's element has been sent: its skeleton
+   * attached by rrweb (which starts observing it), its nodes in the next slices. A frame still
+   * loading is left to its load, which makes the page take a fresh snapshot (capture.js). */
+  openFrame({ iframe, id, needsMask }) {
+    let doc = null;
+    try {
+      doc = iframe.contentDocument;
+      const blank = iframe.contentWindow.location.href === "about:blank" && iframe.src && iframe.src !== "about:blank";
+      if (!doc || doc.readyState !== "complete" || blank) return;
+    } catch {
+      return; // Another origin's: its own capture sends it (frames.js).
+    }
+    if (this.mirror.getNode(id) !== iframe || !this.attachFrame) return;
+    const root = this.rootOf(doc, needsMask);
+    if (!root) return;
+    this.attaching = true; // rrweb's attaching event is the walk's own, not a change of the page.
+    try {
+      this.attachFrame(iframe, root);
+    } finally {
+      this.attaching = false;
+    }
+  }
+
+  cursor(element, sn, hidden) {
+    const inHead = sn.tagName === "head" && Boolean(this.options.slimDOMOptions && this.options.slimDOMOptions.headWhitespace);
+    return {
+      container: element, host: element, doc: element.ownerDocument, id: sn.id, next: element.firstChild,
+      hidden, tag: sn.tagName, inHead, needsMask: false,
+    };
+  }
+
+  /** The container is still in the mirror, where the walk found it. */
+  alive(cursor) {
+    if (this.mirror.getNode(cursor.id) !== cursor.host) return false;
+    return cursor.container === cursor.host || cursor.host.shadowRoot === cursor.container;
+  }
+
+  sent(node) {
+    const id = this.mirror.getId(node);
+    return id === IGNORED || (id > 0 && this.mirror.getNode(id) === node);
+  }
+
+  firstUnsent(container) {
+    for (let child = container.firstChild; child; child = child.nextSibling) if (!this.sent(child)) return child;
+    return null;
+  }
+
+  /** The walk sends children in order, so what follows a node is not sent yet, unless rrweb's
+   * observers sent it: then the node goes before the first of those. */
+  nextId(node) {
+    if (!this.foreign) return null;
+    for (let next = node.nextSibling; next; next = next.nextSibling) {
+      const id = this.mirror.getId(next);
+      if (id > 0 && this.mirror.getNode(id) === next) return id;
+    }
+    return null;
+  }
+
+  /** rrweb's blocking rule: a blocked element goes as an empty box, without what it holds. */
+  blocked(element) {
+    const { blockClass, blockSelector } = this.options;
+    try {
+      const byClass = typeof blockClass === "string" ? element.classList.contains(blockClass)
+        : [...element.classList].some((name) => blockClass.test(name));
+      return byClass || Boolean(blockSelector && element.matches(blockSelector));
+    } catch {
+      return true;
+    }
+  }
+
+  /** rrweb's text-masking rule for an element (and, with `around`, the elements around it). */
+  masksText(element, around = false) {
+    const { maskTextClass, maskTextSelector } = this.options;
+    try {
+      const byClass = typeof maskTextClass === "string"
+        ? (around ? Boolean(element.closest(`.${maskTextClass}`)) : element.classList.contains(maskTextClass))
+        : [...element.classList].some((name) => maskTextClass.test(name));
+      if (byClass || !maskTextSelector) return byClass;
+      return around ? Boolean(element.closest(maskTextSelector)) : element.matches(maskTextSelector);
+    } catch {
+      return true;
+    }
+  }
+}

@@ -1,0 +1,144 @@
+"""The snapshot taken in slices (mirror/web/embed/slices.js): a page that changes between the
+slices, in parts already sent and parts not sent yet, is shown exactly as it is at the end.
+
+The page is 6,000 tiles of greys far apart (fixtures/site/mosaic.html): a tile lost, doubled or
+put out of place moves every tile after it in the view. The changes run right after each slice
+leaves the customer's page (its socket's send), so they fall between slices whatever the speed
+of the machine.
+"""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page
+
+from mirror.testing import Cobrowse, CobrowseSession
+from mirror.testing.fidelity import PRIVATE_AREAS_JS, as_rects, differing_blocks
+from tests.e2e.matching import (
+    AREA_TARGET,
+    MATCH_TIMEOUT_S,
+    READY_JS,
+    area_of,
+    screen,
+    until_matched,
+    wait_for_area,
+)
+
+# The page's changes (a list of functions) run one after each slice of a snapshot leaves the
+# customer's page, until they run out: tiles recoloured, inserted, removed and moved, before and
+# after the part sent so far.
+CHANGE_BETWEEN_SLICES_JS = """() => {
+  window.sliceChanges = [];
+  window.slicesChanged = 0;
+  let walking = false;
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (data) {
+    const result = send.call(this, data);
+    const text = typeof data === "string" ? data : "";
+    if (text.includes('"cobrowseSlices":true')) walking = true;
+    else if (text.includes("cobrowse-whole")) walking = false;
+    else if (walking && text.includes('"adds"') && window.sliceChanges.length) {
+      window.sliceChanges.shift()();
+      window.slicesChanged++;
+    }
+    return result;
+  };
+}"""
+FIRST_CHANGES_JS = """() => {
+  const tile = (n) => document.getElementById(`t${n}`);
+  const fresh = () => Object.assign(document.createElement("i"), { className: "changed" });
+  const mosaic = document.getElementById("mosaic");
+  window.sliceChanges = [
+    () => {
+      tile(5).className = "changed";
+      tile(3990).className = "changed";
+      tile(10).before(fresh());
+      tile(3500).before(fresh());
+      tile(3000).remove();
+      for (let i = 0; i < 3; i++) mosaic.append(fresh());
+    },
+    () => {
+      tile(3600).before(tile(1));
+      mosaic.prepend(tile(3700));
+      tile(2).remove();
+    },
+    () => {
+      tile(3800).className = "changed";
+      tile(20).className = "changed";
+      tile(3900).before(fresh());
+    },
+  ];
+}"""
+# A frame's page loading makes the customer's page take a fresh snapshot (embed/capture.js):
+# numbered afresh, sent again in slices, with other changes between them.
+SECOND_CHANGES_JS = """() => {
+  const tile = (n) => document.getElementById(`t${n}`);
+  const fresh = () => Object.assign(document.createElement("i"), { className: "changed" });
+  window.slicesChanged = 0;
+  window.sliceChanges = [
+    () => {
+      tile(30).className = "g0";
+      tile(3300).className = "g1";
+      tile(40).before(fresh());
+      tile(3400).before(fresh());
+    },
+    () => {
+      tile(3200).remove();
+      tile(50).remove();
+      tile(3100).before(tile(60));
+    },
+  ];
+  const frame = document.createElement("iframe");
+  frame.srcdoc = "<p>A frame of the page</p>";
+  document.body.append(frame);
+}"""
+
+
+def test_a_page_changing_while_its_snapshot_is_taken_is_shown_as_it_ends(
+    page: Page, sample_site: str, cobrowse: Cobrowse
+) -> None:
+    page.add_init_script(script=f"({CHANGE_BETWEEN_SLICES_JS})()")
+    page.goto(f"{sample_site}/site/mosaic.html")
+    page.wait_for_function(READY_JS)
+    session = cobrowse.start(page)
+    page.evaluate(FIRST_CHANGES_JS)
+    session.join()
+    # The page took three slices or more: the changes fell between them.
+    assert page.evaluate("() => window.slicesChanged") >= 2
+    assert_shown_exactly(page, session)
+    page.evaluate(SECOND_CHANGES_JS)
+    page.wait_for_function("() => window.slicesChanged >= 2")
+    assert_shown_exactly(page, session)
+
+
+def assert_shown_exactly(page: Page, session: CobrowseSession) -> None:
+    def differing() -> float:
+        private = as_rects(page.evaluate(PRIVATE_AREAS_JS))
+        return float(len(differing_blocks(screen(page), session.view_image(), private)[0]))
+
+    # Not one 8x8 block may differ: each tile covers four.
+    assert until_matched(session, differing, 1, MATCH_TIMEOUT_S) == 0
+
+
+# The box's first 200 px white, then black: scrolled 200 px, it shows black.
+SCROLLED_BOX_JS = """() => {
+  const box = document.querySelector("#scroll-box");
+  box.innerHTML = '<div style="height:200px"></div>'
+    + '<div style="height:400px;background:#000"></div>';
+  box.scrollTop = 200;
+  box.scrollIntoView({ block: "center" });
+}"""
+
+
+def test_a_box_scrolled_before_the_join_shows_scrolled(
+    page: Page, sample_site: str, cobrowse: Cobrowse
+) -> None:
+    # rrweb's player sets an element's scroll offset only when it rebuilds a snapshot whole; the
+    # render page sets it once the last slice is in.
+    page.goto(f"{sample_site}/form/")
+    page.wait_for_function(READY_JS)
+    page.evaluate(SCROLLED_BOX_JS)
+    session = cobrowse.start(page)
+    session.join()
+    area = area_of(page, "#scroll-box")
+    assert page.viewport_size is not None and area[3] <= page.viewport_size["height"]
+    assert wait_for_area(session, area) < AREA_TARGET
