@@ -3,7 +3,9 @@ from this project's own guides (about 20,000 and 50,000 elements), served as a s
 For cobrowse.js, the customer's long tasks (``PerformanceObserver`` "longtask") from the agent's
 Join until a second after the first frame, and the join time (Join pressed to the first frame
 drawn in the agent's page); for plain rrweb recording of the same page, its long tasks from the
-start of recording. Also the script's size, gzipped."""
+start of recording. Then, while shared (recorded), the same for a page change (one part of the
+page replaced by another's content, as a single-page site changes view) and for typing. Also the
+script's size, gzipped."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ import re
 import statistics
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +32,22 @@ from mirror.testing.server import CobrowseServer, free_port, started_server
 ROOT = Path(__file__).resolve().parents[1]
 SIZES = (20_000, 50_000)
 AFTER_S = 1.0  # Long tasks counted this long after the first frame (or the start of recording).
+# A page change: the second part's content replaced by a copy of the first's.
+CHANGE_JS = """() => {
+  const [first, second] = document.querySelectorAll("section");
+  second.replaceChildren(...first.cloneNode(true).childNodes);
+  return second.getElementsByTagName("*").length;
+}"""
+TYPED = "Where is my order? It was due on Tuesday."
+# When the agent's view draws its first frame, on the agent page's clock (the epoch's): read in
+# the page, not when Playwright next looks, which under load came 0.4 s later.
+FIRST_FRAME_JS = """() => {
+  const view = document.querySelector("[data-cobrowse-view]");
+  new MutationObserver((_, observer) => {
+    window.firstFrameAt = performance.timeOrigin + performance.now();
+    observer.disconnect();
+  }).observe(view, { attributes: true, attributeFilter: ["data-frames"] });
+}"""
 TIMEOUT_MS = 60_000
 OBSERVE_JS = """() => {
   window.__longTasks = [];
@@ -92,8 +110,31 @@ def large_page(elements: int, script: bool) -> str:
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         f"<title>Guides, {elements} elements</title>{tag}"
         "<style>body{font:16px/1.5 system-ui;max-width:60em;margin:2em auto}</style></head>"
-        f"<body>{''.join(parts)}</body></html>"
+        f'<body><input id="search" aria-label="Search the guides">{"".join(parts)}</body></html>'
     )
+
+
+async def change_tasks(page: Page) -> tuple[int, list[float]]:
+    """The elements a page change adds, and the long tasks in the second from it."""
+    started = time.time() * 1000
+    changed = await page.evaluate(CHANGE_JS)
+    await page.wait_for_timeout(AFTER_S * 1000)
+    return changed, await long_tasks(page, started)
+
+
+async def while_shared(page: Page) -> dict[str, float]:
+    """The long tasks of a page change and of typing, a second each, on a shared page."""
+    changed, change = await change_tasks(page)
+    started = time.time() * 1000
+    await page.locator("#search").press_sequentially(TYPED, delay=40)
+    await page.wait_for_timeout(AFTER_S * 1000)
+    typing = await long_tasks(page, started)
+    return {
+        "change_elements": changed,
+        "change_longest_ms": max(change, default=0.0),
+        "change_blocked_ms": sum(change),
+        "typing_longest_ms": max(typing, default=0.0),
+    }
 
 
 async def long_tasks(page: Page, since_ms: float) -> list[float]:
@@ -121,21 +162,29 @@ async def ours(browser: Browser, server: CobrowseServer, url: str) -> dict[str, 
     agent = await (await browser.new_context(viewport={"width": 1700, "height": 1100})).new_page()
     await agent.goto(f"{server.url}/agent")
     await agent.get_by_label("Session ID").fill(session_id)
+    await agent.evaluate(FIRST_FRAME_JS)
     started = time.time() * 1000
     await agent.get_by_role("button", name="Join").click()
     await agent.locator("[data-cobrowse-view][data-frames]").wait_for(timeout=TIMEOUT_MS)
-    joined = time.time() * 1000 - started
+    joined = await agent.evaluate("() => window.firstFrameAt") - started
     await page.wait_for_timeout(AFTER_S * 1000)
     tasks = await long_tasks(page, started)
+    shared = await while_shared(page)
     await page.context.close()
     await agent.context.close()
-    return {"join_ms": joined, "longest_ms": max(tasks, default=0.0), "blocked_ms": sum(tasks)}
+    return {
+        "join_ms": joined,
+        "longest_ms": max(tasks, default=0.0),
+        "blocked_ms": sum(tasks),
+        **shared,
+    }
 
 
 async def plain_rrweb(
     browser: Browser, relay: Relay, record_js: Path, url: str
 ) -> dict[str, float]:
     page = await customer_page(browser, url)
+    _, alone = await change_tasks(page)  # The page's own cost of the change, unrecorded.
     await page.add_script_tag(path=str(record_js))
     started = time.time() * 1000
     room = f"join-{int(started)}"
@@ -143,8 +192,14 @@ async def plain_rrweb(
     await page.evaluate("(url) => window.benchRecord.start(url)", socket)
     await page.wait_for_timeout(AFTER_S * 1000)
     tasks = await long_tasks(page, started)
+    shared = await while_shared(page)
     await page.context.close()
-    return {"longest_ms": max(tasks, default=0.0), "blocked_ms": sum(tasks)}
+    return {
+        "longest_ms": max(tasks, default=0.0),
+        "blocked_ms": sum(tasks),
+        "unrecorded_change_longest_ms": max(alone, default=0.0),
+        **shared,
+    }
 
 
 @contextlib.contextmanager
@@ -189,19 +244,47 @@ def _median(runs: list[dict[str, float]], key: str) -> str:
     return f"{statistics.median(r[key] for r in runs):.0f}"
 
 
-def markdown(data: dict[str, Any]) -> str:
-    lines = [
-        "| Page | Join (ms) | Longest task at join, ours (ms) | Blocked at join, ours (ms) "
-        "| Longest task, plain rrweb (ms) | Blocked, plain rrweb (ms) |",
-        "|---|---|---|---|---|---|",
-    ]
+Runs = list[dict[str, float]]
+
+
+def _table(
+    data: dict[str, Any], header: list[str], cells: Callable[[Runs, Runs], list[str]]
+) -> list[str]:
+    """A row a page: its size, then ``cells(ours, plain_rrweb)``."""
+    lines = ["| " + " | ".join(["Page", *header]) + " |", "|---" * (len(header) + 1) + "|"]
     for page in data["pages"]:
-        ours_runs, plain = page["ours"], page["plain_rrweb"]
-        lines.append(
-            f"| {page['elements']:,} elements | {_median(ours_runs, 'join_ms')} "
-            f"| {_median(ours_runs, 'longest_ms')} | {_median(ours_runs, 'blocked_ms')} "
-            f"| {_median(plain, 'longest_ms')} | {_median(plain, 'blocked_ms')} |"
-        )
-    lines.append("")
-    lines.append(f"cobrowse.js is {data['script_gzip_bytes'] / 1024:.0f} KiB gzipped. Medians.")
+        row = [f"{page['elements']:,} elements", *cells(page["ours"], page["plain_rrweb"])]
+        lines.append("| " + " | ".join(row) + " |")
+    return lines
+
+
+def _at_join(ours: Runs, plain: Runs) -> list[str]:
+    keys = [(ours, "join_ms"), (ours, "longest_ms"), (ours, "blocked_ms")]
+    keys += [(plain, "longest_ms"), (plain, "blocked_ms")]
+    return [_median(runs, key) for runs, key in keys]
+
+
+def _while_shared(ours: Runs, plain: Runs) -> list[str]:
+    return [
+        _median(ours, "change_elements"),
+        f"{_median(ours, 'change_longest_ms')} / {_median(plain, 'change_longest_ms')} "
+        f"/ {_median(plain, 'unrecorded_change_longest_ms')}",
+        f"{_median(ours, 'change_blocked_ms')} / {_median(plain, 'change_blocked_ms')}",
+        f"{_median(ours, 'typing_longest_ms')} / {_median(plain, 'typing_longest_ms')}",
+    ]
+
+
+def markdown(data: dict[str, Any]) -> str:
+    at_join = ["Join (ms)", "Longest task at join, ours (ms)", "Blocked at join, ours (ms)"]
+    at_join += ["Longest task, plain rrweb (ms)", "Blocked, plain rrweb (ms)"]
+    shared = ["Elements changed", "Longest task, ours / plain rrweb / unrecorded (ms)"]
+    shared += ["Blocked, ours / plain rrweb (ms)", "Longest task typing, ours / plain rrweb (ms)"]
+    lines = _table(data, at_join, _at_join)
+    lines += [
+        "",
+        "While shared: a page change (one part replaced by another's content) and typing.",
+        "",
+    ]
+    lines += _table(data, shared, _while_shared)
+    lines += ["", f"cobrowse.js is {data['script_gzip_bytes'] / 1024:.0f} KiB gzipped. Medians."]
     return "\n".join(lines) + "\n"
