@@ -437,10 +437,30 @@ function anchorScroll(data) {
   const doc = scrolled.nodeType === 9 ? scrolled : scrolled.ownerDocument;
   const area = scrolled.nodeType === 9 ? { left: 0, top: 0, width: doc.defaultView.innerWidth }
     : scrolled.getBoundingClientRect();
-  let element = doc.elementFromPoint(area.left + area.width / 2, area.top + 1);
-  while (element && record.mirror.getId(element) <= 0) element = element.parentElement;
-  if (!element || element === scrolled || element === doc.documentElement || element === doc.body) return;
+  // The topmost element there that the scroll moves: a sticky header stays put whatever the
+  // offset, so the content under it is the anchor.
+  const element = doc.elementsFromPoint(area.left + area.width / 2, area.top + 1).map(sentOrAround)
+    .find((e) => e && e !== scrolled && e !== doc.documentElement && e !== doc.body && movesWith(e, scrolled));
+  if (!element) return;
   data.anchor = { id: record.mirror.getId(element), dy: element.getBoundingClientRect().top - area.top };
+}
+
+/** The element, or the nearest element around it that the capture has sent. */
+function sentOrAround(element) {
+  let found = element;
+  while (found && record.mirror.getId(found) <= 0) found = found.parentElement;
+  return found;
+}
+
+/** Whether scrolling `scrolled` moves the element: neither it nor an element around it up to
+ * `scrolled` is fixed or sticky. */
+function movesWith(element, scrolled) {
+  const view = element.ownerDocument.defaultView;
+  for (let node = element; node && node !== scrolled && node.nodeType === 1; node = node.parentElement) {
+    const position = view.getComputedStyle(node).position;
+    if (position === "fixed" || position === "sticky") return false;
+  }
+  return true;
 }
 
 /** rrweb makes src and href absolute but not a video's poster, which the rebuilt page (on
