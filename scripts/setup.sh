@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Idempotent set-up: Python virtualenv, npm packages, browser bundles, a Chromium, and the
-# servers the tests and `make cluster` start (PostgreSQL, Redis, HAProxy).
+# Idempotent set-up: Python virtualenv, npm packages, browser bundles, a Chromium, the servers
+# the tests and `make cluster` start (PostgreSQL, Redis, HAProxy), and WebKit for the tests.
 # Each step is skipped when its result is already newer than its inputs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -81,5 +81,15 @@ for package in redis-server haproxy; do  # Debian names each package after its p
   if ! has_program "$package"; then
     say "installing $package (Debian's $package package) for the cluster"
     apt_install "$package" || say "could not install Debian's $package package: install it yourself (the cluster tests and make cluster fail naming it)"
+  fi
+done
+
+# 7. A customer in WebKit, Safari's engine, for the tests (tests/e2e/webkit.py): WebKitGTK's
+#    WebDriver (with its MiniBrowser) and a virtual X display.
+for pair in WebKitWebDriver:webkit2gtk-driver Xvfb:xvfb; do
+  program=${pair%%:*} package=${pair##*:}
+  if ! has_program "$program"; then
+    say "installing $package (Debian's $package package) for the WebKit customer tests"
+    apt_install "$package" || say "could not install Debian's $package package: install it yourself (the WebKit tests fail naming it)"
   fi
 done
