@@ -11,11 +11,19 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from mirror.testing import CobrowseServer
-from mirror.testing.fidelity import PRIVATE_AREAS_JS, Box, as_rects, differing_share
+from mirror.testing.fidelity import (
+    PRIVATE_AREAS_JS,
+    Box,
+    as_rects,
+    differing_blocks,
+    differing_share,
+)
 from mirror.testing.view import TOLERANCE, view_image, wait_until_flat
+from mirror.testing.webkit import minibrowser, missing, virtual_display
 from tests.e2e.matching import READY_JS, screen
 from tests.e2e.test_anchored_pointer import POINTER_JS
-from tests.e2e.webkit import WebKitCustomer, minibrowser, missing, virtual_display
+from tests.e2e.test_fidelity_state import pointer_area
+from tests.e2e.webkit import WebKitCustomer
 from tests.waiting import wait_for
 
 PAGE = "/shop/checkout.html"
@@ -185,6 +193,20 @@ def test_pointers_and_scrolling_land_on_the_same_elements(joined: Joined) -> Non
     wait_for(pointed, "the agent's pointer on the customer's Pay button", 20)
     # The customer scrolls the card's section into sight: the view shows the same part.
     assert abs(joined.scroll_to("#cc-number")) <= MAX_OFFSET_PX
+
+
+def test_the_customers_pointer_shows_on_the_element_it_is_over(joined: Joined) -> None:
+    left, top, right, bottom = joined.in_view("#email")
+    x, y = (left + right) // 2, (top + bottom) // 2
+    joined.reference.mouse.move(x, y)  # Hovered in the reference too: only the pointer differs.
+    joined.customer.hover("#email")
+    area = pointer_area(x, y)
+
+    def drawn() -> bool:  # A few blocks differ: the pointer, a dot and an arrow.
+        expected, actual = screen(joined.reference).crop(area), view_image(joined.view).crop(area)
+        return len(differing_blocks(expected, actual)[0]) >= 2
+
+    wait_for(drawn, "the customer's pointer on the view's email field", 20)
 
 
 def test_a_webkit_customers_private_field_stays_private(joined: Joined) -> None:

@@ -1,25 +1,16 @@
-"""A customer in WebKit, Safari's engine: WebKitGTK's MiniBrowser driven through WebKitWebDriver
-(Selenium) on a virtual X display (Xvfb); `make setup` installs all three from Debian and PyPI.
-The agent stays in Chromium (Playwright)."""
+"""A customer in WebKit, Safari's engine (mirror/testing/webkit.py): the customer's side of a
+session in MiniBrowser. The agent stays in Chromium (Playwright)."""
 
 from __future__ import annotations
 
-import contextlib
-import glob
-import os
-import shutil
-import subprocess
-from collections.abc import Iterator
 from typing import Any
 
-from selenium import webdriver
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
-MINIBROWSER = "/usr/lib/*/webkit2gtk-4.*/MiniBrowser"
 TIMEOUT_S = 20
 WIDGET = "[data-cobrowse-widget]"
 # Every message the page sends on a WebSocket, kept in the page (a canary is looked for in them).
@@ -42,54 +33,6 @@ RECT_JS = """
   const box = document.querySelector(arguments[0]).getBoundingClientRect();
   return { x: box.x, y: box.y, width: box.width, height: box.height };
 """
-
-
-def missing() -> str | None:
-    """What this machine lacks to run a WebKit customer (`make setup` installs it), or None."""
-    if not shutil.which("Xvfb"):
-        return "Xvfb (Debian's xvfb)"
-    if not shutil.which("WebKitWebDriver"):
-        return "WebKitWebDriver (Debian's webkit2gtk-driver)"
-    if not glob.glob(MINIBROWSER):
-        return "WebKitGTK's MiniBrowser (Debian's libwebkit2gtk-4.1-0)"
-    return None
-
-
-@contextlib.contextmanager
-def virtual_display() -> Iterator[str]:
-    """An X display of its own: Xvfb picks a free number and says which (-displayfd)."""
-    read, write = os.pipe()
-    xvfb = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write), "-screen", "0", "1600x1200x24", "-nolisten", "tcp"],
-        pass_fds=(write,),
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write)
-    try:
-        with os.fdopen(read) as numbers:
-            number = numbers.readline().strip()
-        assert number, "Xvfb did not start"
-        yield f":{number}"
-    finally:
-        xvfb.terminate()
-        xvfb.wait(timeout=10)
-
-
-@contextlib.contextmanager
-def minibrowser(display: str, width: int, height: int) -> Iterator[WebDriver]:
-    """MiniBrowser on ``display``, its window ``width`` x ``height``."""
-    options = webdriver.WebKitGTKOptions()
-    options.binary_location = sorted(glob.glob(MINIBROWSER))[-1]
-    options.add_argument("--automation")
-    service = webdriver.WebKitGTKService(
-        executable_path=shutil.which("WebKitWebDriver"), env={**os.environ, "DISPLAY": display}
-    )
-    driver = webdriver.WebKitGTK(options=options, service=service)
-    try:
-        driver.set_window_size(width, height)
-        yield driver
-    finally:
-        driver.quit()
 
 
 class WebKitCustomer:
