@@ -18,6 +18,7 @@ from bench import (
     harness,
     healing,
     join_cost,
+    layout,
     recording_report,
     redaction,
     rematch,
@@ -155,6 +156,12 @@ def parse(argv: list[str] | None = None) -> Options:
         "tasks against plain rrweb, and the join time (docs/benchmark.md, Join cost)",
     )
     p.add_argument(
+        "--layout",
+        action="store_true",
+        help="also the layout agreement of a customer in WebKit with the view (Chromium): "
+        "offsets of every element of the fixture pages (docs/benchmark.md, Layout agreement)",
+    )
+    p.add_argument(
         "--recording-window",
         type=float,
         help="with --recording: seconds each kind of session is recorded (default 60, quick 20)",
@@ -231,6 +238,7 @@ def parse(argv: list[str] | None = None) -> Options:
         recording=recording,
         healing=args.healing,
         join_cost=args.join_cost,
+        layout=args.layout,
     )
 
 
@@ -250,6 +258,8 @@ def main(argv: list[str] | None = None) -> int:
         data["healing"] = healing.measure(2 if options.quick else 3)
     if options.join_cost:
         data["join_cost"] = join_cost.measure(1 if options.quick else 3)
+    if options.layout:
+        data["layout"] = layout.measure()
     out = options.results_dir
     json_path = report.write_json(data, out)  # First: the figures stay if presenting them fails.
     text = (
@@ -271,6 +281,8 @@ def main(argv: list[str] | None = None) -> int:
         text += "\n## Healing\n\n" + healing.markdown(data["healing"])
     if "join_cost" in data:
         text += "\n## Join cost\n\n" + join_cost.markdown(data["join_cost"])
+    if "layout" in data:
+        text += "\n## Layout agreement\n\n" + layout.markdown(data["layout"])
     md_path, png_path = out / "latest.md", out / "latency.png"
     md_path.write_text(text, encoding="utf-8")
     chart.write(data, png_path)
