@@ -93,3 +93,13 @@ for pair in WebKitWebDriver:webkit2gtk-driver Xvfb:xvfb; do
     apt_install "$package" || say "could not install Debian's $package package: install it yourself (the WebKit tests fail naming it)"
   fi
 done
+
+# 8. Fonts the server's mirror may set a customer's default and generic fonts to
+#    (mirror/render/fonts.py); fontconfig also maps Arial, Helvetica, Times, Calibri and Cambria
+#    to the metric-compatible ones among them.
+for package in fonts-dejavu-core fonts-liberation2 fonts-crosextra-carlito fonts-crosextra-caladea; do
+  if ! dpkg -s "$package" >/dev/null 2>&1 && command -v dpkg >/dev/null; then
+    say "installing $package (Debian's $package package) for the mirror's fonts"
+    apt_install "$package" || say "could not install Debian's $package package: the mirror uses the fonts it has"
+  fi
+done

@@ -1,20 +1,17 @@
 """Each side's pointer shows on the element it is over, and the view shows at its top the
 element at the top of the customer's screen, where the customer's layout differs from the view's:
-here the customer's browser sets a larger default font (as another system's fonts and settings
-do), so the page's text wraps and everything below it moves."""
+here the customer's system asks for reduced motion, for which the page sets larger text, and the
+mirror does not copy that preference: the page's text wraps otherwise and everything below it
+moves, as it does with another engine or another system's fonts."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import pytest
-from playwright.sync_api import BrowserType, Page, ViewportSize
+from playwright.sync_api import Browser, Page, ViewportSize
 
 from mirror.testing import Cobrowse, CobrowseSession
-from mirror.testing.chromium import with_fallback
 from mirror.testing.fidelity import differing_blocks, differing_share
 from tests.e2e.matching import screen
 from tests.e2e.test_fidelity_state import pointer_area
@@ -32,17 +29,12 @@ POINTER_JS = """() => {
 
 
 @pytest.fixture
-def larger_fonts(
-    browser_type: BrowserType, browser_type_launch_args: dict[str, Any], tmp_path: Path
-) -> Iterator[Page]:
-    """A customer whose browser's default font is 22 px (the server's mirror keeps 16)."""
-    profile = tmp_path / "profile"
-    (profile / "Default").mkdir(parents=True)
-    prefs = {"webkit": {"webprefs": {"default_font_size": 22}}}
-    (profile / "Default" / "Preferences").write_text(json.dumps(prefs))
-    options = {**browser_type_launch_args, "user_data_dir": str(profile), "viewport": VIEWPORT}
-    context = with_fallback(browser_type.launch_persistent_context, options, browser_type.name)
-    yield context.pages[0] if context.pages else context.new_page()
+def larger_fonts(browser: Browser) -> Iterator[Page]:
+    """A customer whose system asks for reduced motion, for which the page sets its text at
+    22 px (fixtures/site/policies.html): the mirror does not copy that preference, so the two
+    layouts differ as another engine's or another system's fonts make them differ."""
+    context = browser.new_context(viewport=VIEWPORT, reduced_motion="reduce")
+    yield context.new_page()
     context.close()
 
 

@@ -134,17 +134,23 @@ class Joined:
 
 
 @pytest.fixture
+def path() -> str:
+    return PAGE
+
+
+@pytest.fixture
 def joined(
     customer: WebKitCustomer,
     page: Page,
     browser: Browser,
     sample_site: str,
     cobrowse_server: CobrowseServer,
+    path: str,
 ) -> Iterator[Joined]:
-    customer.open(f"{sample_site}{PAGE}")
+    customer.open(f"{sample_site}{path}")
     width, height = customer.viewport()
     page.set_viewport_size({"width": width, "height": height})
-    page.goto(f"{sample_site}{PAGE}")
+    page.goto(f"{sample_site}{path}")
     page.wait_for_function(READY_JS)
     session_id = customer.start()
     agent = browser.new_context(viewport={"width": 1700, "height": 1200}).new_page()
@@ -221,3 +227,27 @@ def test_a_webkit_customers_private_field_stays_private(joined: Joined) -> None:
     assert sent, "the customer's page sent nothing"
     digits = CANARY.replace(" ", "")
     assert not any(CANARY in message or digits in message for message in sent)
+
+
+@pytest.mark.parametrize("path", ["/site/policies.html"])
+def test_a_page_in_the_default_font_is_laid_out_as_the_customer_sees_it(joined: Joined) -> None:
+    # The page names no font: WebKit sets it in its default sans-serif, Chromium in a serif. The
+    # render page takes the customer's default fonts (mirror/render/fonts.py), so its paragraphs
+    # wrap as on the customer's screen and the button below them is where the customer has it:
+    # the agent points at that spot of the view and the customer sees the pointer on the button.
+    customer = joined.customer
+    target = customer.rect("#book")
+    view = joined.view.bounding_box()
+    assert view is not None
+    scale = view["width"] / customer.viewport()[0]
+    x, y = target["x"] + target["width"] / 2, target["y"] + target["height"] / 2
+    joined.agent.mouse.move(view["x"] + x * scale, view["y"] + y * scale, steps=4)
+
+    def pointed() -> bool:
+        at = customer.js(f"return ({POINTER_JS})()")
+        return at is not None and (
+            target["x"] <= at[0] <= target["x"] + target["width"]
+            and target["y"] <= at[1] <= target["y"] + target["height"]
+        )
+
+    wait_for(pointed, "the agent's pointer on the customer's button", 20)

@@ -14,6 +14,7 @@ import { DISPLAY_TAG, DisplayWatcher } from "./display.js";
 import { isRefusedFrameMessage } from "./framegate.js";
 import { anchors } from "../dom.js";
 import { SlicedSnapshot, addsEvent } from "./slices.js";
+import { GENERIC_FAMILIES, fontMetrics } from "../fonts.js";
 import { HIDDEN_MASK, maskChange, maskElement, maskInput, maskText, maskTextChange, maskTextNode } from "./masking.js";
 
 export const WIDGET_ATTR = "data-cobrowse-widget";
@@ -29,6 +30,9 @@ export const DEFAULT_BUDGET = {
 export const NOTICE_TAG = "cobrowse-notice";
 // The tag of the custom rrweb event after a snapshot's last slice (render/render.js).
 const WHOLE_TAG = "cobrowse-whole";
+// The tag of the custom rrweb event with this browser's default fonts (../fonts.js).
+const FONTS_TAG = "cobrowse-fonts";
+let defaultFonts = null; // Measured once a page load.
 let warmedUp = false; // See Capture.warmUp: once per page.
 // This page load; with a snapshot's number, on its Meta event: the render page keeps what it saw
 // hidden by rrweb's node ids, which only hold within one snapshot (slices.js numbers the nodes
@@ -143,6 +147,7 @@ export class Capture {
     this.slices.arm();
     if (this.running) {
       record.takeFullSnapshot(true);
+      this.tellFonts();
       return;
     }
     const budget = this.budget;
@@ -177,6 +182,7 @@ export class Capture {
       this.slices.cancel();
       return;
     }
+    this.tellFonts();
     document.addEventListener("load", this.frameLoaded, true);
     this.pointer.start();
     this.focus.start();
@@ -189,6 +195,18 @@ export class Capture {
       // A page too large goes without pictures.
       this.media.start();
       this.pictures.start();
+    }
+  }
+
+  /** The browser's default fonts, before the snapshot's slices: the render page takes the
+   * same (mirror/render/fonts.py), so the page's text wraps there as here. */
+  tellFonts() {
+    if (this.framed) return;
+    try {
+      defaultFonts = defaultFonts || fontMetrics(GENERIC_FAMILIES);
+      record.addCustomEvent(FONTS_TAG, { metrics: defaultFonts });
+    } catch {
+      // Never into the host page: the mirror keeps its own fonts.
     }
   }
 

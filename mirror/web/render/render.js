@@ -12,12 +12,14 @@ import { isFocusEvent, showFocus } from "./focus.js";
 import { isPopoverEvent, showPopovers } from "./popovers.js";
 import { MEDIA_RULES, MediaPictures, isMediaInteraction, isMediaPicture, quietMedia } from "./media.js";
 import { Drawings } from "../../../replay/web/drawings.js";
+import { fontMetrics } from "../fonts.js";
 import { KeptHidden, keepAutocomplete, maskRects, maskShadowRoots, setPolicy, styleRules } from "./masks.js";
 
 const NOTICE_TAG = "cobrowse-notice"; // embed/capture.js
 const DISPLAY_TAG = "cobrowse-display"; // embed/display.js
 const VISUAL_TAG = "cobrowse-visual"; // embed/visual.js
 const WHOLE_TAG = "cobrowse-whole"; // embed/capture.js: a snapshot's last slice is sent
+const FONTS_TAG = "cobrowse-fonts"; // embed/capture.js: the customer's default fonts
 let building = false; // A snapshot in slices is being rebuilt: the server sends no frame.
 let replayer = null;
 let warmUpSnapshot = null; // The snapshot of the player's warm-up page (see warmUp).
@@ -240,6 +242,12 @@ function add(batchText) {
       if (window.cobrowseVisual) window.cobrowseVisual(visual);
       continue;
     }
+    if (event.type === EventType.Custom && event.data && event.data.tag === FONTS_TAG) {
+      // The server sets this page's generic fonts to the customer's (mirror/render/fonts.py).
+      const payload = event.data.payload || {};
+      if (window.cobrowseFonts) window.cobrowseFonts(payload.metrics || {});
+      continue;
+    }
     if (isNotice(event)) {
       // The capture is partial (a page too large, a budget reached): the server tells the agent.
       if (window.cobrowseNotice) window.cobrowseNotice(String(event.data.payload.reason || "partial"));
@@ -280,6 +288,8 @@ window.cobrowseRender = {
   nextFocus: (fromId, backwards) => nextFocus(replayer, fromId, backwards),
   describeNode: (id) => { const hit = describeNode(replayer, id); return hit && JSON.stringify(hit); },
   setPolicy: prepare,
+  // JSON text: the server measures this page's fonts once (mirror/render/fonts.py).
+  fontMetrics: (families) => JSON.stringify(fontMetrics(families)),
   // Measured now, for the frame the server is about to send: [[x, y, width, height], ...].
   maskRects: () => {
     try {
