@@ -203,11 +203,12 @@ async def plain_rrweb(
 
 
 @contextlib.contextmanager
-def served(folder: Path) -> Iterator[tuple[CobrowseServer, str]]:
-    """The server, and the pages in ``folder`` on a site of their own that embeds its script."""
+def served(folder: Path, state: Path | None = None) -> Iterator[tuple[CobrowseServer, str]]:
+    """The server (its configuration, database and log in ``state``, by default ``folder``),
+    and the pages in ``folder`` on a site of their own that embeds its script."""
     port = free_port()
     config = f'[server]\nallowed_origins = ["http://127.0.0.1:{port}"]\n'
-    with started_server(config, folder) as server:
+    with started_server(config, state or folder) as server:
         args = ["site", str(folder), "--port", str(port), "--server", server.url]
         with ChildProcess(args) as site:
             yield server, site.url
