@@ -81,6 +81,19 @@ class Joined:
         left, top = int(box["x"]), int(box["y"])
         return (left, top, left + int(box["width"]), top + int(box["height"]))
 
+    def wait_for_pointer_on(self, selector: str) -> None:
+        """Until the customer's page shows the agent's pointer inside the element."""
+        target = self.customer.rect(selector)
+
+        def pointed() -> bool:
+            at = self.customer.js(f"return ({POINTER_JS})()")
+            return at is not None and (
+                target["x"] <= at[0] <= target["x"] + target["width"]
+                and target["y"] <= at[1] <= target["y"] + target["height"]
+            )
+
+        wait_for(pointed, f"the agent's pointer on the customer's {selector}", 20)
+
     def scroll_to(self, selector: str) -> int:
         """The customer scrolls the element to the middle of the screen (so does the reference,
         in its layout), and the view follows: it shows the reference's picture, give or take
@@ -184,19 +197,9 @@ def test_the_agent_sees_a_webkit_customers_page_and_acts_in_it(joined: Joined) -
 
 
 def test_pointers_and_scrolling_land_on_the_same_elements(joined: Joined) -> None:
-    customer = joined.customer
     # The agent points at the Pay button in the view: the customer sees the pointer on it.
     joined.agent.mouse.move(*joined.view_point("#pay"), steps=4)
-    target = customer.rect("#pay")
-
-    def pointed() -> bool:
-        at = customer.js(f"return ({POINTER_JS})()")
-        return at is not None and (
-            target["x"] <= at[0] <= target["x"] + target["width"]
-            and target["y"] <= at[1] <= target["y"] + target["height"]
-        )
-
-    wait_for(pointed, "the agent's pointer on the customer's Pay button", 20)
+    joined.wait_for_pointer_on("#pay")
     # The customer scrolls the card's section into sight: the view shows the same part.
     assert abs(joined.scroll_to("#cc-number")) <= MAX_OFFSET_PX
 
@@ -242,12 +245,4 @@ def test_a_page_in_the_default_font_is_laid_out_as_the_customer_sees_it(joined: 
     scale = view["width"] / customer.viewport()[0]
     x, y = target["x"] + target["width"] / 2, target["y"] + target["height"] / 2
     joined.agent.mouse.move(view["x"] + x * scale, view["y"] + y * scale, steps=4)
-
-    def pointed() -> bool:
-        at = customer.js(f"return ({POINTER_JS})()")
-        return at is not None and (
-            target["x"] <= at[0] <= target["x"] + target["width"]
-            and target["y"] <= at[1] <= target["y"] + target["height"]
-        )
-
-    wait_for(pointed, "the agent's pointer on the customer's button", 20)
+    joined.wait_for_pointer_on("#book")
