@@ -9,7 +9,7 @@ from typing import Protocol
 
 import msgspec
 
-from mirror.chat.hub import ChatHub, ChatPeer, DeskConnection
+from mirror.chat.hub import ChatHub
 from mirror.chat.messages import (
     Accept,
     AgentEndChat,
@@ -19,6 +19,7 @@ from mirror.chat.messages import (
     DeskHello,
     EndChat,
 )
+from mirror.chat.peers import ChatPeer, DeskConnection
 from mirror.chat.state import Chat, ChatEndReason
 from mirror.errors import ChatError
 from mirror.wire import CLOSE_BUSY, CLOSE_UNKNOWN_SESSION

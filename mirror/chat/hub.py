@@ -12,8 +12,6 @@ import contextlib
 import logging
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Protocol
 
 import msgspec
 
@@ -31,6 +29,7 @@ from mirror.chat.messages import (
     line_view,
     waiting_view,
 )
+from mirror.chat.peers import ChatPeer, DeskConnection, Interactions, TiedSession
 from mirror.chat.state import (
     Chat,
     ChatEndReason,
@@ -40,6 +39,7 @@ from mirror.chat.state import (
     Sender,
     scrub_session_ids,
 )
+from mirror.chat.texts import ENDED, TEXT
 from mirror.config import Config
 from mirror.errors import ChatError, ChatNotFound
 from mirror.history import HistoryStore
@@ -50,50 +50,6 @@ from mirror.tasks import NamedTasks
 from mirror.wire import CLOSE_ENDED, CLOSE_MOVED, Error, Message
 
 log = logging.getLogger("cobrowse.chat")
-
-TEXT = {
-    "accepted": "An agent has joined the chat.",
-    "released": "The agent has left the chat. Waiting for another agent.",
-    "cobrowse_auto": "The customer started a co-browse session.",
-    "cobrowse_manual": "The customer started a co-browse session and will type its ID here.",
-    "cobrowse_ended": "The co-browse session has ended.",
-}
-
-
-ENDED = {
-    ChatEndReason.CUSTOMER_ENDED: "The customer ended the chat.",
-    ChatEndReason.AGENT_ENDED: "The agent ended the chat.",
-    ChatEndReason.CUSTOMER_LEFT: "The customer left the chat.",
-    ChatEndReason.INTERACTION_ENDED: "The chat was closed by the contact centre.",
-    ChatEndReason.SERVER_SHUTDOWN: "The chat service is restarting: the chat has ended.",
-}
-
-
-class ChatPeer(Protocol):
-    async def send_message(self, message: Message) -> None: ...
-    async def close(self, code: int, reason: str) -> None: ...
-
-
-class Interactions(Protocol):
-    """The co-browse side, as the chat hub sees it (:class:`mirror.session.hub.Hub`)."""
-
-    async def end_interaction(self, interaction_id: str) -> list[str]: ...
-    def chat_line(self, interaction_id: str, sender: str, text: str) -> None: ...
-
-
-class TiedSession(Protocol):
-    """A co-browse session as the chat hub is told of it (``mirror.session.state.Session``)."""
-
-    @property
-    def access_id(self) -> str: ...
-    @property
-    def interaction_id(self) -> str | None: ...
-
-
-@dataclass(eq=False)
-class DeskConnection:
-    token: str
-    peer: ChatPeer
 
 
 class ChatHub:

@@ -17,8 +17,9 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from mirror.chat.front import ChatSocket, Link, LocalChatFront, chat_refusal
-from mirror.chat.hub import ChatHub, TiedSession
+from mirror.chat.hub import ChatHub
 from mirror.chat.messages import ChatHello, DeskHello
+from mirror.chat.peers import TiedSession
 from mirror.chat.state import Chat
 from mirror.cluster.bus import Bus, Envelope
 from mirror.cluster.nodes import LEASE_S, NodeTable

@@ -23,8 +23,9 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from mirror.chat.directory import ChatDirectory
-from mirror.chat.hub import ChatHub, Interactions
+from mirror.chat.hub import ChatHub
 from mirror.chat.messages import customer_chat_decoder, desk_decoder
+from mirror.chat.peers import Interactions
 from mirror.cluster.bus import Bus, Envelope
 from mirror.cluster.chats import CHAT_ROLES, ClusterChats, SharedChatDirectory, Tied
 from mirror.cluster.nodes import Load, NodeTable
@@ -44,9 +45,11 @@ from mirror.config import Config
 from mirror.errors import ChatError, SessionError, SessionNotFound
 from mirror.render.screen import Screen
 from mirror.session.front import UNKNOWN, Link, LocalFront, Socket, refusal
-from mirror.session.hub import BUSY, Hub
+from mirror.session.handover import adopt, hand_over
+from mirror.session.hub import Hub
 from mirror.session.joinguard import Guard
 from mirror.session.messages import Hello, Join, agent_decoder, customer_decoder
+from mirror.session.starts import BUSY
 from mirror.wire import CLOSE_BUSY, CLOSE_MOVED, CLOSE_UNKNOWN_SESSION
 
 log = logging.getLogger("cobrowse.cluster")
@@ -66,7 +69,7 @@ class ClusterNode:
         self.redis, self.name, self.hub, self.directory = redis, name, hub, directory
         self.local = LocalFront(hub, guard)
         self.guard = guard
-        self.nodes = NodeTable(redis, name, hub.capacity, self.load)
+        self.nodes = NodeTable(redis, name, hub.starts.capacity, self.load)
         self.bus = Bus(redis, name, self._on_envelope)
         chat_directory = SharedChatDirectory(redis)
         self.chats = ClusterChats(self, new_chats(self, chat_directory), chat_directory)
@@ -111,7 +114,7 @@ class ClusterNode:
                 if target is None or target == self.name:
                     continue
                 if await self.directory.claim(live.session.access_id, self.name, target):
-                    await self.hub.hand_over(live, CLOSE_MOVED, MOVED)
+                    await hand_over(self.hub, live, CLOSE_MOVED, MOVED)
                     await self.bus.send(target, Envelope("adopt", session=live.session.access_id))
         await self.bus.close()
         for serial in [r.serial for r in self.relays.values()] + [
@@ -123,7 +126,9 @@ class ClusterNode:
     def load(self) -> Load:
         # The registry counts a session from the moment it is placed here, before it is live.
         mirrors = sum(1 for live in self.hub.sessions() if live.page is not None)
-        return Load(owned=len(self.hub.registry), mirrors=mirrors, capacity=self.hub.capacity)
+        return Load(
+            owned=len(self.hub.registry), mirrors=mirrors, capacity=self.hub.starts.capacity
+        )
 
     # -- the front the sockets use ------------------------------------------------------------
 
@@ -257,7 +262,7 @@ class ClusterNode:
         record = await self.directory.find(access_id)
         if record is None or record.owner != self.name or self.hub.registry.has(access_id):
             return
-        await self.hub.adopt(record.session, Screen(record.viewport), record.seats)
+        await adopt(self.hub, record.session, Screen(record.viewport), record.seats)
 
     # -- messages from other nodes --------------------------------------------------------------
 

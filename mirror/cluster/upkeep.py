@@ -23,6 +23,7 @@ from mirror.cluster.peers import Inbox, Relay
 from mirror.cluster.registry import SharedDirectory
 from mirror.cluster.store import PREFIX
 from mirror.errors import SessionNotFound
+from mirror.session.handover import hand_over
 from mirror.session.hub import Hub
 from mirror.session.state import EndReason
 from mirror.wire import CLOSE_MOVED
@@ -119,7 +120,7 @@ class Upkeep:
                 await self.node.hub.end(live, EndReason.SERVER_SHUTDOWN)
                 continue
             if owner != self.node.name:
-                await self.node.hub.hand_over(live, CLOSE_MOVED, MOVED)
+                await hand_over(self.node.hub, live, CLOSE_MOVED, MOVED)
 
     async def _sweep(self) -> None:
         """One node at a time: sessions whose owner is gone and that no socket brought back are

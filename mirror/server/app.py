@@ -19,7 +19,8 @@ from aiohttp.typedefs import Middleware
 
 from mirror.chat.directory import ChatDirectory
 from mirror.chat.front import LocalChatFront
-from mirror.chat.hub import ChatHub, Interactions
+from mirror.chat.hub import ChatHub
+from mirror.chat.peers import Interactions
 from mirror.cluster.joinguard import SharedJoinGuard
 from mirror.cluster.jointokens import SharedJoinTokens
 from mirror.cluster.node import ClusterNode

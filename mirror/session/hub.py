@@ -12,10 +12,9 @@ import time
 import msgspec
 
 from mirror.config import Config
-from mirror.errors import InvalidTransition, SessionError, SessionNotFound
+from mirror.errors import InvalidTransition, SessionNotFound
 from mirror.history import HistoryStore
 from mirror.history.writes import RetriedWrites
-from mirror.limits import ClientLimits
 from mirror.metrics import Metrics
 from mirror.render.screen import Display, Screen
 from mirror.session import tabs
@@ -29,7 +28,6 @@ from mirror.session.live import (
     LiveSession,
     PageFactory,
     Peer,
-    Seats,
     SessionObserver,
     Tracks,
     tell,
@@ -43,12 +41,11 @@ from mirror.session.messages import (
     Status,
 )
 from mirror.session.pages import RenderPages
+from mirror.session.starts import SessionStarts
 from mirror.session.state import EndReason, Session, SessionRegistry, SessionState, Transition
 from mirror.wire import CLOSE_ENDED, budget_for, policy_for
 
 log = logging.getLogger("cobrowse.session")
-BUSY = "busy: co-browse is busy right now, please try again in a few minutes"
-RESERVE_TRIES = 5  # Identifiers drawn before giving up: a clash is one in 100,000 each.
 
 
 class Hub:
@@ -79,16 +76,13 @@ class Hub:
         self.registry = SessionRegistry()  # The sessions this server owns.
         self.directory: Directory = directory or LocalDirectory()
         self.tokens: JoinTokens = tokens or LocalJoinTokens()  # Join tokens and invitations.
-        self.crew = Crew(config, self.tokens, self.directory, self.pages, self._agent_away)
-        self.capacity = config.cluster.capacity()
+        self.crew = Crew(config, self.tokens, self.directory, self.pages, self.agent_away)
         self._observers: list[SessionObserver] = []
         self._policy = policy_for(config.masking)
         self._budget = budget_for(config.capture)
         self._live: dict[str, LiveSession] = {}  # by session uuid
         self._closing: set[asyncio.Task[None]] = set()  # Ends under way (see end).
-        limits = config.limits
-        # Sessions each client address may start and hold (it is named by the customer's socket).
-        self.starts = ClientLimits(limits.live_per_client, limits.starts_per_client_per_hour)
+        self.starts = SessionStarts(config, metrics, self.registry, self.directory)
 
     def observe(self, observer: SessionObserver) -> None:
         """Tell ``observer`` of each session's creation and end from now on."""
@@ -158,41 +152,16 @@ class Hub:
         interaction_id: str | None,
         client: str | None,
     ) -> LiveSession:
-        if not self.starts.allows(client):
-            self.metrics.starts_refused.labels("session").inc()
-            raise SessionError("busy: too many co-browse sessions from this address, try later")
-        if len(self.registry) >= self.capacity:
-            self.metrics.starts_refused.labels("capacity").inc()
-            raise SessionError(BUSY)
-        live = await self._reserve(origin, interaction_id, Screen(hello.viewport))
+        live = await self.starts.start(origin, interaction_id, Screen(hello.viewport), client)
         live.customer = peer
         session = live.session
-        self.starts.started(client, session.uuid)
         self._live[session.uuid] = live
-        self.metrics.sessions_created.inc()
         self.metrics.live_sessions.inc()
         await self._record(session)
         log.info("session %s: created", session.uuid)
         for observer in self._observers:
             await observer.session_created(session)
         return live
-
-    async def _reserve(
-        self, origin: str | None, interaction_id: str | None, screen: Screen
-    ) -> LiveSession:
-        """A new session whose identifier is unique here and, in a cluster, everywhere."""
-        for _ in range(RESERVE_TRIES):
-            session = self.registry.create(origin=origin, interaction_id=interaction_id)
-            live = LiveSession(session, screen)
-            try:
-                reserved = await self.directory.reserve(live)
-            except Exception:  # The directory is unreachable: nothing is left reserved here.
-                self.registry.discard(session)
-                raise
-            if reserved:
-                return live
-            self.registry.discard(session)
-        raise SessionError(BUSY)
 
     async def customer_events(self, live: LiveSession, events: list[msgspec.Raw]) -> None:
         await self.feed.events(live, events)
@@ -202,9 +171,9 @@ class Hub:
         if live.customer is not peer or not live.session.live:
             return
         live.customer = None
-        self._customer_away(live)
+        self.customer_away(live)
 
-    def _customer_away(self, live: LiveSession) -> None:
+    def customer_away(self, live: LiveSession) -> None:
         """No customer's page is connected: the session ends unless one comes back in time."""
         grace = self.config.session.customer_reconnect_grace_s
         live.tasks.start("customer_grace", self._end_after(live, grace, EndReason.CUSTOMER_TIMEOUT))
@@ -223,7 +192,7 @@ class Hub:
         live.agent = peer
         live.touch()
         log.info("session %s: agent joined", session.uuid)
-        self._record_track(live, "joined")
+        self.record_track(live, "joined")
         await self.directory.saved(live)
         await self._tell_state(live, transition)
         await peer.send_message(live.joined(live.agent_token))
@@ -297,9 +266,9 @@ class Hub:
         live.tasks.cancel("frames")
         if live.page is not None:  # Until the agent's page comes back.
             await live.page.watch(live.in_sight())
-        self._agent_away(live)
+        self.agent_away(live)
 
-    def _agent_away(self, live: LiveSession) -> None:
+    def agent_away(self, live: LiveSession) -> None:
         """No agent's page is connected: the session ends unless one comes back in time."""
         grace = self.config.session.agent_reconnect_grace_s
         live.tasks.start("agent_grace", self._end_after(live, grace, EndReason.AGENT_TIMEOUT))
@@ -319,24 +288,15 @@ class Hub:
         await asyncio.shield(closing)
 
     async def _close(self, live: LiveSession, reason: EndReason, transition: Transition) -> None:
-        self.registry.discard(live.session)
-        self._live.pop(live.uuid, None)
+        self.forget(live)
         await self.directory.released(live.session)
-        self.starts.ended(live.uuid)
-        self.metrics.live_sessions.dec()
         self.metrics.sessions_ended.labels(reason.value).inc()
         log.info("session %s: ended (%s)", live.uuid, reason.value)
-        live.tasks.cancel_all()
         live.track.event("ended", reason=reason.value)
         await self._announce(live, transition)
         peers = live.sockets()
         live.watchers.clear()
-        # Together: one side slow to answer the close handshake must not delay the other.
-        await asyncio.gather(
-            *(p.close(CLOSE_ENDED, f"session ended: {reason.value}") for p in peers)
-        )
-        if live.page is not None:
-            await live.page.close()
+        await self.let_go(live, peers, CLOSE_ENDED, f"session ended: {reason.value}")
         for observer in self._observers:
             await observer.session_ended(live.session)
         await live.track.finish(reason.value)
@@ -373,6 +333,12 @@ class Hub:
         await self.pages.close_spare()
         await self.writes.close()
 
+    def own(self, live: LiveSession) -> None:
+        """The session is this server's from now on."""
+        self.registry.add(live.session)
+        self._live[live.uuid] = live
+        self.metrics.live_sessions.inc()
+
     def lookup(self, session_uuid: str) -> LiveSession | None:
         return self._live.get(session_uuid)
 
@@ -380,49 +346,24 @@ class Hub:
         """The live sessions this server owns."""
         return list(self._live.values())
 
-    # -- a cluster's sessions changing hands ---------------------------------------------------
+    # -- internals ---------------------------------------------------------------------------
 
-    async def adopt(self, session: Session, screen: Screen, seats: Seats) -> LiveSession:
-        """Take over a live session another node held (it died, or is stopping): its sockets
-        will come back (their grace timers start now), and an active one gets a render page
-        that the customer's next snapshot fills."""
-        self.registry.add(session)
-        live = LiveSession(session, screen, agent_token=seats.agent_token)
-        live.agent_name = seats.agent_name
-        self._live[session.uuid] = live
-        for watcher in seats.watchers:
-            live.watchers[watcher.seat] = watcher
-            self.crew.expect(live, watcher, self.config.session.agent_reconnect_grace_s)
-        self.metrics.live_sessions.inc()
-        log.info("session %s: taken over (%s)", session.uuid, session.state.value)
-        self._customer_away(live)
-        if session.state is SessionState.ACTIVE:
-            self._agent_away(live)
-            live.tasks.start("open", self.pages.open(live))
-            self._record_track(live, "taken_over")
-        return live
-
-    async def hand_over(self, live: LiveSession, code: int, reason: str) -> None:
-        """Let another node have the session, without ending it: its sockets here close with
-        ``code`` (they come back through the balancer) and its render page is freed."""
+    def forget(self, live: LiveSession) -> None:
+        """The session is no longer this server's: its timers stop."""
         self.registry.discard(live.session)
         self._live.pop(live.uuid, None)
         self.starts.ended(live.uuid)
         self.metrics.live_sessions.dec()
         live.tasks.cancel_all()
-        await live.track.finish("handed_over")  # The next node records in a recording of its own.
-        peers = live.sockets()
-        live.customer = live.agent = None
-        for watcher in live.watchers.values():
-            watcher.peer = None
+
+    async def let_go(self, live: LiveSession, peers: list[Peer], code: int, reason: str) -> None:
+        """Close its sockets and free its render page."""
+        # Together: one side slow to answer the close handshake must not delay the other.
         await asyncio.gather(*(p.close(code, reason) for p in peers))
         if live.page is not None:
             await live.page.close()
-        log.info("session %s: handed over", live.uuid)
 
-    # -- internals ---------------------------------------------------------------------------
-
-    def _record_track(self, live: LiveSession, first: str) -> None:
+    def record_track(self, live: LiveSession, first: str) -> None:
         """Start the session's recording (when recordings are on) with event ``first``."""
         if self._tracks is not None:
             live.track = self._tracks(

@@ -10,9 +10,10 @@ from typing import Literal
 
 import pytest
 
-from mirror.chat.hub import TEXT, DeskConnection
 from mirror.chat.messages import ChatHello, ChatInfo, ChatUpdate, Desk, NewLine, Waiting
+from mirror.chat.peers import DeskConnection
 from mirror.chat.state import MAX_TEXT, Chat, ChatEndReason, ChatState
+from mirror.chat.texts import TEXT
 from mirror.config import LimitsConfig
 from mirror.errors import ChatError, ChatNotFound
 from mirror.session.live import LiveSession

@@ -10,6 +10,7 @@ from mirror.errors import SessionNotFound
 from mirror.render.screen import Screen
 from mirror.session.colleagues import MAX_WATCHERS
 from mirror.session.front import AgentLink
+from mirror.session.handover import adopt
 from mirror.session.live import LiveSession
 from mirror.session.messages import (
     Colleagues,
@@ -232,7 +233,7 @@ async def test_the_node_that_takes_a_session_over_keeps_its_watchers_seats(
         _, live, agent = await session_with_agent(hubs)
         await watcher_joins(hubs, await invite(hubs, live, agent, "Dana"))
         seats = live.seats()
-        taken = await next_node.hub.adopt(live.session, Screen(VIEWPORT), seats)
+        taken = await adopt(next_node.hub, live.session, Screen(VIEWPORT), seats)
         back = MemoryPeer("watcher back")
         (watcher,) = seats.watchers
         await next_node.hub.agent_rejoin(back, live.session.access_id, watcher.token)

@@ -584,7 +584,7 @@ async def test_a_session_refused_at_capacity_does_not_count_against_its_client(
         await hubs.hub.customer_hello(*hello_from("198.51.100.1"))
         with pytest.raises(SessionError, match="too many live sessions"):
             await hubs.hub.customer_hello(*hello_from("203.0.113.7"))
-        assert hubs.hub.starts.live("203.0.113.7") == 0
+        assert hubs.hub.starts.clients.live("203.0.113.7") == 0
 
 
 def page_events(objects: int, kind: int = 3) -> list[msgspec.Raw]:
