@@ -7,17 +7,21 @@ export function isA(node, name) {
   return Boolean(view && view[name] && node instanceof view[name]);
 }
 
+/** Whether `element` matches `selector`. An invalid selector counts as a match: for masking
+ * rules it protects rather than leaks. */
+export function matchesOrInvalid(element, selector) {
+  try {
+    return element.matches(selector);
+  } catch {
+    return true;
+  }
+}
+
 /** The nearest element from `element` up (through shadow roots to their hosts) that matches
- * `selector`. An invalid selector counts as a match: for masking rules it protects rather
- * than leaks. */
+ * `selector` (an invalid one matches, see matchesOrInvalid). */
 export function closestDeep(element, selector) {
   for (let node = element; node; node = node.parentNode || node.host) {
-    if (node.nodeType !== 1) continue;
-    try {
-      if (node.matches(selector)) return node;
-    } catch {
-      return node;
-    }
+    if (node.nodeType === 1 && matchesOrInvalid(node, selector)) return node;
   }
   return null;
 }

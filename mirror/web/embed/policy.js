@@ -1,7 +1,7 @@
 // The session's masking policy, sent by the server when the session starts (a page cannot weaken
 // it: the server checks every action again). Sites may also mark elements themselves with
 // data-cobrowse-hidden, data-cobrowse-readonly and data-cobrowse-blocked.
-import { closestDeep, descendantsDeep } from "../dom.js";
+import { closestDeep, descendantsDeep, matchesOrInvalid } from "../dom.js";
 
 // The attribute the capture puts on the serialised copy of every hidden element (never on the
 // page's own element), which the render page hides like the policy's selectors (render/masks.js).
@@ -32,15 +32,6 @@ function outerOf(node) {
 /** `element`, then each element around it (see outerOf). */
 function* enclosing(element) {
   for (let node = element; node; node = outerOf(node)) yield node;
-}
-
-/** An invalid selector counts as a match: for masking rules it protects rather than leaks. */
-function matches(element, selector) {
-  try {
-    return element.matches(selector);
-  } catch {
-    return true;
-  }
 }
 
 function isRadio(element) {
@@ -79,7 +70,7 @@ export class Policy {
    * the elements around it: for a walk from the top down, which knows about those already. */
   isHiddenItself(element) {
     if (this.remembered.has(element)) return true;
-    if (matches(element, this.hidden) || (isRadio(element) && this.groupHidden(element))) {
+    if (matchesOrInvalid(element, this.hidden) || (isRadio(element) && this.groupHidden(element))) {
       this.hold(element);
       return true;
     }
@@ -90,7 +81,7 @@ export class Policy {
   hiddenAround(element) {
     for (const node of enclosing(element)) {
       if (this.remembered.has(node)) return true;
-      if (matches(node, this.hidden)) {
+      if (matchesOrInvalid(node, this.hidden)) {
         this.hold(node);
         return true;
       }

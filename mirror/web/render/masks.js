@@ -4,7 +4,7 @@
 // in every frame (layer 3, mirror/frames/redact.py).
 
 import { EventType, IncrementalSource } from "@rrweb/types";
-import { closestDeep, descendantsDeep } from "../dom.js";
+import { closestDeep, descendantsDeep, matchesOrInvalid } from "../dom.js";
 
 export const MASK_COLOUR = "#c9ced8";
 // The capture's mark on its copy of every element hidden for the life of the customer's page,
@@ -167,15 +167,6 @@ function* subtree(element) {
 
 function isCheckable(element) {
   return element.tagName === "INPUT" && (element.type === "checkbox" || element.type === "radio");
-}
-
-/** An invalid selector counts as a match: for masking it protects rather than leaks. */
-function matchesOrInvalid(element, selector) {
-  try {
-    return element.matches(selector);
-  } catch {
-    return true;
-  }
 }
 
 /** Serialised node ids of an added subtree. */
