@@ -172,9 +172,10 @@ class RenderPage:
         self._seen = seen
         await self._capture()
 
-    async def _capture(self) -> None:
+    async def _capture(self, repaint: bool = True) -> None:
         """Capture while the agent sees the view and the page is not being built: each frame
-        of a page half built would be encoded only to be dropped (screencast.py)."""
+        of a page half built would be encoded only to be dropped (screencast.py). A capture
+        started asks for a frame (``repaint``) unless the caller asks for one itself."""
         async with self._watching:  # A stop and the start after it reach Chromium in order.
             try:
                 await self._preparing
@@ -185,7 +186,7 @@ class RenderPage:
             seen = self._seen and not self._building
             with contextlib.suppress(PlaywrightError):  # The page may be closing.
                 await self._emulation.capture(self._cdp, self._screen, seen)
-                if seen:
+                if seen and repaint:
                     await self._repaint()
 
     async def draw(self, tool: str, points: list[list[float]]) -> None:
@@ -365,7 +366,7 @@ class RenderPage:
     async def _on_rebuilt(self, _source: Any) -> None:
         if self._building:
             self._building = False
-            await self._capture()
+            await self._capture(repaint=False)  # page_rebuilt asks for the frame.
         self._shown.set()
         await self._screencast.page_rebuilt()
 
