@@ -1,33 +1,46 @@
-"""Layout agreement (``python -m bench --layout``): where WebKit, Safari's engine, puts each
-element of the fixture pages against where Chromium does, which is where the agent's view shows
-it (the render page is Chromium and the view is its picture). For every element with a box, the
-vertical and horizontal offsets between the two engines' layouts of the unscrolled page in a
-window of the same size; their medians and 90th percentiles, page by page: first with Chromium's
-own default fonts, then with the customer's taken as the render page takes them
-(mirror/render/fonts.py). The pages are served as the e2e tests serve them; the customer's WebKit
-runs as in tests/e2e/test_webkit_customer.py (mirror/testing/webkit.py)."""
+"""Layout agreement (``python -m bench --layout``): where a customer's browser puts each element of
+the fixture pages against where the server's Chromium does, which is where the agent's view shows
+it (the render page is that Chromium and the view is its picture). Two customers: WebKit, Safari's
+engine (run as in tests/e2e/test_webkit_customer.py, mirror/testing/webkit.py), and Chromium with
+another system's fonts (mirror/testing/fontconfig.py). For every element with a box, the
+vertical and horizontal offsets between the two layouts of the unscrolled page in a window of
+the same size; their medians and 90th percentiles, page by page: first with the server's own
+fonts, then with the customer's taken as the render page takes them (mirror/render/fonts.py and
+mirror/web/render/fonts.js)."""
 
 from __future__ import annotations
 
 import json
 import statistics
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Browser, sync_playwright
-from selenium.webdriver.remote.webdriver import WebDriver
+from playwright.sync_api import Browser, Playwright, sync_playwright
 from selenium.webdriver.support.ui import WebDriverWait
 
 from bench.join_cost import served
 from bench.options import FIXTURES
 from mirror.assets import package_file
-from mirror.render.browser import LEAN_ARGS
-from mirror.render.fonts import SETTINGS, LocalFonts, choose, probe_families
+from mirror.render.browser import LEAN_ARGS, SERVER_ARGS, server_chromium
+from mirror.render.fonts import CANDIDATES, GENERICS, LocalFonts, choose, named_fonts
+from mirror.render.page_fonts import faces_for, local_faces
 from mirror.testing.chromium import with_fallback
+from mirror.testing.fontconfig import other_system_fonts
 from mirror.testing.webkit import minibrowser, missing, virtual_display
 
-PAGES = ("shop/", "shop/checkout.html", "site/", "site/policies.html", "form/", "help/", "pay/")
+PAGES = (
+    "shop/",
+    "shop/checkout.html",
+    "site/",
+    "site/policies.html",
+    "site/visit.html",
+    "form/",
+    "help/",
+    "pay/",
+)
 WINDOW = (1280, 900)
 # Each element's box in document coordinates, in document order: both engines have the same DOM
 # (static pages), so the n-th element is the same element; the tag is checked anyway.
@@ -37,20 +50,26 @@ BOXES_JS = """
     return [el.tagName, r.left + scrollX, r.top + scrollY, r.width, r.height];
   });
 """
-GENERICS = [*SETTINGS, "system-ui"]
 READY_JS = "return document.readyState === 'complete' && document.fonts.status === 'loaded'"
+# The customer's report, as mirror/web/embed/capture.js sends it.
+REPORT_JS = (
+    "return JSON.stringify({metrics: fontMetrics(arg), named: namedFontMetrics(pageFontNames())});"
+)
+ALIASES_JS = "const aliases = new FontAliases(); aliases.set(arg); aliases.apply(document, []);"
+
+# A customer's page: open(url), and run(body, arg), a function body of ``arg`` run in the page.
+Customer = tuple[Callable[[str], None], Callable[[str, Any], Any]]
 
 
-def _metrics_js() -> str:
-    """mirror/web/fonts.js as a function body returning fontMetrics(families), in either engine."""
-    source = package_file("web/fonts.js").decode("utf-8").replace("export ", "")
-    return f"{source}\nreturn JSON.stringify(fontMetrics(families));"
+def _module(path: str) -> str:
+    """One of the package's plain-DOM script modules as text to run in any page."""
+    return package_file(path).decode("utf-8").replace("export ", "")
 
 
-def _offsets(webkit: list[list[Any]], chromium: list[list[Any]]) -> tuple[list[float], list[float]]:
-    """The |dx| and |dy| of the elements both engines give a box, matched by order and tag."""
+def _offsets(theirs: list[list[Any]], ours: list[list[Any]]) -> tuple[list[float], list[float]]:
+    """The |dx| and |dy| of the elements both layouts give a box, matched by order and tag."""
     dxs, dys = [], []
-    for (tag, x, y, w, h), (tag2, x2, y2, w2, h2) in zip(webkit, chromium, strict=False):
+    for (tag, x, y, w, h), (tag2, x2, y2, w2, h2) in zip(theirs, ours, strict=False):
         if tag != tag2 or not (w and h and w2 and h2):
             continue
         dxs.append(abs(x - x2))
@@ -78,42 +97,85 @@ def measure() -> dict[str, Any]:
     lacking = missing()
     if lacking is not None:
         return {"error": f"{lacking} is missing: `make setup` installs it"}
-    pages: dict[str, list[dict[str, Any]]] = {"own": [], "customers": []}
-    with (
-        served(FIXTURES, Path(tempfile.mkdtemp(prefix="cobrowse-layout-"))) as (_, site),
-        virtual_display() as display,
-        minibrowser(display, *WINDOW) as webkit,
-        sync_playwright() as playwright,
-    ):
-        options = {"args": LEAN_ARGS, "headless": True}
-        browser = with_fallback(playwright.chromium.launch, options, "chromium")
-        for path in PAGES:
-            webkit.get(f"{site}/{path}")
-            WebDriverWait(webkit, 20).until(lambda driver: driver.execute_script(READY_JS))
-            theirs = webkit.execute_script(BOXES_JS)
-            for mapped, found in ((False, pages["own"]), (True, pages["customers"])):
-                boxes = _chromium_boxes(browser, webkit, f"{site}/{path}", mapped)
-                found.append(_page(path, _offsets(theirs, boxes)))
-        browser.close()
-    return {"window": list(WINDOW), "pages": pages["own"], "mapped": pages["customers"]}
+    folder = Path(tempfile.mkdtemp(prefix="cobrowse-layout-"))
+    customers = []
+    with served(FIXTURES, folder) as (_, site), sync_playwright() as playwright:
+        executable = server_chromium(playwright)  # type: ignore[arg-type]
+        server = playwright.chromium.launch(executable_path=executable, args=SERVER_ARGS)
+        for name, customer in _customers(playwright, folder):
+            own, mapped = [], []
+            for path in PAGES:
+                url = f"{site}/{path}"
+                open_page, run = customer
+                open_page(url)
+                theirs = run(BOXES_JS, None)
+                report = json.loads(run(_module("web/fonts.js") + REPORT_JS, GENERICS))
+                size = run("return [innerWidth, innerHeight]", None)
+                own.append(_page(path, _offsets(theirs, _boxes(server, url, size, None))))
+                mapped.append(_page(path, _offsets(theirs, _boxes(server, url, size, report))))
+            customers.append({"customer": name, "pages": own, "mapped": mapped})
+        server.close()
+    return {"window": list(WINDOW), "customers": customers}
 
 
-def _chromium_boxes(browser: Browser, webkit: WebDriver, url: str, mapped: bool) -> Any:
-    """The page's boxes in a fresh Chromium page of WebKit's viewport; with ``mapped``, given
-    the default fonts WebKit's page reports, as the render page takes them."""
-    width, height = webkit.execute_script("return [innerWidth, innerHeight]")
-    page = browser.new_page(viewport={"width": width, "height": height})
+def _customers(playwright: Playwright, folder: Path) -> Iterator[tuple[str, Customer]]:
+    with _webkit() as webkit:
+        yield "WebKit (WebKitGTK's MiniBrowser)", webkit
+    options = {"args": LEAN_ARGS, "headless": True, "env": other_system_fonts(folder)}
+    browser = with_fallback(playwright.chromium.launch, options, "chromium")
+    page = browser.new_page(viewport={"width": WINDOW[0], "height": WINDOW[1]})
+
+    def open_page(url: str) -> None:
+        page.goto(url)
+        page.wait_for_function(f"() => {{ {READY_JS} }}")
+
+    yield (
+        "Chromium with another system's fonts",
+        (
+            open_page,
+            lambda body, arg: page.evaluate(f"(arg) => {{ {body} }}", arg),
+        ),
+    )
+    browser.close()
+
+
+@contextmanager
+def _webkit() -> Iterator[Customer]:
+    with virtual_display() as display, minibrowser(display, *WINDOW) as driver:
+
+        def open_page(url: str) -> None:
+            driver.get(url)
+            WebDriverWait(driver, 20).until(lambda d: d.execute_script(READY_JS))
+
+        yield (
+            open_page,
+            lambda body, arg: driver.execute_script(f"const arg = arguments[0]; {body}", arg),
+        )
+
+
+def _boxes(server: Browser, url: str, size: list[int], report: Any) -> Any:
+    """The page's boxes in a fresh page of the server's Chromium of the customer's viewport; with
+    a ``report`` of the customer's fonts, given them as the render page takes them."""
+    page = server.new_page(viewport={"width": size[0], "height": size[1]})
     try:
         page.goto(url)
-        if mapped:
-            script = _metrics_js()
-            theirs = webkit.execute_script(f"const families = arguments[0]; {script}", GENERICS)
-            ours = page.evaluate(f"(families) => {{ {script} }}", probe_families())
-            choice = choose(json.loads(theirs), LocalFonts.measured(json.loads(ours)))
+        if report is not None:
+            fonts = _module("web/fonts.js")
+            generics = page.evaluate(
+                f"(arg) => {{ {fonts} return JSON.stringify(fontMetrics(arg)); }}", GENERICS
+            )
+            measure_named = f"(arg) => {{ {fonts} return JSON.stringify(namedFontMetrics(arg)); }}"
+            local = LocalFonts.measured(
+                json.loads(generics), json.loads(page.evaluate(measure_named, list(CANDIDATES)))
+            )
+            here = json.loads(page.evaluate(measure_named, named_fonts(report)))
+            choice = choose(report, local, here)
             cdp = page.context.new_cdp_session(page)
             cdp.send("Page.setFontFamilies", {"fontFamilies": choice.families})
             if choice.sizes:
                 cdp.send("Page.setFontSizes", {"fontSizes": choice.sizes})
+            aliases = faces_for(choice, local_faces())
+            page.evaluate(f"(arg) => {{ {_module('web/render/fonts.js')} {ALIASES_JS} }}", aliases)
         page.wait_for_function(f"() => {{ {READY_JS} }}")
         return page.evaluate(f"() => {{ {BOXES_JS} }}")
     finally:
@@ -123,9 +185,12 @@ def _chromium_boxes(browser: Browser, webkit: WebDriver, url: str, mapped: bool)
 def markdown(data: dict[str, Any]) -> str:
     if "error" in data:
         return f"Not measured: {data['error']}\n"
-    text = "Chromium's own default fonts:\n\n" + _table(data["pages"])
-    text += "\nThe customer's default fonts, as the render page takes them:\n\n"
-    return text + _table(data["mapped"])
+    text = ""
+    for customer in data["customers"]:
+        text += f"{customer['customer']}, the server's own fonts:\n\n" + _table(customer["pages"])
+        text += "\nThe customer's fonts, as the render page takes them:\n\n"
+        text += _table(customer["mapped"]) + "\n"
+    return text
 
 
 def _table(pages: list[dict[str, Any]]) -> str:

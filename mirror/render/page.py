@@ -20,9 +20,9 @@ from mirror.assets import package_file
 from mirror.frames.frame import LatestFrame
 from mirror.render.emulation import Emulation
 from mirror.render.events import PageEvents
-from mirror.render.fonts import LocalFonts, choose, probe_families
 from mirror.render.network import AssetGate
 from mirror.render.pacing import Pacer
+from mirror.render.page_fonts import PageFonts
 from mirror.render.player_feed import PlayerFeed
 from mirror.render.screen import Display, Screen, visual_from
 from mirror.render.screencast import Screencast
@@ -72,7 +72,7 @@ class RenderPage:
         self._watching = asyncio.Lock()
         self._seen = True  # The agent sees the view (watch).
         self._building = False  # A snapshot is coming in slices: nothing to show yet.
-        self._fonts = LocalFonts({}, {})  # This page's own, measured once it is loaded.
+        self._fonts = PageFonts()
         self._screencast = Screencast(self._measure_masks, self._repaint, self._pacer)
         self._preparing = asyncio.ensure_future(self._prepare())
 
@@ -156,8 +156,7 @@ class RenderPage:
         await page.goto(RENDER_ORIGIN + "/", wait_until="load")
         policy = msgspec.to_builtins(self._policy)
         await page.evaluate("p => window.cobrowseRender.setPolicy(p)", policy)
-        widths = await page.evaluate("f => window.cobrowseRender.fontMetrics(f)", probe_families())
-        self._fonts = LocalFonts.measured(json.loads(widths))
+        await self._fonts.measure(page)
         # The screencast starts here, off the join's path: a join only rebuilds the page.
         self._cdp = await self._context.new_cdp_session(page)
         # A page without the window's focus draws selections in the inactive grey; the
@@ -338,16 +337,9 @@ class RenderPage:
         self._screen.display = Display(scheme, ratio)
         await self.emulate()
 
-    async def _fonts_told(self, _source: Any, widths: Any) -> None:
-        # From the customer's page: figures that only choose among the server's own fonts.
-        choice = choose(widths, self._fonts)
-        if self._cdp is None:
-            return
-        with contextlib.suppress(PlaywrightError):  # The page may be closing.
-            if choice.families:
-                await self._cdp.send("Page.setFontFamilies", {"fontFamilies": choice.families})
-            if choice.sizes:
-                await self._cdp.send("Page.setFontSizes", {"fontSizes": choice.sizes})
+    async def _fonts_told(self, _source: Any, reported: Any) -> None:
+        if self._page is not None:
+            await self._fonts.told(self._page, self._cdp, reported, self._log)
 
     async def _visual_changed(self, _source: Any, visual: Any) -> None:
         # From the customer's page: numbers within bounds, or the whole layout viewport.

@@ -71,6 +71,18 @@ export function* descendantsDeep(element) {
   }
 }
 
+/** The open shadow roots and same-origin frames' documents under `root` (a document or an
+ * element), however deep. */
+export function rootsDeep(root) {
+  const found = [];
+  for (const node of descendantsDeep(root)) {
+    if (node.shadowRoot) found.push(node.shadowRoot);
+    const doc = node.tagName === "IFRAME" || node.tagName === "FRAME" ? frameDocument(node) : null;
+    if (doc && doc.documentElement) found.push(doc);
+  }
+  return found;
+}
+
 /** A frame's document, or null when it is of another origin (reading it throws). */
 export function frameDocument(frame) {
   try {

@@ -14,7 +14,7 @@ import { DISPLAY_TAG, DisplayWatcher } from "./display.js";
 import { isRefusedFrameMessage } from "./framegate.js";
 import { anchors } from "../dom.js";
 import { SlicedSnapshot, addsEvent } from "./slices.js";
-import { GENERIC_FAMILIES, fontMetrics } from "../fonts.js";
+import { GENERIC_FAMILIES, fontMetrics, namedFontMetrics, pageFontNames, platform } from "../fonts.js";
 import { HIDDEN_MASK, maskChange, maskElement, maskInput, maskText, maskTextChange, maskTextNode } from "./masking.js";
 
 export const WIDGET_ATTR = "data-cobrowse-widget";
@@ -33,6 +33,7 @@ const WHOLE_TAG = "cobrowse-whole";
 // The tag of the custom rrweb event with this browser's default fonts (../fonts.js).
 const FONTS_TAG = "cobrowse-fonts";
 let defaultFonts = null; // Measured once a page load.
+const namedFonts = new Map(); // The page's named fonts, each measured once a page load.
 let warmedUp = false; // See Capture.warmUp: once per page.
 // This page load; with a snapshot's number, on its Meta event: the render page keeps what it saw
 // hidden by rrweb's node ids, which only hold within one snapshot (slices.js numbers the nodes
@@ -198,13 +199,18 @@ export class Capture {
     }
   }
 
-  /** The browser's default fonts, before the snapshot's slices: the render page takes the
-   * same (mirror/render/fonts.py), so the page's text wraps there as here. */
+  /** The browser's default fonts and those the page names, and the platform that chose them,
+   * before the snapshot's slices: the render page takes the same or the closest it has
+   * (mirror/render/fonts.py), so the page's text wraps there as here. */
   tellFonts() {
     if (this.framed) return;
     try {
       defaultFonts = defaultFonts || fontMetrics(GENERIC_FAMILIES);
-      record.addCustomEvent(FONTS_TAG, { metrics: defaultFonts });
+      const names = pageFontNames();
+      const unmeasured = names.filter((name) => !namedFonts.has(name));
+      for (const [name, figures] of Object.entries(namedFontMetrics(unmeasured))) namedFonts.set(name, figures);
+      const named = Object.fromEntries(names.map((name) => [name, namedFonts.get(name)]));
+      record.addCustomEvent(FONTS_TAG, { metrics: defaultFonts, named, platform: platform() });
     } catch {
       // Never into the host page: the mirror keeps its own fonts.
     }

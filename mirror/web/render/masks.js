@@ -77,18 +77,6 @@ export function protection(element) {
   return null;
 }
 
-/** The shadow roots under `root`, through same-origin frames too. */
-function shadowRoots(root, found) {
-  for (const element of root.querySelectorAll("*")) {
-    if (element.shadowRoot) {
-      found.push(element.shadowRoot);
-      shadowRoots(element.shadowRoot, found);
-    }
-    if (element.tagName === "IFRAME" && element.contentDocument) shadowRoots(element.contentDocument, found);
-  }
-  return found;
-}
-
 const sheets = new WeakMap(); // document of the rebuilt page -> its constructed mask sheet
 
 function maskSheet(doc) {
@@ -107,10 +95,8 @@ function maskSheet(doc) {
  * never reaches into a shadow root: each one is given the same rules as an adopted sheet, again
  * after the captured page replaces its adopted sheets (called after each batch of events).
  */
-export function maskShadowRoots(iframe) {
-  const doc = iframe && iframe.contentDocument;
-  if (!doc || !doc.documentElement) return;
-  for (const root of shadowRoots(doc, [])) {
+export function maskShadowRoots(roots) {
+  for (const root of roots.filter((found) => found.nodeType === Node.DOCUMENT_FRAGMENT_NODE)) {
     try {
       const sheet = maskSheet(root.ownerDocument);
       if (!root.adoptedStyleSheets.includes(sheet)) root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];

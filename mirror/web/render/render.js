@@ -12,7 +12,9 @@ import { isFocusEvent, showFocus } from "./focus.js";
 import { isPopoverEvent, showPopovers } from "./popovers.js";
 import { MEDIA_RULES, MediaPictures, isMediaInteraction, isMediaPicture, quietMedia } from "./media.js";
 import { Drawings } from "../../../replay/web/drawings.js";
-import { fontMetrics } from "../fonts.js";
+import { fontMetrics, namedFontMetrics } from "../fonts.js";
+import { FontAliases } from "./fonts.js";
+import { rootsDeep } from "../dom.js";
 import { KeptHidden, keepAutocomplete, maskRects, maskShadowRoots, setPolicy, styleRules } from "./masks.js";
 
 const NOTICE_TAG = "cobrowse-notice"; // embed/capture.js
@@ -61,7 +63,8 @@ const placeholders = new FramePlaceholders(nodeById);
 const videos = new MediaPictures(nodeById);
 const pressed = new PressedState(nodeById);
 const kept = new KeptHidden(() => replayer && replayer.getMirror());
-let shadowMasksScheduled = false;
+const fonts = new FontAliases();
+let afterChangesScheduled = false;
 
 /** A rebuild, added nodes, or adopted sheets replaced (which drops the mask sheet); pointer
  * moves and scrolls, most of the stream, do not call for a walk of the page. */
@@ -71,14 +74,23 @@ function mayAddShadowRoots(event) {
   return source === IncrementalSource.Mutation || source === IncrementalSource.AdoptedStyleSheet;
 }
 
-/** Mask rules into the rebuilt page's shadow roots, once the replayer has applied a batch. */
-function scheduleShadowMasks() {
-  if (shadowMasksScheduled) return;
-  shadowMasksScheduled = true;
+/** Mask rules into the rebuilt page's shadow roots and the customer's fonts into its documents,
+ * once the replayer has applied a batch. */
+function scheduleAfterChanges() {
+  if (afterChangesScheduled) return;
+  afterChangesScheduled = true;
   requestAnimationFrame(() => {
-    shadowMasksScheduled = false;
-    maskShadowRoots(replayer && replayer.iframe);
+    afterChangesScheduled = false;
+    afterChanges();
   });
+}
+
+function afterChanges() {
+  const doc = replayer && replayer.iframe && replayer.iframe.contentDocument;
+  if (!doc || !doc.documentElement) return;
+  const roots = rootsDeep(doc);
+  maskShadowRoots(roots);
+  fonts.apply(doc, roots);
 }
 
 /** The scroll offsets of scrolled elements in a snapshot that came in slices: rrweb's player
@@ -113,6 +125,7 @@ function createReplayer() {
     // the window's focus).
     if (r.iframe && r.iframe.contentWindow) r.iframe.contentWindow.focus();
     applyLayoutWidth();
+    afterChanges(); // The customer's fonts before the first layout.
     if (event === warmUpSnapshot) return;
     building = Boolean(event.data && event.data.cobrowseSlices);
     if (building && window.cobrowseBuilding) window.cobrowseBuilding();
@@ -137,7 +150,7 @@ function createReplayer() {
     canvases.schedule();
     placeholders.schedule();
     videos.schedule();
-    if (mayAddShadowRoots(event)) scheduleShadowMasks();
+    if (mayAddShadowRoots(event)) scheduleAfterChanges();
   });
   r.on("resize", (size) => {
     // The warm-up page reports this window's own size, which changes nothing on the server.
@@ -243,9 +256,8 @@ function add(batchText) {
       continue;
     }
     if (event.type === EventType.Custom && event.data && event.data.tag === FONTS_TAG) {
-      // The server sets this page's generic fonts to the customer's (mirror/render/fonts.py).
-      const payload = event.data.payload || {};
-      if (window.cobrowseFonts) window.cobrowseFonts(payload.metrics || {});
+      // The server brings this page's fonts to the customer's (mirror/render/fonts.py).
+      if (window.cobrowseFonts) window.cobrowseFonts(event.data.payload || {});
       continue;
     }
     if (isNotice(event)) {
@@ -288,8 +300,13 @@ window.cobrowseRender = {
   nextFocus: (fromId, backwards) => nextFocus(replayer, fromId, backwards),
   describeNode: (id) => { const hit = describeNode(replayer, id); return hit && JSON.stringify(hit); },
   setPolicy: prepare,
-  // JSON text: the server measures this page's fonts once (mirror/render/fonts.py).
+  // JSON text: the server measures this page's fonts (mirror/render/fonts.py).
   fontMetrics: (families) => JSON.stringify(fontMetrics(families)),
+  namedFontMetrics: (names) => JSON.stringify(namedFontMetrics(names)),
+  aliasFonts: (choice) => {
+    fonts.set(choice);
+    afterChanges();
+  },
   // Measured now, for the frame the server is about to send: [[x, y, width, height], ...].
   maskRects: () => {
     try {
