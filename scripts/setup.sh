@@ -94,10 +94,10 @@ for pair in WebKitWebDriver:webkit2gtk-driver Xvfb:xvfb; do
   fi
 done
 
-# 8. Fonts the server's mirror may set a customer's default and generic fonts to
-#    (mirror/render/fonts.py); fontconfig also maps Arial, Helvetica, Times, Calibri and Cambria
-#    to the metric-compatible ones among them.
-for package in fonts-dejavu-core fonts-liberation2 fonts-crosextra-carlito fonts-crosextra-caladea; do
+# 8. Fonts the server's mirror may give a customer's default, generic and named fonts
+#    (mirror/render/fonts.py), and fontconfig's fc-list, which names their faces; fontconfig also
+#    maps Arial, Helvetica, Times, Calibri and Cambria to the metric-compatible ones among them.
+for package in fontconfig fonts-dejavu-core fonts-liberation2 fonts-crosextra-carlito fonts-crosextra-caladea; do
   if ! dpkg -s "$package" >/dev/null 2>&1 && command -v dpkg >/dev/null; then
     say "installing $package (Debian's $package package) for the mirror's fonts"
     apt_install "$package" || say "could not install Debian's $package package: the mirror uses the fonts it has"
