@@ -1,8 +1,8 @@
 """Layout agreement (``python -m bench --layout``): where a customer's browser puts each element of
 the fixture pages against where the server's Chromium does, which is where the agent's view shows
 it (the render page is that Chromium and the view is its picture). Two customers: WebKit, Safari's
-engine (run as in tests/e2e/test_webkit_customer.py, mirror/testing/webkit.py), and Chromium with
-another system's fonts (mirror/testing/fontconfig.py). For every element with a box, the
+engine, Firefox (both run as in tests/e2e/test_other_engines.py), and Chromium with another
+system's fonts (mirror/testing/fontconfig.py). For every element with a box, the
 vertical and horizontal offsets between the two layouts of the unscrolled page in a window of
 the same size; their medians and 90th percentiles, page by page: first with the server's own
 fonts, then with the customer's taken as the render page takes them (mirror/render/fonts.py and
@@ -27,6 +27,7 @@ from mirror.assets import package_file
 from mirror.render.browser import LEAN_ARGS, SERVER_ARGS, server_chromium
 from mirror.render.fonts import CANDIDATES, GENERICS, LocalFonts, choose, named_fonts
 from mirror.render.page_fonts import faces_for, local_faces
+from mirror.testing import firefox
 from mirror.testing.chromium import with_fallback
 from mirror.testing.fontconfig import other_system_fonts
 from mirror.testing.webkit import minibrowser, missing, virtual_display
@@ -50,6 +51,8 @@ BOXES_JS = """
     return [el.tagName, r.left + scrollX, r.top + scrollY, r.width, r.height];
   });
 """
+# The size the page is laid out at, less classic scroll bars (mirror/web/embed/visual.js).
+SIZE_JS = "const root = document.documentElement; return [root.clientWidth, root.clientHeight];"
 READY_JS = "return document.readyState === 'complete' && document.fonts.status === 'loaded'"
 # The customer's report, as mirror/web/embed/capture.js sends it.
 REPORT_JS = (
@@ -110,7 +113,7 @@ def measure() -> dict[str, Any]:
                 open_page(url)
                 theirs = run(BOXES_JS, None)
                 report = json.loads(run(_module("web/fonts.js") + REPORT_JS, GENERICS))
-                size = run("return [innerWidth, innerHeight]", None)
+                size = run(SIZE_JS, None)
                 own.append(_page(path, _offsets(theirs, _boxes(server, url, size, None))))
                 mapped.append(_page(path, _offsets(theirs, _boxes(server, url, size, report))))
             customers.append({"customer": name, "pages": own, "mapped": mapped})
@@ -121,6 +124,9 @@ def measure() -> dict[str, Any]:
 def _customers(playwright: Playwright, folder: Path) -> Iterator[tuple[str, Customer]]:
     with _webkit() as webkit:
         yield "WebKit (WebKitGTK's MiniBrowser)", webkit
+    if firefox.missing() is None:
+        with _firefox() as customer:
+            yield "Firefox ESR", customer
     options = {"args": LEAN_ARGS, "headless": True, "env": other_system_fonts(folder)}
     browser = with_fallback(playwright.chromium.launch, options, "chromium")
     page = browser.new_page(viewport={"width": WINDOW[0], "height": WINDOW[1]})
@@ -151,6 +157,20 @@ def _webkit() -> Iterator[Customer]:
             open_page,
             lambda body, arg: driver.execute_script(f"const arg = arguments[0]; {body}", arg),
         )
+
+
+@contextmanager
+def _firefox() -> Iterator[Customer]:
+    with firefox.firefox() as bidi:
+        viewport = {"width": WINDOW[0], "height": WINDOW[1]}
+        bidi.call("browsingContext.setViewport", {"context": bidi.context, "viewport": viewport})
+
+        def open_page(url: str) -> None:
+            params = {"context": bidi.context, "url": url, "wait": "complete"}
+            bidi.call("browsingContext.navigate", params)
+            bidi.run("return document.fonts.ready.then(() => true)")
+
+        yield open_page, lambda body, arg: bidi.run(f"const arg = arguments[0]; {body}", arg)
 
 
 def _boxes(server: Browser, url: str, size: list[int], report: Any) -> Any:

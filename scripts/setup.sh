@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent set-up: Python virtualenv, npm packages, browser bundles, a Chromium, the servers
-# the tests and `make cluster` start (PostgreSQL, Redis, HAProxy), and WebKit for the tests.
+# the tests and `make cluster` start (PostgreSQL, Redis, HAProxy), and WebKit and Firefox for the
+# tests.
 # Each step is skipped when its result is already newer than its inputs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -84,13 +85,14 @@ for package in redis-server haproxy; do  # Debian names each package after its p
   fi
 done
 
-# 7. A customer in WebKit, Safari's engine, for the tests (tests/e2e/webkit.py): WebKitGTK's
-#    WebDriver (with its MiniBrowser) and a virtual X display.
-for pair in WebKitWebDriver:webkit2gtk-driver Xvfb:xvfb; do
+# 7. Customers in other engines for the tests (tests/e2e/engines.py): WebKit, Safari's engine
+#    (WebKitGTK's WebDriver with its MiniBrowser, on a virtual X display), and Firefox ESR, driven
+#    through the WebDriver BiDi server Firefox itself runs.
+for pair in WebKitWebDriver:webkit2gtk-driver Xvfb:xvfb firefox-esr:firefox-esr; do
   program=${pair%%:*} package=${pair##*:}
   if ! has_program "$program"; then
-    say "installing $package (Debian's $package package) for the WebKit customer tests"
-    apt_install "$package" || say "could not install Debian's $package package: install it yourself (the WebKit tests fail naming it)"
+    say "installing $package (Debian's $package package) for the other engines' customer tests"
+    apt_install "$package" || say "could not install Debian's $package package: install it yourself (the other engines' tests fail naming it)"
   fi
 done
 

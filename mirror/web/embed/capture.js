@@ -6,7 +6,7 @@ import { EventType, IncrementalSource, MouseInteractions, NodeType } from "@rrwe
 import { absoluteUrls, isBroken, repairedRule, repairedSheet } from "./stylesheets.js";
 import { FOCUS_TAG, FocusReporter } from "./focus.js";
 import { POPOVER_TAG, PopoverReporter } from "./popovers.js";
-import { VISUAL_TAG, VisualViewportWatcher } from "./visual.js";
+import { LayoutSizeWatcher, VISUAL_TAG, VisualViewportWatcher } from "./visual.js";
 import { PointerSettler } from "./pointer.js";
 import { MEDIA_TAG, MediaPictures } from "./media.js";
 import { CanvasPictures, canvasPictureEvent, isCanvasPicture } from "./canvases.js";
@@ -94,6 +94,7 @@ export class Capture {
       (element) => record.mirror.getId(element),
     );
     this.visual = new VisualViewportWatcher((visual) => this.running && record.addCustomEvent(VISUAL_TAG, { visual }));
+    this.layout = new LayoutSizeWatcher((size) => this.running && this.enqueue(resized(size)));
     this.pointer = new PointerSettler(
       (event) => this.running && this.enqueue(event),
       (element) => record.mirror.getId(element),
@@ -191,6 +192,7 @@ export class Capture {
     if (!this.framed) {
       this.display.start();
       this.visual.start();
+      this.layout.start();
     }
     if (!large) {
       // A page too large goes without pictures.
@@ -271,6 +273,7 @@ export class Capture {
     this.pictures.stop();
     this.display.stop();
     this.visual.stop();
+    this.layout.stop();
     if (this.stopRecording) this.stopRecording();
     this.stopRecording = null;
     this.queue = [];
@@ -323,11 +326,15 @@ export class Capture {
       }
       else if (event.type === EventType.Meta) {
         event.data.cobrowsePage = `${PAGE_LOAD}-${this.snapshots}`;
+        if (!this.framed) this.layout.stamp(event.data);
         // The agent's status strip names the page; a site that hides its title keeps it.
         const title = document.querySelector("title");
         if (!this.framed && !(title && this.policy.isHidden(title))) event.data.title = document.title.slice(0, 200);
       }
       else if (event.type !== EventType.IncrementalSnapshot) return true;
+      else if (event.data.source === IncrementalSource.ViewportResize) {
+        if (!this.framed) this.layout.stamp(event.data);
+      }
       else if (event.data.source === IncrementalSource.Mutation) {
         if (event.data.adds && event.data.adds.length) this.slices.noteAdds();
         this.maskAdds(event.data.adds || []);
@@ -478,6 +485,10 @@ function sentOrAround(element) {
 
 /** Whether scrolling `scrolled` moves the element: neither it nor an element around it up to
  * `scrolled` is fixed or sticky. */
+function resized(size) {
+  return { type: EventType.IncrementalSnapshot, timestamp: Date.now(), data: { source: IncrementalSource.ViewportResize, ...size } };
+}
+
 function movesWith(element, scrolled) {
   const view = element.ownerDocument.defaultView;
   for (let node = element; node && node !== scrolled && node.nodeType === 1; node = node.parentElement) {

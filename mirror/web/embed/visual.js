@@ -16,9 +16,11 @@ function round(value, places = 2) {
 export function visualViewport(win = window) {
   const visual = win.visualViewport;
   if (!visual) return null;
+  // The layout viewport less classic scroll bars (Windows', Firefox's), as the visual one is.
+  const root = win.document.scrollingElement || win.document.documentElement;
   const same = Math.abs(visual.scale - 1) < 0.005
-    && Math.abs(visual.width - win.innerWidth) < SLACK_PX
-    && Math.abs(visual.height - win.innerHeight) < SLACK_PX
+    && Math.abs(visual.width - root.clientWidth) < SLACK_PX
+    && Math.abs(visual.height - root.clientHeight) < SLACK_PX
     && Math.abs(visual.offsetLeft) < SLACK_PX && Math.abs(visual.offsetTop) < SLACK_PX;
   if (same) return null;
   return {
@@ -81,5 +83,55 @@ export class VisualViewportWatcher {
     } catch {
       // Never into the host page.
     }
+  }
+}
+
+/** The size the page is laid out at: the window less classic scroll bars (Windows', Firefox's),
+ * or null when the document has no root yet. */
+export function layoutSize(doc = document) {
+  const root = doc.scrollingElement || doc.documentElement;
+  return root && root.clientWidth > 0 && root.clientHeight > 0
+    ? { width: root.clientWidth, height: root.clientHeight } : null;
+}
+
+/**
+ * rrweb names the window's size (innerWidth), scroll bars included; the render page's scroll bars
+ * take no room, so it is told the size the page is laid out at instead, on each Meta and resize
+ * event (`stamp`), and again when a scroll bar comes or goes without a resize (`report`).
+ */
+export class LayoutSizeWatcher {
+  /** @param {(size: {width: number, height: number}) => void} report */
+  constructor(report) {
+    this.report = report;
+    this.last = null;
+    this.observer = null;
+  }
+
+  start() {
+    if (this.observer || typeof ResizeObserver !== "function") return;
+    this.observer = new ResizeObserver(() => this.measure());
+    this.observer.observe(document.documentElement);
+  }
+
+  stop() {
+    if (this.observer) this.observer.disconnect();
+    this.observer = null;
+    this.last = null;
+  }
+
+  /** A Meta or viewport-resize event's data, given the layout size. */
+  stamp(data) {
+    const size = layoutSize();
+    if (!size) return;
+    data.width = size.width;
+    data.height = size.height;
+    this.last = size;
+  }
+
+  measure() {
+    const size = layoutSize();
+    if (!size || !this.last || (size.width === this.last.width && size.height === this.last.height)) return;
+    this.last = size;
+    this.report(size);
   }
 }

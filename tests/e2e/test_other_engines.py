@@ -1,7 +1,7 @@
-"""A customer in WebKit (Safari's engine, tests/e2e/webkit.py) and the agent in Chromium: the main
-journeys. WebKit lays the page out otherwise than the server's Chromium, so where the agent's view
-shows an element is read from a reference page: the same page in Chromium at the customer's
-viewport, which is the view's layout."""
+"""A customer in WebKit (Safari's engine) or Firefox (tests/e2e/engines.py) and the agent in
+Chromium: the main journeys. Those engines lay the page out otherwise than the server's Chromium,
+so where the agent's view shows an element is read from a reference page: the same page in
+Chromium at the customer's viewport, which is the view's layout."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from mirror.testing import CobrowseServer
+from mirror.testing import CobrowseServer, firefox, webkit
 from mirror.testing.fidelity import (
     PRIVATE_AREAS_JS,
     Box,
@@ -19,11 +19,10 @@ from mirror.testing.fidelity import (
     differing_share,
 )
 from mirror.testing.view import TOLERANCE, view_image, wait_until_flat
-from mirror.testing.webkit import minibrowser, missing, virtual_display
+from tests.e2e.engines import EngineCustomer, FirefoxCustomer, WebKitCustomer
 from tests.e2e.matching import READY_JS, screen
 from tests.e2e.test_anchored_pointer import POINTER_JS
 from tests.e2e.test_fidelity_state import pointer_area
-from tests.e2e.webkit import WebKitCustomer
 from tests.waiting import wait_for
 
 PAGE = "/shop/checkout.html"
@@ -47,22 +46,28 @@ MAX_OFFSET_PX = 8  # How far the view may sit from Chromium's own layout after a
 
 @pytest.fixture(scope="module")
 def display() -> Iterator[str]:
-    lacking = missing()
+    lacking = webkit.missing()
     assert lacking is None, f"{lacking} is missing: `make setup` installs it"
-    with virtual_display() as number:
+    with webkit.virtual_display() as number:
         yield number
 
 
-@pytest.fixture
-def customer(display: str) -> Iterator[WebKitCustomer]:
-    with minibrowser(display, *WINDOW) as driver:
-        yield WebKitCustomer(driver)
+@pytest.fixture(params=["webkit", "firefox"])
+def customer(request: pytest.FixtureRequest) -> Iterator[EngineCustomer]:
+    if request.param == "webkit":
+        with webkit.minibrowser(request.getfixturevalue("display"), *WINDOW) as driver:
+            yield WebKitCustomer(driver)
+        return
+    lacking = firefox.missing()
+    assert lacking is None, f"{lacking} is missing: `make setup` installs it"
+    with firefox.firefox() as bidi:
+        yield FirefoxCustomer(bidi, *WINDOW)
 
 
 class Joined:
-    """The agent's page joined to the WebKit customer's session, and the reference page."""
+    """The agent's page joined to the customer's session, and the reference page."""
 
-    def __init__(self, agent: Page, reference: Page, customer: WebKitCustomer) -> None:
+    def __init__(self, agent: Page, reference: Page, customer: EngineCustomer) -> None:
         self.agent, self.reference, self.customer = agent, reference, customer
         self.view = agent.locator("[data-cobrowse-view]")
 
@@ -97,8 +102,9 @@ class Joined:
     def scroll_to(self, selector: str) -> int:
         """The customer scrolls the element to the middle of the screen (so does the reference,
         in its layout), and the view follows: it shows the reference's picture, give or take
-        the few pixels by which WebKit's layout differs above the element the scroll is anchored
-        to. Returns those pixels (the view's content lower than the reference's: positive)."""
+        the few pixels by which the other engine's layout differs above the element the scroll
+        is anchored to. Returns those pixels (the view's content lower than the reference's:
+        positive)."""
         scroll = f"document.querySelector({selector!r}).scrollIntoView({{block: 'center'}})"
         self.customer.js(scroll)
         self.reference.evaluate(f"() => {scroll}")
@@ -153,7 +159,7 @@ def path() -> str:
 
 @pytest.fixture
 def joined(
-    customer: WebKitCustomer,
+    customer: EngineCustomer,
     page: Page,
     browser: Browser,
     sample_site: str,
@@ -178,9 +184,10 @@ def joined(
     agent.context.close()
 
 
-def test_the_agent_sees_a_webkit_customers_page_and_acts_in_it(joined: Joined) -> None:
+def test_the_agent_sees_the_customers_page_and_acts_in_it(joined: Joined) -> None:
     customer = joined.customer
-    # The view is the page as Chromium lays it out, whole: the capture from WebKit lost nothing.
+    # The view is the page as Chromium lays it out, whole: the capture in the other engine lost
+    # nothing.
     wait_for(lambda: joined.share() < 0.01, "the view matching the page in Chromium", 20)
     expect(joined.agent.get_by_text(customer.js("return document.title"))).to_be_visible()
     joined.agent.mouse.click(*joined.view_point("#email"))
@@ -218,7 +225,7 @@ def test_the_customers_pointer_shows_on_the_element_it_is_over(joined: Joined) -
     wait_for(drawn, "the customer's pointer on the view's email field", 20)
 
 
-def test_a_webkit_customers_private_field_stays_private(joined: Joined) -> None:
+def test_the_customers_private_field_stays_private(joined: Joined) -> None:
     customer = joined.customer
     offset = joined.scroll_to("#cc-number")
     customer.type_into("#cc-number", CANARY)
@@ -234,7 +241,8 @@ def test_a_webkit_customers_private_field_stays_private(joined: Joined) -> None:
 
 @pytest.mark.parametrize("path", ["/site/policies.html"])
 def test_a_page_in_the_default_font_is_laid_out_as_the_customer_sees_it(joined: Joined) -> None:
-    # The page names no font: WebKit sets it in its default sans-serif, Chromium in a serif. The
+    # The page names no font: each engine sets it in its own default (WebKit's is a sans-serif,
+    # Chromium's a serif). The
     # render page takes the customer's default fonts (mirror/render/fonts.py), so its paragraphs
     # wrap as on the customer's screen and the button below them is where the customer has it:
     # the agent points at that spot of the view and the customer sees the pointer on the button.
