@@ -26,6 +26,7 @@ export const NOTICES = {
   partial: "Part of the customer's page cannot be shown.",
   "recording-stopped": "Recording stopped: the recordings' store cannot be written. The session goes on; recording resumes when it can.",
   "view-restarting": "The view is being rebuilt after a fault on the server. The session goes on.",
+  "unsupported-browser": "The customer's browser cannot show you this page: it lacks a feature co-browsing needs. Ask the customer to open it in a current browser.",
 };
 // Notices that pass after a few seconds.
 export const PASSING = {

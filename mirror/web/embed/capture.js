@@ -143,8 +143,24 @@ export class Capture {
   }
 
   /** Start capturing (emits Meta + FullSnapshot, then the page in slices), or take a fresh
-   * full snapshot if running. */
+   * full snapshot if running. A browser that cannot (it lacks an API rrweb needs) gets no
+   * exception: the agent is told. */
   snapshot() {
+    try {
+      this.takeSnapshot();
+    } catch {
+      this.cannotCapture();
+    }
+  }
+
+  cannotCapture() {
+    this.slices.cancel();
+    if (this.framed) return; // The frame's page stays out of the view; the top page is shown.
+    const notice = { tag: NOTICE_TAG, payload: { reason: "unsupported-browser" } };
+    this.send([{ type: EventType.Custom, timestamp: Date.now(), data: notice }]);
+  }
+
+  takeSnapshot() {
     this.snapshots += 1;
     this.slices.arm();
     if (this.running) {
@@ -181,7 +197,7 @@ export class Capture {
     }) || null;
     if (large && this.running) record.addCustomEvent(NOTICE_TAG, { reason: "large-page" });
     if (!this.running) {
-      this.slices.cancel();
+      this.cannotCapture();
       return;
     }
     this.tellFonts();

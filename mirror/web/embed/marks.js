@@ -39,6 +39,12 @@ function isLive(root) {
   return Boolean(view && view.frameElement && view.frameElement.isConnected);
 }
 
+/** Where a browser has no MutationObserver: the fields are marked as they are at the start. */
+class StillObserver {
+  observe() {}
+  disconnect() {}
+}
+
 export class MaskMarks {
   /** @param {import('./policy.js').Policy} policy  @param {(count: number) => void} onChange */
   constructor(policy, onChange) {
@@ -57,7 +63,7 @@ export class MaskMarks {
 
   start() {
     if (this.observer) return;
-    this.observer = new MutationObserver((records) => {
+    this.observer = new (window.MutationObserver || StillObserver)((records) => {
       // Attribute changes cannot add a shadow root or a frame: only added nodes are looked into.
       for (const record of records) {
         if (record.type === "childList") for (const node of record.addedNodes) this.added.push(node);
