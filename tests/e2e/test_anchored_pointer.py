@@ -133,3 +133,39 @@ def test_the_view_shows_at_its_top_the_element_at_the_top_of_the_customers_scree
     wait_for(alike, "the view's top showing the customer's top element at the join", 15)
     scrolled_to("#records")  # While shared.
     wait_for(alike, "the view's top showing the customer's top element", 15)
+
+
+TERMS_TOP_JS = """(selector) => {
+  const box = document.querySelector("#terms");
+  box.scrollTop += document.querySelector(selector).getBoundingClientRect().top
+    - box.getBoundingClientRect().top - box.clientTop;
+  box.scrollIntoView({ block: "center" });
+  const r = box.getBoundingClientRect();
+  return [Math.round(r.left), Math.round(r.top), Math.round(r.right), Math.round(r.bottom)];
+}"""
+
+
+def test_an_inner_scroll_box_shows_the_customers_top_element_at_its_top(
+    larger_fonts: Page, page: Page, sample_site: str, cobrowse: Cobrowse
+) -> None:
+    # A box of its own scroll: the customer scrolls it so that a term is at its top; the view's
+    # box shows that term at its top too, though its layout needs another offset for it.
+    customer = larger_fonts
+    for each in (customer, page):
+        each.set_viewport_size(SMALL)
+        each.goto(f"{sample_site}{PAGE}")
+    session = cobrowse.start(customer)
+    session.join()
+    box = page.evaluate(TERMS_TOP_JS, "#term-3")
+    customer.evaluate(TERMS_TOP_JS, "#term-3")
+    offsets = [
+        each.evaluate("document.querySelector('#terms').scrollTop") for each in (customer, page)
+    ]
+    assert offsets[0] > offsets[1] + 40, "the layouts should need other offsets"
+    inside = (box[0] + 2, box[1] + 2, box[2] - 2, box[1] + 60)  # The box's first lines.
+
+    def alike() -> bool:
+        expected, actual = screen(page).crop(inside), session.view_image().crop(inside)
+        return differing_share(expected, actual) < 0.05
+
+    wait_for(alike, "the view's box showing the customer's top term", 15)
