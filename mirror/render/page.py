@@ -6,10 +6,12 @@ and its emulation (mirror/render/emulation.py) shows it on the customer's screen
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import json
 import logging
 import time
+import zlib
 from typing import Any, Literal
 
 import msgspec
@@ -32,6 +34,10 @@ from replay.hit import Anchor, Hit, anchor_decoder, hit_decoder
 
 log = logging.getLogger("cobrowse.render")
 
+# A batch from this size on crosses into the page deflated and in base64: the evaluate's text is
+# JSON inside JSON through Playwright's driver, whose cost grows with every escaped quote
+# (docs/benchmark.md, Join cost).
+PACK_FROM = 16_384
 HEARTBEAT_S = 3.0  # How often a started page is asked whether it still answers...
 ANSWER_S = 10.0  # ...and how long it has (a busy machine's pages are slow, not stopped).
 
@@ -42,6 +48,11 @@ RENDER_FILES = {
     "/render.js": ("static/render.js", "text/javascript"),
     "/render.css": ("static/render.css", "text/css"),
 }
+
+
+def packed(text: str) -> str:
+    """``text`` deflated (zlib's format, fastest level) and in base64: render.js addPacked."""
+    return base64.b64encode(zlib.compress(text.encode(), 1)).decode("ascii")
 
 
 class RenderPage:
@@ -222,7 +233,10 @@ class RenderPage:
         sent = time.time()
         # A page closing or crashed is handled by close() and the crash handler.
         try:
-            await self._call("add", batch_json)
+            if len(batch_json) < PACK_FROM:
+                await self._call("add", batch_json)
+            else:
+                await self._call("addPacked", packed(batch_json), awaited=True)
         except ValueError as exc:
             self._log.warning("a batch failed in the player: %s", exc)
         except PlaywrightError:
@@ -307,15 +321,17 @@ class RenderPage:
             with contextlib.suppress(PlaywrightError, ValueError):  # The page may be closing.
                 await self._call("repaint")
 
-    async def _call(self, method: str, *args: object) -> Any:
+    async def _call(self, method: str, *args: object, awaited: bool = False) -> Any:
         """``cobrowseRender.<method>(*args)`` in the page, through a plain CDP evaluate: under
         load, Playwright's evaluate takes several times as long (the mask measurement with busy
-        sessions). The arguments go in as JSON literals: data, never code. Raises
-        PlaywrightError when the page is gone, ValueError when the call threw."""
+        sessions). The arguments go in as JSON literals: data, never code. ``awaited``: the
+        method returns a promise, waited for. Raises PlaywrightError when the page is gone,
+        ValueError when the call threw."""
         assert self._cdp is not None
         expression = f"cobrowseRender.{method}({', '.join(json.dumps(a) for a in args)})"
         answer = await self._cdp.send(
-            "Runtime.evaluate", {"expression": expression, "returnByValue": True}
+            "Runtime.evaluate",
+            {"expression": expression, "returnByValue": True, "awaitPromise": awaited},
         )
         if "exceptionDetails" in answer:
             details = answer["exceptionDetails"]

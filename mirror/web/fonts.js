@@ -21,6 +21,7 @@ const MAX_NAMES = 24;
 const GENERIC = new Set([
   "serif", "sans-serif", "monospace", "cursive", "fantasy", "system-ui", "ui-serif", "ui-sans-serif",
   "ui-monospace", "ui-rounded", "math", "emoji", "fangsong", "inherit", "initial", "unset",
+  "-webkit-standard", "-webkit-body", "-webkit-pictograph", // WebKit's names of its defaults
 ]);
 
 /** {family: [size in px, box height, width of each sample]}, measured in a shadow root of its own

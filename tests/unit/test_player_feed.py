@@ -4,9 +4,12 @@ a new page or a snapshot always in a call of its own."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
+import zlib
 from typing import Any
 
+from mirror.render.page import packed
 from mirror.render.player_feed import PlayerFeed, changes_only
 from mirror.render.rrweb import EventType
 from tests.aio import in_thread
@@ -73,3 +76,10 @@ async def test_changes_queued_while_the_player_is_busy_go_in_one_call_in_order()
     ]
     changes = [event["data"]["n"] for call in player.calls for event in call if event["data"]]
     assert changes == [1, 2, 3, 4, 5]
+
+
+def test_a_large_batch_crosses_deflated_and_whole() -> None:
+    batch = json.dumps([{"type": 3, "data": {"text": 'a "quoted" word ' * 4000}}])
+    crossing = packed(batch)
+    assert crossing.isascii() and len(crossing) < len(batch) / 10
+    assert zlib.decompress(base64.b64decode(crossing)).decode() == batch
