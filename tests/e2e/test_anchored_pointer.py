@@ -107,14 +107,21 @@ SMALL: ViewportSize = {"width": 1280, "height": 400}
 TOP_BAND = (0, 0, 1280, 160)
 
 
+def small_windows(
+    customer: Page, reference: Page, site: str, cobrowse: Cobrowse
+) -> CobrowseSession:
+    """The page in a short window on both sides, and a session on the customer's."""
+    for each in (customer, reference):
+        each.set_viewport_size(SMALL)
+        each.goto(f"{site}{PAGE}")
+    return cobrowse.start(customer)
+
+
 def test_the_view_shows_at_its_top_the_element_at_the_top_of_the_customers_screen(
     larger_fonts: Page, page: Page, sample_site: str, cobrowse: Cobrowse
 ) -> None:
     customer = larger_fonts
-    for each in (customer, page):
-        each.set_viewport_size(SMALL)
-        each.goto(f"{sample_site}{PAGE}")
-    session = cobrowse.start(customer)
+    session = small_windows(customer, page, sample_site, cobrowse)
 
     def scrolled_to(selector: str) -> None:  # Both layouts: the view's and the customer's.
         scroll = f"() => document.querySelector({selector!r}).scrollIntoView()"
@@ -151,10 +158,7 @@ def test_an_inner_scroll_box_shows_the_customers_top_element_at_its_top(
     # A box of its own scroll: the customer scrolls it so that a term is at its top; the view's
     # box shows that term at its top too, though its layout needs another offset for it.
     customer = larger_fonts
-    for each in (customer, page):
-        each.set_viewport_size(SMALL)
-        each.goto(f"{sample_site}{PAGE}")
-    session = cobrowse.start(customer)
+    session = small_windows(customer, page, sample_site, cobrowse)
     session.join()
     box = page.evaluate(TERMS_TOP_JS, "#term-3")
     customer.evaluate(TERMS_TOP_JS, "#term-3")
