@@ -32,6 +32,7 @@ from mirror.testing.server import CobrowseServer, free_port, started_server
 ROOT = Path(__file__).resolve().parents[1]
 SIZES = (20_000, 50_000)
 AFTER_S = 1.0  # Long tasks counted this long after the first frame (or the start of recording).
+JOIN_WINDOW_S = 5.0  # ...and at least this long after Join: the whole snapshot, slices and all.
 # A page change: the second part's content replaced by a copy of the first's.
 CHANGE_JS = """() => {
   const [first, second] = document.querySelectorAll("section");
@@ -167,7 +168,8 @@ async def ours(browser: Browser, server: CobrowseServer, url: str) -> dict[str, 
     await agent.get_by_role("button", name="Join").click()
     await agent.locator("[data-cobrowse-view][data-frames]").wait_for(timeout=TIMEOUT_MS)
     joined = await agent.evaluate("() => window.firstFrameAt") - started
-    await page.wait_for_timeout(AFTER_S * 1000)
+    # The first frame comes once what the customer sees is sent; the rest of the page follows.
+    await page.wait_for_timeout(max(AFTER_S * 1000, JOIN_WINDOW_S * 1000 - joined))
     tasks = await long_tasks(page, started)
     shared = await while_shared(page)
     await page.context.close()

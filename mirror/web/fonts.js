@@ -17,6 +17,7 @@ const SAMPLED_TAGS = [
   "textarea", "label", "th", "td", "code", "pre", "small", "strong", "nav", "header", "footer",
 ];
 const PER_TAG = 6;
+const WALKED = 3000; // The page's first elements, in document order, that are looked at.
 const MAX_NAMES = 24;
 const GENERIC = new Set([
   "serif", "sans-serif", "monospace", "cursive", "fantasy", "system-ui", "ui-serif", "ui-sans-serif",
@@ -64,21 +65,23 @@ export function familyNames(value) {
 }
 
 /** The named (not generic) families the page's text asks for, read from a few elements of each
- * common tag; fonts the page itself provides (web fonts) left out: the mirror loads those too. */
+ * common tag among the page's first elements (a walk of the whole of a large page would take
+ * longer than a task should); fonts the page itself provides (web fonts) left out: the mirror
+ * loads those too. */
 export function pageFontNames(doc = document) {
   const provided = new Set();
   if (doc.fonts) for (const face of doc.fonts) provided.add(familyNames(face.family)[0]);
   const names = new Set();
-  const view = doc.defaultView;
-  for (const tag of SAMPLED_TAGS) {
-    const elements = doc.getElementsByTagName(tag);
-    const step = Math.max(1, Math.floor(elements.length / PER_TAG));
-    for (let i = 0; i < elements.length && i < step * PER_TAG; i += step) {
-      for (const name of familyNames(view.getComputedStyle(elements[i]).fontFamily)) {
-        if (GENERIC.has(name.toLowerCase()) || provided.has(name)) continue;
-        names.add(name);
-        if (names.size >= MAX_NAMES) return [...names];
-      }
+  const seen = new Map(SAMPLED_TAGS.map((tag) => [tag.toUpperCase(), 0]));
+  const walker = doc.createTreeWalker(doc.documentElement, NodeFilter.SHOW_ELEMENT);
+  for (let element = walker.currentNode, n = 0; element && n < WALKED; element = walker.nextNode(), n += 1) {
+    const count = seen.get(element.tagName);
+    if (count === undefined || count >= PER_TAG) continue;
+    seen.set(element.tagName, count + 1);
+    for (const name of familyNames(doc.defaultView.getComputedStyle(element).fontFamily)) {
+      if (GENERIC.has(name.toLowerCase()) || provided.has(name)) continue;
+      names.add(name);
+      if (names.size >= MAX_NAMES) return [...names];
     }
   }
   return [...names];

@@ -142,3 +142,37 @@ def test_a_box_scrolled_before_the_join_shows_scrolled(
     area = area_of(page, "#scroll-box")
     assert page.viewport_size is not None and area[3] <= page.viewport_size["height"]
     assert wait_for_area(session, area) < AREA_TARGET
+
+
+# The order in which the customer's page sends its snapshot's parts: "adds" (a slice), "screen"
+# (what the customer sees is sent), "whole" (the last slice is sent).
+SENT_ORDER_JS = """() => {
+  window.sentOrder = [];
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (data) {
+    const text = typeof data === "string" ? data : "";
+    for (const [part, mark] of [["screen", "cobrowse-screen"], ["whole", "cobrowse-whole"]]) {
+      if (text.includes(mark)) window.sentOrder.push(part);
+    }
+    if (text.includes('"adds":[{')) window.sentOrder.push("adds");
+    return send.call(this, data);
+  };
+}"""
+
+
+def test_the_view_shows_what_the_customer_sees_before_the_rest_of_a_long_page(
+    page: Page, sample_site: str, cobrowse: Cobrowse
+) -> None:
+    # A page far longer than its window: once the slices have passed the window's bottom, the
+    # view is shown (its top, where the customer is) while the rest follows.
+    page.goto(f"{sample_site}/site/mosaic.html")
+    page.wait_for_function(READY_JS)
+    session = cobrowse.start(page)
+    page.evaluate(SENT_ORDER_JS)
+    session.join()
+    page.wait_for_function("() => window.sentOrder.includes('whole')")
+    order = page.evaluate("() => window.sentOrder")
+    assert order.count("screen") == 1, order
+    screen_at, whole_at = order.index("screen"), order.index("whole")
+    assert "adds" in order[:screen_at] and "adds" in order[screen_at:whole_at], order
+    assert_shown_exactly(page, session)

@@ -3,16 +3,17 @@
 // anything leaves the browser.
 import { record } from "@rrweb/record";
 import { EventType, IncrementalSource, MouseInteractions, NodeType } from "@rrweb/types";
-import { absoluteUrls, isBroken, repairedRule, repairedSheet } from "./stylesheets.js";
+import { isBroken, repairAdopted, repairStyleText } from "./stylesheets.js";
 import { FOCUS_TAG, FocusReporter } from "./focus.js";
 import { POPOVER_TAG, PopoverReporter } from "./popovers.js";
 import { LayoutSizeWatcher, VISUAL_TAG, VisualViewportWatcher } from "./visual.js";
 import { PointerSettler } from "./pointer.js";
-import { MEDIA_TAG, MediaPictures } from "./media.js";
+import { MEDIA_TAG, MediaPictures, isMediaPicture } from "./media.js";
+import { CanvasBudget } from "./canvas_budget.js";
+import { anchorPointer, anchorScroll } from "./anchoring.js";
 import { CanvasPictures, canvasPictureEvent, isCanvasPicture } from "./canvases.js";
 import { DISPLAY_TAG, DisplayWatcher } from "./display.js";
 import { isRefusedFrameMessage } from "./framegate.js";
-import { anchors } from "../dom.js";
 import { SlicedSnapshot, addsEvent } from "./slices.js";
 import { GENERIC_FAMILIES, fontMetrics, namedFontMetrics, pageFontNames, platform } from "../fonts.js";
 import { HIDDEN_MASK, maskChange, maskElement, maskInput, maskText, maskTextChange, maskTextNode } from "./masking.js";
@@ -30,6 +31,8 @@ export const DEFAULT_BUDGET = {
 export const NOTICE_TAG = "cobrowse-notice";
 // The tag of the custom rrweb event after a snapshot's last slice (render/render.js).
 const WHOLE_TAG = "cobrowse-whole";
+// The tag of the custom rrweb event once what the customer sees is sent, before the last slice.
+const SCREEN_TAG = "cobrowse-screen";
 // The tag of the custom rrweb event with this browser's default fonts (../fonts.js).
 const FONTS_TAG = "cobrowse-fonts";
 let defaultFonts = null; // Measured once a page load.
@@ -81,7 +84,9 @@ export class Capture {
     this.slices = new SlicedSnapshot({
       mask: (sn, node, hiddenAbove, parentTag) => this.maskAdded(sn, hiddenAbove, parentTag),
       hidden: (element) => this.policy.isHidden(element),
+      started: () => this.tellFonts(),
       send: (adds) => this.sendAdds(adds),
+      screen: () => this.screenSent(),
       done: () => this.snapshotTaken(),
     });
     // A frame says where focus is inside it, never that there is none: the page says that.
@@ -165,7 +170,6 @@ export class Capture {
     this.slices.arm();
     if (this.running) {
       record.takeFullSnapshot(true);
-      this.tellFonts();
       return;
     }
     const budget = this.budget;
@@ -200,7 +204,6 @@ export class Capture {
       this.cannotCapture();
       return;
     }
-    this.tellFonts();
     document.addEventListener("load", this.frameLoaded, true);
     this.pointer.start();
     this.focus.start();
@@ -218,7 +221,8 @@ export class Capture {
   }
 
   /** The browser's default fonts and those the page names, and the platform that chose them,
-   * before the snapshot's slices: the render page takes the same or the closest it has
+   * before the snapshot's slices and in a task of its own (reading the page's fonts may have to
+   * bring its styles up to date): the render page takes the same or the closest it has
    * (mirror/render/fonts.py), so the page's text wraps there as here. */
   tellFonts() {
     if (this.framed) return;
@@ -232,6 +236,14 @@ export class Capture {
     } catch {
       // Never into the host page: the mirror keeps its own fonts.
     }
+  }
+
+  /** What the customer sees is sent and more slices follow: the view can show it now, scrolled
+   * as the customer's page is. */
+  screenSent() {
+    if (!this.running || this.framed) return;
+    this.scrolled();
+    record.addCustomEvent(SCREEN_TAG, {});
   }
 
   /** The last slice of a snapshot is sent: what refers to its nodes can follow. */
@@ -456,64 +468,6 @@ export class Capture {
   }
 }
 
-/**
- * The customer's pointer (a move's positions, a click) with its place in the box of the element
- * it is over (fx, fy: fractions), so the view draws it over the same spot of that element where
- * the mirror lays the page out otherwise (other fonts, another engine). In place.
- */
-function anchorPointer(data) {
-  const spots = data.source === IncrementalSource.MouseInteraction ? [data] : data.positions || [];
-  for (const spot of spots) {
-    const element = spot && record.mirror.getNode(spot.id);
-    if (!element || element.nodeType !== 1 || typeof spot.x !== "number") continue;
-    const box = element.getBoundingClientRect();
-    if (!anchors(box)) continue;
-    spot.fx = Math.min(1, Math.max(0, (spot.x - box.left) / box.width));
-    spot.fy = Math.min(1, Math.max(0, (spot.y - box.top) / box.height));
-  }
-}
-
-/**
- * A scroll with the element at the top of what it scrolled (the viewport, or a scrolling
- * element) and how far above that top it begins (dy, CSS pixels), so the view shows the same
- * element at its top where the mirror lays the page out otherwise. In place.
- */
-function anchorScroll(data) {
-  const scrolled = record.mirror.getNode(data.id);
-  if (!scrolled) return;
-  const doc = scrolled.nodeType === 9 ? scrolled : scrolled.ownerDocument;
-  const area = scrolled.nodeType === 9 ? { left: 0, top: 0, width: doc.defaultView.innerWidth }
-    : scrolled.getBoundingClientRect();
-  // The topmost element there that the scroll moves: a sticky header stays put whatever the
-  // offset, so the content under it is the anchor.
-  const element = doc.elementsFromPoint(area.left + area.width / 2, area.top + 1).map(sentOrAround)
-    .find((e) => e && e !== scrolled && e !== doc.documentElement && e !== doc.body && movesWith(e, scrolled));
-  if (!element) return;
-  data.anchor = { id: record.mirror.getId(element), dy: element.getBoundingClientRect().top - area.top };
-}
-
-/** The element, or the nearest element around it that the capture has sent. */
-function sentOrAround(element) {
-  let found = element;
-  while (found && record.mirror.getId(found) <= 0) found = found.parentElement;
-  return found;
-}
-
-/** Whether scrolling `scrolled` moves the element: neither it nor an element around it up to
- * `scrolled` is fixed or sticky. */
-function resized(size) {
-  return { type: EventType.IncrementalSnapshot, timestamp: Date.now(), data: { source: IncrementalSource.ViewportResize, ...size } };
-}
-
-function movesWith(element, scrolled) {
-  const view = element.ownerDocument.defaultView;
-  for (let node = element; node && node !== scrolled && node.nodeType === 1; node = node.parentElement) {
-    const position = view.getComputedStyle(node).position;
-    if (position === "fixed" || position === "sticky") return false;
-  }
-  return true;
-}
-
 /** rrweb makes src and href absolute but not a video's poster, which the rebuilt page (on
  * another origin) could not load: the element's own property has the absolute URL. */
 function absolutePoster(id, attributes) {
@@ -522,101 +476,7 @@ function absolutePoster(id, attributes) {
   if (video && video.tagName === "VIDEO" && video.poster) attributes.poster = video.poster;
 }
 
-function isMediaPicture(event) {
-  return event.type === EventType.Custom && event.data && event.data.tag === MEDIA_TAG;
-}
-
-/** A <style> or <link> whose serialised text lost declarations, written out again. */
-function repairStyleText(node) {
-  const element = record.mirror.getNode(node.id);
-  if (!element || !element.sheet) return;
-  // A <style> written as text keeps its source there, exact; a <link>'s or a script-filled
-  // <style>'s rules are written out again.
-  const source = element.tagName === "STYLE" ? element.textContent : "";
-  const repaired = source && source.trim() ? absoluteUrls(source, element.baseURI)
-    : repairedSheet(element.sheet, element.getRootNode());
-  if (repaired) node.attributes._cssText = repaired;
-}
-
-function repairAdopted(data) {
-  const styles = (data.styles || []).filter((style) => style.rules.some((r) => isBroken(r.rule)));
-  if (!styles.length) return;
-  const host = record.mirror.getNode(data.id);
-  const root = host && (host.nodeType === 9 ? host : host.shadowRoot);
-  const sheets = root && root.adoptedStyleSheets;
-  if (!sheets) return;
-  for (const style of styles) {
-    const sheet = sheets[data.styleIds.indexOf(style.styleId)];
-    if (!sheet) continue;
-    for (const entry of style.rules) {
-      const rule = sheet.cssRules[entry.index];
-      if (rule && isBroken(entry.rule)) entry.rule = repairedRule(rule, sheet.href, root);
-    }
-  }
-}
-
-/** Canvas pictures within a byte budget per second: past it, each canvas keeps only its newest
- * picture, sent when the budget allows again (the view shows older pictures meanwhile). */
-class CanvasBudget {
-  constructor(bytesPerSecond, release) {
-    this.capacity = bytesPerSecond;
-    this.tokens = bytesPerSecond;
-    this.last = performance.now();
-    this.release = release;
-    this.held = new Map(); // canvas node id -> newest picture event not sent yet
-    this.timer = 0;
-  }
-
-  /** The canvas (or video) a picture is of: a newer picture of it replaces a held one. */
-  key(event) {
-    return isMediaPicture(event) ? `media:${event.data.payload.id}` : event.data.id;
-  }
-
-  size(event) {
-    try {
-      if (isMediaPicture(event)) return event.data.payload.url.length;
-      return event.data.commands[1].args[0].args[0].data[0].base64.length;
-    } catch {
-      return 0;
-    }
-  }
-
-  refill() {
-    const now = performance.now();
-    this.tokens = Math.min(this.capacity, this.tokens + ((now - this.last) / 1000) * this.capacity);
-    this.last = now;
-  }
-
-  /** Whether to send `event` now; if not, it is held (replacing an older picture). */
-  admit(event) {
-    this.refill();
-    const size = this.size(event);
-    if (!this.held.size && size <= this.tokens) {
-      this.tokens -= size;
-      return true;
-    }
-    this.held.set(this.key(event), event);
-    if (!this.timer) this.timer = setTimeout(() => this.drain(), 250);
-    return false;
-  }
-
-  drain() {
-    this.timer = 0;
-    this.refill();
-    for (const [id, event] of this.held) {
-      const size = this.size(event);
-      // One picture larger than the whole budget still goes, alone, when the budget is full.
-      if (size > this.tokens && this.tokens < this.capacity) break;
-      this.tokens -= size;
-      this.held.delete(id);
-      this.release(event);
-    }
-    if (this.held.size) this.timer = setTimeout(() => this.drain(), 250);
-  }
-
-  clear() {
-    clearTimeout(this.timer);
-    this.timer = 0;
-    this.held.clear();
-  }
+/** A resize event of the page's layout size (visual.js LayoutSizeWatcher). */
+function resized(size) {
+  return { type: EventType.IncrementalSnapshot, timestamp: Date.now(), data: { source: IncrementalSource.ViewportResize, ...size } };
 }

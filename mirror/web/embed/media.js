@@ -3,6 +3,7 @@
 // at most a few times a second and only when it changed (a paused video costs nothing). The
 // canvas budget of [capture] counts these bytes too (see capture.js). A video still showing its
 // poster sends nothing: the render page shows the same poster.
+import { EventType } from "@rrweb/types";
 import { canvasBlob, dataUrl, pictureCanvas } from "./pictures.js";
 
 export const MEDIA_TAG = "cobrowse-media";
@@ -97,4 +98,9 @@ export class MediaPictures {
     }
     this.send(id, await dataUrl(blob));
   }
+}
+
+/** Whether a custom event is a video's picture (the canvas budget counts it too). */
+export function isMediaPicture(event) {
+  return event.type === EventType.Custom && event.data && event.data.tag === MEDIA_TAG;
 }

@@ -11,6 +11,9 @@ import { EventType, IncrementalSource, NodeType } from "@rrweb/types";
 const SLICE_MS = 6; // Serialising; masking and sending the slice come on top.
 const IGNORED = -2; // rrweb's id of a node it leaves out (a script, a comment, head whitespace).
 const WHOLE_ELEMENTS = 128; // An element holding no more goes in one add, with what it holds.
+// A pause once what the customer sees is sent, while the agent's first frame is drawn from it:
+// on a machine shared with the server (a kiosk, a test run) the next slices would compete with it.
+const SCREEN_PAUSE_MS = 250;
 
 /** The next task, ahead of the page's own timers where the browser allows. */
 function nextTask() {
@@ -20,6 +23,22 @@ function nextTask() {
     channel.port1.onmessage = () => resolve();
     channel.port2.postMessage(null);
   });
+}
+
+/** Whether `node` and what follows it begin below `fold` (the viewport's height): the first of
+ * the next few elements with a box tells, and nothing with a box left (scripts, whitespace) is
+ * below too; text before such an element, or too many elements without a box, are not known. */
+function belowFold(node, fold) {
+  let elements = 0;
+  let next = node;
+  for (; next && elements < 8; next = next.nextSibling) {
+    if (next.nodeType === Node.TEXT_NODE && next.data.trim()) return false; // Text goes where it is.
+    if (next.nodeType !== Node.ELEMENT_NODE) continue;
+    elements += 1;
+    const box = next.getBoundingClientRect();
+    if (box.width || box.height) return box.top >= fold;
+  }
+  return next === null;
 }
 
 /** A Mutation event of added nodes, as rrweb's observers emit. */
@@ -36,7 +55,9 @@ export function addsEvent(adds) {
  * @property {(sn: object, node: Node, hiddenAbove: boolean, parentTag: string) => boolean|null} mask
  *   masks a serialised node (and what it holds) in place: whether it is hidden, null if it may not leave
  * @property {(element: Element) => boolean} hidden whether an element is hidden, looking around it
+ * @property {() => void} started the skeleton is sent, in a task of its own before the first slice
  * @property {(adds: object[]) => void} send a slice's added nodes, masked, to send now
+ * @property {() => void} screen what the customer sees is sent, more is to come (once a walk)
  * @property {() => void} done the snapshot is whole
  */
 
@@ -103,6 +124,7 @@ class Walk {
     this.cancelled = false;
     this.foreign = false;
     this.attaching = false;
+    this.screenSent = false;
   }
 
   /** The document with its children and <html>'s, without theirs. */
@@ -140,6 +162,9 @@ class Walk {
   /** Sends the page a slice at a time; false when cancelled before the end. */
   async run() {
     await nextTask(); // rrweb emits the skeleton first.
+    if (this.cancelled) return false;
+    this.hooks.started();
+    await nextTask();
     while (this.stack.length || this.frames.length) {
       if (this.cancelled) return false;
       // The frame elements went in the last slice: their documents can follow.
@@ -148,7 +173,13 @@ class Walk {
       const adds = [];
       for (let n = 1; this.stack.length && (n % 16 || performance.now() < deadline); n++) this.step(adds);
       if (adds.length) this.hooks.send(adds);
-      if (this.stack.length || this.frames.length) await nextTask();
+      const more = this.stack.length || this.frames.length;
+      if (more && !this.screenSent && this.passedFold()) {
+        this.screenSent = true;
+        this.hooks.screen();
+        await new Promise((resolve) => setTimeout(resolve, SCREEN_PAUSE_MS));
+      }
+      if (more) await nextTask();
     }
     return !this.cancelled;
   }
@@ -181,6 +212,16 @@ class Walk {
       this.stack.push({ ...this.cursor(child, sn, hidden), container: child.shadowRoot, next: child.shadowRoot.firstChild, needsMask });
     }
     this.stack.push({ ...this.cursor(child, sn, hidden), needsMask });
+  }
+
+  /** Whether what is left to send lies below what the customer sees: the next node of each
+   * container being walked starts below the viewport, so in the page's flow all that follows it
+   * does too. A frame's document or the head's styles still to come: not yet. */
+  passedFold() {
+    const view = this.doc.defaultView;
+    if (!view || this.frames.length) return false;
+    return this.stack.every((cursor) => cursor.doc === this.doc && !(cursor.inHead && cursor.next)
+      && belowFold(cursor.next, view.innerHeight));
   }
 
   /** An element that goes whole: few elements inside, no frame and no shadow root on top (a

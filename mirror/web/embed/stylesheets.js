@@ -5,6 +5,7 @@
 // shorthand's value where CSSOM still gives it; otherwise (a longhand of the same rule overrode
 // part of the shorthand, and the text is gone) each lost longhand takes its resolved value on an
 // element the rule matches, which is what the customer sees there.
+import { record } from "@rrweb/record";
 
 // Empty longhand values, as Chromium writes pending var() substitutions in cssText.
 const BROKEN = /[\w-]+: ;/;
@@ -110,5 +111,35 @@ export function repairedSheet(sheet, root) {
       : text;
   } catch {
     return null; // Cross-origin sheet: rrweb's own text stands.
+  }
+}
+
+/** A <style> or <link> (an rrweb node) whose serialised text lost declarations, written out again. */
+export function repairStyleText(node) {
+  const element = record.mirror.getNode(node.id);
+  if (!element || !element.sheet) return;
+  // A <style> written as text keeps its source there, exact; a <link>'s or a script-filled
+  // <style>'s rules are written out again.
+  const source = element.tagName === "STYLE" ? element.textContent : "";
+  const repaired = source && source.trim() ? absoluteUrls(source, element.baseURI)
+    : repairedSheet(element.sheet, element.getRootNode());
+  if (repaired) node.attributes._cssText = repaired;
+}
+
+/** An adopted style sheets event whose rules lost declarations, written out again. In place. */
+export function repairAdopted(data) {
+  const styles = (data.styles || []).filter((style) => style.rules.some((r) => isBroken(r.rule)));
+  if (!styles.length) return;
+  const host = record.mirror.getNode(data.id);
+  const root = host && (host.nodeType === 9 ? host : host.shadowRoot);
+  const sheets = root && root.adoptedStyleSheets;
+  if (!sheets) return;
+  for (const style of styles) {
+    const sheet = sheets[data.styleIds.indexOf(style.styleId)];
+    if (!sheet) continue;
+    for (const entry of style.rules) {
+      const rule = sheet.cssRules[entry.index];
+      if (rule && isBroken(entry.rule)) entry.rule = repairedRule(rule, sheet.href, root);
+    }
   }
 }

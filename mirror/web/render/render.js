@@ -21,8 +21,11 @@ const NOTICE_TAG = "cobrowse-notice"; // embed/capture.js
 const DISPLAY_TAG = "cobrowse-display"; // embed/display.js
 const VISUAL_TAG = "cobrowse-visual"; // embed/visual.js
 const WHOLE_TAG = "cobrowse-whole"; // embed/capture.js: a snapshot's last slice is sent
+const SCREEN_TAG = "cobrowse-screen"; // embed/capture.js: what the customer sees is sent
 const FONTS_TAG = "cobrowse-fonts"; // embed/capture.js: the customer's default fonts
-let building = false; // A snapshot in slices is being rebuilt: the server sends no frame.
+// A snapshot in slices being rebuilt: "hidden" (the server sends no frame) until what the
+// customer sees is in, "shown" after that until its last slice; null otherwise.
+let building = null;
 let replayer = null;
 let warmUpSnapshot = null; // The snapshot of the player's warm-up page (see warmUp).
 
@@ -127,17 +130,19 @@ function createReplayer() {
     applyLayoutWidth();
     afterChanges(); // The customer's fonts before the first layout.
     if (event === warmUpSnapshot) return;
-    building = Boolean(event.data && event.data.cobrowseSlices);
+    building = event.data && event.data.cobrowseSlices ? "hidden" : null;
     if (building && window.cobrowseBuilding) window.cobrowseBuilding();
     else if (!building && window.cobrowseRebuilt) window.cobrowseRebuilt();
   });
   // Pictures go on canvases once the replayer has applied the events that add or change them.
   r.on("event-cast", (event) => {
     kept.applied(event, r.iframe && r.iframe.contentDocument); // First: before anything is painted.
-    if (building && event.type === EventType.Custom && event.data && event.data.tag === WHOLE_TAG) {
-      building = false;
+    const tag = event.type === EventType.Custom && event.data ? event.data.tag : null;
+    if (building && (tag === WHOLE_TAG || (tag === SCREEN_TAG && building === "hidden"))) {
+      const hidden = building === "hidden";
+      building = tag === WHOLE_TAG ? null : "shown";
       restoreScrolls(r.getMirror());
-      if (window.cobrowseRebuilt) window.cobrowseRebuilt();
+      if (hidden && window.cobrowseRebuilt) window.cobrowseRebuilt();
     }
     if (event.type === EventType.IncrementalSnapshot && event.data.source === IncrementalSource.Scroll) {
       placeScroll(event.data, r.getMirror());
