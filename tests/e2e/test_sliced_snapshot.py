@@ -22,6 +22,7 @@ from tests.e2e.matching import (
     until_matched,
     wait_for_area,
 )
+from tests.e2e.test_session import FIRST_FRAME_JS, TEAL, open_agent
 
 # The page's changes (a list of functions) run one after each slice of a snapshot leaves the
 # customer's page, until they run out: tiles recoloured, inserted, removed and moved, before and
@@ -176,3 +177,36 @@ def test_the_view_shows_what_the_customer_sees_before_the_rest_of_a_long_page(
     screen_at, whole_at = order.index("screen"), order.index("whole")
     assert "adds" in order[:screen_at] and "adds" in order[screen_at:whole_at], order
     assert_shown_exactly(page, session)
+
+
+LATE_SQUARE_JS = """([r, g, b]) => {
+  for (let i = 0; i < 20; i++) {
+    document.body.append(Object.assign(document.createElement("p"), { textContent: `note ${i}` }));
+  }
+  const square = document.createElement("div");
+  square.style.cssText = `position:fixed;left:600px;top:300px;width:40px;height:40px;` +
+    `z-index:2147483646;background:rgb(${r}, ${g}, ${b})`;
+  document.body.append(square);
+}"""
+
+
+def test_the_first_frame_waits_for_what_shows_from_the_end_of_the_page(
+    page: Page, sample_site: str, cobrowse: Cobrowse
+) -> None:
+    # A fixed square at the very end of a long page (after notes below the window) shows over
+    # its top: the view is not shown before it is in, and the first frame is taken once it is
+    # painted (a frame the screencast had from before came first otherwise).
+    page.goto(f"{sample_site}/site/mosaic.html")
+    page.wait_for_function(READY_JS)
+    page.evaluate(LATE_SQUARE_JS, list(TEAL))
+    session = cobrowse.start(page)
+    page.evaluate(SENT_ORDER_JS)
+    agent = open_agent(page, cobrowse.server.url)
+    agent.evaluate(FIRST_FRAME_JS)
+    agent.get_by_label("Session ID").fill(session.id)
+    agent.get_by_role("button", name="Join").click()
+    first = agent.wait_for_function("() => window.firstFramePixel").json_value()
+    page.wait_for_function("() => window.sentOrder.includes('whole')")
+    order = page.evaluate("() => window.sentOrder")
+    assert all(abs(int(v) - c) <= 24 for v, c in zip(first, TEAL, strict=True)), (first, order)
+    agent.context.close()

@@ -14,6 +14,7 @@ const WHOLE_ELEMENTS = 128; // An element holding no more goes in one add, with 
 // A pause once what the customer sees is sent, while the agent's first frame is drawn from it:
 // on a machine shared with the server (a kiosk, a test run) the next slices would compete with it.
 const SCREEN_PAUSE_MS = 250;
+const FOLD_ELEMENTS = 64; // Siblings each looked at for whether they show (see belowFold).
 
 /** The next task, ahead of the page's own timers where the browser allows. */
 function nextTask() {
@@ -25,20 +26,27 @@ function nextTask() {
   });
 }
 
-/** Whether `node` and what follows it begin below `fold` (the viewport's height): the first of
- * the next few elements with a box tells, and nothing with a box left (scripts, whitespace) is
- * below too; text before such an element, or too many elements without a box, are not known. */
+/**
+ * Whether nothing of `node` and what follows it shows in the window (0 to `fold`, its height).
+ * Every element left with a box is looked at (an element placed out of the flow, a fixed
+ * banner at the end of the body, shows wherever it is), up to a few dozen: past those, one that
+ * begins below the window tells for the rest, which follow it in the flow (a long list). Text
+ * is not known to lie anywhere.
+ */
 function belowFold(node, fold) {
   let elements = 0;
-  let next = node;
-  for (; next && elements < 8; next = next.nextSibling) {
-    if (next.nodeType === Node.TEXT_NODE && next.data.trim()) return false; // Text goes where it is.
+  let below = false; // An element begins below the window: in the flow, those after it do too.
+  for (let next = node; next; next = next.nextSibling) {
+    if (next.nodeType === Node.TEXT_NODE && next.data.trim()) return false;
     if (next.nodeType !== Node.ELEMENT_NODE) continue;
     elements += 1;
     const box = next.getBoundingClientRect();
-    if (box.width || box.height) return box.top >= fold;
+    if (!box.width && !box.height) continue;
+    if (box.top < fold && box.bottom > 0) return false;
+    below = below || box.top >= fold;
+    if (elements >= FOLD_ELEMENTS) return below;
   }
-  return next === null;
+  return true;
 }
 
 /** A Mutation event of added nodes, as rrweb's observers emit. */

@@ -142,7 +142,8 @@ function createReplayer() {
       const hidden = building === "hidden";
       building = tag === WHOLE_TAG ? null : "shown";
       restoreScrolls(r.getMirror());
-      if (hidden && window.cobrowseRebuilt) window.cobrowseRebuilt();
+      // Once this frame is painted: the screencast restarted now would send the frame before it.
+      if (hidden) requestAnimationFrame(() => window.cobrowseRebuilt && window.cobrowseRebuilt());
     }
     if (event.type === EventType.IncrementalSnapshot && event.data.source === IncrementalSource.Scroll) {
       placeScroll(event.data, r.getMirror());
