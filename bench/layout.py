@@ -51,8 +51,8 @@ BOXES_JS = """
     return [el.tagName, r.left + scrollX, r.top + scrollY, r.width, r.height];
   });
 """
-# The size the page is laid out at, less classic scroll bars (mirror/web/embed/visual.js).
-SIZE_JS = "const root = document.documentElement; return [root.clientWidth, root.clientHeight];"
+# The size the page is laid out at, less classic scroll bars, as the capture tells the server.
+SIZE_JS = "const size = layoutSize(document); return [size.width, size.height];"
 READY_JS = "return document.readyState === 'complete' && document.fonts.status === 'loaded'"
 # The customer's report, as mirror/web/embed/capture.js sends it.
 REPORT_JS = (
@@ -113,7 +113,7 @@ def measure() -> dict[str, Any]:
                 open_page(url)
                 theirs = run(BOXES_JS, None)
                 report = json.loads(run(_module("web/fonts.js") + REPORT_JS, GENERICS))
-                size = run(SIZE_JS, None)
+                size = run(_module("web/embed/visual.js") + SIZE_JS, None)
                 own.append(_page(path, _offsets(theirs, _boxes(server, url, size, None))))
                 mapped.append(_page(path, _offsets(theirs, _boxes(server, url, size, report))))
             customers.append({"customer": name, "pages": own, "mapped": mapped})

@@ -29,7 +29,7 @@ from mirror.render.fonts import (
 
 log = logging.getLogger("cobrowse.render")
 
-SYSTEM_UI_FACE = "cobrowse-system-ui"  # mirror/web/render/fonts.js: system-ui's face, renamed
+SYSTEM_UI_FACE = "cobrowse-system-ui"  # The face system-ui is renamed to in the render page
 
 
 @functools.cache
@@ -57,10 +57,8 @@ def faces_for(choice: FontChoice, faces: dict[str, list[Face]]) -> dict[str, Any
     families = {
         name: [list(face) for face in faces.get(local, [])] for name, local in wanted.items()
     }
-    return {
-        "families": families,
-        "system_ui": bool(choice.system_ui and faces.get(choice.system_ui)),
-    }
+    shown = bool(choice.system_ui and faces.get(choice.system_ui))
+    return {"families": families, "system_ui": SYSTEM_UI_FACE if shown else None}
 
 
 class PageFonts:

@@ -17,10 +17,10 @@ export function visualViewport(win = window) {
   const visual = win.visualViewport;
   if (!visual) return null;
   // The layout viewport less classic scroll bars (Windows', Firefox's), as the visual one is.
-  const root = win.document.scrollingElement || win.document.documentElement;
+  const layout = layoutSize(win.document) || { width: win.innerWidth, height: win.innerHeight };
   const same = Math.abs(visual.scale - 1) < 0.005
-    && Math.abs(visual.width - root.clientWidth) < SLACK_PX
-    && Math.abs(visual.height - root.clientHeight) < SLACK_PX
+    && Math.abs(visual.width - layout.width) < SLACK_PX
+    && Math.abs(visual.height - layout.height) < SLACK_PX
     && Math.abs(visual.offsetLeft) < SLACK_PX && Math.abs(visual.offsetTop) < SLACK_PX;
   if (same) return null;
   return {

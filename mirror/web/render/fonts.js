@@ -3,13 +3,12 @@
 // "Segoe UI" on a Mac or Windows), is given faces of the closest local font under the page's own
 // name (FontFace with local() sources, in each rebuilt document). "system-ui" cannot be a face's
 // name, so where it is mapped, it is renamed in the page's style rules and style attributes.
-export const SYSTEM_UI_FACE = "cobrowse-system-ui";
 // "system-ui" as one item of a font-family list (a quoted "system-ui" is a font's name).
 const SYSTEM_UI = /(^|,)(\s*)system-ui(\s*)(?=,|$)/gi;
 const MAX_FACES = 400;
 
-function renamed(value) {
-  return value.replace(SYSTEM_UI, `$1$2"${SYSTEM_UI_FACE}"$3`);
+function renamed(value, face) {
+  return value.replace(SYSTEM_UI, `$1$2"${face}"$3`);
 }
 
 /** The font faces of the server's choice, valid ones only: [[family, source, weight, style]]. */
@@ -29,15 +28,17 @@ function facesOf(choice) {
 export class FontAliases {
   constructor() {
     this.faces = [];
-    this.systemUi = false;
+    this.systemUi = null; // The face the server named for system-ui, where it is mapped.
     this.added = new WeakMap(); // document -> [the faces it was given, its FontFace objects]
     this.ruleCounts = new WeakMap(); // style sheet -> its rules when last renamed
   }
 
-  /** The server's choice: {families: {name: [[local source, weight, style], ...]}, system_ui}. */
+  /** The server's choice: {families: {name: [[local source, weight, style], ...]}, system_ui:
+   * the name of the face among them to rename system-ui to, or null}. */
   set(choice) {
     this.faces = facesOf(choice);
-    this.systemUi = Boolean(choice && choice.system_ui);
+    const face = choice && choice.system_ui;
+    this.systemUi = typeof face === "string" && /^[\w-]+$/.test(face) ? face : null;
   }
 
   /** Gives the rebuilt document `doc` and its frames the faces, and renames system-ui where it
@@ -69,26 +70,26 @@ export class FontAliases {
     for (const sheet of sheets) {
       try {
         if (this.ruleCounts.get(sheet) === sheet.cssRules.length) continue;
-        renameRules(sheet.cssRules);
+        renameRules(sheet.cssRules, this.systemUi);
         this.ruleCounts.set(sheet, sheet.cssRules.length);
       } catch {
         // A sheet of another origin (the capture inlines them) or mid-rebuild: the next batch.
       }
     }
-    for (const element of root.querySelectorAll('[style*="system-ui" i]')) renameStyle(element.style);
+    for (const element of root.querySelectorAll('[style*="system-ui" i]')) renameStyle(element.style, this.systemUi);
   }
 }
 
-function renameRules(rules) {
+function renameRules(rules, face) {
   for (const rule of rules) {
-    if (rule.style) renameStyle(rule.style);
-    if (rule.cssRules) renameRules(rule.cssRules);
+    if (rule.style) renameStyle(rule.style, face);
+    if (rule.cssRules) renameRules(rule.cssRules, face);
   }
 }
 
-function renameStyle(style) {
+function renameStyle(style, face) {
   const value = style.getPropertyValue("font-family");
   if (!value) return;
-  const changed = renamed(value);
+  const changed = renamed(value, face);
   if (changed !== value) style.setProperty("font-family", changed, style.getPropertyPriority("font-family"));
 }
