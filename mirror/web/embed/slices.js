@@ -4,8 +4,9 @@
 // as rrweb mutations that add it, a few milliseconds of work a task, in document order, so the
 // mirror builds from the top while the customer's page keeps running. Changes made meanwhile need
 // nothing of their own: rrweb's observers send a change to a node already sent and drop one to a
-// node not sent yet, which is sent as it then is when its turn comes.
-import { serializeNodeWithId, setSnapshotHook } from "@rrweb/record";
+// node not sent yet, which is sent as it then is when its turn comes. A large change of the page
+// (a view of a single-page site replaced) is sent in slices the same way (setMutationSlices).
+import { serializeNodeWithId, setMutationSlices, setSnapshotHook } from "@rrweb/record";
 import { EventType, IncrementalSource, NodeType } from "@rrweb/types";
 
 const SLICE_MS = 6; // Serialising; masking and sending the slice come on top.
@@ -15,6 +16,7 @@ const WHOLE_ELEMENTS = 128; // An element holding no more goes in one add, with 
 // on a machine shared with the server (a kiosk, a test run) the next slices would compete with it.
 const SCREEN_PAUSE_MS = 250;
 const FOLD_ELEMENTS = 64; // Siblings each looked at for whether they show (see belowFold).
+const LARGE_CHANGE = 500; // Nodes a change adds, from which they are sent after the page's frame.
 
 /** The next task, ahead of the page's own timers where the browser allows. */
 function nextTask() {
@@ -24,6 +26,22 @@ function nextTask() {
     channel.port1.onmessage = () => resolve();
     channel.port2.postMessage(null);
   });
+}
+
+/**
+ * rrweb's mutation buffer emits (the rest of) a change in another task: the next, or after the
+ * page's next frame for a large change just made, so that the page's own rendering of it does
+ * not wait for ours (a hidden page draws no frames: the next task). One wait at a time.
+ */
+function emitLater(buffer, afterFrame) {
+  if (buffer.cobrowseWaits) return;
+  buffer.cobrowseWaits = true;
+  const emit = () => {
+    buffer.cobrowseWaits = false;
+    buffer.emit();
+  };
+  if (afterFrame && document.visibilityState === "visible") requestAnimationFrame(() => setTimeout(emit, 0));
+  else nextTask().then(emit);
 }
 
 /**
@@ -74,6 +92,7 @@ export class SlicedSnapshot {
   constructor(hooks) {
     this.hooks = hooks;
     this.walk = null;
+    setMutationSlices({ ms: SLICE_MS, large: LARGE_CHANGE, later: emitLater });
   }
 
   get busy() {
