@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
+import shutil
+import tempfile
+from pathlib import Path
 
 from playwright.async_api import Browser, BrowserContext, Page, Playwright
 
@@ -18,17 +22,30 @@ def _executable(playwright: Playwright) -> str | None:
     return bundled_chromium(playwright) or system_chromium(os.environ.get("CHROMIUM"))
 
 
-async def launch(playwright: Playwright) -> tuple[Browser, str]:
+async def launch(playwright: Playwright, cpus: set[int] | None = None) -> tuple[Browser, str]:
     """Playwright's own Chromium if installed, else the system's, with the server's flags (see
     LEAN_ARGS: without them each new context's hidden omnibox page competed with the server for
-    CPU during the join it opened for); returns it with a line naming it for the report."""
+    CPU during the join it opened for); returns it with a line naming it for the report.
+    ``cpus``: the browser and every process it starts run on those only (``taskset``)."""
     executable = _executable(playwright)
     if executable is None:
         raise RuntimeError("no Chromium found: install Playwright's or Debian's chromium")
-    browser = await playwright.chromium.launch(
-        executable_path=executable, args=LEAN_ARGS, headless=True
-    )
+    path = _pinned(executable, cpus) if cpus else executable
+    browser = await playwright.chromium.launch(executable_path=path, args=LEAN_ARGS, headless=True)
     return browser, f"{executable} ({browser.version})"
+
+
+def _pinned(executable: str, cpus: set[int]) -> str:
+    """A script that runs ``executable`` on ``cpus`` only; its children inherit them."""
+    taskset = shutil.which("taskset")
+    if taskset is None:
+        raise RuntimeError("taskset (util-linux) is needed to keep a browser on its own CPUs")
+    script = Path(tempfile.mkdtemp(prefix="cobrowse-pinned-")) / "chromium"
+    cores = ",".join(str(cpu) for cpu in sorted(cpus))
+    command = shlex.join([taskset, "-c", cores, executable])
+    script.write_text(f'#!/bin/sh\nexec {command} "$@"\n', encoding="utf-8")
+    script.chmod(0o755)
+    return str(script)
 
 
 class Pages:
