@@ -8,6 +8,7 @@
 // (a view of a single-page site replaced) is sent in slices the same way (setMutationSlices).
 import { serializeNodeWithId, setMutationSlices, setSnapshotHook } from "@rrweb/record";
 import { EventType, IncrementalSource, NodeType } from "@rrweb/types";
+import { nextTask, whenIdle } from "./tasks.js";
 
 const SLICE_MS = 6; // Serialising; masking and sending the slice come on top.
 const IGNORED = -2; // rrweb's id of a node it leaves out (a script, a comment, head whitespace).
@@ -16,31 +17,22 @@ const WHOLE_ELEMENTS = 128; // An element holding no more goes in one add, with 
 // on a machine shared with the server (a kiosk, a test run) the next slices would compete with it.
 const SCREEN_PAUSE_MS = 250;
 const FOLD_ELEMENTS = 64; // Siblings each looked at for whether they show (see belowFold).
-const LARGE_CHANGE = 500; // Nodes a change adds, from which they are sent after the page's frame.
-
-/** The next task, ahead of the page's own timers where the browser allows. */
-function nextTask() {
-  if (globalThis.scheduler && typeof globalThis.scheduler.yield === "function") return globalThis.scheduler.yield();
-  return new Promise((resolve) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => resolve();
-    channel.port2.postMessage(null);
-  });
-}
+const LARGE_CHANGE = 500; // Nodes a change adds, from which they wait for the page's own frame...
+const LARGE_CHANGE_WAIT_MS = 100; // ...at most this long, on a page that is never idle.
 
 /**
- * rrweb's mutation buffer emits (the rest of) a change in another task: the next, or after the
- * page's next frame for a large change just made, so that the page's own rendering of it does
- * not wait for ours (a hidden page draws no frames: the next task). One wait at a time.
+ * rrweb's mutation buffer emits (the rest of) a change in another task: the next, or once the
+ * page is idle for a large change just made, so that the page's own rendering of it goes first.
+ * One wait at a time.
  */
-function emitLater(buffer, afterFrame) {
+function emitLater(buffer, large) {
   if (buffer.cobrowseWaits) return;
   buffer.cobrowseWaits = true;
   const emit = () => {
     buffer.cobrowseWaits = false;
     buffer.emit();
   };
-  if (afterFrame && document.visibilityState === "visible") requestAnimationFrame(() => setTimeout(emit, 0));
+  if (large) whenIdle(emit, LARGE_CHANGE_WAIT_MS);
   else nextTask().then(emit);
 }
 
