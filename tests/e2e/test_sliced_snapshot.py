@@ -161,17 +161,24 @@ SENT_ORDER_JS = """() => {
 }"""
 
 
-def test_the_view_shows_what_the_customer_sees_before_the_rest_of_a_long_page(
-    page: Page, sample_site: str, cobrowse: Cobrowse
-) -> None:
-    # A page far longer than its window: once the slices have passed the window's bottom, the
-    # view is shown (its top, where the customer is) while the rest follows.
+def mosaic_joined(page: Page, sample_site: str, cobrowse: Cobrowse) -> CobrowseSession:
+    """The mosaic shared and joined, its snapshot's last slice sent (the order of its parts in
+    ``window.sentOrder``)."""
     page.goto(f"{sample_site}/site/mosaic.html")
     page.wait_for_function(READY_JS)
     session = cobrowse.start(page)
     page.evaluate(SENT_ORDER_JS)
     session.join()
     page.wait_for_function("() => window.sentOrder.includes('whole')")
+    return session
+
+
+def test_the_view_shows_what_the_customer_sees_before_the_rest_of_a_long_page(
+    page: Page, sample_site: str, cobrowse: Cobrowse
+) -> None:
+    # A page far longer than its window: once the slices have passed the window's bottom, the
+    # view is shown (its top, where the customer is) while the rest follows.
+    session = mosaic_joined(page, sample_site, cobrowse)
     order = page.evaluate("() => window.sentOrder")
     assert order.count("screen") == 1, order
     screen_at, whole_at = order.index("screen"), order.index("whole")
@@ -266,12 +273,7 @@ LARGE_CHANGE_JS = """(canary) => {
 def test_a_large_change_is_sent_in_slices_and_shown_as_it_ends(
     page: Page, sample_site: str, cobrowse: Cobrowse
 ) -> None:
-    page.goto(f"{sample_site}/site/mosaic.html")
-    page.wait_for_function(READY_JS)
-    session = cobrowse.start(page)
-    page.evaluate(SENT_ORDER_JS)
-    session.join()
-    page.wait_for_function("() => window.sentOrder.includes('whole')")
+    session = mosaic_joined(page, sample_site, cobrowse)
     assert_shown_exactly(page, session)
     page.evaluate(LARGE_CHANGE_JS, CANARY)
     # Both changes fell between slices of the change's own adds: it took three or more.
