@@ -21,22 +21,6 @@ const LARGE_CHANGE = 500; // Nodes a change adds, from which they wait for the p
 const LARGE_CHANGE_WAIT_MS = 100; // ...at most this long, on a page that is never idle.
 
 /**
- * rrweb's mutation buffer emits (the rest of) a change in another task: the next, or once the
- * page is idle for a large change just made, so that the page's own rendering of it goes first.
- * One wait at a time.
- */
-function emitLater(buffer, large) {
-  if (buffer.cobrowseWaits) return;
-  buffer.cobrowseWaits = true;
-  const emit = () => {
-    buffer.cobrowseWaits = false;
-    buffer.emit();
-  };
-  if (large) whenIdle(emit, LARGE_CHANGE_WAIT_MS);
-  else nextTask().then(emit);
-}
-
-/**
  * Whether nothing of `node` and what follows it shows in the window (0 to `fold`, its height).
  * Every element left with a box is looked at (an element placed out of the flow, a fixed
  * banner at the end of the body, shows wherever it is), up to a few dozen: past those, one that
@@ -84,8 +68,24 @@ export class SlicedSnapshot {
   constructor(hooks) {
     this.hooks = hooks;
     this.walk = null;
-    setMutationSlices({ ms: SLICE_MS, large: LARGE_CHANGE, later: emitLater });
+    this.generation = 0; // A change's rest waiting from before a stop or a new snapshot is not sent.
+    setMutationSlices({ ms: SLICE_MS, large: LARGE_CHANGE, later: this.emitLater });
   }
+
+  /** rrweb's mutation buffer emits (the rest of) a change in another task: the next, or once
+   * the page is idle for a large change just made, so that the page's own rendering of it goes
+   * first. One wait at a time. */
+  emitLater = (buffer, large) => {
+    if (buffer.cobrowseWaits) return;
+    buffer.cobrowseWaits = true;
+    const generation = this.generation;
+    const emit = () => {
+      buffer.cobrowseWaits = false;
+      if (generation === this.generation) buffer.emit();
+    };
+    if (large) whenIdle(emit, LARGE_CHANGE_WAIT_MS);
+    else nextTask().then(emit);
+  };
 
   get busy() {
     return this.walk !== null;
@@ -101,6 +101,7 @@ export class SlicedSnapshot {
   }
 
   cancel() {
+    this.generation += 1;
     setSnapshotHook(null);
     if (this.walk) this.walk.cancelled = true;
     this.walk = null;
