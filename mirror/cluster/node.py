@@ -368,7 +368,7 @@ class ClusterNode:
         try:
             owner = await self._owner_of(relay.key)
         except SessionNotFound:
-            await relay.ended()
+            relay.ended()
             return
         if owner == self.name:
             await self.adopt(relay.key)

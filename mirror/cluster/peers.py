@@ -138,6 +138,7 @@ class Relay:
         self.confirmed = False  # The owner answered: the session's record exists.
         self.unheard = False  # The owner's node did not hear the last message: it is gone.
         self.closed = False
+        self.orphaned = False  # The session had no owner at the last look (upkeep.py).
         self.serial = Serial()
         self._held: list[Envelope] = []  # Said while no owner heard: for the next one.
 
@@ -200,8 +201,14 @@ class Relay:
         await self.socket.send_text(encode(Error(error=error, detail=detail)))
         await self.socket.close(code, detail)
 
-    async def ended(self) -> None:
-        """The session ended while its owner could not say so (it was gone)."""
+    def ended(self) -> None:
+        """The session ended while its owner could not say so (it was gone): closed after what
+        the owner did say, in order."""
+        self.serial.put(self._close_ended)
+
+    async def _close_ended(self) -> None:
+        if self.closed:
+            return
         self.closed = True
         await self.socket.close(CLOSE_ENDED, "session ended")
 

@@ -89,14 +89,17 @@ class Upkeep:
 
     async def _check_relays(self) -> None:
         """A relay whose owner changed or is gone finds the new one; one whose session ended
-        while its owner could not say so closes."""
+        while its owner could not say so closes. An owner ending a session says so itself (a
+        status, then a close) and that may still be on its way when its record is gone: a relay
+        closes itself only when its session still has no owner at the next look."""
         live = [r for r in self.node.relays.values() if r.confirmed and not r.closed]
         sessions = [r for r in live if r.key and r.first.role not in CHAT_ROLES]
         owners = await self.node.directory.owners([r.key for r in sessions])
         for relay, owner in zip(sessions, owners, strict=True):
-            if owner is None:
-                await relay.ended()
-            elif owner != relay.owner or await self.node.nodes.gone(owner):
+            if owner is None and relay.orphaned:
+                relay.ended()
+            relay.orphaned = owner is None
+            if owner is not None and (owner != relay.owner or await self.node.nodes.gone(owner)):
                 self.node.rehome_later(relay)
         holder = self.node.chats.current
         for relay in live:
