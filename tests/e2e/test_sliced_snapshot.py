@@ -161,17 +161,24 @@ SENT_ORDER_JS = """() => {
 }"""
 
 
-def test_the_view_shows_what_the_customer_sees_before_the_rest_of_a_long_page(
-    page: Page, sample_site: str, cobrowse: Cobrowse
-) -> None:
-    # A page far longer than its window: once the slices have passed the window's bottom, the
-    # view is shown (its top, where the customer is) while the rest follows.
+def mosaic_joined(page: Page, sample_site: str, cobrowse: Cobrowse) -> CobrowseSession:
+    """The mosaic shared and joined, its snapshot's last slice sent (the order of its parts in
+    ``window.sentOrder``)."""
     page.goto(f"{sample_site}/site/mosaic.html")
     page.wait_for_function(READY_JS)
     session = cobrowse.start(page)
     page.evaluate(SENT_ORDER_JS)
     session.join()
     page.wait_for_function("() => window.sentOrder.includes('whole')")
+    return session
+
+
+def test_the_view_shows_what_the_customer_sees_before_the_rest_of_a_long_page(
+    page: Page, sample_site: str, cobrowse: Cobrowse
+) -> None:
+    # A page far longer than its window: once the slices have passed the window's bottom, the
+    # view is shown (its top, where the customer is) while the rest follows.
+    session = mosaic_joined(page, sample_site, cobrowse)
     order = page.evaluate("() => window.sentOrder")
     assert order.count("screen") == 1, order
     screen_at, whole_at = order.index("screen"), order.index("whole")
@@ -210,3 +217,66 @@ def test_the_first_frame_waits_for_what_shows_from_the_end_of_the_page(
     order = page.evaluate("() => window.sentOrder")
     assert all(abs(int(v) - c) <= 24 for v, c in zip(first, TEAL, strict=True)), (first, order)
     agent.context.close()
+
+
+# While shared, the mosaic is replaced by another of 6,000 tiles (a single-page site's view
+# changing at once): rrweb's serialising of the added nodes yields between slices (slices.js,
+# setMutationSlices), and the page changes at each yield: in the new mosaic's part already sent
+# (its end: rrweb sends siblings last first) and in the part still to come, a password field with
+# a value among them. A field is focused in the part sent last.
+CANARY = "slice-Canary-4417"
+LARGE_CHANGE_JS = """(canary) => {
+  const tile = (n) => document.getElementById(`t${n}`);
+  const fresh = () => Object.assign(document.createElement("i"), { className: "changed" });
+  const changes = [
+    () => {
+      tile(5).className = "changed";
+      tile(5995).className = "changed";
+      tile(10).before(fresh());
+      tile(5990).before(fresh());
+      tile(3000).remove();
+    },
+    () => {
+      tile(5900).before(tile(1));
+      document.getElementById("mosaic").append(fresh());
+      const field = Object.assign(document.createElement("input"), { type: "password" });
+      field.value = canary;
+      tile(20).before(field);
+    },
+  ];
+  window.slicesChanged = 0;
+  const yieldTask = scheduler.yield.bind(scheduler);
+  scheduler.yield = () => {
+    if (changes.length) {
+      changes.shift()();
+      window.slicesChanged++;
+    }
+    return yieldTask();
+  };
+  const mosaic = document.createElement("div");
+  for (let i = 0; i < 6000; i++) {
+    const tile = Object.assign(document.createElement("i"), { id: `t${i}` });
+    tile.className = `g${(i + 3) % 7}`;
+    mosaic.append(tile);
+  }
+  // A field first in the new mosaic, which rrweb sends last, focused at once: the view shows
+  // its focus ring once it is sent.
+  const first = Object.assign(document.createElement("input"), { id: "large-field" });
+  first.style.cssText = "grid-column: span 12; height: 16px; box-sizing: border-box";
+  mosaic.prepend(first);
+  document.getElementById("mosaic").replaceWith(mosaic);
+  mosaic.id = "mosaic";
+  first.focus();
+}"""
+
+
+def test_a_large_change_is_sent_in_slices_and_shown_as_it_ends(
+    page: Page, sample_site: str, cobrowse: Cobrowse
+) -> None:
+    session = mosaic_joined(page, sample_site, cobrowse)
+    assert_shown_exactly(page, session)
+    page.evaluate(LARGE_CHANGE_JS, CANARY)
+    # Both changes fell between slices of the change's own adds: it took three or more.
+    page.wait_for_function("() => window.slicesChanged === 2")
+    assert_shown_exactly(page, session)
+    session.assert_never_sent(CANARY)

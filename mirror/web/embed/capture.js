@@ -15,6 +15,7 @@ import { CanvasPictures, canvasPictureEvent, isCanvasPicture } from "./canvases.
 import { DISPLAY_TAG, DisplayWatcher } from "./display.js";
 import { isRefusedFrameMessage } from "./framegate.js";
 import { SlicedSnapshot, addsEvent } from "./slices.js";
+import { whenIdle } from "./tasks.js";
 import { GENERIC_FAMILIES, fontMetrics, namedFontMetrics, pageFontNames, platform } from "../fonts.js";
 import { HIDDEN_MASK, maskChange, maskElement, maskInput, maskText, maskTextChange, maskTextNode } from "./masking.js";
 
@@ -134,8 +135,7 @@ export class Capture {
    */
   warmUp() {
     if (warmedUp || this.running) return;
-    const idle = window.requestIdleCallback || ((callback) => setTimeout(callback, 0));
-    idle(() => {
+    whenIdle(() => {
       if (warmedUp || this.running) return;
       warmedUp = true;
       try {

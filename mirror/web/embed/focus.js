@@ -5,6 +5,10 @@
 import { frameDocument } from "../dom.js";
 
 export const FOCUS_TAG = "cobrowse-focus";
+// A focused element not in rrweb's mirror yet is looked for again this often, this many times
+// (one inside a blocked element never is: then no focus is shown).
+const UNSENT_WAIT_MS = 50;
+const UNSENT_TRIES = 20;
 
 /** The element that has focus, through open shadow roots and same-origin frames; null if none. */
 export function deepActiveElement(doc = document) {
@@ -65,11 +69,20 @@ export class FocusReporter {
     }, 0);
   };
 
-  /** Report the focused element; `always` after a full snapshot, which rebuilds the render page. */
-  measure(always) {
+  /** Report the focused element; `always` after a full snapshot, which rebuilds the render page.
+   * An element not sent yet (a large change goes in slices) is looked at again a little later. */
+  measure(always, tries = 0) {
     try {
       const element = deepActiveElement();
       const id = element ? this.idOf(element) : -1;
+      if (element && id <= 0 && tries < UNSENT_TRIES) {
+        clearTimeout(this.timer);
+        this.timer = setTimeout(() => {
+          this.timer = 0;
+          this.measure(always, tries + 1);
+        }, UNSENT_WAIT_MS);
+        return;
+      }
       const visible = Boolean(element) && focusVisible(element);
       const key = `${id}:${visible}`;
       if (!always && key === this.last) return;

@@ -4,9 +4,11 @@
 // as rrweb mutations that add it, a few milliseconds of work a task, in document order, so the
 // mirror builds from the top while the customer's page keeps running. Changes made meanwhile need
 // nothing of their own: rrweb's observers send a change to a node already sent and drop one to a
-// node not sent yet, which is sent as it then is when its turn comes.
-import { serializeNodeWithId, setSnapshotHook } from "@rrweb/record";
+// node not sent yet, which is sent as it then is when its turn comes. A large change of the page
+// (a view of a single-page site replaced) is sent in slices the same way (setMutationSlices).
+import { serializeNodeWithId, setMutationSlices, setSnapshotHook } from "@rrweb/record";
 import { EventType, IncrementalSource, NodeType } from "@rrweb/types";
+import { nextTask, whenIdle } from "./tasks.js";
 
 const SLICE_MS = 6; // Serialising; masking and sending the slice come on top.
 const IGNORED = -2; // rrweb's id of a node it leaves out (a script, a comment, head whitespace).
@@ -15,16 +17,8 @@ const WHOLE_ELEMENTS = 128; // An element holding no more goes in one add, with 
 // on a machine shared with the server (a kiosk, a test run) the next slices would compete with it.
 const SCREEN_PAUSE_MS = 250;
 const FOLD_ELEMENTS = 64; // Siblings each looked at for whether they show (see belowFold).
-
-/** The next task, ahead of the page's own timers where the browser allows. */
-function nextTask() {
-  if (globalThis.scheduler && typeof globalThis.scheduler.yield === "function") return globalThis.scheduler.yield();
-  return new Promise((resolve) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => resolve();
-    channel.port2.postMessage(null);
-  });
-}
+const LARGE_CHANGE = 500; // Nodes a change adds, from which they wait for the page's own frame...
+const LARGE_CHANGE_WAIT_MS = 100; // ...at most this long, on a page that is never idle.
 
 /**
  * Whether nothing of `node` and what follows it shows in the window (0 to `fold`, its height).
@@ -74,7 +68,24 @@ export class SlicedSnapshot {
   constructor(hooks) {
     this.hooks = hooks;
     this.walk = null;
+    this.generation = 0; // A change's rest waiting from before a stop or a new snapshot is not sent.
+    setMutationSlices({ ms: SLICE_MS, large: LARGE_CHANGE, later: this.emitLater });
   }
+
+  /** rrweb's mutation buffer emits (the rest of) a change in another task: the next, or once
+   * the page is idle for a large change just made, so that the page's own rendering of it goes
+   * first. One wait at a time. */
+  emitLater = (buffer, large) => {
+    if (buffer.cobrowseWaits) return;
+    buffer.cobrowseWaits = true;
+    const generation = this.generation;
+    const emit = () => {
+      buffer.cobrowseWaits = false;
+      if (generation === this.generation) buffer.emit();
+    };
+    if (large) whenIdle(emit, LARGE_CHANGE_WAIT_MS);
+    else nextTask().then(emit);
+  };
 
   get busy() {
     return this.walk !== null;
@@ -90,6 +101,7 @@ export class SlicedSnapshot {
   }
 
   cancel() {
+    this.generation += 1;
     setSnapshotHook(null);
     if (this.walk) this.walk.cancelled = true;
     this.walk = null;

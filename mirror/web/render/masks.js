@@ -10,6 +10,9 @@ export const MASK_COLOUR = "#c9ced8";
 // The capture's mark on its copy of every element hidden for the life of the customer's page,
 // whatever its attributes became (embed/policy.js): hidden here like the policy's selectors.
 export const KEPT_HIDDEN_ATTR = "data-cobrowse-kept-hidden";
+// The customer's page outlines the fields the agent cannot see (embed/marks.js); its style comes
+// along with the page, and the outline is the customer's to see, not the agent's.
+const MARKED_ATTR = "data-cobrowse-masked";
 // The capture's token of the customer's page load, on its Meta events (embed/capture.js).
 const PAGE_KEY = "cobrowsePage";
 
@@ -64,6 +67,7 @@ export function styleRules() {
     `:is(${masked}) *, :is(${masked})::placeholder { visibility: hidden !important; }`,
     // The customer's caret is not shown: a blinking caret would make a new frame twice a second.
     "* { caret-color: transparent !important; }",
+    `[${MARKED_ATTR}][${MARKED_ATTR}] { outline: none !important; }`,
     `${policy.readonly} { filter: grayscale(1) !important; opacity: .55 !important; }`,
   ];
 }
