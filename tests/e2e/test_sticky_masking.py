@@ -5,11 +5,15 @@ and radios never tell whether they are checked."""
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import pytest
+from PIL import Image
 from playwright.sync_api import Page, expect
 
 from mirror.testing import ActionRefused, Cobrowse, CobrowseSession
-from mirror.testing.fidelity import differing_share
+from mirror.testing.fidelity import block_means, differing_blocks
 from tests.e2e.matching import area_of, start
 from tests.e2e.test_privacy import assert_nowhere, without_masking
 
@@ -108,6 +112,23 @@ def preferences_in_view(session: CobrowseSession) -> tuple[int, int, int, int]:
     return area_of(page, "#preferences", margin=0)
 
 
+def assert_same_view(before: Image.Image, after: Image.Image, why: str) -> None:
+    """The two pictures of the view agree; if not, the blocks' greys are in the message (a CI
+    log keeps them) and both pictures in a folder."""
+    blocks, _ = differing_blocks(before, after)
+    if blocks:
+        folder = Path(tempfile.mkdtemp(prefix="cobrowse-evidence-"))
+        before.save(folder / "before.png")
+        after.save(folder / "after.png")
+        grey_before, grey_after = block_means(before).load(), block_means(after).load()
+        assert grey_before is not None and grey_after is not None
+        found = ", ".join(
+            f"({x * 8},{y * 8}) grey {grey_before[x, y]} -> {grey_after[x, y]}"
+            for x, y in sorted(blocks)
+        )
+        raise AssertionError(f"{why}: 8x8 blocks at {found}; pictures in {folder}")
+
+
 def check_hidden_choices(page: Page) -> None:
     """The customer ticks the hidden box and picks a hidden radio, with keys (no pointer on the
     view to tell the pictures apart)."""
@@ -130,9 +151,9 @@ def test_a_hidden_checkbox_or_radio_does_not_tell_its_state(
     sync(session, "after")
     after = session.view_image().crop(area)
     # The site's `:checked + label` style would show in the labels beside the flat boxes.
-    assert differing_share(before, after) == 0, "the view shows which hidden choice is on"
+    assert_same_view(before, after, "the view shows which hidden choice is on")
     rejoin(session)
-    assert differing_share(before, session.view_image().crop(area)) == 0
+    assert_same_view(before, session.view_image().crop(area), "the fresh snapshot shows it")
     session.assert_never_sent(PLAN)
     for message in session.wire_log.by_page["customer"]:
         # The page has no checkbox or radio that is not hidden: no state of one may travel.
