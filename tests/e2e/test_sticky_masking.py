@@ -13,7 +13,7 @@ from PIL import Image
 from playwright.sync_api import Page, expect
 
 from mirror.testing import ActionRefused, Cobrowse, CobrowseSession
-from mirror.testing.fidelity import block_means, differing_blocks
+from mirror.testing.fidelity import Box, block_means, differing_blocks
 from tests.e2e.matching import area_of, start
 from tests.e2e.test_privacy import assert_nowhere, without_masking
 
@@ -112,10 +112,12 @@ def preferences_in_view(session: CobrowseSession) -> tuple[int, int, int, int]:
     return area_of(page, "#preferences", margin=0)
 
 
-def assert_same_view(before: Image.Image, after: Image.Image, why: str) -> None:
+def assert_same_view(
+    before: Image.Image, after: Image.Image, why: str, ignore: list[Box] | None = None
+) -> None:
     """The two pictures of the view agree; if not, the blocks' greys are in the message (a CI
     log keeps them) and both pictures in a folder."""
-    blocks, _ = differing_blocks(before, after)
+    blocks, _ = differing_blocks(before, after, ignore)
     if blocks:
         folder = Path(tempfile.mkdtemp(prefix="cobrowse-evidence-"))
         before.save(folder / "before.png")
@@ -159,6 +161,23 @@ def test_a_hidden_checkbox_or_radio_does_not_tell_its_state(
         # The page has no checkbox or radio that is not hidden: no state of one may travel.
         assert b'"isChecked":true' not in message
         assert b'"checked":' not in message
+
+
+def test_a_click_no_pointer_made_draws_no_pointer(
+    page: Page, sample_site: str, cobrowse: Cobrowse
+) -> None:
+    """Space on a checkbox, or a script's click(), is a click without a pointer (at 0, 0): the
+    view draws the customer's pointer nowhere for it. Drawn at the element, it would show which
+    hidden radio the customer picked."""
+    session = start(page, cobrowse, f"{sample_site}/privacy/")
+    sync(session, "before")
+    before = session.view_image()
+    check_hidden_choices(page)
+    # Last, so that a pointer drawn would be in the open beside the heading, not under a box.
+    page.evaluate("() => document.querySelector('#preferences h2').click()")
+    sync(session, "after")
+    progress = area_of(page, "#progress", margin=8)
+    assert_same_view(before, session.view_image(), "a pointer drawn", ignore=[progress])
 
 
 def test_layers_two_and_three_keep_a_shown_password_hidden_without_layer_one(

@@ -315,6 +315,7 @@ export class Capture {
     // back would draw the customer's pointer where the agent clicked.
     const incremental = event.type === EventType.IncrementalSnapshot;
     if (incremental && POINTER_SOURCES.has(event.data.source) && this.replaying()) return;
+    if (incremental && event.data.source === IncrementalSource.MouseInteraction && this.pointer.pointerless(event.data)) return;
     if (incremental && event.data.source === IncrementalSource.MouseMove) this.pointer.seen(event);
     if (incremental && (POINTER_SOURCES.has(event.data.source))) anchorPointer(event.data);
     if (incremental && event.data.source === IncrementalSource.Scroll) anchorScroll(event.data);

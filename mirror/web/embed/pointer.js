@@ -2,7 +2,7 @@
 // throttle: a move that ends within its interval of the one before (a click, then a quick move
 // away) is dropped, and the agent sees the pointer where it no longer is. Once the pointer has
 // been still for a moment, this sends its last position if that is not the last one sent.
-import { EventType, IncrementalSource } from "@rrweb/types";
+import { EventType, IncrementalSource, MouseInteractions } from "@rrweb/types";
 
 const SETTLE_MS = 60; // Longer than rrweb's sampling interval: its own last move is out by then.
 
@@ -19,15 +19,19 @@ export class PointerSettler {
     this.last = null; // The latest move: {x, y, target}.
     this.sent = ""; // "x,y" of the last position that left.
     this.timer = 0;
+    this.click = null; // The latest click, seen before rrweb's own listener: {target, detail}.
   }
 
   start() {
     document.addEventListener("mousemove", this.moved, { capture: true, passive: true });
+    window.addEventListener("click", this.clicked, { capture: true, passive: true });
   }
 
   stop() {
     document.removeEventListener("mousemove", this.moved, { capture: true });
+    window.removeEventListener("click", this.clicked, { capture: true });
     clearTimeout(this.timer);
+    this.click = null;
     this.last = null;
     this.sent = "";
   }
@@ -37,6 +41,19 @@ export class PointerSettler {
     const positions = event.data && event.data.positions;
     const final = positions && positions[positions.length - 1];
     if (final) this.sent = `${final.x},${final.y}`;
+  }
+
+  clicked = (event) => {
+    this.click = { target: event.composedPath ? event.composedPath()[0] : event.target, detail: event.detail };
+  };
+
+  /** Whether rrweb's interaction `data` is a click no pointer made: Space or Enter, or a
+   * script's click(), which browsers place at 0, 0. The customer's pointer was not there; drawn
+   * at the element, it would also show which hidden radio or checkbox was picked. */
+  pointerless(data) {
+    const click = this.click;
+    return data.type === MouseInteractions.Click && click !== null && click.detail === 0
+      && this.idOf(click.target) === data.id;
   }
 
   moved = (event) => {
