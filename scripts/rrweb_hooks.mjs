@@ -4,7 +4,8 @@
 // nodes a change of the page added (a view of a single-page site built at once, thousands of
 // nodes, was one long task): what is left over goes in the next task. In @rrweb/replay: an added
 // node built with what it holds (its recorder only ever adds nodes without, so it builds them
-// alone), as its full-snapshot rebuild does. This esbuild plugin makes those changes at build
+// alone), as its full-snapshot rebuild does, and a say in how it adapts a sheet for replay
+// (render/hover_css.js). This esbuild plugin makes those changes at build
 // time, and stops the build if a module no longer reads as expected: a new rrweb version is
 // checked here, not found out in a customer's page.
 import { readFile } from "node:fs/promises";
@@ -81,8 +82,22 @@ export { setMutationSlices, setSnapshotHook, serializeNodeWithId };
         find: "      const target = buildNodeWithSN(mutation.node, {\n        doc: targetDoc,\n        // can be Document or RRDocument\n        mirror: mirror2,\n        // can be this.mirror or virtualDom.mirror\n        skipChild: true,",
         replace: "      const target = buildNodeWithSN(mutation.node, {\n        doc: targetDoc,\n        mirror: mirror2,\n        skipChild: !(mutation.node.childNodes && mutation.node.childNodes.length),",
       },
+      {
+        // adaptCssForReplay: a sheet's hover twins made by the adapter set (render/hover_css.js)
+        // rather than by postcss, which cost more than the rest of a join for a large sheet.
+        find: "    const ast = postcss$1([\n      mediaSelectorPlugin,\n      pseudoClassPlugin\n    ]).process(cssText);\n    result2 = ast.css;",
+        replace: "    result2 = cssAdapter ? cssAdapter(cssText)\n"
+          + "      : postcss$1([mediaSelectorPlugin, pseudoClassPlugin]).process(cssText).css;",
+      },
     ],
-    append: "",
+    append: `
+let cssAdapter = null;
+/** (cssText) => cssText adapted for replay; null puts rrweb's own adaptation back. */
+function setCssAdapter(adapter) {
+  cssAdapter = adapter;
+}
+export { setCssAdapter };
+`,
   },
 ];
 

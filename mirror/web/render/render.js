@@ -1,7 +1,7 @@
 // The render page: runs in the server's headless Chromium and rebuilds the customer's page from
 // the captured rrweb stream. rrweb rebuilds into a sandboxed iframe (allow-same-origin only), so
 // no captured script ever runs. Its pixels are what the agent sees.
-import { Replayer } from "@rrweb/replay";
+import { Replayer, setCssAdapter } from "@rrweb/replay";
 import { EventType, IncrementalSource, NodeType } from "@rrweb/types";
 import "@rrweb/replay/dist/style.css";
 import { CanvasPainter, isCanvasEvent } from "./canvas.js";
@@ -9,6 +9,7 @@ import { anchorAt, describeNode, hitTest, nextFocus, placePointer, placeScroll }
 import { FramePlaceholders } from "./placeholders.js";
 import { PressedState, pressOf } from "./active.js";
 import { isFocusEvent, showFocus } from "./focus.js";
+import { adaptCss } from "./hover_css.js";
 import { isPopoverEvent, showPopovers } from "./popovers.js";
 import { MEDIA_RULES, MediaPictures, isMediaInteraction, isMediaPicture, quietMedia } from "./media.js";
 import { Drawings } from "../../../replay/web/drawings.js";
@@ -17,6 +18,7 @@ import { FontAliases } from "./fonts.js";
 import { rootsDeep } from "../dom.js";
 import { KeptHidden, keepAutocomplete, maskRects, maskShadowRoots, setPolicy, styleRules } from "./masks.js";
 
+setCssAdapter(adaptCss);
 const NOTICE_TAG = "cobrowse-notice"; // embed/capture.js
 const DISPLAY_TAG = "cobrowse-display"; // embed/display.js
 const VISUAL_TAG = "cobrowse-visual"; // embed/visual.js
