@@ -2,7 +2,8 @@
 // modules. In @rrweb/record: a say in how its snapshot serialises the document, the serialiser
 // itself (one id counter and one mirror for every node), and a time budget for serialising the
 // nodes a change of the page added (a view of a single-page site built at once, thousands of
-// nodes, was one long task): what is left over goes in the next task. In @rrweb/replay: an added
+// nodes, was one long task): what is left over goes in the next task; and a large style sheet's
+// text read beforehand, a part at a time (all of it at once was a long task). In @rrweb/replay: an added
 // node built with what it holds (its recorder only ever adds nodes without, so it builds them
 // alone), as its full-snapshot rebuild does, and a say in how it adapts a sheet for replay
 // (render/hover_css.js). This esbuild plugin makes those changes at build
@@ -11,6 +12,12 @@
 import { readFile } from "node:fs/promises";
 
 const RECORD_CHANGES = [
+  {
+    // stringifyStylesheet: a large sheet's text read beforehand, a part at a time (slices.js).
+    find: "function stringifyStylesheet(s) {\n  try {",
+    replace: "function stringifyStylesheet(s) {\n  const prepared = preparedSheets.get(s);\n"
+      + "  if (prepared !== void 0) return prepared;\n  try {",
+  },
   {
     // MutationBuffer.processMutations: a large change emitted later (see setMutationSlices).
     find: "      mutations.forEach(this.processMutation);\n      this.emit();",
@@ -71,7 +78,9 @@ let mutationSlices = null;
 function setMutationSlices(slices) {
   mutationSlices = slices;
 }
-export { setMutationSlices, setSnapshotHook, serializeNodeWithId };
+/** Sheet -> its text as rrweb's stringifyStylesheet makes it, read beforehand: used in its place. */
+const preparedSheets = new WeakMap();
+export { fixBrowserCompatibilityIssuesInCSS, preparedSheets, setMutationSlices, setSnapshotHook, serializeNodeWithId, stringifyRule };
 `,
   },
   {

@@ -280,3 +280,42 @@ def test_a_large_change_is_sent_in_slices_and_shown_as_it_ends(
     page.wait_for_function("() => window.slicesChanged === 2")
     assert_shown_exactly(page, session)
     session.assert_never_sent(CANARY)
+
+
+# Two sheets of 3,000 rules each, read a part at a time before they are sent (embed/sheets.js):
+# the first's last rule colours one box, and a rule put into it right after the first slice (while
+# it is being read) another; the second sheet's last rule colours a third.
+LARGE_SHEETS_JS = """() => {
+  const sheet = (last) => {
+    const style = document.createElement("style");
+    let text = "";
+    for (let i = 0; i < 3000; i++) text += `.unused-${i} > a:hover { color: red }\\n`;
+    style.textContent = text + last;
+    document.head.append(style);
+    return style;
+  };
+  const first = sheet("#first-box { background: rgb(200, 30, 30) }");
+  sheet("#last-box { background: rgb(30, 30, 200) }");
+  for (const id of ["first-box", "inserted-box", "last-box"]) {
+    const box = Object.assign(document.createElement("div"), { id });
+    box.style.cssText = "width: 160px; height: 64px; margin: 8px";
+    document.body.prepend(box);
+  }
+  window.sliceChanges = [() => first.sheet.insertRule(
+    "#inserted-box { background: rgb(30, 160, 30) }", first.sheet.cssRules.length)];
+}"""
+
+
+def test_large_style_sheets_arrive_whole_even_changed_while_read(
+    page: Page, sample_site: str, cobrowse: Cobrowse
+) -> None:
+    page.add_init_script(script=f"({CHANGE_BETWEEN_SLICES_JS})()")
+    page.goto(f"{sample_site}/site/mosaic.html")
+    page.wait_for_function(READY_JS)
+    page.evaluate(LARGE_SHEETS_JS)
+    session = cobrowse.start(page)
+    session.join()
+    assert page.evaluate("() => window.slicesChanged") == 1
+    for box in ("#first-box", "#inserted-box", "#last-box"):
+        session.assert_shown_to_agent(box)
+    assert_shown_exactly(page, session)

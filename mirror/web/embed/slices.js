@@ -8,6 +8,7 @@
 // (a view of a single-page site replaced) is sent in slices the same way (setMutationSlices).
 import { serializeNodeWithId, setMutationSlices, setSnapshotHook } from "@rrweb/record";
 import { EventType, IncrementalSource, NodeType } from "@rrweb/types";
+import { SheetReader } from "./sheets.js";
 import { nextTask, whenIdle } from "./tasks.js";
 
 const SLICE_MS = 6; // Serialising; masking and sending the slice come on top.
@@ -145,6 +146,7 @@ class Walk {
     this.foreign = false;
     this.attaching = false;
     this.screenSent = false;
+    this.sheets = new SheetReader();
   }
 
   /** The document with its children and <html>'s, without theirs. */
@@ -213,14 +215,19 @@ class Walk {
       this.stack.pop();
       return;
     }
-    cursor.next = child.nextSibling;
-    if (this.sent(child)) return;
+    if (this.sent(child)) {
+      cursor.next = child.nextSibling;
+      return;
+    }
     const element = child.nodeType === Node.ELEMENT_NODE;
+    if (element && this.sheets.reading(child)) return; // The same child again, at the next step.
+    cursor.next = child.nextSibling;
     const whole = !element || this.small(child);
     Object.assign(this.options, {
       doc: cursor.doc, skipChild: !whole, needsMask: cursor.needsMask, preserveWhiteSpace: !cursor.inHead,
     });
     const sn = serializeNodeWithId(child, this.options);
+    if (element) this.sheets.done(child);
     if (!sn) return;
     const hidden = this.hooks.mask(sn, child, cursor.hidden, cursor.tag);
     if (hidden === null) return; // Masking failed: nothing of it leaves.

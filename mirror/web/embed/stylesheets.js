@@ -23,7 +23,8 @@ const URL_IN_CSS = /url\(\s*(['"]?)([^'")]*)\1\s*\)/g;
 
 /** True when serialised CSS text has lost declarations to the defect above. */
 export function isBroken(text) {
-  return typeof text === "string" && BROKEN.test(text);
+  // The plain search first: the pattern alone took 18 ms over a sheet of 2 MB.
+  return typeof text === "string" && text.includes(": ;") && BROKEN.test(text);
 }
 
 /** The first element `rule` applies to under `root` (a document or shadow root), or null. */
