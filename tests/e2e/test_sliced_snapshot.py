@@ -94,12 +94,17 @@ SECOND_CHANGES_JS = """() => {
 }"""
 
 
-def test_a_page_changing_while_its_snapshot_is_taken_is_shown_as_it_ends(
-    page: Page, sample_site: str, cobrowse: Cobrowse
-) -> None:
+def open_changing_mosaic(page: Page, sample_site: str) -> None:
+    """The mosaic, loaded, running ``window.sliceChanges`` one after each slice sent."""
     page.add_init_script(script=f"({CHANGE_BETWEEN_SLICES_JS})()")
     page.goto(f"{sample_site}/site/mosaic.html")
     page.wait_for_function(READY_JS)
+
+
+def test_a_page_changing_while_its_snapshot_is_taken_is_shown_as_it_ends(
+    page: Page, sample_site: str, cobrowse: Cobrowse
+) -> None:
+    open_changing_mosaic(page, sample_site)
     session = cobrowse.start(page)
     page.evaluate(FIRST_CHANGES_JS)
     session.join()
@@ -309,9 +314,7 @@ LARGE_SHEETS_JS = """() => {
 def test_large_style_sheets_arrive_whole_even_changed_while_read(
     page: Page, sample_site: str, cobrowse: Cobrowse
 ) -> None:
-    page.add_init_script(script=f"({CHANGE_BETWEEN_SLICES_JS})()")
-    page.goto(f"{sample_site}/site/mosaic.html")
-    page.wait_for_function(READY_JS)
+    open_changing_mosaic(page, sample_site)
     page.evaluate(LARGE_SHEETS_JS)
     session = cobrowse.start(page)
     session.join()
