@@ -1,14 +1,14 @@
 // The snapshot in slices (mirror/web/embed/slices.js) needs things rrweb keeps inside its
 // modules. In @rrweb/record: a say in how its snapshot serialises the document, the serialiser
-// itself (one id counter and one mirror for every node), and a time budget for serialising the
-// nodes a change of the page added (a view of a single-page site built at once, thousands of
-// nodes, was one long task): what is left over goes in the next task; and a large style sheet's
-// text read beforehand, a part at a time (all of it at once was a long task). In @rrweb/replay: an added
+// itself (one id counter and one mirror for every node), a time budget for serialising the nodes
+// a change of the page added (a view of a single-page site built at once, thousands of nodes, was
+// one long task: what is left over goes in the next task), and a large style sheet's text read
+// beforehand, a part at a time (all of it at once was a long task). In @rrweb/replay: an added
 // node built with what it holds (its recorder only ever adds nodes without, so it builds them
 // alone), as its full-snapshot rebuild does, and a say in how it adapts a sheet for replay
-// (render/hover_css.js). This esbuild plugin makes those changes at build
-// time, and stops the build if a module no longer reads as expected: a new rrweb version is
-// checked here, not found out in a customer's page.
+// (render/hover_css.js). This esbuild plugin makes those changes at build time, and stops the
+// build if a module no longer reads as expected: a new rrweb version is checked here, not found
+// out in a customer's page.
 import { readFile } from "node:fs/promises";
 
 const RECORD_CHANGES = [

@@ -7,6 +7,7 @@
 
 const DEVICE_MEDIA = /(max|min)-device-(width|height)/g;
 const HOVER = /:hover/g;
+const AT_RULE = /^\s*@/;
 const LEADING_COMMENTS = /^(?:\s*\/\*[\s\S]*?\*\/)*\s*/;
 
 /** The index of the quote that closes the string opening at `at`. */
@@ -17,21 +18,30 @@ function stringEnd(css, at) {
   return i;
 }
 
-/** `text` cut at each top-level `separator`: not inside brackets, parentheses or strings. */
-function splitTopLevel(text, separator) {
-  const parts = [];
+/** The indices of the `stops` characters in `text` outside comments, strings, brackets and
+ * parentheses. */
+function* topLevel(text, stops) {
   let depth = 0;
-  let start = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
-    if (c === '"' || c === "'") i = stringEnd(text, i);
+    if (c === "/" && text[i + 1] === "*") {
+      const end = text.indexOf("*/", i + 2);
+      i = end < 0 ? text.length : end + 1;
+    } else if (c === '"' || c === "'") i = stringEnd(text, i);
     else if (c === "\\") i += 1;
     else if (c === "(" || c === "[") depth += 1;
     else if ((c === ")" || c === "]") && depth) depth -= 1;
-    else if (c === separator && depth === 0) {
-      parts.push(text.slice(start, i));
-      start = i + 1;
-    }
+    else if (depth === 0 && stops.includes(c)) yield i;
+  }
+}
+
+/** `text` cut at each top-level comma. */
+function selectors(text) {
+  const parts = [];
+  let start = 0;
+  for (const at of topLevel(text, ",")) {
+    parts.push(text.slice(start, at));
+    start = at + 1;
   }
   parts.push(text.slice(start));
   return parts;
@@ -39,12 +49,12 @@ function splitTopLevel(text, separator) {
 
 /** What comes before a `{`: an at-rule's prelude, or a selector list given its hover twins. */
 function prelude(segment) {
-  if (segment.trimStart().startsWith("@")) return segment.replace(DEVICE_MEDIA, "$1-$2");
+  if (AT_RULE.test(segment)) return segment.replace(DEVICE_MEDIA, "$1-$2");
   const lead = LEADING_COMMENTS.exec(segment)[0]; // Between two rules: rrweb's split marks.
   const list = segment.slice(lead.length).trimEnd();
   // A comment inside a list could hold a comma or a brace: such a rare list keeps no twin.
   if (!list.includes(":hover") || list.includes("/*")) return segment;
-  const twins = splitTopLevel(list, ",").filter((selector) => selector.includes(":hover"))
+  const twins = selectors(list).filter((selector) => selector.includes(":hover"))
     .map((selector) => selector.trim().replace(HOVER, ".\\:hover"));
   return `${lead}${list},${twins.join(",")}${segment.slice(lead.length + list.length)}`;
 }
@@ -53,21 +63,10 @@ function prelude(segment) {
 export function adaptCss(css) {
   let out = "";
   let start = 0; // Where the current prelude or declaration began.
-  let depth = 0; // Parentheses and brackets open in it.
-  for (let i = 0; i < css.length; i++) {
-    const c = css[i];
-    if (c === "/" && css[i + 1] === "*") {
-      const end = css.indexOf("*/", i + 2);
-      i = end < 0 ? css.length : end + 1;
-    } else if (c === '"' || c === "'") i = stringEnd(css, i);
-    else if (c === "\\") i += 1;
-    else if (c === "(" || c === "[") depth += 1;
-    else if ((c === ")" || c === "]") && depth) depth -= 1;
-    else if (depth === 0 && (c === "{" || c === "}" || c === ";")) {
-      const segment = css.slice(start, i);
-      out += (c === "{" || segment.trimStart().startsWith("@") ? prelude(segment) : segment) + c;
-      start = i + 1;
-    }
+  for (const at of topLevel(css, "{};")) {
+    const segment = css.slice(start, at);
+    out += (css[at] === "{" || AT_RULE.test(segment) ? prelude(segment) : segment) + css[at];
+    start = at + 1;
   }
   return out + css.slice(start);
 }
