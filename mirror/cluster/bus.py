@@ -88,7 +88,7 @@ class Bus:
                 await asyncio.sleep(delay)
             finally:
                 with contextlib.suppress(RedisError, OSError):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                    await pubsub.aclose()  # type: ignore[no-untyped-call,unused-ignore]
 
     def _deliver(self, payload: bytes) -> None:
         try:

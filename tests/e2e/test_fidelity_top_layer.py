@@ -5,6 +5,8 @@ viewport or its area, after checking the customer's screen shows it at all."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -31,6 +33,8 @@ def test_a_menu_on_the_popover_api_shows_in_the_view(
     before = screen(page)
     page.locator("#account").click()
     expect(page.locator(MENU)).to_be_visible()
+    # The page's script places the menu under its button one animation frame after it opens.
+    expect(page.locator(MENU)).to_have_attribute("style", re.compile(r"top:"))
     menu = area_of(page, MENU)
     assert changed(before.crop(menu), screen(page).crop(menu))
     assert wait_for_area(session, menu) < AREA_TARGET
