@@ -132,6 +132,7 @@ function createReplayer() {
     applyLayoutWidth();
     afterChanges(); // The customer's fonts before the first layout.
     if (event === warmUpSnapshot) return;
+    r.resetCache(); // Sheets adapted for replay (hover twins) of the pages before this one.
     building = event.data && event.data.cobrowseSlices ? "hidden" : null;
     if (building && window.cobrowseBuilding) window.cobrowseBuilding();
     else if (!building && window.cobrowseRebuilt) window.cobrowseRebuilt();
@@ -234,12 +235,24 @@ function stamp() {
 }
 
 /**
+ * rrweb's live player keeps every event it is given, for a seek a live view never makes: a long
+ * session's page would hold every snapshot and change of the call. Each event's replay is
+ * scheduled apart from that log as it is added, so the log is emptied before each batch (the last
+ * batch's events are all in it by then: the player adds them a microtask later).
+ */
+function forgetPlayed(r) {
+  const log = r && r.service && r.service.state ? r.service.state.context.events : null;
+  if (Array.isArray(log)) log.length = 0;
+}
+
+/**
  * Add a batch of rrweb events (a JSON array as text). Timestamps are rewritten to this page's
  * clock (stamp): the customer's clock may be skewed, and the live player schedules by timestamp.
  */
 function add(batchText) {
   const events = JSON.parse(batchText);
   if (!Array.isArray(events)) return 0;
+  forgetPlayed(replayer);
   for (const event of events) {
     if (!event || typeof event !== "object" || typeof event.type !== "number") continue;
     // A new page or a re-attach arrives as Meta + FullSnapshot; the live player rebuilds the

@@ -1,0 +1,100 @@
+"""A render page holds the customer's page as it is now, not every page and change of the call:
+rrweb's live player would keep each event it was given, so a long call's render page would grow
+with every page the customer opened."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp.test_utils import TestServer
+from playwright.async_api import Page, expect
+
+from mirror.config import Config
+from mirror.render.rrweb import EventType, IncrementalSource, NodeType
+from mirror.server.app import build_app
+from mirror.server.keys import Settings
+from tests.aio import in_thread
+from tests.integration.test_render_failure import join, playwright_page_of
+from tests.wsclient import open_customer, page_snapshot
+
+PARAGRAPHS = 2000  # A page of about 250 kB as rrweb sends it.
+CHANGES = 20  # Changes of each page after its load.
+LOADS = 10  # Pages loaded between the two measurements.
+FIRST_ID = 100
+
+
+def long_page(title: str) -> list[dict[str, Any]]:
+    """Meta and FullSnapshot of a page of PARAGRAPHS paragraphs, the first titled ``title``."""
+    events = page_snapshot(title)
+    body = events[1]["data"]["node"]["childNodes"][0]["childNodes"][1]
+    body["childNodes"] += [
+        {
+            "type": NodeType.ELEMENT,
+            "tagName": "p",
+            "attributes": {},
+            "id": FIRST_ID + 2 * i,
+            "childNodes": [
+                {
+                    "type": NodeType.TEXT,
+                    "textContent": f"Paragraph {i} of {title}",
+                    "id": 1 + FIRST_ID + 2 * i,
+                }
+            ],
+        }
+        for i in range(PARAGRAPHS)
+    ]
+    return events
+
+
+def text_change(text: str) -> list[dict[str, Any]]:
+    """The first long paragraph's text becomes ``text``."""
+    data = {"source": IncrementalSource.MUTATION, "texts": [{"id": FIRST_ID + 1, "value": text}]}
+    data |= {"attributes": [], "removes": [], "adds": []}
+    return [{"type": EventType.INCREMENTAL_SNAPSHOT, "timestamp": 3, "data": data}]
+
+
+async def used_heap_mb(page: Page) -> float:
+    """The page's JavaScript heap after a full collection."""
+    cdp = await page.context.new_cdp_session(page)
+    try:
+        await cdp.send("HeapProfiler.collectGarbage")
+        usage = await cdp.send("Runtime.getHeapUsage")
+    finally:
+        await cdp.detach()
+    return float(usage["usedSize"]) / 1e6
+
+
+@in_thread
+async def test_a_long_call_does_not_grow_the_render_page(tmp_path: Path) -> None:
+    app = build_app(Settings(config=Config(), db=f"sqlite:///{tmp_path / 'h.db'}"))
+    async with TestServer(app) as server, aiohttp.ClientSession() as http:
+        url = str(server.make_url("")).rstrip("/")
+        customer, info = await open_customer(http, url)
+        await join(http, url, customer, info["id"])
+        page = playwright_page_of(app, info["uuid"])
+
+        async def load(number: int) -> None:
+            await customer.send_json(
+                {"v": 1, "type": "events", "events": long_page(f"Page {number}")}
+            )
+            for change in range(CHANGES):
+                await customer.send_json(
+                    {
+                        "v": 1,
+                        "type": "events",
+                        "events": text_change(f"Change {change} of {number}"),
+                    }
+                )
+            last = page.frame_locator("iframe").get_by_text(f"Change {CHANGES - 1} of {number}")
+            await expect(last).to_be_visible()
+
+        await load(0)
+        await load(1)
+        before = await used_heap_mb(page)
+        for number in range(2, 2 + LOADS):
+            await load(number)
+        after = await used_heap_mb(page)
+        # Each page kept would add about 0.3 MB; the one page shown is already in `before`.
+        assert after - before < 1.0, f"the heap grew from {before:.2f} to {after:.2f} MB"
