@@ -5,7 +5,6 @@ in a one-frame mailbox for the agent's socket.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 
 import numpy as np
 import simplejpeg
@@ -18,14 +17,37 @@ PATCH_QUALITY = 90
 Rect = tuple[int, int, int, int]  # x, y, width, height in a frame's pixels
 
 
-@dataclass(eq=False)
 class Frame:
     """One screencast frame. ``pixels`` is height x width x 4 (RGBX: one 32-bit word a pixel,
     which makes comparing two frames cheap); ``jpeg`` is the screencast's bytes, or None once
-    the pixels were painted over (redaction) and must be encoded again."""
+    the pixels were painted over (redaction) and must be encoded again.
 
-    pixels: np.ndarray
-    jpeg: bytes | None
+    A frame kept while its page rests lets go of its pixels (:meth:`shed`, 4 MB at 1280x800);
+    they are decoded again from the JPEG when next needed.
+    """
+
+    def __init__(self, pixels: np.ndarray, jpeg: bytes | None) -> None:
+        self._pixels: np.ndarray | None = pixels
+        self.jpeg = jpeg
+
+    @property
+    def pixels(self) -> np.ndarray:
+        pixels = self._pixels
+        if pixels is None:
+            assert self.jpeg is not None  # shed() encodes before it lets go.
+            pixels = self._pixels = simplejpeg.decode_jpeg(self.jpeg, colorspace="RGBX")
+        return pixels
+
+    @property
+    def decoded(self) -> bool:
+        """Whether the pixels are held (not let go of by :meth:`shed`)."""
+        return self._pixels is not None
+
+    def shed(self) -> None:
+        """Keep the JPEG only. Pixels painted over are encoded first, so those decoded later
+        are the whole frame's pixels as an agent got it (:meth:`encoded`), not the painted ones."""
+        self.encoded()
+        self._pixels = None
 
     @property
     def width(self) -> int:
@@ -91,6 +113,11 @@ class LatestFrame:
     def last(self) -> Frame | None:
         """The most recent frame, sent or not (a re-joining agent starts from it)."""
         return self._frame
+
+    def shed(self) -> None:
+        """The page rests: the last frame keeps its JPEG only (Frame.shed)."""
+        if self._frame is not None:
+            self._frame.shed()
 
     def clear(self) -> None:
         """Drop the frame (a session's end): its pixels go now, not at the next collection of

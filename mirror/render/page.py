@@ -6,12 +6,10 @@ and its emulation (mirror/render/emulation.py) shows it on the customer's screen
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import json
 import logging
 import time
-import zlib
 from typing import Any, Literal
 
 import msgspec
@@ -25,7 +23,9 @@ from mirror.render.events import PageEvents
 from mirror.render.network import AssetGate
 from mirror.render.pacing import Pacer
 from mirror.render.page_fonts import PageFonts
-from mirror.render.player_feed import PlayerFeed
+from mirror.render.player_feed import PACK_FROM, PlayerFeed, packed
+from mirror.render.render_call import render_call
+from mirror.render.rest import Rest
 from mirror.render.screen import Display, Screen, visual_from
 from mirror.render.screencast import Screencast
 from mirror.render.supervisor import SupervisedChromium
@@ -34,10 +34,6 @@ from replay.hit import Anchor, Hit, anchor_decoder, hit_decoder
 
 log = logging.getLogger("cobrowse.render")
 
-# A batch from this size on crosses into the page deflated and in base64: the evaluate's text is
-# JSON inside JSON through Playwright's driver, whose cost grows with every escaped quote
-# (docs/benchmark.md, Join cost).
-PACK_FROM = 16_384
 HEARTBEAT_S = 3.0  # How often a started page is asked whether it still answers...
 ANSWER_S = 10.0  # ...and how long it has (a busy machine's pages are slow, not stopped).
 
@@ -48,11 +44,6 @@ RENDER_FILES = {
     "/render.js": ("static/render.js", "text/javascript"),
     "/render.css": ("static/render.css", "text/css"),
 }
-
-
-def packed(text: str) -> str:
-    """``text`` deflated (zlib's format, fastest level) and in base64: render.js addPacked."""
-    return base64.b64encode(zlib.compress(text.encode(), 1)).decode("ascii")
 
 
 class RenderPage:
@@ -84,7 +75,8 @@ class RenderPage:
         self._seen = True  # The agent sees the view (watch).
         self._building = False  # A snapshot is coming in slices: nothing to show yet.
         self._fonts = PageFonts()
-        self._screencast = Screencast(self._measure_masks, self._repaint, self._pacer)
+        self._rest = Rest(self._quiet, self._rested)
+        self._screencast = Screencast(self._measure_masks, self._repaint, self._pacer, self._rest)
         self._preparing = asyncio.ensure_future(self._prepare())
 
     async def start(
@@ -180,6 +172,7 @@ class RenderPage:
         """Capture while the agent sees the view; the customer's changes are applied either
         way, so the first frame when it looks again is the page as it is now."""
         self._seen = seen
+        self._rest.wake()
         await self._capture()
 
     async def _capture(self, repaint: bool = True) -> None:
@@ -193,22 +186,41 @@ class RenderPage:
                 return
             if self._closed or self._cdp is None:
                 return
-            seen = self._seen and not self._building
+            seen = self._seen and not self._building and not self._rest.resting
             with contextlib.suppress(PlaywrightError):  # The page may be closing.
                 await self._emulation.capture(self._cdp, self._screen, seen)
                 if seen and repaint:
                     await self._repaint()
+
+    async def _wake(self) -> None:
+        """Something painted the page or will: capture again if it rests (render/rest.py)."""
+        if self._rest.wake():
+            await self._capture()
+
+    async def _rested(self) -> None:
+        await self._capture()
+        self._screencast.rested()
+
+    async def _quiet(self) -> bool:
+        """Nothing on the page paints by itself (render.js quiet); False when it cannot say."""
+        if self._closed or self._cdp is None:
+            return False
+        with contextlib.suppress(PlaywrightError, ValueError):
+            return await self._call("quiet") is True
+        return False
 
     async def draw(self, tool: str, points: list[list[float]]) -> None:
         """A piece of the agent's drawing, over the rebuilt page (mirror/session/drawings.py)."""
         if self._cdp is not None and not self._closed:
             with contextlib.suppress(PlaywrightError, ValueError):  # The page may be closing.
                 await self._call("draw", tool, points)
+            await self._wake()
 
     async def erase(self) -> None:
         if self._cdp is not None and not self._closed:
             with contextlib.suppress(PlaywrightError, ValueError):
                 await self._call("erase")
+            await self._wake()
 
     @property
     def capturing(self) -> bool:
@@ -241,6 +253,7 @@ class RenderPage:
             self._log.warning("a batch failed in the player: %s", exc)
         except PlaywrightError:
             return
+        await self._wake()
         await self._pacer.shown(sent)
 
     async def hit_test(self, x: float, y: float) -> Hit:
@@ -279,6 +292,7 @@ class RenderPage:
         self._closed = True
         if self._heartbeat is not None:
             self._heartbeat.cancel()
+        self._rest.stop()
         self._screencast.close()
         self._ready.set()
         await self._feed.close()
@@ -306,6 +320,7 @@ class RenderPage:
             return
         await self._gate.handle(route, self._origin)
         if not self._closed:
+            await self._wake()
             self._screencast.settle_soon()
 
     async def _measure_masks(self) -> list[list[float]]:
@@ -322,21 +337,8 @@ class RenderPage:
                 await self._call("repaint")
 
     async def _call(self, method: str, *args: object, awaited: bool = False) -> Any:
-        """``cobrowseRender.<method>(*args)`` in the page, through a plain CDP evaluate: under
-        load, Playwright's evaluate takes several times as long (the mask measurement with busy
-        sessions). The arguments go in as JSON literals: data, never code. ``awaited``: the
-        method returns a promise, waited for. Raises PlaywrightError when the page is gone,
-        ValueError when the call threw."""
         assert self._cdp is not None
-        expression = f"cobrowseRender.{method}({', '.join(json.dumps(a) for a in args)})"
-        answer = await self._cdp.send(
-            "Runtime.evaluate",
-            {"expression": expression, "returnByValue": True, "awaitPromise": awaited},
-        )
-        if "exceptionDetails" in answer:
-            details = answer["exceptionDetails"]
-            raise ValueError(details.get("exception", {}).get("description") or details["text"])
-        return answer.get("result", {}).get("value")
+        return await render_call(self._cdp, method, *args, awaited=awaited)
 
     async def _noticed(self, _source: Any, reason: str) -> None:
         # The reason comes from the customer's page: only a short known word is passed on.

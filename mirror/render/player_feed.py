@@ -8,7 +8,9 @@ in the next one, so a busy mirror catches up in one step.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import zlib
 from collections import deque
 from collections.abc import Awaitable, Callable
 
@@ -18,6 +20,15 @@ from mirror.render.rrweb import EventType
 
 # Events waiting past this make the caller (the customer's socket) wait for room.
 MAX_QUEUED_BYTES = 64 * 1024 * 1024
+# A batch from this size on crosses into the page deflated and in base64: the evaluate's text is
+# JSON inside JSON through Playwright's driver, whose cost grows with every escaped quote
+# (docs/benchmark.md, Join cost).
+PACK_FROM = 16_384
+
+
+def packed(text: str) -> str:
+    """``text`` deflated (zlib's format, fastest level) and in base64: render.js addPacked."""
+    return base64.b64encode(zlib.compress(text.encode(), 1)).decode("ascii")
 
 
 class _Head(msgspec.Struct):

@@ -20,6 +20,7 @@ from mirror.frames.frame import Frame, LatestFrame, Rect, decode_frame
 from mirror.frames.redact import all_uniform, paint
 from mirror.render.events import PageEvents
 from mirror.render.pacing import Pacer
+from mirror.render.rest import Rest
 from mirror.render.screen import Screen
 
 log = logging.getLogger("cobrowse.render")
@@ -45,8 +46,8 @@ class Screencast:
     Frames are acknowledged and dropped until the customer's page is rebuilt.
     """
 
-    def __init__(self, measure: Measure, repaint: Repaint, pacer: Pacer) -> None:
-        self._measure, self._repaint, self._pacer = measure, repaint, pacer
+    def __init__(self, measure: Measure, repaint: Repaint, pacer: Pacer, rest: Rest) -> None:
+        self._measure, self._repaint, self._pacer, self._rest = measure, repaint, pacer, rest
         self._cdp: CDPSession | None = None
         # The session's, once bound (see bind).
         self._screen = Screen()
@@ -105,6 +106,10 @@ class Screencast:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
 
+    def rested(self) -> None:
+        """The page rests (mirror/render/rest.py): its last frame keeps only its JPEG."""
+        self._frames.shed()
+
     def clear(self) -> None:
         """Let go of the frame in the slot and of the mailbox's (the session's end)."""
         self._pending = None
@@ -117,6 +122,7 @@ class Screencast:
         # A paint it skips meanwhile is recovered by the settle frame (settle_soon).
         taken = params.get("metadata", {}).get("timestamp")
         self._pacer.frame(taken, time.time())
+        self._rest.frame()
         if not self._rebuilt:  # Before that, a frame would show the agent a blank page.
             await self._ack(params)
             return

@@ -9,12 +9,15 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import aiohttp
+import pytest
 from aiohttp.test_utils import TestServer
 from playwright.async_api import Page, expect
 
 from mirror.config import Config
+from mirror.render import rest
 from mirror.render.page import RenderPage
 from mirror.server.app import build_app
 from mirror.server.keys import HUB, METRICS, Settings
@@ -73,3 +76,55 @@ async def test_a_view_out_of_sight_is_not_captured(tmp_path: Path) -> None:
 
         await agent.close()  # Gone, within its grace period: nobody sees the view.
         await until(lambda: not render.capturing, "capture went on without an agent")
+
+
+def spinning_page(text: str) -> list[dict[str, Any]]:
+    """``page_snapshot(text)`` with its paragraph turning for ever (a spinner)."""
+    events = page_snapshot(text)
+    head = events[1]["data"]["node"]["childNodes"][0]["childNodes"][0]
+    css = "@keyframes turn { to { transform: rotate(360deg) } } p { animation: turn 1s infinite }"
+    head["childNodes"] = [
+        {"type": 2, "tagName": "style", "attributes": {"_cssText": css}, "childNodes": [], "id": 50}
+    ]
+    return events
+
+
+def test_a_still_page_rests_until_something_would_paint_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(rest, "REST_S", 1.0)  # The server's is longer: nothing else differs.
+    resting_page(tmp_path)
+
+
+@in_thread
+async def resting_page(tmp_path: Path) -> None:
+    app = build_app(Settings(config=Config(), db=f"sqlite:///{tmp_path / 'h.db'}"))
+    async with TestServer(app) as server, aiohttp.ClientSession() as http:
+        url = str(server.make_url("")).rstrip("/")
+        customer, info = await open_customer(http, url)
+        agent = await join(http, url, customer, info["id"])
+        live = app[HUB].lookup(info["uuid"])
+        assert live is not None and isinstance(live.page, RenderPage)
+        render, chromium = live.page, live.page.page
+        assert chromium is not None
+        registry = app[METRICS].registry
+
+        def captured() -> float:
+            return registry.get_sample_value(CAPTURED) or 0.0
+
+        await until(lambda: not render.capturing, "a still page kept its screencast")
+        assert not agent.closed  # Seen all along: it rests.
+        last = live.frames.last
+        assert last is not None and not last.decoded, "a resting page's frame kept its pixels"
+        before = captured()
+        await customer.send_json({"v": 1, "type": "events", "events": page_snapshot("Changed")})
+        await until(lambda: captured() > before, "no frame of the change to a resting page")
+        assert render.capturing
+
+        # A page that paints by itself is not quiet, whatever the time without a change.
+        await customer.send_json({"v": 1, "type": "events", "events": spinning_page("Turning")})
+        await shown_in_mirror(chromium, "Turning")
+        assert not await chromium.evaluate("cobrowseRender.quiet()")
+        await customer.send_json({"v": 1, "type": "events", "events": page_snapshot("Still")})
+        await shown_in_mirror(chromium, "Still")
+        assert await chromium.evaluate("cobrowseRender.quiet()")

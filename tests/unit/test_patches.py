@@ -153,3 +153,19 @@ def test_every_changed_pixel_lies_in_a_rectangle_inside_the_frame(
         covered[y : y + h, x : x + w] = True
     differs = (before.pixels != after.pixels).any(axis=2)
     assert not (differs & ~covered).any()
+
+
+def test_a_frame_that_let_go_of_its_pixels_is_the_picture_its_agent_got() -> None:
+    frames, encoder = LatestFrame(), PatchEncoder()
+    painted = page()  # Pixels without a JPEG, as after redaction.
+    frames.put(painted)
+    whole = encoder.encode(painted)
+    assert whole is not None
+    frames.shed()  # The page rests.
+    assert (
+        not painted.decoded and painted.jpeg == whole
+    )  # Encoded before the pixels went, the bytes the agent got.
+    np.testing.assert_array_equal(painted.pixels, simplejpeg.decode_jpeg(whole, colorspace="RGBX"))
+    # Patches go on from it: a change is sent as a patch, not the whole frame again.
+    message = encoder.encode(changed(Frame(painted.pixels.copy(), None), (40, 40, 8, 8)))
+    assert message is not None and message.startswith(b"P")

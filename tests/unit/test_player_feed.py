@@ -9,8 +9,7 @@ import json
 import zlib
 from typing import Any
 
-from mirror.render.page import packed
-from mirror.render.player_feed import PlayerFeed, changes_only
+from mirror.render.player_feed import PlayerFeed, changes_only, packed
 from mirror.render.rrweb import EventType
 from tests.aio import in_thread
 

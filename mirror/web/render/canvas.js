@@ -52,6 +52,7 @@ export class CanvasPainter {
     this.turns = new Map(); // id -> number of its newest picture (decoding is asynchronous)
     this.shown = new WeakMap(); // canvas -> the content url it was given
     this.scheduled = false;
+    this.decoding = 0; // Pictures being decoded: the page paints once they are (render/quiet.js).
   }
 
   /** Note the canvases (and their snapshot pictures) in a full snapshot or a mutation. */
@@ -88,10 +89,13 @@ export class CanvasPainter {
     // Decoded before it is shown, so swapping pictures never flashes an empty canvas.
     const image = new Image();
     image.src = url;
+    this.decoding += 1;
     try {
       await image.decode();
     } catch {
       return; // Not an image after all.
+    } finally {
+      this.decoding -= 1;
     }
     if (this.turns.get(id) !== turn) return;
     this.ids.add(id);

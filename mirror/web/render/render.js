@@ -16,6 +16,7 @@ import { Drawings } from "../../../replay/web/drawings.js";
 import { fontMetrics, namedFontMetrics } from "../fonts.js";
 import { FontAliases } from "./fonts.js";
 import { rootsDeep } from "../dom.js";
+import { quiet } from "./quiet.js";
 import { KeptHidden, keepAutocomplete, maskRects, maskShadowRoots, setPolicy, styleRules } from "./masks.js";
 
 setCssAdapter(adaptCss);
@@ -347,6 +348,9 @@ window.cobrowseRender = {
       return JSON.stringify({ error: String(error) }); // The page is mid-rebuild: not measurable.
     }
   },
+  // Nothing paints by itself: the server may stop capturing (mirror/render/rest.py).
+  quiet: () => quiet(document, replayer && replayer.iframe && replayer.iframe.contentDocument,
+    [canvases, placeholders, videos]),
   // A change nobody sees (one corner pixel's opacity), so Chromium paints a new frame.
   repaint: () => {
     let dot = document.getElementById("cobrowse-repaint");
