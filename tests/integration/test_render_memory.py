@@ -7,17 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import aiohttp
-from aiohttp.test_utils import TestServer
 from playwright.async_api import Page, expect
 
-from mirror.config import Config
 from mirror.render.rrweb import EventType, IncrementalSource, NodeType
-from mirror.server.app import build_app
-from mirror.server.keys import Settings
 from tests.aio import in_thread
-from tests.integration.test_render_failure import join, playwright_page_of
-from tests.wsclient import open_customer, page_snapshot
+from tests.integration.joined import watched
+from tests.wsclient import page_snapshot
 
 PARAGRAPHS = 2000  # A page of about 250 kB as rrweb sends it.
 CHANGES = 20  # Changes of each page after its load.
@@ -68,12 +63,8 @@ async def used_heap_mb(page: Page) -> float:
 
 @in_thread
 async def test_a_long_call_does_not_grow_the_render_page(tmp_path: Path) -> None:
-    app = build_app(Settings(config=Config(), db=f"sqlite:///{tmp_path / 'h.db'}"))
-    async with TestServer(app) as server, aiohttp.ClientSession() as http:
-        url = str(server.make_url("")).rstrip("/")
-        customer, info = await open_customer(http, url)
-        await join(http, url, customer, info["id"])
-        page = playwright_page_of(app, info["uuid"])
+    async with watched(tmp_path) as session:
+        customer, page = session.customer, session.chromium
 
         async def load(number: int) -> None:
             await customer.send_json(

@@ -11,23 +11,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import pytest
-from aiohttp.test_utils import TestServer
 from playwright.async_api import Page, expect
 
-from mirror.config import Config
 from mirror.render import rest
-from mirror.render.page import RenderPage
-from mirror.server.app import build_app
-from mirror.server.keys import HUB, METRICS, Settings
 from tests.aio import in_thread
-from tests.integration.test_render_failure import join
-from tests.wsclient import open_customer, page_snapshot
+from tests.integration.joined import watched
+from tests.wsclient import page_snapshot
 
 POLL_S = 0.02
 WAIT_S = 20.0
-CAPTURED = "cobrowse_frame_lag_seconds_count"  # One sample per screencast frame taken.
 
 
 async def until(condition: Callable[[], bool], what: str) -> None:
@@ -48,25 +41,18 @@ async def shown_in_mirror(page: Page, text: str) -> None:
 
 @in_thread
 async def test_a_view_out_of_sight_is_not_captured(tmp_path: Path) -> None:
-    app = build_app(Settings(config=Config(), db=f"sqlite:///{tmp_path / 'h.db'}"))
-    async with TestServer(app) as server, aiohttp.ClientSession() as http:
-        url = str(server.make_url("")).rstrip("/")
-        customer, info = await open_customer(http, url)
-        agent = await join(http, url, customer, info["id"])
-        live = app[HUB].lookup(info["uuid"])
-        assert live is not None and isinstance(live.page, RenderPage)
-        render, chromium = live.page, live.page.page
-        assert chromium is not None
-        registry = app[METRICS].registry
-
-        def captured() -> float:
-            return registry.get_sample_value(CAPTURED) or 0.0
-
+    async with watched(tmp_path) as session:
+        customer, agent, render, captured = (
+            session.customer,
+            session.agent,
+            session.render,
+            session.captured,
+        )
         await agent.send_json({"v": 1, "type": "watching", "visible": False})
         await until(lambda: not render.capturing, "the screencast did not stop")
         before = captured()
         await customer.send_json({"v": 1, "type": "events", "events": page_snapshot("Unseen")})
-        await shown_in_mirror(chromium, "Unseen")
+        await shown_in_mirror(session.chromium, "Unseen")
         assert captured() == before, "a frame was taken of a view nobody sees"
 
         await agent.send_json({"v": 1, "type": "watching", "visible": True})
@@ -98,28 +84,16 @@ def test_a_still_page_rests_until_something_would_paint_it(
 
 @in_thread
 async def resting_page(tmp_path: Path) -> None:
-    app = build_app(Settings(config=Config(), db=f"sqlite:///{tmp_path / 'h.db'}"))
-    async with TestServer(app) as server, aiohttp.ClientSession() as http:
-        url = str(server.make_url("")).rstrip("/")
-        customer, info = await open_customer(http, url)
-        agent = await join(http, url, customer, info["id"])
-        live = app[HUB].lookup(info["uuid"])
-        assert live is not None and isinstance(live.page, RenderPage)
-        render, chromium = live.page, live.page.page
-        assert chromium is not None
-        registry = app[METRICS].registry
-
-        def captured() -> float:
-            return registry.get_sample_value(CAPTURED) or 0.0
-
-        await until(lambda: not render.capturing, "a still page kept its screencast")
-        assert not agent.closed  # Seen all along: it rests.
-        last = live.frames.last
+    async with watched(tmp_path) as session:
+        customer, chromium, captured = session.customer, session.chromium, session.captured
+        await until(lambda: not session.render.capturing, "a still page kept its screencast")
+        assert not session.agent.closed  # Seen all along: it rests.
+        last = session.live.frames.last
         assert last is not None and not last.decoded, "a resting page's frame kept its pixels"
         before = captured()
         await customer.send_json({"v": 1, "type": "events", "events": page_snapshot("Changed")})
         await until(lambda: captured() > before, "no frame of the change to a resting page")
-        assert render.capturing
+        assert session.render.capturing
 
         # A page that paints by itself is not quiet, whatever the time without a change.
         await customer.send_json({"v": 1, "type": "events", "events": spinning_page("Turning")})
