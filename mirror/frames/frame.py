@@ -35,7 +35,7 @@ class Frame:
         pixels = self._pixels
         if pixels is None:
             assert self.jpeg is not None  # shed() encodes before it lets go.
-            pixels = self._pixels = simplejpeg.decode_jpeg(self.jpeg, colorspace="RGBX")
+            pixels = self._pixels = decode_pixels(self.jpeg)
         return pixels
 
     @property
@@ -78,7 +78,15 @@ class Frame:
 
 def decode_frame(jpeg: bytes) -> Frame:
     """Raises ValueError for bytes that are not a readable JPEG."""
-    return Frame(simplejpeg.decode_jpeg(jpeg, colorspace="RGBX"), jpeg)
+    return Frame(decode_pixels(jpeg), jpeg)
+
+
+def decode_pixels(jpeg: bytes) -> np.ndarray:
+    """RGBX pixels, each chroma sample of the 4:2:0 JPEG repeated over its 2x2 pixels rather than
+    interpolated: a fifth less of the server's decoding, and a patch cut from them and subsampled
+    again gets back the JPEG's own chroma instead of a blurred copy."""
+    pixels: np.ndarray = simplejpeg.decode_jpeg(jpeg, colorspace="RGBX", fastupsample=True)
+    return pixels
 
 
 def encode_jpeg(pixels: np.ndarray, quality: int = JPEG_QUALITY) -> bytes:

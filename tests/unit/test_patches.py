@@ -9,7 +9,7 @@ import simplejpeg
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mirror.frames.frame import Frame, LatestFrame
+from mirror.frames.frame import Frame, LatestFrame, decode_frame
 from mirror.frames.patches import (
     MAX_RECTS,
     TILE,
@@ -165,7 +165,18 @@ def test_a_frame_that_let_go_of_its_pixels_is_the_picture_its_agent_got() -> Non
     assert (
         not painted.decoded and painted.jpeg == whole
     )  # Encoded before the pixels went, the bytes the agent got.
-    np.testing.assert_array_equal(painted.pixels, simplejpeg.decode_jpeg(whole, colorspace="RGBX"))
+    np.testing.assert_array_equal(painted.pixels, decode_frame(whole).pixels)
     # Patches go on from it: a change is sent as a patch, not the whole frame again.
     message = encoder.encode(changed(Frame(painted.pixels.copy(), None), (40, 40, 8, 8)))
     assert message is not None and message.startswith(b"P")
+
+
+def test_frames_are_the_same_when_their_pixels_are() -> None:
+    pixels = page().pixels
+    jpeg = simplejpeg.encode_jpeg(np.ascontiguousarray(pixels[..., :3]), 70)
+    first, again = decode_frame(jpeg), decode_frame(bytes(jpeg))
+    other = decode_frame(simplejpeg.encode_jpeg(np.ascontiguousarray(pixels[..., :3]), 71))
+    assert first.same_as(again) and not first.same_as(other)
+    # A frame painted over (redaction) is compared by its pixels.
+    painted = Frame(first.pixels.copy(), jpeg=None)
+    assert painted.same_as(first) and first.same_as(painted)
