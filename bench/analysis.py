@@ -5,7 +5,8 @@ earliest change not yet matched that set that colour before it was seen; a chang
 never showed (a newer one replaced it first) counts as ``not_shown``. The baseline's replayed
 square is matched the same way. Agent clicks are matched, in order, to the clicks the customer's
 page dispatched. A session is starved when, while its customer changes, its agent receives no
-frame for longer than :data:`STARVED_GAP_MS`.
+frame for longer than :data:`STARVED_GAP_MS`. Its view converges when, once the changes stop,
+it shows the customer's last change (:func:`convergence`).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class SessionFigures:
     max_frame_gap_ms: float  # The longest spell without a frame while the page changed
     frames_changing: int  # Frames received while the page changed
     frame_interval_p99_ms: float | None  # Between frames (and the phase's edges) while changing
+    converged_ms: float | None  # From the last change to the view showing it for good; None: never
 
     @property
     def changed(self) -> bool:
@@ -61,6 +63,23 @@ def view_transitions(log: probes.AgentLog) -> list[tuple[float, int]]:
             transitions.append((t, colour))
             shown = colour
     return transitions
+
+
+def convergence(
+    stamps: Sequence[tuple[float, int]], log: probes.AgentLog, until: float
+) -> float | None:
+    """From the customer's last change to the first frame from which the view shows it up to
+    ``until`` (the end of the idle phase); None when the view does not show it then."""
+    if not stamps:
+        return None
+    changed_at, colour = stamps[-1]
+    since = None
+    for t, rgb in zip(log.frame_times, log.pixels, strict=True):
+        if t < changed_at or t > until:
+            continue
+        shows = probes.classify(rgb) == colour
+        since = (since or t) if shows else None
+    return None if since is None else float(since - changed_at)
 
 
 def change_latencies(
@@ -147,6 +166,7 @@ def session_figures(trace: SessionTrace) -> SessionFigures:
         max_frame_gap_ms=max_frame_gap(log.frame_times, trace.change_window),
         frames_changing=sum(1 for t in log.frame_times if start < t < end),
         frame_interval_p99_ms=Summary.of(frame_intervals(log.frame_times, trace.change_window)).p99,
+        converged_ms=convergence(trace.stamps, log, trace.idle_window[1]),
     )
 
 
@@ -195,6 +215,12 @@ def pooled(
             f.max_frame_gap_ms for f in figures if f.changed
         ).as_dict(),
         "starved_sessions": sum(f.starved for f in figures),
+        # Once the changes stop, every view should come to show the last one.
+        "converged_sessions": sum(f.converged_ms is not None for f in figures if f.changed),
+        "changed_sessions": sum(f.changed for f in figures),
+        "last_change_to_view_ms": Summary.of(
+            f.converged_ms for f in figures if f.converged_ms is not None
+        ).as_dict(),
         # How evenly the machine's frames were shared while every page changed.
         "frames_changing_per_session": Summary.of(
             f.frames_changing for f in figures if f.changed

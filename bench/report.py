@@ -80,6 +80,7 @@ def _per_session(
         "not_shown": f.not_shown,
         "max_frame_gap_changing_ms": round(f.max_frame_gap_ms, 1),
         "starved": f.starved,
+        "converged_ms": f.converged_ms,
         "clicks_dispatched": len(f.action_to_dispatch_ms),
         "not_dispatched": f.not_dispatched,
         "mean_fps": f.mean_fps,

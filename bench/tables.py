@@ -126,11 +126,14 @@ def fairness_table(data: dict[str, Any]) -> list[str]:
         "## How evenly frames are shared",
         "",
         "Frames each agent received while its customer changed, from the least to the best "
-        "served session, and the worst session's p99 time between two frames.",
+        "served session, and the worst session's p99 time between two frames. Converged: "
+        "the views that show the customer's last change once the changes stop (by the end of "
+        "the idle phase), and the time from that change to the view showing it.",
         "",
         "| Sessions | frames, fewest | median | most | most ÷ fewest "
-        "| worst session's frame interval p99 | starved sessions |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| worst session's frame interval p99 | starved sessions | converged "
+        "| last change → view p50 | max |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for label, p in _parts(data):
         frames = p["figures"].get("frames_changing_per_session") or {}
@@ -140,7 +143,11 @@ def fairness_table(data: dict[str, Any]) -> list[str]:
             f"| {label} | {num(fewest)} | {num(frames.get('p50'))} | {num(most)} "
             f"| {'–' if spread is None else f'{spread:.1f}'} "
             f"| {_stat(p, 'session_frame_interval_p99_ms', 'max')} ms "
-            f"| {p['figures'].get('starved_sessions', '–')} |"
+            f"| {p['figures'].get('starved_sessions', '–')} "
+            f"| {p['figures'].get('converged_sessions', '–')} of "
+            f"{p['figures'].get('changed_sessions', '–')} "
+            f"| {_stat(p, 'last_change_to_view_ms', 'p50')} ms "
+            f"| {_stat(p, 'last_change_to_view_ms', 'max')} ms |"
         )
     return lines
 

@@ -22,6 +22,9 @@ def part(sessions: int, fewest: float, most: float, worst_p99: float) -> dict[st
             "frames_changing_per_session": {"min": fewest, "p50": (fewest + most) / 2, "max": most},
             "session_frame_interval_p99_ms": {"max": worst_p99},
             "starved_sessions": 3,
+            "converged_sessions": sessions - 1,
+            "changed_sessions": sessions,
+            "last_change_to_view_ms": {"p50": 420.0, "max": 2900.0},
         },
     }
 
@@ -29,7 +32,9 @@ def part(sessions: int, fewest: float, most: float, worst_p99: float) -> dict[st
 def test_the_fairness_table_gives_the_spread_between_the_best_and_worst_served() -> None:
     data = {"browser": None, "scale": [part(50, 20.0, 40.0, 2500.0)]}
     row = fairness_table(data)[-1]
-    assert row == "| 50 replayed | 20.0 | 30.0 | 40.0 | 2.0 | 2500 ms | 3 |"
+    assert row == (
+        "| 50 replayed | 20.0 | 30.0 | 40.0 | 2.0 | 2500 ms | 3 | 49 of 50 | 420 ms | 2900 ms |"
+    )
 
 
 def test_the_cpu_of_a_frame_sent_is_each_process_cores_over_the_frames_a_second() -> None:
