@@ -22,8 +22,8 @@ class Frame:
     which makes comparing two frames cheap); ``jpeg`` is the screencast's bytes, or None once
     the pixels were painted over (redaction) and must be encoded again.
 
-    A frame kept while its page rests lets go of its pixels (:meth:`shed`, 4 MB at 1280x800);
-    they are decoded again from the JPEG when next needed.
+    A frame kept while its page rests lets go of its decoded pixels (:meth:`shed`); they are
+    decoded again from the JPEG when next needed.
     """
 
     def __init__(self, pixels: np.ndarray, jpeg: bytes | None) -> None:
@@ -83,7 +83,7 @@ def decode_frame(jpeg: bytes) -> Frame:
 
 def decode_pixels(jpeg: bytes) -> np.ndarray:
     """RGBX pixels, each chroma sample of the 4:2:0 JPEG repeated over its 2x2 pixels rather than
-    interpolated: a fifth less of the server's decoding, and a patch cut from them and subsampled
+    interpolated: cheaper to decode (docs/benchmark.md), and a patch cut from them and subsampled
     again gets back the JPEG's own chroma instead of a blurred copy."""
     pixels: np.ndarray = simplejpeg.decode_jpeg(jpeg, colorspace="RGBX", fastupsample=True)
     return pixels

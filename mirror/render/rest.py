@@ -5,17 +5,17 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
-# No screencast frame for this long: the page may rest. The first frame after a rest comes about
-# 13 ms later than a running screencast's (docs/benchmark.md): a page changing every few seconds
-# stays awake.
+# No screencast frame for this long: the page may rest. The first frame after a rest comes later
+# than a running screencast's would (docs/benchmark.md): a page changing every few seconds stays
+# awake.
 REST_S = 10.0
 
 
 class Rest:
     """Whether a render page rests: no frame for REST_S and nothing on it that paints by itself.
 
-    A still page sends no frames, yet Chromium keeps its screencast's buffers (about 12 MB a
-    page at 1280x800, docs/benchmark.md). So a page at rest stops its screencast; whatever would
+    A still page sends no frames, yet Chromium keeps its screencast's buffers while it runs
+    (docs/benchmark.md, Capacity). So a page at rest stops its screencast; whatever would
     paint it again (a batch of the customer's changes, an asset arriving, the agent's drawing)
     wakes it first, and the screencast's first frame after the start shows the page as it is.
 
