@@ -198,8 +198,8 @@ class RenderPage:
             await self._capture()
 
     async def _rested(self) -> None:
-        await self._capture()
         self._screencast.rested()
+        await self._capture()
 
     async def _quiet(self) -> bool:
         """Nothing on the page paints by itself (render.js quiet); False when it cannot say."""

@@ -86,10 +86,13 @@ def test_a_still_page_rests_until_something_would_paint_it(
 async def resting_page(tmp_path: Path) -> None:
     async with watched(tmp_path) as session:
         customer, chromium, captured = session.customer, session.chromium, session.captured
+        frames = session.live.frames
         await until(lambda: not session.render.capturing, "a still page kept its screencast")
+        await until(
+            lambda: frames.last is not None and not frames.last.decoded,
+            "a resting page's frame kept its pixels",
+        )
         assert not session.agent.closed  # Seen all along: it rests.
-        last = session.live.frames.last
-        assert last is not None and not last.decoded, "a resting page's frame kept its pixels"
         before = captured()
         await customer.send_json({"v": 1, "type": "events", "events": page_snapshot("Changed")})
         await until(lambda: captured() > before, "no frame of the change to a resting page")
