@@ -30,20 +30,21 @@ class Rest:
         rest_s: float | None = None,
     ) -> None:
         self._quiet, self._apply = quiet, apply
-        self._rest_s = rest_s  # None: REST_S as it is when a frame comes.
+        self._rest_s = rest_s  # None: REST_S as it is when the wait starts.
         self.resting = False
-        self._timer: asyncio.TimerHandle | None = None
+        self._last = 0.0  # The loop's time of the last frame or wake.
+        self._timer: asyncio.TimerHandle | None = None  # One at a time, moved on when due.
         self._checking: asyncio.Future[None] | None = None
         self._stopped = False
 
     def frame(self) -> None:
-        """A frame arrived: the page may rest once ``rest_s`` (REST_S) pass without another."""
-        if self._timer is not None:
-            self._timer.cancel()
+        """A frame arrived: the page may rest once ``rest_s`` (REST_S) pass without another.
+        Called for every frame, so it only notes the time; the one timer looks at it."""
         if self._stopped:
             return
-        wait = REST_S if self._rest_s is None else self._rest_s
-        self._timer = asyncio.get_running_loop().call_later(wait, self._check_soon)
+        self._last = asyncio.get_running_loop().time()
+        if self._checking is None:  # A check under way looks at the time itself.
+            self._arm()
 
     def wake(self) -> bool:
         """Something will paint the page: True if it was resting (the caller applies the
@@ -60,14 +61,31 @@ class Rest:
         if self._checking is not None:
             self._checking.cancel()
 
-    def _check_soon(self) -> None:
+    def _arm(self) -> None:
+        """The timer, due a whole wait after the last frame or wake (unless one is set)."""
+        if self._timer is None:
+            loop = asyncio.get_running_loop()
+            wait = REST_S if self._rest_s is None else self._rest_s
+            self._timer = loop.call_later(max(0.0, self._last + wait - loop.time()), self._due)
+
+    def _due(self) -> None:
         self._timer = None
-        self._checking = asyncio.ensure_future(self._check())
+        wait = REST_S if self._rest_s is None else self._rest_s
+        if asyncio.get_running_loop().time() < self._last + wait:
+            self._arm()  # A frame or wake since the timer was set.
+        else:
+            self._checking = asyncio.ensure_future(self._check())
 
     async def _check(self) -> None:
-        if not await self._quiet():
-            self.frame()  # Looked at again later; its paints bring frames meanwhile.
+        asked = self._last
+        quiet = await self._quiet()
+        self._checking = None
+        if self._stopped:
             return
-        if self._timer is None:  # No frame or wake came while it was asked.
+        if not quiet:
+            self.frame()  # Asked again a whole wait later; its paints bring frames meanwhile.
+        elif self._last != asked:
+            self._arm()  # A frame or wake came while it was asked.
+        else:
             self.resting = True
             await self._apply()
