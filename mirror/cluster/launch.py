@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -19,11 +20,11 @@ from typing import IO
 from urllib.parse import urlsplit, urlunsplit
 
 from mirror.cluster.services import (
-    ensure_free,
     free_port,
     haproxy_server,
     postgres_server,
     redis_server,
+    reserve,
 )
 from mirror.errors import CobrowseError
 
@@ -163,15 +164,16 @@ def main(nodes: int, port: int, db: str | None) -> None:
     """Start the cluster, print where everything is, and run until Ctrl-C or SIGTERM."""
     if nodes < 1:
         raise LaunchError("--nodes: a cluster needs at least one node")
-    site_port = port + 1
-    ensure_free(port, "the balancer")
-    ensure_free(site_port, "the sample site")
+    # Held until the balancer and the site bind them, so that no service started before takes them.
+    balancer, site = reserve(port, "the balancer"), reserve(port + 1, "the sample site")
     handled = (signal.SIGINT, signal.SIGTERM)
     previous = {sig: signal.signal(sig, _raise_stop) for sig in handled}
     try:
         with contextlib.ExitStack() as stack:
+            stack.callback(balancer.close)
+            stack.callback(site.close)
             try:
-                run(stack, nodes, port, site_port, db)
+                run(stack, nodes, balancer, site, db)
             except _Stop:
                 pass
             finally:
@@ -184,14 +186,22 @@ def main(nodes: int, port: int, db: str | None) -> None:
             signal.signal(sig, handler)
 
 
-def run(stack: contextlib.ExitStack, nodes: int, port: int, site_port: int, db: str | None) -> None:
-    """Everything entered on ``stack`` (which stops it in reverse), then wait for a signal."""
+def run(
+    stack: contextlib.ExitStack,
+    nodes: int,
+    balancer_port: socket.socket,
+    site_port: socket.socket,
+    db: str | None,
+) -> None:
+    """Everything entered on ``stack`` (which stops it in reverse), then wait for a signal.
+    ``balancer_port`` and ``site_port`` are the reserved ports, each freed just before its use."""
+    port, site = balancer_port.getsockname()[1], site_port.getsockname()[1]
     redis = stack.enter_context(redis_server())
     if db is None:
         db = stack.enter_context(postgres_server()).new_database()
     folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="cobrowse-cluster-")))
     config = folder / "cobrowse.toml"
-    config.write_text(node_config(site_port))
+    config.write_text(node_config(site))
     ports = [free_port() for _ in range(nodes)]
     cluster: list[Child] = []
     stack.callback(stop, cluster)  # Whatever of it has started by then.
@@ -199,17 +209,18 @@ def run(stack: contextlib.ExitStack, nodes: int, port: int, site_port: int, db: 
         args = node_args(i, node_port, redis.url, db, config)
         cluster.append(spawn(f"node-{i}", args, NODE_READY))
     wait_ready(cluster)
+    balancer_port.close()
     balancer = stack.enter_context(haproxy_server([("127.0.0.1", p) for p in ports], port))
-    site: list[Child] = []
-    stack.callback(stop, site)
-    site_args = ["site", "--port", str(site_port), "--server", balancer.url]
-    site.append(spawn("site", site_args, SITE_READY))
-    wait_ready(site)
+    shop: list[Child] = []
+    stack.callback(stop, shop)
+    site_port.close()
+    shop.append(spawn("site", ["site", "--port", str(site), "--server", balancer.url], SITE_READY))
+    wait_ready(shop)
     lines = [
         f"cobrowse cluster: {nodes} node(s) behind {balancer.url}",
         f"  agent view   {balancer.url}/agent",
         *(f"  node-{i:<7} http://127.0.0.1:{p}" for i, p in enumerate(ports, start=1)),
-        f"  sample shop  http://127.0.0.1:{site_port}/shop/",
+        f"  sample shop  http://127.0.0.1:{site}/shop/",
         f"  redis        {shown(redis.url)}",
         f"  database     {shown(db)}",
         "Ctrl-C stops them all.",

@@ -59,13 +59,21 @@ def _wait_for_port(port: int, process: subprocess.Popen[bytes] | None, what: str
     raise ServiceError(f"{what} did not accept connections on port {port}")
 
 
+def reserve(port: int, what: str) -> socket.socket:
+    """A socket bound to ``port``, not listening: while it is open no free port chosen here, nor
+    any connection's own port, can be it. Fails now, by name, if another program has it."""
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port))
+    except OSError as exc:
+        s.close()
+        raise ServiceError(f"{what}: port {port} is in use ({exc.strerror})") from exc
+    return s
+
+
 def ensure_free(port: int, what: str) -> None:
     """Fail now, by name, rather than wait on a port some other program already answers on."""
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError as exc:
-            raise ServiceError(f"{what}: port {port} is in use ({exc.strerror})") from exc
+    reserve(port, what).close()
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
