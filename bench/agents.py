@@ -123,17 +123,22 @@ def message_pixel(
         if width < 0:
             return pixel_at(jpeg, x, y)
         if left <= x < left + width and top <= y < top + height:
-            return pixel_at(jpeg, x - left, y - top)
+            return pixel_at(jpeg, x - left, y - top, (width, height))
     return before
 
 
-def pixel_at(jpeg: bytes, x: int, y: int) -> tuple[int, int, int] | None:
-    """The colour at ``(x, y)`` of a JPEG frame, decoded at 1/8 scale; None if outside."""
+def pixel_at(
+    jpeg: bytes, x: int, y: int, shown: tuple[int, int] | None = None
+) -> tuple[int, int, int] | None:
+    """The colour at ``(x, y)`` of a JPEG frame drawn over ``shown`` (its own size by default:
+    a frame captured small is stretched), decoded at 1/8 scale; None if outside."""
     image = Image.open(io.BytesIO(jpeg))
-    width, height = image.size
+    width, height = shown or image.size
     if not (0 <= x < width and 0 <= y < height):
         return None
-    image.draft("RGB", (math.ceil(width / JPEG_SCALE), math.ceil(height / JPEG_SCALE)))
+    image.draft(
+        "RGB", (math.ceil(image.size[0] / JPEG_SCALE), math.ceil(image.size[1] / JPEG_SCALE))
+    )
     scale = image.size[0] / width
     r, g, b = image.convert("RGB").getpixel((int(x * scale), int(y * scale)))  # type: ignore[misc]
     return int(r), int(g), int(b)

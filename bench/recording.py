@@ -34,6 +34,7 @@ from bench.options import READING_EVERY, Options
 from bench.recording_cost import RecorderCost
 from bench.servers import Served, serving
 from bench.session import BenchSession
+from mirror.frames.patches import is_whole
 from mirror.recording.chunks import Kind, decode_chunk
 from mirror.recording.manifest import decode_manifest
 
@@ -101,7 +102,7 @@ def split_chunks(chunks: Iterable[bytes]) -> ChunkSplit:
             payloads += size
             if record.kind is Kind.FRAME:
                 split.frame_bytes += size
-                whole = record.payload[:2] == b"\xff\xd8"
+                whole = is_whole(record.payload)
                 split.whole_frames += whole
                 split.patches += not whole
             elif record.kind is Kind.KEYFRAME:

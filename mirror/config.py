@@ -96,6 +96,20 @@ class LimitsConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     page_nodes: Annotated[int, msgspec.Meta(gt=0)] = 1_000_000
 
 
+Scale = Annotated[float, msgspec.Meta(ge=0.25, le=1)]
+
+
+class FramesConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """The agent's frames: captured at the customer's screen's size, or smaller (the agent's
+    page stretches them back), which costs less CPU a frame and fewer bytes, at less sharpness."""
+
+    # The size frames are captured at, as a share of the customer's screen's width and height.
+    scale: Scale = 1.0
+    # The scale while the server's Chromium cannot keep up (its frames arrive late): every
+    # session keeps getting frames, less sharp, instead of some getting none. 1: never smaller.
+    scale_when_behind: Scale = 0.5
+
+
 class RecordingConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """Recording what each agent was shown (mirror/recording/): the frames as sent and an event
     track, never the page's DOM nor a value."""
@@ -141,6 +155,7 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     chat: ChatConfig = msgspec.field(default_factory=ChatConfig)
     capture: CaptureConfig = msgspec.field(default_factory=CaptureConfig)
     limits: LimitsConfig = msgspec.field(default_factory=LimitsConfig)
+    frames: FramesConfig = msgspec.field(default_factory=FramesConfig)
     cluster: ClusterConfig = msgspec.field(default_factory=ClusterConfig)
     recording: RecordingConfig = msgspec.field(default_factory=RecordingConfig)
     webhooks: WebhooksConfig = msgspec.field(default_factory=WebhooksConfig)

@@ -34,6 +34,12 @@ class Metrics:
             buckets=(0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
             registry=r,
         )
+        # Below 1 while Chromium is behind: frames captured smaller (mirror/render/load.py).
+        self.capture_scale = Gauge(
+            "cobrowse_capture_scale",
+            "Size of the frames captured, as a share of the customer's screen's sides",
+            registry=r,
+        )
         # Self-healing (mirror/render/supervisor.py, mirror/session/pages.py).
         self.browser_restarts = Counter(
             "cobrowse_browser_restarts", "Render browsers replaced after one was lost", registry=r

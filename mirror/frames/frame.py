@@ -24,11 +24,15 @@ class Frame:
 
     A frame kept while its page rests lets go of its decoded pixels (:meth:`shed`); they are
     decoded again from the JPEG when next needed.
+
+    ``shown`` is the size (width, height) the frame is shown at when it was captured smaller
+    than the customer's screen (mirror/render/load.py), None when one pixel is one CSS pixel.
     """
 
     def __init__(self, pixels: np.ndarray, jpeg: bytes | None) -> None:
         self._pixels: np.ndarray | None = pixels
         self.jpeg = jpeg
+        self.shown: tuple[int, int] | None = None
 
     @property
     def pixels(self) -> np.ndarray:

@@ -1,5 +1,6 @@
 """Patches: an agent is sent only the parts of a frame that changed since the frame it last got,
-as small JPEGs of 16x16 tiles, or the whole frame when much of it changed.
+as small JPEGs of 16x16 tiles, or the whole frame when much of it changed. A frame captured
+smaller than the customer's screen goes whole, with the size to show it at.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from mirror.frames.frame import PATCH_QUALITY, Frame, LatestFrame, Rect, encode_
 
 TILE = 16
 PATCH = b"P"
+SCALED = b"S"
 _COUNT = struct.Struct("<H")
+_SIZE = struct.Struct("<HH")
 _RECT = struct.Struct("<HHHHI")
 # A patch whose rectangles cover more than this share of the frame goes out as the whole frame:
 # its JPEG is already made, and a few large rectangles save little.
@@ -93,9 +96,11 @@ class PatchEncoder:
         self.patched = False  # Patches were sent since the last whole frame.
 
     def encode(self, frame: Frame) -> bytes | None:
-        """The message that brings the agent's picture to ``frame``; None when it already is."""
+        """The message that brings the agent's picture to ``frame``; None when it already is.
+        A frame captured small (Chromium behind) goes whole: its JPEG is a quarter of the bytes,
+        and no tiles are compared or encoded while the machine is short of CPU."""
         sent, self.sent = self.sent, frame
-        if sent is None or sent.pixels.shape != frame.pixels.shape:
+        if sent is None or sent.pixels.shape != frame.pixels.shape or frame.shown is not None:
             return self._whole(frame)
         tiles = changed_tiles(sent, frame)
         if not tiles.any():
@@ -116,7 +121,21 @@ class PatchEncoder:
 
     def _whole(self, frame: Frame) -> bytes:
         self.patched = False
+        return whole_message(frame)
+
+
+def whole_message(frame: Frame) -> bytes:
+    """The whole frame as a message of the agent's socket: its JPEG (first byte 0xFF), or, for a
+    frame captured small, ``b"S"``, the width and height to show it at (uint16, little-endian),
+    then its JPEG, to be drawn stretched over that size."""
+    if frame.shown is None:
         return frame.encoded()
+    return b"".join([SCALED, _SIZE.pack(*frame.shown), frame.encoded()])
+
+
+def is_whole(message: bytes) -> bool:
+    """Whether a frame message is a whole picture (a JPEG or a scaled frame), not a patch."""
+    return message[:2] == b"\xff\xd8" or message[:1] == SCALED
 
 
 async def frame_messages(frames: LatestFrame) -> AsyncIterator[tuple[bytes, Frame]]:
@@ -151,10 +170,16 @@ def patch_message(frame: Frame, rects: list[Rect]) -> bytes:
 
 
 def read_message(data: bytes) -> list[tuple[Rect, bytes]]:
-    """A frame message as (rectangle, JPEG) pairs; a whole frame is one pair at (0, 0) whose
-    size is unknown here (-1, -1). Raises ValueError for anything else."""
+    """A frame message as (rectangle, JPEG) pairs, each JPEG drawn over its rectangle: a whole
+    frame is one pair at (0, 0) whose size is its JPEG's (-1, -1 here); a scaled frame one pair
+    at (0, 0) of the size to stretch it to. Raises ValueError for anything else."""
     if data[:2] == b"\xff\xd8":
         return [((0, 0, -1, -1), data)]
+    if data[:1] == SCALED:
+        if len(data) < 1 + _SIZE.size:
+            raise ValueError("scaled frame cut short")
+        width, height = _SIZE.unpack_from(data, 1)
+        return [((0, 0, width, height), data[1 + _SIZE.size :])]
     if data[:1] != PATCH:
         raise ValueError("neither a JPEG nor a patch")
     try:

@@ -5,10 +5,11 @@ A chunk is ``b"CBRC"``, a version byte, a header (uint32 length, then JSON: ``re
 ``n``, ``prev``, ``t0``), then records until the end: kind (uint8), time (float64, seconds
 since the recording started), payload length (uint32), payload; all little-endian. Kinds:
 
-- FRAME: a frame message exactly as the agent was sent it: a whole JPEG (``FF D8``...) or a
-  patch (``b"P"``..., :func:`mirror.frames.patches.read_message`);
-- KEYFRAME: the agent's whole picture at that moment as a JPEG, never sent, so that playback can
-  start anywhere without the frames before it;
+- FRAME: a frame message exactly as the agent was sent it: a whole JPEG (``FF D8``...), a
+  frame captured small with the size it is shown at (``b"S"``...) or a patch (``b"P"``...,
+  :func:`mirror.frames.patches.read_message`);
+- KEYFRAME: the agent's whole picture at that moment as a whole frame's message (a JPEG or a
+  scaled frame), never sent, so that playback can start anywhere without the frames before it;
 - EVENT: a JSON object with a ``type`` (:mod:`mirror.recording.events`).
 
 The recording's objects in its store: ``UUID/chunks/NNNNNN.bin`` and ``UUID/manifest.json``.

@@ -20,7 +20,7 @@ import simplejpeg
 from av.container import OutputContainer
 from av.video.stream import VideoStream
 
-from mirror.frames.patches import read_message
+from mirror.frames.patches import is_whole, read_message
 from mirror.recording.chunks import Chunk, Kind, Record
 from mirror.recording.subtitles import CUE_S, TIME_BASE, Cues, cue_text, ms, subtitle_stream
 
@@ -120,15 +120,23 @@ def _canvas_size(chunks: Sequence[Chunk]) -> tuple[int, int]:
     width = height = 0
     for chunk in chunks:
         for record in chunk.records:
-            if record.kind != Kind.EVENT and record.payload[:2] == b"\xff\xd8":
+            if record.kind != Kind.EVENT and is_whole(record.payload):
                 try:
-                    h, w, _, _ = simplejpeg.decode_jpeg_header(record.payload)
+                    w, h = _whole_size(record.payload)
                 except ValueError:
                     continue  # Counted as skipped when it is played.
                 width, height = max(width, w), max(height, h)
     if not width:
         width, height = EMPTY_SIZE
     return width + width % 2, height + height % 2
+
+
+def _whole_size(message: bytes) -> tuple[int, int]:
+    """The size a whole frame's message is shown at: its JPEG's, or the scaled frame's."""
+    [((_, _, width, height), jpeg)] = read_message(message)
+    if width < 0:
+        height, width, _, _ = simplejpeg.decode_jpeg_header(jpeg)
+    return width, height
 
 
 def _video_stream(
@@ -205,8 +213,9 @@ class _Picture:
         """A FRAME's or KEYFRAME's message drawn; False when it could not be read."""
         try:
             pairs = read_message(message)
-            if pairs[0][0][2] < 0:  # A whole picture: its size is its JPEG's.
-                self._whole(_decode(message))
+            if is_whole(message):
+                [((_, _, width, height), jpeg)] = pairs
+                self._whole(_stretched(_decode(jpeg), width, height))
             else:
                 for (x, y, _, _), jpeg in pairs:
                     self._paste(x, y, _decode(jpeg))
@@ -264,6 +273,17 @@ class _Picture:
         for mask, colour in _MARKERS[side]:
             self.canvas[area][mask[box]] = colour
         return area, pixels
+
+
+def _stretched(pixels: np.ndarray, width: int, height: int) -> np.ndarray:
+    """A picture captured small, brought to the size it was shown at (nearest pixel); a picture
+    already at its size (or of unknown size: -1) as it is."""
+    if width < 0 or (pixels.shape[1], pixels.shape[0]) == (width, height):
+        return pixels
+    rows = np.arange(height) * pixels.shape[0] // height
+    columns = np.arange(width) * pixels.shape[1] // width
+    stretched: np.ndarray = pixels[rows][:, columns]
+    return stretched
 
 
 def _decode(jpeg: bytes) -> np.ndarray:

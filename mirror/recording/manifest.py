@@ -10,6 +10,7 @@ from typing import Any
 
 import msgspec
 
+from mirror.frames.patches import is_whole
 from mirror.recording.chunks import Kind, Record, digest, manifest_key
 
 MANIFEST_VERSION = 1
@@ -80,9 +81,7 @@ def decode_manifest(data: bytes) -> Manifest:
 
 def starts_picture(record: Record) -> bool:
     """A record after which the whole picture is known: a keyframe or a whole frame sent."""
-    return record.kind is Kind.KEYFRAME or (
-        record.kind is Kind.FRAME and record.payload[:2] == b"\xff\xd8"
-    )
+    return record.kind is Kind.KEYFRAME or (record.kind is Kind.FRAME and is_whole(record.payload))
 
 
 def indexed_events(records: list[Record]) -> list[dict[str, Any]]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mirror.frames.frame import Frame
+from mirror.frames.patches import is_whole, whole_message
 from mirror.recording.chunks import Kind, Record, chunk_key, digest, encode_chunk, genesis
 from mirror.recording.customer import Page
 from mirror.recording.manifest import ChunkEntry, Manifest, utcnow
@@ -83,7 +84,7 @@ class Recorder:
         keyframe holds those very bytes anyway."""
         if self._finished:
             return
-        t, whole = self.now(), message[:2] == b"\xff\xd8"
+        t, whole = self.now(), is_whole(message)
         if whole and picture is self._picture and not self._keyframe_due(t):
             return
         self._add(Record(Kind.FRAME, t, message))
@@ -212,8 +213,9 @@ class Recorder:
 
 
 def _encoded(pending: list[Record | tuple[float, Frame]]) -> list[Record]:
-    """The records with each keyframe's picture encoded as a JPEG (off the event loop)."""
+    """The records with each keyframe's picture encoded as a whole frame's message (off the
+    event loop)."""
     return [
-        item if isinstance(item, Record) else Record(Kind.KEYFRAME, item[0], item[1].encoded())
+        item if isinstance(item, Record) else Record(Kind.KEYFRAME, item[0], whole_message(item[1]))
         for item in pending
     ]

@@ -10,6 +10,7 @@ from typing import Any
 from playwright.async_api import CDPSession, Page
 
 from mirror.frames.frame import JPEG_QUALITY
+from mirror.render.load import CaptureLoad
 from mirror.render.screen import Screen
 from mirror.wire import MAX_VIEWPORT_AREA, Viewport
 
@@ -17,11 +18,18 @@ from mirror.wire import MAX_VIEWPORT_AREA, Viewport
 class Emulation:
     """What a render page's Chromium was last told of the customer's screen."""
 
-    def __init__(self) -> None:
+    def __init__(self, load: CaptureLoad) -> None:
         self.applied = Screen()  # The page is created at this screen's viewport.
         self.metrics_overridden = False  # The device pixel ratio is emulated through CDP.
         self.capturing = True  # Screencasting, unless nobody sees the view (see capture).
         self._scheme_emulated = False
+        self._load = load
+        self._scale = 1.0  # The capture scale the screencast was last started at.
+
+    @property
+    def rescaled(self) -> bool:
+        """Whether the screencast runs at another scale than the machine's load calls for."""
+        return self.capturing and self._scale != self._load.scale
 
     def shows(self, viewport: Viewport) -> bool:
         return viewport == self.applied.viewport
@@ -100,15 +108,18 @@ class Emulation:
     ) -> None:
         """Frames at the customer's screen's size in CSS pixels whatever the emulated pixel ratio
         and zoom: the view is one pixel per CSS pixel of the customer's screen (CDP
-        Page.startScreencast's maxWidth/maxHeight scale a high-density frame down)."""
+        Page.startScreencast's maxWidth/maxHeight scale a high-density frame down), or at the
+        smaller scale the machine's load calls for (mirror/render/load.py)."""
         if not self.capturing:  # Started again when the agent looks (see capture).
             return
         if restart:
             await cdp.send("Page.stopScreencast")
         params: dict[str, Any] = {"format": "jpeg", "quality": JPEG_QUALITY, "everyNthFrame": 1}
-        if self.metrics_overridden:
+        self._scale = scale = self._load.scale
+        if self.metrics_overridden or scale != 1:
             view = screen.view_size
-            params.update(maxWidth=view.width, maxHeight=view.height)
+            width, height = max(1, round(view.width * scale)), max(1, round(view.height * scale))
+            params.update(maxWidth=width, maxHeight=height)
         await cdp.send("Page.startScreencast", params)
 
     async def capture(self, cdp: CDPSession, screen: Screen, seen: bool) -> None:

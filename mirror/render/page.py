@@ -16,7 +16,6 @@ import msgspec
 from playwright.async_api import BrowserContext, CDPSession, Page, Route
 from playwright.async_api import Error as PlaywrightError
 
-from mirror.assets import package_file
 from mirror.frames.frame import LatestFrame
 from mirror.render.emulation import Emulation
 from mirror.render.events import PageEvents
@@ -24,7 +23,7 @@ from mirror.render.network import AssetGate
 from mirror.render.pacing import Pacer
 from mirror.render.page_fonts import PageFonts
 from mirror.render.player_feed import PACK_FROM, PlayerFeed, packed
-from mirror.render.render_call import render_call
+from mirror.render.render_call import RENDER_ORIGIN, render_call, served_from_package
 from mirror.render.rest import Rest
 from mirror.render.screen import Display, Screen, visual_from
 from mirror.render.screencast import Screencast
@@ -36,14 +35,6 @@ log = logging.getLogger("cobrowse.render")
 
 HEARTBEAT_S = 3.0  # How often a started page is asked whether it still answers...
 ANSWER_S = 10.0  # ...and how long it has (a busy machine's pages are slow, not stopped).
-
-# The render page's own origin: never resolved, every request to it is answered from the package.
-RENDER_ORIGIN = "http://render.cobrowse.invalid"
-RENDER_FILES = {
-    "/": ("web/render/render.html", "text/html; charset=utf-8"),
-    "/render.js": ("static/render.js", "text/javascript"),
-    "/render.css": ("static/render.css", "text/css"),
-}
 
 
 class RenderPage:
@@ -70,13 +61,17 @@ class RenderPage:
         self._feed = PlayerFeed(self._play)
         # Holds the next batch while Chromium is behind (mirror/render/pacing.py).
         self._pacer = Pacer()
-        self._emulation = Emulation()
+        self._emulation = Emulation(host.load)
+        self._unlisten = host.load.on_change(self._rescale)
+        self._rescaling: asyncio.Future[None] | None = None  # Held: a task is weakly referenced.
         self._watching = asyncio.Lock()
         self._seen = True  # The agent sees the view (watch).
         self._building = False  # A snapshot is coming in slices: nothing to show yet.
         self._fonts = PageFonts()
         self._rest = Rest(self._quiet, self._rested)
-        self._screencast = Screencast(self._measure_masks, self._repaint, self._pacer, self._rest)
+        self._screencast = Screencast(
+            self._measure_masks, self._repaint, self._pacer, self._rest, host.load
+        )
         self._preparing = asyncio.ensure_future(self._prepare())
 
     async def start(
@@ -192,6 +187,16 @@ class RenderPage:
                 if seen and repaint:
                     await self._repaint()
 
+    def _rescale(self) -> None:
+        """The machine's load changed the capture scale (render/load.py): restart at it."""
+        self._rescaling = asyncio.ensure_future(self._restart_screencast())
+
+    async def _restart_screencast(self) -> None:
+        async with self._watching:  # Not between a capture's stop and its start.
+            if self._emulation.rescaled and not self._closed and self._cdp is not None:
+                with contextlib.suppress(PlaywrightError):  # The page may be closing.
+                    await self._emulation.start_screencast(self._cdp, self._screen, restart=True)
+
     async def _wake(self) -> None:
         """Something painted the page or will: capture again if it rests (render/rest.py)."""
         if self._rest.wake():
@@ -290,6 +295,7 @@ class RenderPage:
 
     async def close(self) -> None:
         self._closed = True
+        self._unlisten()
         if self._heartbeat is not None:
             self._heartbeat.cancel()
         self._rest.stop()
@@ -309,14 +315,7 @@ class RenderPage:
         self._screencast.clear()
 
     async def _route(self, route: Route) -> None:
-        url = route.request.url
-        if url.startswith(RENDER_ORIGIN + "/"):
-            path = url[len(RENDER_ORIGIN) :].split("?", 1)[0]
-            if path in RENDER_FILES:
-                name, content_type = RENDER_FILES[path]
-                await route.fulfill(body=package_file(name), content_type=content_type)
-                return
-            await route.abort("blockedbyclient")
+        if await served_from_package(route):
             return
         await self._gate.handle(route, self._origin)
         if not self._closed:

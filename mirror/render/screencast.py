@@ -19,9 +19,11 @@ from playwright.async_api import Error as PlaywrightError
 from mirror.frames.frame import Frame, LatestFrame, Rect, decode_frame
 from mirror.frames.redact import all_uniform, paint
 from mirror.render.events import PageEvents
+from mirror.render.load import CaptureLoad
 from mirror.render.pacing import Pacer
 from mirror.render.rest import Rest
 from mirror.render.screen import Screen
+from mirror.wire import Viewport
 
 log = logging.getLogger("cobrowse.render")
 
@@ -38,6 +40,17 @@ def scaled(rect: list[float], scale: float) -> Rect:
     return x, y, width, height
 
 
+def shown_size(frame: Frame, view: Viewport) -> tuple[int, int] | None:
+    """The size to show ``frame`` at when it was captured smaller than the customer's screen
+    (mirror/render/load.py), None when it is the screen's size. Told by its size (the same
+    shape, markedly smaller), so that a frame taken before a scale changed still shows right."""
+    if frame.width * 1.1 >= view.width or frame.height * 1.1 >= view.height:
+        return None
+    if abs(frame.width * view.height - frame.height * view.width) > 0.02 * view.width * view.height:
+        return None  # Another shape: a frame of the screen's size before a resize.
+    return view.width, view.height
+
+
 class Screencast:
     """The screencast's frames on their way from Chromium to the session's mailbox.
 
@@ -46,8 +59,11 @@ class Screencast:
     Frames are acknowledged and dropped until the customer's page is rebuilt.
     """
 
-    def __init__(self, measure: Measure, repaint: Repaint, pacer: Pacer, rest: Rest) -> None:
+    def __init__(
+        self, measure: Measure, repaint: Repaint, pacer: Pacer, rest: Rest, load: CaptureLoad
+    ) -> None:
         self._measure, self._repaint, self._pacer, self._rest = measure, repaint, pacer, rest
+        self._load = load
         self._cdp: CDPSession | None = None
         # The session's, once bound (see bind).
         self._screen = Screen()
@@ -128,6 +144,7 @@ class Screencast:
             return
         if taken is not None:
             self._events.on_lag(self._pacer.lag)
+            self._load.frame(self._pacer.lag)
         replaced, self._pending = self._pending, params
         self._frame_waiting.set()
         if replaced is not None:
@@ -201,6 +218,7 @@ class Screencast:
         # the frame's pixels whatever the pixel ratio or the customer's zoom did to its size.
         left, top, width, _ = self._screen.shown()
         scale = frame.width / width
+        frame.shown = shown_size(frame, self._screen.view_size)
         rects = [scaled([r[0] - left, r[1] - top, r[2], r[3]], scale) for r in measured]
         stale = [r for r in self._last_rects if r not in rects]
         self._last_rects = rects

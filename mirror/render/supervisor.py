@@ -17,6 +17,7 @@ from playwright.async_api import Error as PlaywrightError
 from mirror.errors import BrowserUnavailable
 from mirror.render import processes
 from mirror.render.browser import ChromiumHost
+from mirror.render.load import CaptureLoad
 
 log = logging.getLogger("cobrowse.render")
 
@@ -39,8 +40,11 @@ class SupervisedChromium:
         ping_s: float = PING_S,
         answer_s: float = ANSWER_S,
         backoff_s: tuple[float, ...] = BACKOFF_S,
+        load: CaptureLoad | None = None,
     ) -> None:
         self._host, self._explicit = host, explicit
+        # Shared by its render pages: the scale of their frames (mirror/render/load.py).
+        self.load = load or CaptureLoad()
         self._ping_s, self._answer_s, self._backoff_s = ping_s, answer_s, backoff_s
         self._up = asyncio.Event()
         self._up.set()
@@ -50,10 +54,12 @@ class SupervisedChromium:
         self._renderers_killed_at = -RENDERER_KILL_S
 
     @classmethod
-    async def start(cls, explicit: str | None = None) -> SupervisedChromium:
+    async def start(
+        cls, explicit: str | None = None, load: CaptureLoad | None = None
+    ) -> SupervisedChromium:
         """Launch the first browser (raising BrowserUnavailable, as the server cannot serve
         without one) and watch it from now on."""
-        chromium = cls(await ChromiumHost.launch(explicit), explicit)
+        chromium = cls(await ChromiumHost.launch(explicit), explicit, load=load)
         chromium.watch()
         return chromium
 

@@ -30,6 +30,7 @@ from mirror.config import parse_networks
 from mirror.history import HistoryStore
 from mirror.metrics import Metrics
 from mirror.recording.recordings import Recordings
+from mirror.render.load import CaptureLoad
 from mirror.render.network import AssetGate
 from mirror.render.page import RenderPage
 from mirror.render.supervisor import SupervisedChromium
@@ -139,7 +140,12 @@ def _watch_lifecycle(app: web.Application, hub: Hub, chats: ChatHub) -> None:
 
 
 async def _browser(app: web.Application) -> AsyncIterator[None]:
-    host = app[CHROMIUM] = await SupervisedChromium.start(app[SETTINGS].chromium)
+    settings, frames = app[SETTINGS], app[SETTINGS].config.frames
+    load = CaptureLoad(frames.scale, frames.scale_when_behind)
+    scale = app[METRICS].capture_scale
+    scale.set(load.scale)
+    load.on_change(lambda: scale.set(load.scale))
+    host = app[CHROMIUM] = await SupervisedChromium.start(settings.chromium, load)
     try:
         yield
     finally:

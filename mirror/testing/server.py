@@ -104,12 +104,23 @@ def agent_key_from(config_text: str) -> str | None:
     return str(keys[0]) if isinstance(keys, list) and keys else None
 
 
+def sharp_frames(config_text: str) -> str:
+    """The config with frames kept at the customer's size on a busy machine too, unless it says
+    otherwise: the plugin's checks compare the agent's view with the customer's screen pixel for
+    pixel, and a test run with many browsers is just when the server would capture smaller."""
+    try:
+        says = "frames" in tomllib.loads(config_text)
+    except tomllib.TOMLDecodeError:
+        return config_text  # The server names the error.
+    return config_text if says else config_text + "\n[frames]\nscale_when_behind = 1\n"
+
+
 @contextmanager
 def started_server(config_text: str, folder: Path) -> Iterator[CobrowseServer]:
     """Run ``cobrowse serve`` on a free port with this config and a fresh SQLite file in
     ``folder``; stopped (with its Chromium) when the block ends."""
     config_path = folder / "cobrowse.toml"
-    config_path.write_text(config_text)
+    config_path.write_text(sharp_frames(config_text))
     db_path = folder / "cobrowse.db"
     args = ["serve", "--port", "0", "--config", str(config_path), "--db", f"sqlite:///{db_path}"]
     # The log stays with the run's other files, where pytest cleans up old runs.

@@ -12,10 +12,12 @@ from hypothesis import strategies as st
 from mirror.frames.frame import Frame, LatestFrame, decode_frame
 from mirror.frames.patches import (
     MAX_RECTS,
+    SCALED,
     TILE,
     PatchEncoder,
     changed_tiles,
     frame_messages,
+    is_whole,
     read_message,
     tile_rects,
 )
@@ -180,3 +182,27 @@ def test_frames_are_the_same_when_their_pixels_are() -> None:
     # A frame painted over (redaction) is compared by its pixels.
     painted = Frame(first.pixels.copy(), jpeg=None)
     assert painted.same_as(first) and first.same_as(painted)
+
+
+def test_a_frame_captured_small_goes_whole_with_the_size_to_show_it_at() -> None:
+    encoder, small = PatchEncoder(), page(160, 100)
+    small.shown = (320, 200)
+    message = encoder.encode(small)
+    assert message is not None and message[:1] == SCALED and is_whole(message)
+    [((x, y, width, height), jpeg)] = read_message(message)
+    assert (x, y, width, height) == (0, 0, 320, 200)
+    assert simplejpeg.decode_jpeg(jpeg).shape[:2] == (100, 160)
+    # Another small frame goes whole too, however little changed: no tiles compared.
+    after = changed(small, (0, 0, 4, 4))
+    after.shown = (320, 200)
+    again = encoder.encode(after)
+    assert again is not None and again[:1] == SCALED and not encoder.patched
+
+
+def test_a_scaled_frame_cut_short_is_an_error_and_a_patch_is_not_whole() -> None:
+    with pytest.raises(ValueError, match="cut short"):
+        read_message(SCALED + b"\x01")
+    encoder, before = PatchEncoder(), page()
+    encoder.encode(before)
+    patch = encoder.encode(changed(before, (0, 0, 16, 16)))
+    assert patch is not None and not is_whole(patch)

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from mirror.config import parse_config
 from mirror.render.browser import LAUNCH_ARGS, LEAN_ARGS
 from mirror.testing.actions import runs
 from mirror.testing.artifacts import folder_for_test
 from mirror.testing.chromium import MISSING_EXECUTABLE, fallback_launch_options
-from mirror.testing.server import agent_key_from
+from mirror.testing.server import agent_key_from, sharp_frames
 from mirror.testing.session import needles
 from mirror.testing.wire import Wire
 
@@ -112,3 +113,10 @@ def test_an_action_is_answered_by_its_applied_or_by_the_customer_moving_to_anoth
     wire.record('{"type": "session", "id": "123456789"}', "customer", sent=False)
     assert wire.all_answered_since(followed)
     assert wire.applied_since(followed) is None
+
+
+def test_the_plugins_server_keeps_frames_sharp_unless_the_config_says_otherwise() -> None:
+    kept = parse_config(sharp_frames('[server]\nagent_keys = ["k"]\n'))
+    assert kept.frames.scale_when_behind == 1 and kept.server.agent_keys == ["k"]
+    assert parse_config(sharp_frames("[frames]\nscale = 0.5\n")).frames.scale_when_behind == 0.5
+    assert sharp_frames("[broken") == "[broken"

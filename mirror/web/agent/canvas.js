@@ -1,16 +1,16 @@
 // The view's picture: the frames the server sends, drawn on a canvas at the customer's viewport
 // size, one canvas pixel to one CSS pixel of the customer's, shown at the agent's zoom.
-import { PATCH, patchPieces } from "../patches.js";
+import { PATCH, framePieces } from "../patches.js";
 
 export const MIN_ZOOM = 0.25;
 export const MAX_ZOOM = 3;
 
-// A binary message is a whole frame (a JPEG) or a patch of the last one (../patches.js).
+// A binary message is a whole frame (a JPEG, or one captured small) or a patch of the last one
+// (../patches.js).
 function pieces(buffer) {
   const bytes = new Uint8Array(buffer);
-  if (bytes[0] !== PATCH) return [{ x: 0, y: 0, jpeg: bytes, whole: true }];
-  const rects = patchPieces(new DataView(buffer), 0, buffer.byteLength);
-  return rects.map((p) => ({ x: p.x, y: p.y, jpeg: bytes.subarray(p.start, p.end) }));
+  const { whole, pieces } = framePieces(new DataView(buffer), 0, buffer.byteLength);
+  return pieces.map((p) => ({ ...p, whole, jpeg: bytes.subarray(p.start, p.end) }));
 }
 
 export class ViewCanvas {
@@ -45,11 +45,16 @@ export class ViewCanvas {
           parts.map((p) => createImageBitmap(new Blob([p.jpeg], { type: "image/jpeg" }))),
         );
         // A whole frame is the customer's viewport: it sets the view's size, whichever of it
-        // and the viewport message comes first.
-        if (parts.length === 1 && parts[0].whole) this.resize(bitmaps[0].width, bitmaps[0].height);
+        // and the viewport message comes first. One captured small says the size it stands for.
+        const sized = parts.map((p, i) => ({
+          ...p,
+          width: p.width || bitmaps[i].width,
+          height: p.height || bitmaps[i].height,
+        }));
+        if (parts.length === 1 && parts[0].whole) this.resize(sized[0].width, sized[0].height);
         // All of a message's rectangles are drawn together: the view never shows half a frame.
-        parts.forEach((p, i) => {
-          this.context.drawImage(bitmaps[i], p.x, p.y);
+        sized.forEach((p, i) => {
+          this.context.drawImage(bitmaps[i], p.x, p.y, p.width, p.height);
           bitmaps[i].close();
         });
         this.canvas.dataset.frames = String(Number(this.canvas.dataset.frames || 0) + 1);

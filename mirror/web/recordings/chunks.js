@@ -3,7 +3,7 @@
 // payload length (uint32), payload; all little-endian. The payloads stay in one Blob, so that
 // each JPEG is decoded from a slice of it without copying.
 
-import { PATCH, patchPieces } from "../patches.js";
+import { framePieces } from "../patches.js";
 
 export const KIND = { FRAME: 1, KEYFRAME: 2, EVENT: 3 };
 const MAGIC = "CBRC";
@@ -43,11 +43,8 @@ function readRecord(kind, t, data, start, end) {
     const event = JSON.parse(new TextDecoder().decode(new Uint8Array(data.buffer, start, end - start)));
     return { kind, t, event };
   }
-  if (kind === KIND.KEYFRAME || data.getUint8(start) !== PATCH) {
-    return { kind, t, whole: true, pieces: [{ x: 0, y: 0, start, end }] };
-  }
   try {
-    return { kind, t, whole: false, pieces: patchPieces(data, start, end) };
+    return { kind, t, ...framePieces(data, start, end) };
   } catch (error) {
     throw new ChunkError(error.message);
   }

@@ -17,10 +17,16 @@ export class Picture {
     const bitmaps = await Promise.all(
       record.pieces.map((p) => createImageBitmap(blob.slice(p.start, p.end, "image/jpeg"))),
     );
-    // A whole frame is the customer's viewport (as the agent got it): it sets the size.
-    if (record.whole) this.resize(bitmaps[0].width, bitmaps[0].height);
-    record.pieces.forEach((p, i) => {
-      this.context.drawImage(bitmaps[i], p.x, p.y);
+    // A whole frame is the customer's viewport (as the agent got it): it sets the size; one
+    // captured small says the size it stands for, and is drawn stretched over it.
+    const sized = record.pieces.map((p, i) => ({
+      ...p,
+      width: p.width || bitmaps[i].width,
+      height: p.height || bitmaps[i].height,
+    }));
+    if (record.whole) this.resize(sized[0].width, sized[0].height);
+    sized.forEach((p, i) => {
+      this.context.drawImage(bitmaps[i], p.x, p.y, p.width, p.height);
       bitmaps[i].close();
     });
   }

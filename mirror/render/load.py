@@ -1,0 +1,68 @@
+"""The capture scale of one Chromium's render pages: their frames at the full size of the
+customer's screen while Chromium keeps up, smaller while it is behind (see :class:`CaptureLoad`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+BEHIND_S = 0.1  # Frames this late on average: Chromium is behind (as mirror/render/pacing.py).
+CAUGHT_UP_S = 0.04  # Frames this early on average, captured small: it has caught up.
+WEIGHT = 0.05  # Each frame's share of the running average (about the last 20 frames).
+HOLD_S = 10.0  # The shortest stay at the smaller scale...
+MAX_HOLD_S = 160.0  # ...doubled, up to this, each time Chromium falls behind again soon after.
+SOON_S = 60.0  # "Soon": within this of going back to the full scale.
+
+Listener = Callable[[], None]
+
+
+class CaptureLoad:
+    """Whether one Chromium keeps up with its render pages' screencasts, from how late their
+    frames arrive, and the scale they are captured at.
+
+    Chromium's browser process encodes every frame at the size it is captured, and the server
+    decodes and compares it: both cost in proportion to the pixels. Once frames arrive late on
+    average (more sessions change than the machine can draw, encode and send), every page is
+    captured at ``behind_scale`` (the agent's page stretches the picture to the customer's
+    screen), so that each session keeps getting frames, less sharp, rather than some getting
+    none. The full scale comes back once frames arrive early again and ``hold`` has passed;
+    falling behind again soon after doubles the hold, so that a machine just at its limit does
+    not switch scale back and forth.
+    """
+
+    def __init__(
+        self,
+        scale: float = 1.0,
+        behind_scale: float = 0.5,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.full_scale, self.behind_scale = scale, min(scale, behind_scale)
+        self.scale = scale
+        self.lag = 0.0  # The running average of frames' lateness, in seconds.
+        self.hold = HOLD_S
+        self._clock = clock
+        self._changed_at = -SOON_S * 2  # When the scale last changed.
+        self._listeners: list[Listener] = []
+
+    def on_change(self, listener: Listener) -> Callable[[], None]:
+        """Call ``listener`` when the scale changes; returns what stops it."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def frame(self, lag: float) -> None:
+        """A render page's frame arrived ``lag`` seconds after Chromium took it."""
+        self.lag += WEIGHT * (lag - self.lag)
+        now = self._clock()
+        if self.scale == self.full_scale:
+            if self.lag > BEHIND_S and self.behind_scale < self.full_scale:
+                back_soon = now - self._changed_at < SOON_S
+                self.hold = min(MAX_HOLD_S, self.hold * 2) if back_soon else HOLD_S
+                self._set(self.behind_scale, now)
+        elif self.lag < CAUGHT_UP_S and now - self._changed_at >= self.hold:
+            self._set(self.full_scale, now)
+
+    def _set(self, scale: float, now: float) -> None:
+        self.scale, self._changed_at = scale, now
+        for listener in list(self._listeners):
+            listener()
