@@ -28,6 +28,7 @@ CLOSE_BUSY = 4503
 CLOSE_ELSEWHERE = 4409
 # The session moved to another node of the cluster: the page comes back through the balancer.
 CLOSE_MOVED = 4302
+CLOSE_GOING_AWAY = 1001  # The server is stopping: the page may come back when it is up again.
 
 
 class Message(msgspec.Struct, tag_field="type", forbid_unknown_fields=True, kw_only=True):

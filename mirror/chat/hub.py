@@ -47,7 +47,7 @@ from mirror.history.writes import RetriedWrites
 from mirror.limits import ClientLimits
 from mirror.metrics import Metrics
 from mirror.tasks import NamedTasks
-from mirror.wire import CLOSE_ENDED, CLOSE_MOVED, Error, Message
+from mirror.wire import CLOSE_ENDED, CLOSE_GOING_AWAY, CLOSE_MOVED, Error, Message
 
 log = logging.getLogger("cobrowse.chat")
 
@@ -274,6 +274,12 @@ class ChatHub:
         for chat in self.registry.live():
             await self.end(chat, ChatEndReason.SERVER_SHUTDOWN)
         self._tasks.cancel_all()
+        # Open desks would hold the server's stop for its whole grace; their pages reconnect.
+        peers = list(self._customers.values()) + [desk.peer for desk in self._desks.values()]
+        self._customers.clear()
+        self._desks.clear()
+        for peer in peers:
+            await peer.close(CLOSE_GOING_AWAY, "the server is stopping")
         await self.writes.close()
 
     # -- internals ---------------------------------------------------------------------------

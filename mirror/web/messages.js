@@ -52,6 +52,7 @@ export const CLOSE = {
   BUSY: 4503,
   ELSEWHERE: 4409, // The session went on in another tab or page: wait, take it back when looked at.
   MOVED: 4302, // The session moved to another server: come back through the balancer.
+  GOING_AWAY: 1001, // The server is stopping (a desk's socket): come back when it is up again.
 };
 
 export function parse(text) {
