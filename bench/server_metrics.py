@@ -9,6 +9,8 @@ import aiohttp
 
 LAG = "cobrowse_frame_lag_seconds"
 REPEATED = "cobrowse_frames_repeated_total"
+SENT = "cobrowse_frames_sent_total"
+SCALED = "cobrowse_frames_scaled_total"
 BEHIND_LE = "0.1"  # The bucket edge where the render pages start pacing their changes.
 
 
@@ -22,8 +24,9 @@ async def frame_lag(server: str) -> dict[str, float] | None:
 
 
 def frame_lag_from(text: str) -> dict[str, float] | None:
-    """The frames counted, their mean age in ms, the share older than 100 ms and the share
-    that repeated the last frame, from Prometheus text; None when no frame was counted."""
+    """The frames counted, their mean age in ms, the share older than 100 ms, the share that
+    repeated the last frame and the share of those sent that were captured small, from
+    Prometheus text; None when no frame was counted."""
     values: dict[str, float] = {}
     for line in text.splitlines():
         name, _, value = line.rpartition(" ")
@@ -32,6 +35,8 @@ def frame_lag_from(text: str) -> dict[str, float] | None:
             f"{LAG}_sum",
             f'{LAG}_bucket{{le="{BEHIND_LE}"}}',
             REPEATED,
+            SENT,
+            SCALED,
         ):
             values[name] = float(value)
     count = values.get(f"{LAG}_count", 0.0)
@@ -44,4 +49,6 @@ def frame_lag_from(text: str) -> dict[str, float] | None:
         "over_100ms_share": round(1 - within / count, 3),
         # Of the frames Chromium took, those that showed nothing new and were dropped.
         "repeated_share": round(values.get(REPEATED, 0.0) / count, 3),
+        # Of the frames sent to agents, those captured small while Chromium was behind.
+        "scaled_share": round(values.get(SCALED, 0.0) / max(1.0, values.get(SENT, 0.0)), 3),
     }

@@ -158,12 +158,13 @@ def frames_table(data: dict[str, Any]) -> list[str]:
         "",
         "Means per agent over each phase. Frame age: how old the render pages' frames were when "
         "they reached the server, over the joins and changes (the server's own histogram): "
-        "past 100 ms its Chromium is behind.",
+        "past 100 ms its Chromium is behind. Frames sent small: captured at [frames] "
+        "scale_when_behind while it was.",
         "",
         "| Sessions | fps changing | fps idle | kB/s changing | kB/s idle | kB/s clicking "
         "| frame kB p50 | longest frame gap while changing | starved sessions "
-        "| frame age mean, ms | frames over 100 ms | frames repeated |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| frame age mean, ms | frames over 100 ms | frames repeated | frames sent small |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for label, p in _parts(data):
         lag = p.get("frame_lag") or {}
@@ -177,12 +178,15 @@ def frames_table(data: dict[str, Any]) -> list[str]:
             f"| {_stat(p, 'frame_bytes', 'p50', 1000)} "
             f"| {_stat(p, 'max_frame_gap_changing_ms', 'max')} ms "
             f"| {p['figures'].get('starved_sessions', '–')} "
-            f"| {num(lag.get('mean_ms'))} | {_share(late)} | {_share(lag.get('repeated_share'))} |"
+            f"| {num(lag.get('mean_ms'))} | {_share(late)} | {_share(lag.get('repeated_share'))} "
+            f"| {_share(lag.get('scaled_share'))} |"
         )
     base = (data["browser"] or {}).get("figures", {})
     if "baseline_agent_bytes_per_second_changing" in base:
         kbps = base["baseline_agent_bytes_per_second_changing"]["session_mean"]
-        lines.append(f"| baseline (rrweb DOM streaming) | | | {num(kbps, 1000)} | | | | | | | | |")
+        lines.append(
+            f"| baseline (rrweb DOM streaming) | | | {num(kbps, 1000)} | | | | | | | | | |"
+        )
     return lines
 
 

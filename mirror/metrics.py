@@ -20,6 +20,11 @@ class Metrics:
         self.live_sessions = Gauge("cobrowse_live_sessions", "Sessions idle or active", registry=r)
         self.frames_sent = Counter("cobrowse_frames_sent", "Frames sent to agents", registry=r)
         self.frame_bytes = Counter("cobrowse_frame_bytes", "Frame bytes sent to agents", registry=r)
+        self.frames_scaled = Counter(
+            "cobrowse_frames_scaled",
+            "Frames sent to agents captured smaller than the customer's screen ([frames])",
+            registry=r,
+        )
         # Chromium's work wasted: a settle frame or repaint that changed nothing, dropped.
         self.frames_repeated = Counter(
             "cobrowse_frames_repeated",

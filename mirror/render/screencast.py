@@ -144,7 +144,7 @@ class Screencast:
             return
         if taken is not None:
             self._events.on_lag(self._pacer.lag)
-            self._load.frame(self._pacer.lag)
+            self._load.frame(self._pacer.lag, self)
         replaced, self._pending = self._pending, params
         self._frame_waiting.set()
         if replaced is not None:

@@ -141,6 +141,8 @@ class RenderPages:
                 live.track.frame(message, picture)
             self._metrics.frames_sent.inc()
             self._metrics.frame_bytes.inc(len(message))
+            if picture.shown is not None:
+                self._metrics.frames_scaled.inc()
             # Prepared during the join, the next spare would take the CPU that the customer's
             # snapshot and the rebuild need.
             self.prepare_spare()

@@ -12,16 +12,19 @@ from mirror.wire import Viewport
 
 
 class Clock:
+    """Frames 20 ms apart: each frame reads the clock once."""
+
     def __init__(self) -> None:
         self.now = 1000.0
 
     def __call__(self) -> float:
+        self.now += 0.02
         return self.now
 
 
-def frames(load: CaptureLoad, lag: float, count: int = 100) -> None:
-    for _ in range(count):
-        load.frame(lag)
+def frames(load: CaptureLoad, lag: float, count: int = 100, pages: int = 5) -> None:
+    for i in range(count):
+        load.frame(lag, i % pages)
 
 
 def test_frames_on_time_keep_the_full_scale() -> None:
@@ -34,15 +37,24 @@ def test_late_frames_bring_the_smaller_scale_and_early_ones_after_the_hold_the_f
     clock, changes = Clock(), []
     load = CaptureLoad(1.0, 0.5, clock=clock)
     load.on_change(lambda: changes.append(load.scale))
-    load.frame(0.5)  # One late frame is not enough: the average moves a little.
+    frames(load, 0.01, 5)
+    frames(load, 0.5, 4)  # A few late frames are not enough: the median is of the last nine.
     assert load.scale == 1.0
-    frames(load, 0.5)
+    frames(load, 0.5, 10)
     assert load.scale == 0.5 and changes == [0.5]
-    frames(load, 0.01)  # Caught up at once, but the hold has not passed.
+    frames(load, 0.01, 20)  # Caught up at once, but the hold has not passed.
     assert load.scale == 0.5
     clock.now += HOLD_S
-    load.frame(0.01)
+    frames(load, 0.01, 1)
     assert load.scale == 1.0 and changes == [0.5, 1.0]
+
+
+def test_late_frames_of_one_or_two_pages_are_theirs_not_the_machines() -> None:
+    load = CaptureLoad(clock=Clock())
+    frames(load, 0.8, 50, pages=2)  # Two pages rebuilding a large snapshot each.
+    assert load.lag == 0.8 and load.scale == 1.0
+    frames(load, 0.8, 50, pages=3)
+    assert load.scale == 0.5
 
 
 def test_falling_behind_again_soon_after_doubles_the_hold_up_to_its_bound() -> None:
@@ -55,7 +67,7 @@ def test_falling_behind_again_soon_after_doubles_the_hold_up_to_its_bound() -> N
         holds.append(load.hold)
         frames(load, 0.01)
         clock.now += load.hold
-        load.frame(0.01)
+        frames(load, 0.01, 1)
         assert load.scale == 1.0
     assert holds[:3] == [HOLD_S, 2 * HOLD_S, 4 * HOLD_S] and holds[-1] == MAX_HOLD_S
     clock.now += 3600  # Long after: back to the first hold.
