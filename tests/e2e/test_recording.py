@@ -13,6 +13,7 @@ import sys
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,9 +46,9 @@ class Recorded:
     store: Path
 
 
-@pytest.fixture(scope="module")
-def recorded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recorded]:
-    folder = tmp_path_factory.mktemp("recorded")
+@contextmanager
+def recording_server(folder: Path, more_config: str = "") -> Iterator[Recorded]:
+    """A server recording every session to a store in ``folder``, and the sample site."""
     store, port = folder / "store", free_port()
     config = (
         f"""
@@ -60,12 +61,19 @@ supervisor_keys = ["{SUPERVISOR_KEY}"]
 enabled = true
 store = "{store}"
 """
+        + more_config
         + TEST_CONFIG
     )
     with started_server(config, folder) as server:
         args = ["site", str(FIXTURES), "--port", str(port), "--server", server.url]
         with ChildProcess(args) as site:
             yield Recorded(server, site.url, store)
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recorded]:
+    with recording_server(tmp_path_factory.mktemp("recorded")) as recorded:
+        yield recorded
 
 
 def api(url: str, key: str | None = SUPERVISOR_KEY, method: str = "GET") -> tuple[int, bytes]:

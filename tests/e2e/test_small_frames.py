@@ -14,20 +14,16 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from mirror.testing import Cobrowse
-from mirror.testing.processes import ChildProcess
-from mirror.testing.server import free_port, started_server
 from mirror.testing.session import needles
-from tests.conftest import TEST_CONFIG
 from tests.e2e.test_recording import (
-    AGENT_KEY,
     SUPERVISOR_KEY,
     Recorded,
     api,
     ended_recording,
     flat,
     last_frame,
+    recording_server,
 )
-from tests.sites import FIXTURES
 
 CARD = "4929000000006"
 
@@ -35,27 +31,8 @@ CARD = "4929000000006"
 @pytest.fixture(scope="module")
 def small(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recorded]:
     folder = tmp_path_factory.mktemp("small")
-    store, port = folder / "store", free_port()
-    config = (
-        f"""
-[server]
-allowed_origins = ["http://127.0.0.1:{port}"]
-agent_keys = ["{AGENT_KEY}"]
-supervisor_keys = ["{SUPERVISOR_KEY}"]
-
-[frames]
-scale = 0.5
-
-[recording]
-enabled = true
-store = "{store}"
-"""
-        + TEST_CONFIG
-    )
-    with started_server(config, folder) as server:
-        args = ["site", str(FIXTURES), "--port", str(port), "--server", server.url]
-        with ChildProcess(args) as site:
-            yield Recorded(server, site.url, store)
+    with recording_server(folder, "\n[frames]\nscale = 0.5\n") as recorded:
+        yield recorded
 
 
 def test_small_frames_show_at_the_customers_size_masked_and_recorded(
