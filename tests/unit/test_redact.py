@@ -42,3 +42,10 @@ def test_a_rectangle_partly_outside_the_frame_is_painted_inside_it_only() -> Non
 def test_no_rectangles_costs_nothing() -> None:
     frame = decode_frame(busy_frame(masked=False))
     assert redact(frame, []) is frame
+
+
+def test_a_frame_captured_small_is_painted_and_still_shown_at_the_screens_size() -> None:
+    frame = decode_frame(busy_frame(masked=False))
+    frame.shown = (2 * frame.width, 2 * frame.height)
+    redacted = redact(frame, RECTS)
+    assert redacted is not frame and redacted.shown == frame.shown
