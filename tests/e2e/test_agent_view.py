@@ -81,6 +81,7 @@ def test_the_strip_names_the_customers_page_the_duration_and_the_connection(
     expect(strip).to_contain_text(re.compile(r"\b\d\d:\d\d\b"))  # The duration.
     expect(strip).to_contain_text(re.compile(r"Connection: (good|fair|poor) \(\d+ ms\)"))
     expect(strip).not_to_contain_text("SPRING")
+    expect(strip).not_to_contain_text("Reduced sharpness")  # Frames at the customer's size.
     page.goto(f"{sample_site}/shop/index.html")  # Another page of the site: the strip follows.
     expect(strip).to_contain_text("/shop/index.html", timeout=15_000)
     expect(strip).to_contain_text("Outdoor gear")

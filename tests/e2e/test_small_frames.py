@@ -1,7 +1,7 @@
 """Frames captured smaller than the customer's screen (``[frames] scale``, what a machine behind
-its load does on its own): the agent's view keeps the customer's size and its pointer lands where
-it points, the masked field stays flat and its value never crosses, and the recording plays and
-exports at the customer's size."""
+its load does on its own): the agent's view keeps the customer's size, says its pictures are less
+sharp, and its pointer lands where it points; the masked field stays flat and its value never
+crosses, and the recording plays and exports at the customer's size."""
 
 from __future__ import annotations
 
@@ -41,10 +41,11 @@ def test_small_frames_show_at_the_customers_size_masked_and_recorded(
     page.set_viewport_size({"width": 1200, "height": 1400})  # The name and the card in view.
     page.goto(f"{small.site}/shop/checkout.html")
     session = Cobrowse(small.server).start(page)
-    session.join()
+    agent = session.join()
     canvas = session.view
     expect(canvas).to_have_attribute("width", "1200")  # The customer's, not the frames' 600.
     expect(canvas).to_have_attribute("height", "1400")
+    expect(agent.get_by_text("Reduced sharpness: the server is busy")).to_be_visible()
     page.locator("#cc-number").press_sequentially(CARD)
     session.agent_fill("#firstName", "Erin Small")  # The agent's clicks land on the field.
     assert page.input_value("#firstName") == "Erin Small"

@@ -17,10 +17,13 @@ export class ViewCanvas {
   /**
    * @param {HTMLCanvasElement} canvas
    * @param {() => void} onResize after the customer's screen changed size
+   * @param {(reduced: boolean) => void} onSharpness after each whole frame: whether it came
+   *   captured smaller than the customer's screen
    */
-  constructor(canvas, onResize = () => {}) {
+  constructor(canvas, onResize = () => {}, onSharpness = () => {}) {
     this.canvas = canvas;
     this.onResize = onResize;
+    this.onSharpness = onSharpness;
     this.context = canvas.getContext("2d");
     this.zoom = 1;
     this.pending = []; // Frame messages not yet drawn, oldest first (see queue).
@@ -51,7 +54,10 @@ export class ViewCanvas {
           width: p.width || bitmaps[i].width,
           height: p.height || bitmaps[i].height,
         }));
-        if (parts.length === 1 && parts[0].whole) this.resize(sized[0].width, sized[0].height);
+        if (parts.length === 1 && parts[0].whole) {
+          this.resize(sized[0].width, sized[0].height);
+          this.onSharpness(sized[0].width > bitmaps[0].width);
+        }
         // All of a message's rectangles are drawn together: the view never shows half a frame.
         sized.forEach((p, i) => {
           this.context.drawImage(bitmaps[i], p.x, p.y, p.width, p.height);

@@ -1,6 +1,6 @@
 // The view's status strip: the page the customer is on (its title and path, as the server says),
-// how long the session has been active, and the connection's quality, from the round trip of a
-// ping the server answers at once.
+// how long the session has been active, the connection's quality, from the round trip of a ping
+// the server answers at once, and whether the pictures come less sharp (a busy server).
 import { msg } from "../messages.js";
 import { CONTROL } from "./view_texts.js";
 
@@ -14,6 +14,7 @@ export const STRIP_HTML = `
   <span id="control"></span>
   <span id="duration" aria-label="Session duration"></span>
   <span id="quality"></span>
+  <span id="sharpness"></span>
 </div>`;
 
 /** "04:07", or "1:02:09" past an hour. */
@@ -81,5 +82,11 @@ export class StatusStrip {
   quality(text, word) {
     this.$("quality").textContent = text;
     this.$("quality").dataset.quality = word;
+  }
+
+  /** Whether the last whole frame came captured smaller than the customer's screen: the
+   * server is short of CPU and sends less sharp pictures rather than fewer. */
+  sharpness(reduced) {
+    this.$("sharpness").textContent = reduced ? "Reduced sharpness: the server is busy" : "";
   }
 }

@@ -136,7 +136,11 @@ export class CobrowseView extends HTMLElement {
     canvas.tabIndex = 0;
     canvas.setAttribute("aria-label", "Customer's screen");
     canvas.width = canvas.height = 0;
-    this.picture = new ViewCanvas(canvas, () => this.fit());
+    this.picture = new ViewCanvas(
+      canvas,
+      () => this.fit(),
+      (reduced) => this.strip && this.strip.sharpness(reduced),
+    );
     this.zoom = this.getAttribute("zoom") || "fit";
     if (typeof ResizeObserver === "function") new ResizeObserver(() => this.fit()).observe(this.shadowRoot.querySelector(".stage"));
     this.setState("off");
