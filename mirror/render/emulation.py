@@ -24,12 +24,12 @@ class Emulation:
         self.capturing = True  # Screencasting, unless nobody sees the view (see capture).
         self._scheme_emulated = False
         self._load = load
-        self._scale = 1.0  # The capture scale the screencast was last started at.
+        self.scale = 1.0  # The capture scale the screencast was last started at.
 
     @property
     def rescaled(self) -> bool:
         """Whether the screencast runs at another scale than the machine's load calls for."""
-        return self.capturing and self._scale != self._load.scale
+        return self.capturing and self.scale != self._load.scale
 
     def shows(self, viewport: Viewport) -> bool:
         return viewport == self.applied.viewport
@@ -115,7 +115,7 @@ class Emulation:
         if restart:
             await cdp.send("Page.stopScreencast")
         params: dict[str, Any] = {"format": "jpeg", "quality": JPEG_QUALITY, "everyNthFrame": 1}
-        self._scale = scale = self._load.scale
+        self.scale = scale = self._load.scale
         if self.metrics_overridden or scale != 1:
             view = screen.view_size
             width, height = max(1, round(view.width * scale)), max(1, round(view.height * scale))

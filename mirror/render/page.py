@@ -196,6 +196,8 @@ class RenderPage:
             if self._emulation.rescaled and not self._closed and self._cdp is not None:
                 with contextlib.suppress(PlaywrightError):  # The page may be closing.
                     await self._emulation.start_screencast(self._cdp, self._screen, restart=True)
+                if self._host.load.scale == self._host.load.full_scale:
+                    await self._repaint()  # A still page is shown sharp again now.
 
     async def _wake(self) -> None:
         """Something painted the page or will: capture again if it rests (render/rest.py)."""
@@ -231,6 +233,11 @@ class RenderPage:
     def capturing(self) -> bool:
         """Whether Chromium takes frames of the page (not while nobody sees the view)."""
         return self._emulation.capturing
+
+    @property
+    def capture_scale(self) -> float:
+        """The scale of the screencast's frames, as last started (render/load.py)."""
+        return self._emulation.scale
 
     @property
     def page(self) -> Page | None:

@@ -13,9 +13,10 @@ from aiohttp.test_utils import TestServer
 from playwright.async_api import Page
 
 from mirror.config import Config
+from mirror.render.load import CaptureLoad
 from mirror.render.page import RenderPage
 from mirror.server.app import build_app
-from mirror.server.keys import HUB, METRICS, Settings
+from mirror.server.keys import CHROMIUM, HUB, METRICS, Settings
 from mirror.session.live import LiveSession
 from tests.integration.test_render_failure import join
 from tests.wsclient import open_customer
@@ -33,6 +34,7 @@ class Watched:
     render: RenderPage
     chromium: Page
     captured: Callable[[], float]  # Screencast frames taken so far.
+    load: CaptureLoad  # The server's Chromium's: the scale frames are captured at.
 
 
 @contextlib.asynccontextmanager
@@ -50,4 +52,5 @@ async def watched(tmp_path: Path) -> AsyncIterator[Watched]:
         def captured() -> float:
             return registry.get_sample_value(CAPTURED) or 0.0
 
-        yield Watched(customer, agent, live, live.page, live.page.page, captured)
+        load = app[CHROMIUM].load
+        yield Watched(customer, agent, live, live.page, live.page.page, captured, load)
