@@ -264,23 +264,23 @@ class ChatHub:
         self._tasks.cancel_all()
         for chat in self.registry.live():
             self.registry.discard(chat)
-        peers = list(self._customers.values()) + [desk.peer for desk in self._desks.values()]
-        self._customers.clear()
-        self._desks.clear()
-        for peer in peers:
-            await peer.close(CLOSE_MOVED, "the chat moved to another server")
+        await self._close_sockets(CLOSE_MOVED, "the chat moved to another server")
 
     async def shutdown(self) -> None:
         for chat in self.registry.live():
             await self.end(chat, ChatEndReason.SERVER_SHUTDOWN)
         self._tasks.cancel_all()
         # Open desks would hold the server's stop for its whole grace; their pages reconnect.
+        await self._close_sockets(CLOSE_GOING_AWAY, "the server is stopping")
+        await self.writes.close()
+
+    async def _close_sockets(self, code: int, reason: str) -> None:
+        """Close and forget every customer's chat socket and agent's desk held here."""
         peers = list(self._customers.values()) + [desk.peer for desk in self._desks.values()]
         self._customers.clear()
         self._desks.clear()
         for peer in peers:
-            await peer.close(CLOSE_GOING_AWAY, "the server is stopping")
-        await self.writes.close()
+            await peer.close(code, reason)
 
     # -- internals ---------------------------------------------------------------------------
 
@@ -293,7 +293,7 @@ class ChatHub:
             return
         self.metrics.chat_lines.inc()
         await self._line(chat, line)
-        if chat.state is ChatState.WAITING and line is _first_words(chat):
+        if chat.state is ChatState.WAITING and line is chat.first_words:
             await self._announce_waiting(chat)  # The desks list a waiting chat by its first words.
 
     async def _system(self, chat: Chat, text: str) -> None:
@@ -398,8 +398,3 @@ class ChatHub:
         else:
             await self.directory.released(chat)
         await self.writes.write(chat)
-
-
-def _first_words(chat: Chat) -> ChatLine | None:
-    """The customer's first line: what the desks list a waiting chat by."""
-    return next((line for line in chat.lines if line.sender == "customer"), None)

@@ -145,7 +145,6 @@ def chat_view(chat: Chat, *, offer: bool = False) -> ChatView:
 
 
 def waiting_view(chat: Chat) -> WaitingChat:
-    first = next((line.text for line in chat.lines if line.sender == "customer"), "")
-    return WaitingChat(
-        id=chat.uuid, label=chat.label, created_at=chat.created_at, preview=first[:140]
-    )
+    first = chat.first_words
+    preview = first.text[:140] if first is not None else ""
+    return WaitingChat(id=chat.uuid, label=chat.label, created_at=chat.created_at, preview=preview)

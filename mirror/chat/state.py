@@ -75,6 +75,11 @@ class Chat:
     def interaction_id(self) -> str:
         return self.uuid
 
+    @property
+    def first_words(self) -> ChatLine | None:
+        """The customer's first line: what the desks list a waiting chat by."""
+        return next((line for line in self.lines if line.sender == "customer"), None)
+
     def post(self, sender: Sender, text: str) -> ChatLine:
         """Add a line; raises :class:`ChatError` for an empty, too long or late message."""
         text = text.strip()
