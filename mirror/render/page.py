@@ -10,7 +10,7 @@ import contextlib
 import json
 import logging
 import time
-from typing import Any, Literal
+from typing import Any
 
 import msgspec
 from playwright.async_api import BrowserContext, CDPSession, Page, Route
@@ -25,7 +25,7 @@ from mirror.render.page_fonts import PageFonts
 from mirror.render.player_feed import PACK_FROM, PlayerFeed, packed
 from mirror.render.render_call import RENDER_ORIGIN, render_call, served_from_package
 from mirror.render.rest import Rest
-from mirror.render.screen import Display, Screen, visual_from
+from mirror.render.screen import Screen, display_from, visual_from
 from mirror.render.screencast import Screencast
 from mirror.render.supervisor import SupervisedChromium
 from mirror.wire import Policy, Viewport
@@ -352,13 +352,7 @@ class RenderPage:
         self._events.on_notice(reason if reason.replace("-", "").isalpha() else "partial")
 
     async def _displayed(self, _source: Any, color_scheme: Any, pixel_ratio: Any) -> None:
-        # From the customer's page: only the two known schemes and a sane ratio are emulated.
-        scheme: Literal["light", "dark"] = "dark" if color_scheme == "dark" else "light"
-        try:
-            ratio = min(8.0, max(0.25, float(pixel_ratio)))
-        except (TypeError, ValueError):
-            ratio = self._screen.display.pixel_ratio
-        self._screen.display = Display(scheme, ratio)
+        self._screen.display = display_from(color_scheme, pixel_ratio, self._screen.display)
         await self.emulate()
 
     async def _fonts_told(self, _source: Any, reported: Any) -> None:

@@ -83,6 +83,17 @@ VISUAL_FIELDS = (
 MAX_OFFSET = 1_000_000.0  # CSS pixels: far beyond any page, short of what breaks Chromium.
 
 
+def display_from(color_scheme: object, pixel_ratio: object, current: Display) -> Display:
+    """What the customer's page says of its display (any JSON values): only the two known
+    schemes and a sane ratio, ``current``'s ratio when it is not a number."""
+    scheme: Literal["light", "dark"] = "dark" if color_scheme == "dark" else "light"
+    try:
+        ratio = min(8.0, max(0.25, float(pixel_ratio)))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        ratio = current.pixel_ratio
+    return Display(scheme, ratio)
+
+
 def visual_from(value: object) -> Visual | None:
     """What the customer's page says it shows (any JSON value) as a Visual, or None: the whole
     layout viewport, and anything that is not a sane visual viewport."""
