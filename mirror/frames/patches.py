@@ -100,7 +100,7 @@ class PatchEncoder:
         A frame captured small (Chromium behind) goes whole: its JPEG is a quarter of the bytes,
         and no tiles are compared or encoded while the machine is short of CPU."""
         sent, self.sent = self.sent, frame
-        if sent is None or sent.pixels.shape != frame.pixels.shape or frame.shown is not None:
+        if frame.shown is not None or sent is None or sent.pixels.shape != frame.pixels.shape:
             return self._whole(frame)
         tiles = changed_tiles(sent, frame)
         if not tiles.any():
