@@ -43,3 +43,13 @@ export function patchPieces(data, start, end) {
   if (at !== end) throw new PatchError("a patch's length does not match its rectangles");
   return pieces;
 }
+
+/** Each piece with the size to draw it at: the one it says (a frame captured small), else its
+ * decoded bitmap's own. */
+export function sizedPieces(pieces, bitmaps) {
+  return pieces.map((p, i) => ({
+    ...p,
+    width: p.width || bitmaps[i].width,
+    height: p.height || bitmaps[i].height,
+  }));
+}

@@ -1,6 +1,6 @@
 // The view's picture: the frames the server sends, drawn on a canvas at the customer's viewport
 // size, one canvas pixel to one CSS pixel of the customer's, shown at the agent's zoom.
-import { PATCH, framePieces } from "../patches.js";
+import { PATCH, framePieces, sizedPieces } from "../patches.js";
 
 export const MIN_ZOOM = 0.25;
 export const MAX_ZOOM = 3;
@@ -49,11 +49,7 @@ export class ViewCanvas {
         );
         // A whole frame is the customer's viewport: it sets the view's size, whichever of it
         // and the viewport message comes first. One captured small says the size it stands for.
-        const sized = parts.map((p, i) => ({
-          ...p,
-          width: p.width || bitmaps[i].width,
-          height: p.height || bitmaps[i].height,
-        }));
+        const sized = sizedPieces(parts, bitmaps);
         if (parts.length === 1 && parts[0].whole) {
           this.resize(sized[0].width, sized[0].height);
           this.onSharpness(sized[0].width > bitmaps[0].width);

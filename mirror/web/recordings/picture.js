@@ -1,5 +1,6 @@
 // What the agent was shown, drawn on the "Recording" canvas, and the two pointers drawn on a
 // canvas laid over it: the picture stays exactly as sent, since patches are drawn over it.
+import { sizedPieces } from "../patches.js";
 
 export class Picture {
   constructor(canvas, overlay) {
@@ -19,11 +20,7 @@ export class Picture {
     );
     // A whole frame is the customer's viewport (as the agent got it): it sets the size; one
     // captured small says the size it stands for, and is drawn stretched over it.
-    const sized = record.pieces.map((p, i) => ({
-      ...p,
-      width: p.width || bitmaps[i].width,
-      height: p.height || bitmaps[i].height,
-    }));
+    const sized = sizedPieces(record.pieces, bitmaps);
     if (record.whole) this.resize(sized[0].width, sized[0].height);
     sized.forEach((p, i) => {
       this.context.drawImage(bitmaps[i], p.x, p.y, p.width, p.height);
