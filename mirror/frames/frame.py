@@ -5,9 +5,12 @@ in a one-frame mailbox for the agent's socket.
 from __future__ import annotations
 
 import asyncio
+import weakref
 
 import numpy as np
 import simplejpeg
+
+from mirror.frames.buffers import PIXELS
 
 JPEG_QUALITY = 70  # The screencast's, and that of a whole frame the server encodes again.
 # A patch is cut from a decoded frame, so it is a second encoding of those pixels: at the
@@ -23,24 +26,50 @@ class Frame:
     the pixels were painted over (redaction) and must be encoded again.
 
     A frame kept while its page rests lets go of its decoded pixels (:meth:`shed`); they are
-    decoded again from the JPEG when next needed.
+    decoded again from the JPEG when next needed. Pixels the frame decoded or copied are lent
+    (mirror/frames/buffers.py) and taken back when the frame is gone: hold the frame, never a
+    view of its pixels, beyond the call that reads them.
 
     ``shown`` is the size (width, height) the frame is shown at when it was captured smaller
     than the customer's screen (mirror/render/load.py), None when one pixel is one CSS pixel.
     """
 
-    def __init__(self, pixels: np.ndarray, jpeg: bytes | None) -> None:
-        self._pixels: np.ndarray | None = pixels
+    def __init__(self, pixels: np.ndarray | None, jpeg: bytes | None) -> None:
+        assert pixels is not None or jpeg is not None
+        self._pixels = pixels
+        # Gives lent pixels back (see _borrow).
+        self._lent: weakref.finalize[[np.ndarray], Frame] | None = None
         self.jpeg = jpeg
         self.shown: tuple[int, int] | None = None
 
     @property
     def pixels(self) -> np.ndarray:
-        pixels = self._pixels
-        if pixels is None:
-            assert self.jpeg is not None  # shed() encodes before it lets go.
-            pixels = self._pixels = decode_pixels(self.jpeg)
-        return pixels
+        return self._decode() if self._pixels is None else self._pixels
+
+    def _decode(self) -> np.ndarray:
+        assert self.jpeg is not None  # shed() encodes before it lets go.
+        height, width = jpeg_size(self.jpeg)
+        buffer = self._borrow(height, width)
+        try:
+            return decode_pixels(self.jpeg, buffer)
+        except BaseException:
+            self._give_back()  # Half written: nobody's pixels.
+            raise
+
+    def _borrow(self, height: int, width: int) -> np.ndarray:
+        """A lent buffer, this frame's pixels from now on, given back once the frame is gone."""
+        self._pixels = buffer = PIXELS.take(height, width)
+        self._lent = weakref.finalize(self, PIXELS.give, buffer)
+        self._lent.atexit = False
+        return buffer
+
+    def copy(self) -> Frame:
+        """A frame of the same pixels, to paint over, shown at the same size."""
+        pixels = self.pixels
+        copied = Frame(pixels, jpeg=None)
+        np.copyto(copied._borrow(*pixels.shape[:2]), pixels)
+        copied.shown = self.shown
+        return copied
 
     @property
     def decoded(self) -> bool:
@@ -51,6 +80,15 @@ class Frame:
         """Keep the JPEG only. Pixels painted over are encoded first, so those decoded later
         are the whole frame's pixels as an agent got it (:meth:`encoded`), not the painted ones."""
         self.encoded()
+        if self._lent is not None:  # Freed with the last view of them, not lent again.
+            self._lent.detach()
+            self._lent = None
+        self._pixels = None
+
+    def _give_back(self) -> None:
+        if self._lent is not None:
+            self._lent()
+            self._lent = None
         self._pixels = None
 
     @property
@@ -82,14 +120,25 @@ class Frame:
 
 def decode_frame(jpeg: bytes) -> Frame:
     """Raises ValueError for bytes that are not a readable JPEG."""
-    return Frame(decode_pixels(jpeg), jpeg)
+    frame = Frame(None, jpeg)
+    frame._decode()  # Now, in the caller's thread.
+    return frame
 
 
-def decode_pixels(jpeg: bytes) -> np.ndarray:
-    """RGBX pixels, each chroma sample of the 4:2:0 JPEG repeated over its 2x2 pixels rather than
-    interpolated: cheaper to decode (docs/benchmark.md), and a patch cut from them and subsampled
-    again gets back the JPEG's own chroma instead of a blurred copy."""
-    pixels: np.ndarray = simplejpeg.decode_jpeg(jpeg, colorspace="RGBX", fastupsample=True)
+def jpeg_size(jpeg: bytes) -> tuple[int, int]:
+    """The height and width of a JPEG, from its header; raises ValueError if it has none."""
+    height, width, _, _ = simplejpeg.decode_jpeg_header(jpeg)
+    return height, width
+
+
+def decode_pixels(jpeg: bytes, buffer: np.ndarray | None = None) -> np.ndarray:
+    """RGBX pixels (into ``buffer`` when given, of the JPEG's size), each chroma sample of the
+    4:2:0 JPEG repeated over its 2x2 pixels rather than interpolated: cheaper to decode
+    (docs/benchmark.md), and a patch cut from them and subsampled again gets back the JPEG's own
+    chroma instead of a blurred copy."""
+    pixels: np.ndarray = simplejpeg.decode_jpeg(
+        jpeg, colorspace="RGBX", fastupsample=True, buffer=buffer
+    )
     return pixels
 
 

@@ -33,12 +33,11 @@ def all_uniform(frame: Frame, rects: list[Rect]) -> bool:
 def paint(frame: Frame, rects: list[Rect]) -> Frame:
     """A copy of the frame with every rectangle in the mask colour (a copy of every pixel),
     shown at the same size."""
-    pixels = frame.pixels.copy()
+    painted = frame.copy()
+    pixels = painted.pixels
     for rect in rects:
         x0, y0, x1, y1 = _clipped(pixels, rect)
         pixels[y0:y1, x0:x1, :3] = MASK_RGB
-    painted = Frame(pixels, jpeg=None)
-    painted.shown = frame.shown
     return painted
 
 
