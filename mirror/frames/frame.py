@@ -53,7 +53,7 @@ class Frame:
         try:
             return decode_pixels(self.jpeg, buffer)
         except BaseException:
-            self._give_back()  # Half written: nobody's pixels.
+            self._let_go(lend_again=True)  # Half written: nobody's pixels.
             raise
 
     def _borrow(self, height: int, width: int) -> np.ndarray:
@@ -80,14 +80,15 @@ class Frame:
         """Keep the JPEG only. Pixels painted over are encoded first, so those decoded later
         are the whole frame's pixels as an agent got it (:meth:`encoded`), not the painted ones."""
         self.encoded()
-        if self._lent is not None:  # Freed with the last view of them, not lent again.
-            self._lent.detach()
-            self._lent = None
-        self._pixels = None
+        self._let_go(lend_again=False)  # Freed with the last view of them.
 
-    def _give_back(self) -> None:
+    def _let_go(self, lend_again: bool) -> None:
+        """Drop the pixels: back to the pool, or, not lent again, freed with their last view."""
         if self._lent is not None:
-            self._lent()
+            if lend_again:
+                self._lent()
+            else:
+                self._lent.detach()
             self._lent = None
         self._pixels = None
 

@@ -20,6 +20,7 @@ import simplejpeg
 from av.container import OutputContainer
 from av.video.stream import VideoStream
 
+from mirror.frames.frame import jpeg_size
 from mirror.frames.patches import is_whole, read_message
 from mirror.recording.chunks import Chunk, Kind, Record
 from mirror.recording.subtitles import CUE_S, TIME_BASE, Cues, cue_text, ms, subtitle_stream
@@ -135,7 +136,7 @@ def _whole_size(message: bytes) -> tuple[int, int]:
     """The size a whole frame's message is shown at: its JPEG's, or the scaled frame's."""
     [((_, _, width, height), jpeg)] = read_message(message)
     if width < 0:
-        height, width, _, _ = simplejpeg.decode_jpeg_header(jpeg)
+        height, width = jpeg_size(jpeg)
     return width, height
 
 
