@@ -30,7 +30,8 @@ from mirror.render.page_fonts import faces_for, local_faces
 from mirror.testing import firefox
 from mirror.testing.chromium import with_fallback
 from mirror.testing.fontconfig import other_system_fonts
-from mirror.testing.webkit import minibrowser, missing, virtual_display
+from mirror.testing.webkit import minibrowser, missing
+from mirror.testing.xdisplay import virtual_display
 
 PAGES = (
     "shop/",

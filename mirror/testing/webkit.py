@@ -1,6 +1,6 @@
 """A browser on Safari's engine for tests and the benchmark: WebKitGTK's MiniBrowser driven
-through WebKitWebDriver (Selenium) on a virtual X display of its own (Xvfb); `make setup`
-installs all three from Debian and PyPI."""
+through WebKitWebDriver (Selenium) on a virtual X display of its own (mirror/testing/xdisplay.py);
+`make setup` installs all three from Debian and PyPI."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import contextlib
 import glob
 import os
 import shutil
-import subprocess
 from collections.abc import Iterator
 
 from selenium import webdriver
@@ -26,27 +25,6 @@ def missing() -> str | None:
     if not glob.glob(MINIBROWSER):
         return "WebKitGTK's MiniBrowser (Debian's libwebkit2gtk-4.1-0)"
     return None
-
-
-@contextlib.contextmanager
-def virtual_display() -> Iterator[str]:
-    """An X display of its own: Xvfb picks a free number and says which (-displayfd)."""
-    read, write = os.pipe()
-    xvfb = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write), "-screen", "0", "1600x1200x24", "-nolisten", "tcp"],
-        pass_fds=(write,),
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write)
-    try:
-        with os.fdopen(read) as numbers:
-            number = numbers.readline().strip()
-        if not number:
-            raise RuntimeError("Xvfb did not start (is another display server in the way?)")
-        yield f":{number}"
-    finally:
-        xvfb.terminate()
-        xvfb.wait(timeout=10)
 
 
 @contextlib.contextmanager

@@ -19,6 +19,7 @@ from mirror.testing.fidelity import (
     differing_share,
 )
 from mirror.testing.view import TOLERANCE, view_image, wait_until_flat
+from mirror.testing.xdisplay import virtual_display
 from tests.e2e.engines import EngineCustomer, FirefoxCustomer, WebKitCustomer
 from tests.e2e.matching import READY_JS, screen
 from tests.e2e.test_anchored_pointer import POINTER_JS
@@ -48,7 +49,7 @@ MAX_OFFSET_PX = 8  # How far the view may sit from Chromium's own layout after a
 def display() -> Iterator[str]:
     lacking = webkit.missing()
     assert lacking is None, f"{lacking} is missing: `make setup` installs it"
-    with webkit.virtual_display() as number:
+    with virtual_display() as number:
         yield number
 
 
