@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from bench import (
+    capture_cost,
     chart,
     cluster_report,
     fidelity_report,
@@ -156,6 +157,12 @@ def parse(argv: list[str] | None = None) -> Options:
         "tasks against plain rrweb, and the join time (docs/benchmark.md, Join cost)",
     )
     p.add_argument(
+        "--capture-cost",
+        action="store_true",
+        help="also what taking pixels costs Chromium: the screencast against windows on Xvfb "
+        "read where X Damage says they changed (docs/benchmark.md, Capture cost)",
+    )
+    p.add_argument(
         "--layout",
         action="store_true",
         help="also the layout agreement of a customer in WebKit with the view (Chromium): "
@@ -238,6 +245,7 @@ def parse(argv: list[str] | None = None) -> Options:
         recording=recording,
         healing=args.healing,
         join_cost=args.join_cost,
+        capture_cost=args.capture_cost,
         layout=args.layout,
     )
 
@@ -258,6 +266,8 @@ def main(argv: list[str] | None = None) -> int:
         data["healing"] = healing.measure(2 if options.quick else 3)
     if options.join_cost:
         data["join_cost"] = join_cost.measure(1 if options.quick else 3)
+    if options.capture_cost:
+        data["capture_cost"] = capture_cost.measure(seconds=5 if options.quick else 10)
     if options.layout:
         data["layout"] = layout.measure()
     out = options.results_dir
@@ -281,6 +291,8 @@ def main(argv: list[str] | None = None) -> int:
         text += "\n## Healing\n\n" + healing.markdown(data["healing"])
     if "join_cost" in data:
         text += "\n## Join cost\n\n" + join_cost.markdown(data["join_cost"])
+    if "capture_cost" in data:
+        text += "\n## Capture cost\n\n" + capture_cost.markdown(data["capture_cost"])
     if "layout" in data:
         text += "\n## Layout agreement\n\n" + layout.markdown(data["layout"])
     md_path, png_path = out / "latest.md", out / "latency.png"

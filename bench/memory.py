@@ -25,6 +25,7 @@ class MemorySample:
     pss_mb: float | None
     uss_mb: float | None
     uss_mb_by_kind: dict[str, float] = field(default_factory=dict)  # See bench.proctree.kind
+    pss_mb_by_kind: dict[str, float] = field(default_factory=dict)
 
 
 def _kb(path: Path, key: str) -> int | None:
@@ -63,13 +64,16 @@ def sample(root: int) -> MemorySample:
     known = [r for r in rollups if r is not None]
     complete = len(known) == len(alive) and bool(alive)  # A partial sum would understate.
     by_kind: defaultdict[str, float] = defaultdict(float)
+    pss_by_kind: defaultdict[str, float] = defaultdict(float)
     for pid, rollup in zip(pids, rollups, strict=True):
         if rollup is not None:
             by_kind[kind(pid)] += rollup[1] / 1024
+            pss_by_kind[kind(pid)] += rollup[0] / 1024
     return MemorySample(
         processes=len(alive),
         rss_mb=sum(alive) / 1024,
         pss_mb=sum(p for p, _ in known) / 1024 if complete else None,
         uss_mb=sum(u for _, u in known) / 1024 if complete else None,
         uss_mb_by_kind=dict(by_kind),
+        pss_mb_by_kind=dict(pss_by_kind),
     )

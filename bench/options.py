@@ -113,6 +113,7 @@ class Options:
     recording: RecordingOptions | None = None
     healing: bool = False  # The time from each fault the node heals to the view back.
     join_cost: bool = False  # What a join costs the customer's page on a long page.
+    capture_cost: bool = False  # What taking pixels costs: screencast against X windows.
     layout: bool = False  # Where WebKit puts the fixture pages' elements against Chromium.
 
     @property
