@@ -108,6 +108,12 @@ class FramesConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     # The scale while the server's Chromium cannot keep up (its frames arrive late): every
     # session keeps getting frames, less sharp, instead of some getting none. 1: never smaller.
     scale_when_behind: Scale = 0.5
+    # How Chromium's pixels are taken: "windows" (its pages drawn in windows on an X server of
+    # the server's own, Xvfb, and only what changed read), "screencast" (its headless shell's
+    # screencast, every frame whole: the only way for frames smaller than the screen), or
+    # "auto": windows where Xvfb is installed and frames are at full scale (docs/benchmark.md,
+    # Capture cost).
+    capture: Literal["auto", "windows", "screencast"] = "auto"
 
 
 class RecordingConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

@@ -12,6 +12,9 @@ MASK_RGB = (0xC9, 0xCE, 0xD8)  # MASK_COLOUR in mirror/web/render/masks.js
 # JPEG rings at a box's edges: the interior, this far in, must stay within TOLERANCE levels.
 EDGE_PX = 4
 TOLERANCE = 24
+# A frame read as Chromium drew it (a window's: no JPEG) has no rings: all of a box must be
+# flat, or it is painted over (an element's own border and corners included).
+DRAWN_EDGE_PX = 0
 
 
 def redact(frame: Frame, rects: list[Rect]) -> Frame:
@@ -27,7 +30,8 @@ def redact(frame: Frame, rects: list[Rect]) -> Frame:
 
 def all_uniform(frame: Frame, rects: list[Rect]) -> bool:
     """The usual case, and cheap: a check, where painting copies every pixel."""
-    return all(is_uniform(frame.pixels, rect) for rect in rects)
+    edge = EDGE_PX if frame.jpeg is not None else DRAWN_EDGE_PX
+    return all(is_uniform(frame.pixels, rect, edge) for rect in rects)
 
 
 def paint(frame: Frame, rects: list[Rect]) -> Frame:
@@ -41,9 +45,9 @@ def paint(frame: Frame, rects: list[Rect]) -> Frame:
     return painted
 
 
-def is_uniform(pixels: np.ndarray, rect: Rect) -> bool:
+def is_uniform(pixels: np.ndarray, rect: Rect, edge: int = EDGE_PX) -> bool:
     x, y, width, height = rect
-    inner = (x + EDGE_PX, y + EDGE_PX, width - 2 * EDGE_PX, height - 2 * EDGE_PX)
+    inner = (x + edge, y + edge, width - 2 * edge, height - 2 * edge)
     if inner[2] <= 0 or inner[3] <= 0:
         inner = rect
     x0, y0, x1, y1 = _clipped(pixels, inner)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from playwright.async_api import Browser, Playwright, async_playwright
 
 from mirror.errors import BrowserUnavailable
+from mirror.render.windows import Windows
 
 log = logging.getLogger("cobrowse.render")
 
@@ -92,59 +93,91 @@ def bundled_chromium(playwright: Playwright) -> str | None:
     return path if path and os.path.exists(path) else None
 
 
-def server_chromium(playwright: Playwright, explicit: str | None = None) -> str | None:
+# A browser with windows (``[frames] capture = "windows"``): not the headless shell, which has
+# none. Debian's binary first, for the reason given above HEADLESS_SHELLS.
+WINDOWED_CHROMIUMS = ("/usr/lib/chromium/chromium", *SYSTEM_CHROMIUMS)
+
+
+def server_chromium(
+    playwright: Playwright, explicit: str | None = None, windowed: bool = False
+) -> str | None:
     """The server's browser: ``explicit`` (``CHROMIUM``), then Playwright's own, then the
-    system's headless shell, then the system's Chromium; None when there is none."""
+    system's headless shell (unless ``windowed``), then the system's Chromium; None when there
+    is none."""
+    candidates = WINDOWED_CHROMIUMS if windowed else HEADLESS_SHELLS + SYSTEM_CHROMIUMS
     return (
         (system_chromium(explicit) if explicit else None)
         or bundled_chromium(playwright)
-        or system_chromium(candidates=HEADLESS_SHELLS + SYSTEM_CHROMIUMS)
+        or system_chromium(candidates=candidates)
     )
 
 
 @dataclass
 class ChromiumHost:
     """A running Chromium and the Playwright driver that owns it. ``mark`` is an argument on
-    the browser's command line that names its process (:mod:`mirror.render.processes`)."""
+    the browser's command line that names its process (:mod:`mirror.render.processes`).
+    ``windows``: the X server its pages' windows are drawn on, when frames are read from them
+    (mirror/render/windows.py); None for the screencast."""
 
     playwright: Playwright
     browser: Browser
     mark: str
+    windows: Windows | None = None
 
     @classmethod
     async def launch(
-        cls, explicit: str | None = None, playwright: Playwright | None = None
+        cls,
+        explicit: str | None = None,
+        playwright: Playwright | None = None,
+        windowed: bool = False,
     ) -> ChromiumHost:
-        """A new Chromium, with a new Playwright driver unless ``playwright`` is given."""
+        """A new Chromium, with a new Playwright driver unless ``playwright`` is given, and
+        with an X server of its own when ``windowed``."""
         own = playwright is None
         driver = playwright or await async_playwright().start()
+        windows = await Windows.start() if windowed else None
         try:
-            return await cls._launch(driver, explicit)
+            return await cls._launch(driver, explicit, windows)
         except BaseException:
+            if windows is not None:
+                await windows.close()
             if own:
                 await driver.stop()
             raise
 
     @classmethod
-    async def _launch(cls, playwright: Playwright, explicit: str | None) -> ChromiumHost:
-        executable = server_chromium(playwright, explicit)
+    async def _launch(
+        cls, playwright: Playwright, explicit: str | None, windows: Windows | None
+    ) -> ChromiumHost:
+        executable = server_chromium(playwright, explicit, windowed=windows is not None)
         if executable is None:
             raise BrowserUnavailable(
                 "no Chromium found: run 'make setup', or set CHROMIUM to a Chromium binary"
             )
         # Chromium ignores a switch it does not know; /proc shows it.
         mark = f"--cobrowse-browser={secrets.token_hex(8)}"
+        env: dict[str, str | float | bool] | None = None
+        if windows is not None:
+            env = {**os.environ, **windows.env}
         try:
             browser = await playwright.chromium.launch(
-                executable_path=executable, args=[*SERVER_ARGS, mark], headless=True
+                executable_path=executable,
+                args=[*SERVER_ARGS, mark],
+                headless=windows is None,
+                env=env,
             )
         except Exception as exc:
             raise BrowserUnavailable(f"Chromium at {executable} did not start: {exc}") from exc
-        log.info("render browser started: %s (%s)", executable, browser.version)
-        return cls(playwright, browser, mark)
+        where = f", its pages in windows on X display {windows.server.name}" if windows else ""
+        log.info("render browser started: %s (%s)%s", executable, browser.version, where)
+        return cls(playwright, browser, mark, windows)
 
     async def close(self) -> None:
         try:
             await self.browser.close()
         finally:
-            await self.playwright.stop()
+            try:
+                if self.windows is not None:
+                    await self.windows.close()
+            finally:
+                await self.playwright.stop()

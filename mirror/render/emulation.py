@@ -12,6 +12,7 @@ from playwright.async_api import CDPSession, Page
 from mirror.frames.frame import JPEG_QUALITY
 from mirror.render.load import CaptureLoad
 from mirror.render.screen import Screen
+from mirror.render.window_frames import WindowFrames
 from mirror.wire import MAX_VIEWPORT_AREA, Viewport
 
 
@@ -25,6 +26,8 @@ class Emulation:
         self._scheme_emulated = False
         self._load = load
         self.scale = 1.0  # The capture scale the screencast was last started at.
+        # The page's window, when frames are read from it instead of a screencast.
+        self.window: WindowFrames | None = None
 
     @property
     def rescaled(self) -> bool:
@@ -49,6 +52,8 @@ class Emulation:
         if viewport != self.applied.viewport:
             self.applied.viewport = viewport
             await page.set_viewport_size({"width": viewport.width, "height": viewport.height})
+            if self.window is not None:
+                await self.window.resize(viewport)
 
     async def apply_resize(self, page: Page, cdp: CDPSession | None, screen: Screen) -> None:
         """The screen's new viewport; the pixel ratio again if it is emulated (Playwright sets
@@ -99,7 +104,9 @@ class Emulation:
                 "y": visual.page_top,
                 "width": visual.width,
                 "height": visual.height,
-                "scale": visual.scale,
+                # A window shows that part drawn at the pixel ratio (the screencast's frames are
+                # scaled down instead: start_screencast): one pixel a CSS pixel either way.
+                "scale": visual.scale / ratio if self.window is not None else visual.scale,
             }
         await cdp.send("Emulation.setDeviceMetricsOverride", metrics)
 
@@ -110,7 +117,7 @@ class Emulation:
         and zoom: the view is one pixel per CSS pixel of the customer's screen (CDP
         Page.startScreencast's maxWidth/maxHeight scale a high-density frame down), or at the
         smaller scale the machine's load calls for (mirror/render/load.py)."""
-        if not self.capturing:  # Started again when the agent looks (see capture).
+        if not self.capturing or self.window is not None:  # Started again when the agent looks.
             return
         if restart:
             await cdp.send("Page.stopScreencast")
@@ -128,7 +135,11 @@ class Emulation:
         if seen == self.capturing:
             return
         self.capturing = seen
-        if seen:
+        if self.window is not None:
+            self.window.reading = seen
+            if seen:
+                self.window.read_all()
+        elif seen:
             await self.start_screencast(cdp, screen)
         else:
             await cdp.send("Page.stopScreencast")

@@ -19,6 +19,7 @@ from playwright.async_api import Error as PlaywrightError
 from mirror.frames.frame import LatestFrame
 from mirror.render.emulation import Emulation
 from mirror.render.events import PageEvents
+from mirror.render.heartbeat import until_unanswered
 from mirror.render.network import AssetGate
 from mirror.render.pacing import Pacer
 from mirror.render.page_fonts import PageFonts
@@ -28,13 +29,11 @@ from mirror.render.rest import Rest
 from mirror.render.screen import Screen, display_from, visual_from
 from mirror.render.screencast import Screencast
 from mirror.render.supervisor import SupervisedChromium
+from mirror.render.window_frames import WindowFrames
 from mirror.wire import Policy, Viewport
 from replay.hit import Anchor, Hit, anchor_decoder, hit_decoder
 
 log = logging.getLogger("cobrowse.render")
-
-HEARTBEAT_S = 3.0  # How often a started page is asked whether it still answers...
-ANSWER_S = 10.0  # ...and how long it has (a busy machine's pages are slow, not stopped).
 
 
 class RenderPage:
@@ -72,6 +71,7 @@ class RenderPage:
         self._screencast = Screencast(
             self._measure_masks, self._repaint, self._pacer, self._rest, host.load
         )
+        self._screencast.settles = host.windows is None  # A window's paints are all read.
         self._preparing = asyncio.ensure_future(self._prepare())
 
     async def start(
@@ -99,27 +99,12 @@ class RenderPage:
         await self._shown.wait()
 
     async def _keep_answering(self) -> None:
-        """Report a page that stops answering (its renderer stopped or stuck in a loop). A
-        browser that stops answering is its supervisor's to replace, so then nothing is
-        reported here."""
-        while not self._closed:
-            await asyncio.sleep(HEARTBEAT_S)
-            if not await self._answers() and not self._closed and await self._host.answers():
-                self._log.error("render page stopped answering")
-                self._host.renderer_hung()
-                self._events.on_hang()
-                return
-
-    async def _answers(self) -> bool:
+        """Report a page that stops answering (render/heartbeat.py)."""
         assert self._cdp is not None
-        try:
-            async with asyncio.timeout(ANSWER_S):
-                await self._cdp.send("Runtime.evaluate", {"expression": "0"})
-        except TimeoutError:
-            return False
-        except PlaywrightError:  # Closed or crashed: reported by close() or the crash event.
-            pass
-        return True
+        if await until_unanswered(self._cdp, lambda: self._closed, self._host.answers):
+            self._log.error("render page stopped answering")
+            self._host.renderer_hung()
+            self._events.on_hang()
 
     async def emulate(self) -> None:
         """The customer's screen changed how it shows the page (or a later page said so)."""
@@ -133,16 +118,22 @@ class RenderPage:
 
     async def _prepare(self) -> None:
         """Create the context and page and load the player."""
-        viewport = self._emulation.applied.viewport
+        viewport, windows = self._emulation.applied.viewport, self._host.windows
         browser = await self._host.browser()
         self._context = await browser.new_context(
-            viewport={"width": viewport.width, "height": viewport.height},
-            device_scale_factor=1,
+            # A window's page part is sized by the window (render/window_frames.py).
+            viewport=None if windows else {"width": viewport.width, "height": viewport.height},
+            no_viewport=windows is not None,
+            device_scale_factor=None if windows else 1,
             service_workers="block",
             accept_downloads=False,
         )
         await self._context.route("**/*", self._route)
         page = self._page = await self._context.new_page()
+        self._cdp = await self._context.new_cdp_session(page)
+        if windows is not None:  # Frames read from the page's window, not screencast.
+            self._emulation.window = WindowFrames(windows, self._screencast.take)
+            await self._emulation.window.open(page, self._cdp, viewport)
         page.on("crash", lambda _: self._crashed())
         await page.expose_binding("cobrowseResize", self._resized)
         await page.expose_binding("cobrowseRebuilt", self._on_rebuilt)
@@ -155,11 +146,10 @@ class RenderPage:
         policy = msgspec.to_builtins(self._policy)
         await page.evaluate("p => window.cobrowseRender.setPolicy(p)", policy)
         await self._fonts.measure(page)
-        # The screencast starts here, off the join's path: a join only rebuilds the page.
-        self._cdp = await self._context.new_cdp_session(page)
         # A page without the window's focus draws selections in the inactive grey; the
         # customer's page has it, so the customer's selection shows in its active colour.
         await self._cdp.send("Emulation.setFocusEmulationEnabled", {"enabled": True})
+        # The screencast starts here, off the join's path: a join only rebuilds the page.
         self._screencast.attach(self._cdp)
         await self._emulation.start_screencast(self._cdp, self._screen)
 
@@ -310,6 +300,8 @@ class RenderPage:
         self._ready.set()
         await self._feed.close()
         await self._screencast.stop()
+        if self._emulation.window is not None:
+            self._emulation.window.close()
         if not self._preparing.done():
             self._preparing.cancel()
         # Cancelled, or failed (then already reported by whoever started the session).
@@ -337,8 +329,11 @@ class RenderPage:
         return measured
 
     async def _repaint(self) -> None:
-        """Ask Chromium for a new frame (a still page sends none by itself)."""
-        if self._cdp is not None and not self._closed and self._emulation.capturing:
+        """Ask Chromium for a new frame (a still page sends none by itself); a window's is read
+        as it is, no paint needed."""
+        if self._emulation.window is not None and not self._closed:
+            self._emulation.window.read_all()
+        elif self._cdp is not None and not self._closed and self._emulation.capturing:
             with contextlib.suppress(PlaywrightError, ValueError):  # The page may be closing.
                 await self._call("repaint")
 

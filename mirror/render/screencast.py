@@ -74,11 +74,13 @@ class Screencast:
         self._rebuilt = False  # The customer's page has been rebuilt at least once.
         self._unmeasured = 0  # Frames dropped in a row because masks could not be measured.
         self._last_rects: list[Rect] = []
-        self._pending: dict[str, Any] | None = None  # The newest frame not redacted yet.
+        # The newest frame not redacted yet: the screencast's, or one read from the page's window.
+        self._pending: dict[str, Any] | Frame | None = None
         self._frame_waiting = asyncio.Event()
         self._frame_worker: asyncio.Task[None] | None = None
         self._settle_timer: asyncio.TimerHandle | None = None  # See settle_soon.
         self._settling: asyncio.Future[None] | None = None
+        self.settles = True  # Asks for settle frames (see settle_soon).
 
     def attach(self, cdp: CDPSession) -> None:
         """Take the frames of the page's CDP session (the screencast itself is started by the
@@ -147,8 +149,18 @@ class Screencast:
             self._load.frame(self._pacer.lag, self)
         replaced, self._pending = self._pending, params
         self._frame_waiting.set()
-        if replaced is not None:
+        if isinstance(replaced, dict):
             await self._ack(replaced)
+
+    def take(self, frame: Frame, taken: float) -> None:
+        """A frame read from the page's window instead (mirror/render/window_frames.py), its
+        first rectangle read at ``taken`` (the epoch's seconds)."""
+        self._pacer.frame(taken, time.time())
+        self._rest.frame()
+        if self._rebuilt:
+            self._events.on_lag(self._pacer.lag)
+            self._pending = frame
+            self._frame_waiting.set()
 
     async def _ack(self, params: dict[str, Any]) -> None:
         if self._cdp is not None and not self._closed:
@@ -160,23 +172,13 @@ class Screencast:
         while not self._closed:
             await self._frame_waiting.wait()
             self._frame_waiting.clear()
-            params, self._pending = self._pending, None
-            if params is None:
+            taken, self._pending = self._pending, None
+            if taken is None:
                 continue
-            jpeg = base64.b64decode(params["data"])
-            if self._same_as_last(jpeg):
-                self._events.on_repeat()
-                await self._ack(params)
-                continue
-            # Acknowledged while it is redacted: Chromium may encode the next frame meanwhile.
-            acked = asyncio.ensure_future(self._ack(params))
-            try:
-                frame = await self._redacted(jpeg)
-            except ValueError as exc:  # A frame that is not a readable JPEG: wait for the next.
-                self._log.warning("frame dropped, unreadable: %s", exc)
-                continue
-            finally:
-                await acked
+            if isinstance(taken, Frame):
+                frame = await self._redacted(_ready(taken))
+            else:
+                frame = await self._screencast_frame(taken)
             if frame is None:
                 continue
             if frame.same_as(self._frames.last):
@@ -184,6 +186,25 @@ class Screencast:
             else:
                 self._frames.put(frame)
                 self.settle_soon()
+
+    async def _screencast_frame(self, params: dict[str, Any]) -> Frame | None:
+        """The screencast's frame, redacted, and acknowledged; None when it is not to be sent."""
+        jpeg = base64.b64decode(params["data"])
+        if self._same_as_last(jpeg):
+            self._events.on_repeat()
+            await self._ack(params)
+            return None
+        # Acknowledged while it is redacted: Chromium may encode the next frame meanwhile.
+        acked = asyncio.ensure_future(self._ack(params))
+        try:
+            return await self._redacted(
+                asyncio.ensure_future(asyncio.to_thread(decode_frame, jpeg))
+            )
+        except ValueError as exc:  # A frame that is not a readable JPEG: wait for the next.
+            self._log.warning("frame dropped, unreadable: %s", exc)
+            return None
+        finally:
+            await acked
 
     def _same_as_last(self, jpeg: bytes) -> bool:
         """The screencast's bytes of the last frame again (a settle frame or a repaint that
@@ -193,13 +214,12 @@ class Screencast:
         last = self._frames.last
         return last is not None and last.jpeg == jpeg
 
-    async def _redacted(self, jpeg: bytes) -> Frame | None:
-        """The frame with hidden and blocked areas uniform, or None (not sent) when they cannot
-        be measured. The previous measurement is painted too: the page may have moved between
-        the frame and this measurement."""
+    async def _redacted(self, decoding: asyncio.Future[Frame]) -> Frame | None:
+        """The frame (being decoded meanwhile) with hidden and blocked areas uniform, or None
+        (not sent) when they cannot be measured. The previous measurement is painted too: the
+        page may have moved between the frame and this measurement."""
         if self._closed:
             return None
-        decoding = asyncio.ensure_future(asyncio.to_thread(decode_frame, jpeg))  # Meanwhile:
         try:
             measured = await self._measure()
         except (PlaywrightError, ValueError) as exc:
@@ -237,6 +257,8 @@ class Screencast:
         images, rebuilt frames, the repaint that clears stale masks), which would leave a page that
         then goes still without it in the agent's view. That frame is not sent when it is
         identical to the last, which ends the round."""
+        if not self.settles:
+            return
         if self._settle_timer is not None:
             self._settle_timer.cancel()
         delay = self._pacer.settle_delay(SETTLE_S)
@@ -245,3 +267,9 @@ class Screencast:
     def _settle(self) -> None:
         self._settle_timer = None
         self._settling = asyncio.ensure_future(self._repaint())
+
+
+def _ready(frame: Frame) -> asyncio.Future[Frame]:
+    done: asyncio.Future[Frame] = asyncio.get_running_loop().create_future()
+    done.set_result(frame)
+    return done

@@ -18,6 +18,7 @@ from mirror.errors import BrowserUnavailable
 from mirror.render import processes
 from mirror.render.browser import ChromiumHost
 from mirror.render.load import CaptureLoad
+from mirror.render.windows import Windows
 
 log = logging.getLogger("cobrowse.render")
 
@@ -43,6 +44,7 @@ class SupervisedChromium:
         load: CaptureLoad | None = None,
     ) -> None:
         self._host, self._explicit = host, explicit
+        self._windowed = host.windows is not None  # Each new browser as the first.
         # Shared by its render pages: the scale of their frames (mirror/render/load.py).
         self.load = load or CaptureLoad()
         self._ping_s, self._answer_s, self._backoff_s = ping_s, answer_s, backoff_s
@@ -55,11 +57,13 @@ class SupervisedChromium:
 
     @classmethod
     async def start(
-        cls, explicit: str | None = None, load: CaptureLoad | None = None
+        cls, explicit: str | None = None, load: CaptureLoad | None = None, windowed: bool = False
     ) -> SupervisedChromium:
         """Launch the first browser (raising BrowserUnavailable, as the server cannot serve
-        without one) and watch it from now on."""
-        chromium = cls(await ChromiumHost.launch(explicit), explicit, load=load)
+        without one), its pages in windows on an X server of its own when ``windowed``, and
+        watch it from now on."""
+        host = await ChromiumHost.launch(explicit, windowed=windowed)
+        chromium = cls(host, explicit, load=load)
         chromium.watch()
         return chromium
 
@@ -105,6 +109,11 @@ class SupervisedChromium:
         hung = processes.renderers(self.pids())
         log.error("render page stopped answering: killing %d renderer processes", len(hung))
         processes.kill(hung)
+
+    @property
+    def windows(self) -> Windows | None:
+        """The running browser's windows, when frames are read from them (render/windows.py)."""
+        return self._host.windows
 
     def on_restart(self, listener: Listener) -> None:
         """Call ``listener`` each time a new browser has replaced a lost one."""
@@ -156,6 +165,8 @@ class SupervisedChromium:
         with contextlib.suppress(Exception):
             async with asyncio.timeout(self._answer_s):
                 await old.browser.close()
+        if old.windows is not None:
+            await old.windows.close()
         self._host = await self._relaunch(old)
         self.restarts += 1
         self._up.set()
@@ -172,7 +183,7 @@ class SupervisedChromium:
         while True:
             driver = old.playwright if attempt == 0 else None
             try:
-                return await ChromiumHost.launch(self._explicit, driver)
+                return await ChromiumHost.launch(self._explicit, driver, self._windowed)
             except BrowserUnavailable as exc:
                 wait = self._backoff_s[min(attempt, len(self._backoff_s) - 1)]
                 log.error("render browser did not start (%s); again in %.1f s", exc, wait)

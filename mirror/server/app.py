@@ -34,6 +34,7 @@ from mirror.render.load import CaptureLoad
 from mirror.render.network import AssetGate
 from mirror.render.page import RenderPage
 from mirror.render.supervisor import SupervisedChromium
+from mirror.render.windows import windowed
 from mirror.server import (
     agent_socket,
     api,
@@ -145,7 +146,8 @@ async def _browser(app: web.Application) -> AsyncIterator[None]:
     scale = app[METRICS].capture_scale
     scale.set(load.scale)
     load.on_change(lambda: scale.set(load.scale))
-    host = app[CHROMIUM] = await SupervisedChromium.start(settings.chromium, load)
+    in_windows = windowed(frames.capture, frames.scale, settings.chromium)
+    host = app[CHROMIUM] = await SupervisedChromium.start(settings.chromium, load, in_windows)
     try:
         yield
     finally:

@@ -12,7 +12,7 @@ import aiohttp
 from aiohttp.test_utils import TestServer
 from playwright.async_api import Page
 
-from mirror.config import Config
+from mirror.config import Config, FramesConfig
 from mirror.render.load import CaptureLoad
 from mirror.render.page import RenderPage
 from mirror.server.app import build_app
@@ -38,8 +38,10 @@ class Watched:
 
 
 @contextlib.asynccontextmanager
-async def watched(tmp_path: Path) -> AsyncIterator[Watched]:
-    app = build_app(Settings(config=Config(), db=f"sqlite:///{tmp_path / 'h.db'}"))
+async def watched(tmp_path: Path, capture: str = "auto") -> AsyncIterator[Watched]:
+    """A joined session on a server of the defaults, its frames taken the ``capture`` way."""
+    config = Config(frames=FramesConfig(capture=capture))
+    app = build_app(Settings(config=config, db=f"sqlite:///{tmp_path / 'h.db'}"))
     async with TestServer(app) as server, aiohttp.ClientSession() as http:
         url = str(server.make_url("")).rstrip("/")
         customer, info = await open_customer(http, url)

@@ -28,7 +28,7 @@ async def collect(agent: aiohttp.ClientWebSocketResponse, into: list[bytes]) -> 
 
 @in_thread
 async def test_frames_come_small_while_behind_and_sharp_again_after(tmp_path: Path) -> None:
-    async with watched(tmp_path) as session:
+    async with watched(tmp_path, capture="screencast") as session:  # Windows are read whole.
         frames: list[bytes] = []
         reader = asyncio.create_task(collect(session.agent, frames))
         try:  # Joined: the first frame has come (watched).

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from bench.redaction import RECTS, busy_frame
 from mirror.frames.frame import Frame, Rect, decode_frame
 from mirror.frames.redact import EDGE_PX, MASK_RGB, TOLERANCE, redact
@@ -49,3 +51,17 @@ def test_a_frame_captured_small_is_painted_and_still_shown_at_the_screens_size()
     frame.shown = (2 * frame.width, 2 * frame.height)
     redacted = redact(frame, RECTS)
     assert redacted is not frame and redacted.shown == frame.shown
+
+
+def test_a_drawn_frame_is_painted_when_anything_differs_even_at_a_boxs_edge() -> None:
+    """A window's frame (no JPEG, no rings): a mark in the band a JPEG frame leaves out is
+    painted over too."""
+    pixels = np.full((100, 200, 4), 255, dtype=np.uint8)
+    pixels[20:60, 30:150, :3] = MASK_RGB  # The render page's own box.
+    pixels[21, 40:44, :3] = 0  # A glyph's foot inside the box's top edge.
+    drawn = Frame(pixels, jpeg=None)
+    redacted = redact(drawn, [(30, 20, 120, 40)])
+    assert redacted is not drawn
+    assert (redacted.pixels[20:60, 30:150, :3] == MASK_RGB).all()
+    pixels[21, 40:44, :3] = MASK_RGB
+    assert redact(drawn, [(30, 20, 120, 40)]) is drawn  # Flat: left as it is.

@@ -1,0 +1,122 @@
+"""A render page's frames read from its window (``[frames] capture = "windows"``): the page's
+window is sized so that the page's viewport fills the part below the browser's own bar, each
+rectangle X Damage reports is copied into the page's picture, and the picture is handed on as a
+frame once the rectangles of a draw are in (mirror/render/screencast.py redacts and posts it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from playwright.async_api import CDPSession, Page
+
+from mirror.frames.frame import Frame, Rect
+from mirror.render.windows import Windows
+from mirror.wire import Viewport
+
+BGRX_TO_RGBX = [2, 1, 0, 3]
+OPEN_MS = 10_000  # How long a new window has to take its size.
+
+
+class WindowFrames:
+    """Frames of one page's window while :attr:`reading`, handed to ``take`` with the time
+    their first rectangle was read."""
+
+    def __init__(self, windows: Windows, take: Callable[[Frame, float], None]) -> None:
+        self._windows, self._take = windows, take
+        self._window: int | None = None  # The X window's id, once found.
+        self._cdp: CDPSession | None = None
+        self._target: Any = None  # Chromium's id of the window (Browser.setWindowBounds).
+        self._bar = 0  # The height of the browser's own bar above the page.
+        self._width = 0  # The window's width (at least the page's).
+        self._picture = np.zeros((0, 0, 4), dtype=np.uint8)  # RGBX, the page's part.
+        self._flush: asyncio.Handle | None = None
+        self._first_read = 0.0  # When the first rectangle of the frame being made was read.
+        self.reading = True
+
+    async def open(self, page: Page, cdp: CDPSession, viewport: Viewport) -> None:
+        """Put the page's window at a place of its own, learn the height of the browser's bar
+        above the page, make the window hold ``viewport`` and read what is drawn in it from now
+        on. Called before any viewport is emulated, so the page's inner size is the window's."""
+        self._cdp = cdp
+        self._target = (await cdp.send("Browser.getWindowForTarget"))["windowId"]
+        corner = self._windows.corner()
+        width, height = viewport.width, viewport.height
+        taken = await self._bound(
+            {"left": corner[0], "top": corner[1], "width": width, "height": height}
+        )
+        # The page learns its window's size after Chromium answers: the bar once it has.
+        sized = "([w, h]) => outerWidth === w && outerHeight === h && innerWidth === w"
+        await page.wait_for_function(sized, arg=[taken["width"], taken["height"]], timeout=OPEN_MS)
+        self._bar = int(await page.evaluate("outerHeight - innerHeight"))
+        # From now on the page is exactly the viewport, in the window's top left corner.
+        await page.set_viewport_size({"width": width, "height": height})
+        await self.resize(viewport)
+        window = await self._windows.find(corner, self._width)
+        if window is None:
+            raise RuntimeError(f"the render page's window is not on the X server at {corner}")
+        self._window = window
+        self._windows.reader.watch(window, self._drawn, self._page_part())
+
+    async def resize(self, viewport: Viewport) -> None:
+        """The window holds ``viewport`` (the page's emulated size) below its bar; only that
+        part is read. The picture follows at the next read."""
+        taken = await self._bound({"width": viewport.width, "height": viewport.height + self._bar})
+        self._width = taken["width"]
+        self._picture = np.zeros((viewport.height, viewport.width, 4), dtype=np.uint8)
+        if self._window is not None:
+            self._windows.reader.within(self._window, self._page_part())
+        self.read_all()
+
+    async def _bound(self, bounds: dict[str, int]) -> dict[str, int]:
+        """The window given ``bounds``; the bounds it took (Chromium keeps a window above a
+        least size: a phone's screen is narrower)."""
+        assert self._cdp is not None  # Opened.
+        window = {"windowId": self._target}
+        await self._cdp.send("Browser.setWindowBounds", {**window, "bounds": bounds})
+        taken: dict[str, int] = (await self._cdp.send("Browser.getWindowBounds", window))["bounds"]
+        return taken
+
+    def _page_part(self) -> Rect:
+        """The page's part of the window: all but the browser's bar."""
+        height, width = self._picture.shape[:2]
+        return 0, self._bar, width, height
+
+    def read_all(self) -> None:
+        """The whole page part now (the agent looks again, or the window was resized)."""
+        if self._window is None or not self.reading:
+            return
+        part = self._page_part()
+        pixels = self._windows.reader.read(self._window, part)
+        if pixels is not None:
+            self._drawn(part, pixels)
+
+    def _drawn(self, rect: Rect, pixels: np.ndarray) -> None:
+        """A rectangle of the window's page part (BGRX): copied into the picture, the frame
+        handed on once this turn of the event loop has read every rectangle of the draw."""
+        if not self.reading:
+            return
+        x, y, width, height = rect
+        top = y - self._bar
+        if top < 0 or top + height > self._picture.shape[0] or x + width > self._picture.shape[1]:
+            return  # Read before a resize reached the picture: the next read has it.
+        self._picture[top : top + height, x : x + width] = pixels[..., BGRX_TO_RGBX]
+        if self._flush is None:
+            self._first_read = time.time()
+            self._flush = asyncio.get_running_loop().call_soon(self._hand_on)
+
+    def _hand_on(self) -> None:
+        self._flush = None
+        # A copy in a lent buffer (mirror/frames/buffers.py): the picture goes on changing.
+        self._take(Frame(self._picture, jpeg=None).copy(), self._first_read)
+
+    def close(self) -> None:
+        if self._flush is not None:
+            self._flush.cancel()
+        if self._window is not None:
+            self._windows.reader.unwatch(self._window)
+            self._window = None

@@ -1,0 +1,129 @@
+"""What changed in the render pages' windows (``[frames] capture = "windows"``), read as the X
+server reports it: the X Damage extension names each rectangle Chromium drew into a window, and
+only that rectangle is read (GetImage). Runs on the event loop: a read is one round trip to a
+local X server, under a millisecond for a changed line of a page (docs/benchmark.md)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from Xlib import X
+from Xlib.error import ConnectionClosedError, XError
+from Xlib.ext import damage
+
+from mirror.errors import BrowserUnavailable
+from mirror.frames.frame import Rect
+from mirror.render.xserver import XServer
+
+log = logging.getLogger("cobrowse.render")
+
+# A window's rectangle and its pixels (height x width x 4, BGRX as the X server keeps them).
+OnPixels = Callable[[Rect, np.ndarray], None]
+ALL_PLANES = 0xFFFFFFFF
+
+
+@dataclass
+class Watched:
+    window: Any  # python-xlib's window
+    damage: Any  # the Damage extension's object watching it
+    on_pixels: OnPixels
+    within: Rect
+
+
+def overlap(a: Rect, b: Rect) -> Rect | None:
+    """The part of rectangle ``a`` inside ``b``, None when there is none."""
+    left, top = max(a[0], b[0]), max(a[1], b[1])
+    right, bottom = min(a[0] + a[2], b[0] + b[2]), min(a[1] + a[3], b[1] + b[3])
+    return (left, top, right - left, bottom - top) if right > left and bottom > top else None
+
+
+class WindowReader:
+    """One connection to the X server, watching the windows it is given."""
+
+    def __init__(self, server: XServer) -> None:
+        self._x = server.connect()
+        self._x.set_error_handler(self._async_error)
+        self._x.damage_query_version()  # The extension answers no other request before it.
+        extension = self._x.query_extension("DAMAGE")
+        if extension is None:
+            raise BrowserUnavailable("the X server has no Damage extension")
+        # python-xlib gives each connection its own copy of the event's class: told by its code.
+        self._notify = extension.first_event + damage.DamageNotifyCode
+        self._watched: dict[int, Watched] = {}
+        self._fd = self._x.fileno()
+        self._closed = False  # Its X server went with its browser (render/supervisor.py).
+        asyncio.get_running_loop().add_reader(self._fd, self._events)
+
+    def watch(self, window: int, on_pixels: OnPixels, within: Rect) -> None:
+        """``on_pixels`` gets each rectangle drawn in ``window``'s part ``within`` from now on
+        (the part of it drawn there), until unwatch."""
+        resource = self._x.create_resource_object("window", window)
+        # Added to windows by the extension, unknown to the type stubs.
+        watch = resource.damage_create(damage.DamageReportRawRectangles)  # type: ignore[attr-defined]
+        self._x.flush()
+        self._watched[window] = Watched(resource, watch, on_pixels, within)
+
+    def within(self, window: int, within: Rect) -> None:
+        """The part of ``window`` read from now on."""
+        if window in self._watched:
+            self._watched[window].within = within
+
+    def unwatch(self, window: int) -> None:
+        watched = self._watched.pop(window, None)
+        if watched is not None and not self._closed:
+            self._x.damage_destroy(watched.damage)  # An error if the window went first: ignored.
+            self._x.flush()
+
+    def read(self, window: int, rect: Rect) -> np.ndarray | None:
+        """``rect`` of ``window`` now; None when the window is gone or the rectangle is not in
+        it (a read races the window's close or resize)."""
+        watched = self._watched.get(window)
+        if watched is None:
+            return None
+        try:
+            image = watched.window.get_image(*rect, X.ZPixmap, ALL_PLANES)
+        except XError:
+            return None
+        pixels = np.frombuffer(image.data, dtype=np.uint8)
+        if pixels.size != rect[2] * rect[3] * 4:
+            return None
+        return pixels.reshape(rect[3], rect[2], 4)
+
+    def _events(self) -> None:
+        try:
+            self._read_events()
+        except ConnectionClosedError as exc:
+            # The X server is gone, and Chromium with it: its supervisor starts both again.
+            log.error("the render windows' X server closed the connection: %s", exc)
+            self.close()
+
+    def _read_events(self) -> None:
+        while self._x.pending_events():
+            event = self._x.next_event()
+            if event.type & 0x7F != self._notify:  # The top bit marks a sent event.
+                continue
+            watched = self._watched.get(event.drawable.id)
+            area = event.area
+            rect = watched and overlap((area.x, area.y, area.width, area.height), watched.within)
+            pixels = self.read(event.drawable.id, rect) if rect else None
+            if watched is not None and rect and pixels is not None:
+                watched.on_pixels(rect, pixels)
+
+    def _async_error(self, error: XError, request: Any) -> None:
+        # A request on a window closed meanwhile (its page's context closed): nothing to do.
+        log.debug("X error on a render window: %s", error)
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        asyncio.get_running_loop().remove_reader(self._fd)
+        self._watched.clear()
+        with contextlib.suppress(ConnectionClosedError, OSError):
+            self._x.close()

@@ -1,0 +1,106 @@
+"""Frames read from a render page's window on the server's own X server (real Xvfb, real
+Chromium): what is drawn reaches the frame, colour for colour, at the page's size, and nobody
+without the server's cookie can reach the X server."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Page
+from Xlib import display
+from Xlib.error import DisplayError
+
+from mirror.frames.frame import Frame
+from mirror.render.browser import ChromiumHost
+from mirror.render.window_frames import WindowFrames
+from mirror.wire import Viewport
+from tests.aio import in_thread
+
+PAGE = """<body style="margin:0;background:#fff">
+<div id="square" style="position:absolute;left:100px;top:50px;width:40px;height:40px;
+background:rgb(200,20,20)"></div></body>"""
+WAIT_S = 20.0
+Opened = tuple[Page, WindowFrames, "asyncio.Queue[Frame]"]
+RED = (200, 20, 20)
+
+
+@asynccontextmanager
+async def window(
+    viewport: Viewport,
+) -> AsyncIterator[tuple[Page, WindowFrames, asyncio.Queue[Frame]]]:
+    host = await ChromiumHost.launch(windowed=True)
+    assert host.windows is not None
+    frames: asyncio.Queue[Frame] = asyncio.Queue()
+    try:
+        context = await host.browser.new_context(no_viewport=True)
+        page = await context.new_page()
+        cdp = await context.new_cdp_session(page)
+        reading = WindowFrames(host.windows, lambda frame, _taken: frames.put_nowait(frame))
+        await reading.open(page, cdp, viewport)
+        yield page, reading, frames
+        reading.close()
+    finally:
+        await host.close()
+
+
+async def frame_where(frames: asyncio.Queue[Frame], shows: object) -> Frame:
+    """The first frame for which ``shows(frame)`` holds."""
+    async with asyncio.timeout(WAIT_S):
+        while True:
+            frame = await frames.get()
+            if shows(frame):  # type: ignore[operator]
+                return frame
+
+
+def colour(frame: Frame, x: int, y: int) -> tuple[int, int, int]:
+    red, green, blue, _ = (int(v) for v in frame.pixels[y, x])
+    return red, green, blue
+
+
+@in_thread
+async def test_what_is_drawn_in_the_window_is_the_frame() -> None:
+    async with window(Viewport(width=640, height=400)) as (page, _, frames):
+        await page.set_content(PAGE)
+        first = await frame_where(frames, lambda f: colour(f, 120, 70) == RED)
+        assert (first.width, first.height) == (640, 400)
+        assert colour(first, 10, 10) == (255, 255, 255)  # The page, not the browser's bar.
+        await page.evaluate("document.getElementById('square').style.background = 'rgb(0,0,255)'")
+        changed = await frame_where(frames, lambda f: colour(f, 120, 70) == (0, 0, 255))
+        assert colour(changed, 300, 300) == (255, 255, 255)
+
+
+@in_thread
+async def test_a_resized_page_gives_frames_of_its_new_size() -> None:
+    async with window(Viewport(width=640, height=400)) as (page, reading, frames):
+        await page.set_content(PAGE)
+        await frame_where(frames, lambda f: colour(f, 120, 70) == RED)
+        await page.set_viewport_size({"width": 500, "height": 300})  # As the emulation does.
+        await reading.resize(Viewport(width=500, height=300))
+        await frame_where(
+            frames, lambda f: (f.width, f.height) == (500, 300) and colour(f, 120, 70) == RED
+        )
+        assert await page.evaluate("[innerWidth, innerHeight]") == [500, 300]
+
+
+# python-xlib leaves the refused connection's socket to the collector.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+@in_thread
+async def test_the_x_server_refuses_a_client_without_its_cookie(tmp_path: Path) -> None:
+    host = await ChromiumHost.launch(windowed=True)
+    assert host.windows is not None
+    name = host.windows.server.name
+    before = os.environ.get("XAUTHORITY")
+    try:
+        (tmp_path / "empty").write_bytes(b"")
+        os.environ["XAUTHORITY"] = str(tmp_path / "empty")
+        with pytest.raises(DisplayError):
+            display.Display(name)
+    finally:
+        if before is not None:
+            os.environ["XAUTHORITY"] = before
+        await host.close()
