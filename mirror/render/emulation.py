@@ -117,7 +117,10 @@ class Emulation:
         and zoom: the view is one pixel per CSS pixel of the customer's screen (CDP
         Page.startScreencast's maxWidth/maxHeight scale a high-density frame down), or at the
         smaller scale the machine's load calls for (mirror/render/load.py)."""
-        if not self.capturing or self.window is not None:  # Started again when the agent looks.
+        if self.window is not None:  # A window's frames are scaled as they are handed on.
+            self.scale = self._load.scale
+            return
+        if not self.capturing:  # Started again when the agent looks (see capture).
             return
         if restart:
             await cdp.send("Page.stopScreencast")

@@ -154,11 +154,12 @@ class Screencast:
 
     def take(self, frame: Frame, taken: float) -> None:
         """A frame read from the page's window instead (mirror/render/window_frames.py), its
-        first rectangle read at ``taken`` (the epoch's seconds)."""
+        first rectangle drawn at ``taken`` (the epoch's seconds)."""
         self._pacer.frame(taken, time.time())
         self._rest.frame()
         if self._rebuilt:
             self._events.on_lag(self._pacer.lag)
+            self._load.frame(self._pacer.lag, self)
             self._pending = frame
             self._frame_waiting.set()
 

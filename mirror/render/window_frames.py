@@ -15,6 +15,7 @@ import numpy as np
 from playwright.async_api import CDPSession, Page
 
 from mirror.frames.frame import Frame, Rect
+from mirror.render.load import CaptureLoad
 from mirror.render.windows import Windows
 from mirror.wire import Viewport
 
@@ -24,10 +25,13 @@ OPEN_MS = 10_000  # How long a new window has to take its size.
 
 class WindowFrames:
     """Frames of one page's window while :attr:`reading`, handed to ``take`` with the time
-    their first rectangle was read."""
+    their first rectangle was drawn; at the machine's capture scale (mirror/render/load.py),
+    every other pixel of each other row at half scale, while it is behind."""
 
-    def __init__(self, windows: Windows, take: Callable[[Frame, float], None]) -> None:
-        self._windows, self._take = windows, take
+    def __init__(
+        self, windows: Windows, take: Callable[[Frame, float], None], load: CaptureLoad
+    ) -> None:
+        self._windows, self._take, self._load = windows, take, load
         self._window: int | None = None  # The X window's id, once found.
         self._cdp: CDPSession | None = None
         self._target: Any = None  # Chromium's id of the window (Browser.setWindowBounds).
@@ -35,7 +39,7 @@ class WindowFrames:
         self._width = 0  # The window's width (at least the page's).
         self._picture = np.zeros((0, 0, 4), dtype=np.uint8)  # RGBX, the page's part.
         self._flush: asyncio.Handle | None = None
-        self._first_read = 0.0  # When the first rectangle of the frame being made was read.
+        self._drawn_at = 0.0  # When the first rectangle of the frame being made was drawn.
         self.reading = True
 
     async def open(self, page: Page, cdp: CDPSession, viewport: Viewport) -> None:
@@ -93,9 +97,9 @@ class WindowFrames:
         part = self._page_part()
         pixels = self._windows.reader.read(self._window, part)
         if pixels is not None:
-            self._drawn(part, pixels)
+            self._drawn(part, pixels, time.time())
 
-    def _drawn(self, rect: Rect, pixels: np.ndarray) -> None:
+    def _drawn(self, rect: Rect, pixels: np.ndarray, drawn_at: float) -> None:
         """A rectangle of the window's page part (BGRX): copied into the picture, the frame
         handed on once this turn of the event loop has read every rectangle of the draw."""
         if not self.reading:
@@ -106,13 +110,15 @@ class WindowFrames:
             return  # Read before a resize reached the picture: the next read has it.
         self._picture[top : top + height, x : x + width] = pixels[..., BGRX_TO_RGBX]
         if self._flush is None:
-            self._first_read = time.time()
+            self._drawn_at = drawn_at
             self._flush = asyncio.get_running_loop().call_soon(self._hand_on)
 
     def _hand_on(self) -> None:
         self._flush = None
+        step = max(1, round(1 / self._load.scale))
+        picture = self._picture[::step, ::step] if step > 1 else self._picture
         # A copy in a lent buffer (mirror/frames/buffers.py): the picture goes on changing.
-        self._take(Frame(self._picture, jpeg=None).copy(), self._first_read)
+        self._take(Frame(picture, jpeg=None).copy(), self._drawn_at)
 
     def close(self) -> None:
         if self._flush is not None:

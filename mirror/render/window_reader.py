@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -23,9 +24,11 @@ from mirror.render.xserver import XServer
 
 log = logging.getLogger("cobrowse.render")
 
-# A window's rectangle and its pixels (height x width x 4, BGRX as the X server keeps them).
-OnPixels = Callable[[Rect, np.ndarray], None]
+# A window's rectangle, its pixels (height x width x 4, BGRX as the X server keeps them) and
+# when it was drawn (the epoch's seconds).
+OnPixels = Callable[[Rect, np.ndarray, float], None]
 ALL_PLANES = 0xFFFFFFFF
+WRAP_MS = 2**31
 
 
 @dataclass
@@ -58,6 +61,9 @@ class WindowReader:
         self._watched: dict[int, Watched] = {}
         self._fd = self._x.fileno()
         self._closed = False  # Its X server went with its browser (render/supervisor.py).
+        # The least (arrival - the X server's time of the event) seen, in ms: the events that
+        # came at once. An event that waited longer was read that much later than drawn.
+        self._quickest = float("inf")
         asyncio.get_running_loop().add_reader(self._fd, self._events)
 
     def watch(self, window: int, on_pixels: OnPixels, within: Rect) -> None:
@@ -108,12 +114,23 @@ class WindowReader:
             event = self._x.next_event()
             if event.type & 0x7F != self._notify:  # The top bit marks a sent event.
                 continue
+            drawn = self._drawn_at(event.timestamp)
             watched = self._watched.get(event.drawable.id)
             area = event.area
             rect = watched and overlap((area.x, area.y, area.width, area.height), watched.within)
             pixels = self.read(event.drawable.id, rect) if rect else None
             if watched is not None and rect and pixels is not None:
-                watched.on_pixels(rect, pixels)
+                watched.on_pixels(rect, pixels, drawn)
+
+    def _drawn_at(self, server_ms: int) -> float:
+        """When an event's drawing was done, on the epoch's clock, from the X server's time of
+        the event (milliseconds on a clock of its own)."""
+        now = time.monotonic() * 1000
+        since = now - server_ms
+        if since < self._quickest - WRAP_MS:  # The X server's clock wrapped (every 49 days).
+            self._quickest = float("inf")
+        self._quickest = min(self._quickest, since)
+        return time.time() - (since - self._quickest) / 1000
 
     def _async_error(self, error: XError, request: Any) -> None:
         # A request on a window closed meanwhile (its page's context closed): nothing to do.

@@ -17,6 +17,7 @@ from Xlib.error import DisplayError
 
 from mirror.frames.frame import Frame
 from mirror.render.browser import ChromiumHost
+from mirror.render.load import CaptureLoad
 from mirror.render.window_frames import WindowFrames
 from mirror.wire import Viewport
 from tests.aio import in_thread
@@ -31,7 +32,7 @@ RED = (200, 20, 20)
 
 @asynccontextmanager
 async def window(
-    viewport: Viewport,
+    viewport: Viewport, scale: float = 1.0
 ) -> AsyncIterator[tuple[Page, WindowFrames, asyncio.Queue[Frame]]]:
     host = await ChromiumHost.launch(windowed=True)
     assert host.windows is not None
@@ -40,7 +41,8 @@ async def window(
         context = await host.browser.new_context(no_viewport=True)
         page = await context.new_page()
         cdp = await context.new_cdp_session(page)
-        reading = WindowFrames(host.windows, lambda frame, _taken: frames.put_nowait(frame))
+        load = CaptureLoad(scale, scale)
+        reading = WindowFrames(host.windows, lambda frame, _at: frames.put_nowait(frame), load)
         await reading.open(page, cdp, viewport)
         yield page, reading, frames
         reading.close()
@@ -85,6 +87,15 @@ async def test_a_resized_page_gives_frames_of_its_new_size() -> None:
             frames, lambda f: (f.width, f.height) == (500, 300) and colour(f, 120, 70) == RED
         )
         assert await page.evaluate("[innerWidth, innerHeight]") == [500, 300]
+
+
+@in_thread
+async def test_at_half_scale_every_other_pixel_is_handed_on() -> None:
+    async with window(Viewport(width=640, height=400), scale=0.5) as (page, _, frames):
+        await page.set_content(PAGE)
+        half = await frame_where(frames, lambda f: colour(f, 60, 35) == RED)
+        assert (half.width, half.height) == (320, 200)
+        assert colour(half, 5, 5) == (255, 255, 255)
 
 
 # python-xlib leaves the refused connection's socket to the collector.
