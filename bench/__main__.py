@@ -157,6 +157,14 @@ def parse(argv: list[str] | None = None) -> Options:
         "tasks against plain rrweb, and the join time (docs/benchmark.md, Join cost)",
     )
     p.add_argument(
+        "--capture",
+        choices=("auto", "screencast", "windows"),
+        default="auto",
+        help="how the server takes Chromium's pixels ([frames] capture): its default, auto "
+        "(windows where Xvfb is installed), its screencast, or windows on an X server of its "
+        "own read where they changed (docs/benchmark.md)",
+    )
+    p.add_argument(
         "--capture-cost",
         action="store_true",
         help="also what taking pixels costs Chromium: the screencast against windows on Xvfb "
@@ -246,6 +254,7 @@ def parse(argv: list[str] | None = None) -> Options:
         healing=args.healing,
         join_cost=args.join_cost,
         capture_cost=args.capture_cost,
+        capture=args.capture,
         layout=args.layout,
     )
 

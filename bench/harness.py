@@ -31,9 +31,10 @@ from bench.customers import BrowserCustomer, StreamCustomer
 from bench.options import Options
 from bench.pages import launch
 from bench.relay import Relay
-from bench.servers import Served, serving
+from bench.servers import Served, capture_config, serving
 from bench.session import BenchSession, SessionTrace
 from mirror.render.browser import server_chromium
+from mirror.render.windows import windowed
 
 AFTER_END_WAIT_S = 2.0  # for the render pages' renderers to go once the sessions have ended
 SETTLE_STEP_S, SETTLE_MAX_S = 0.5, 10.0  # for a fresh server to finish starting up
@@ -259,15 +260,18 @@ def _report_errors(part: PartResult, served: Served) -> None:
         print(f"bench: the server's log ends with:\n{served.log_tail()}", file=sys.stderr)
 
 
-async def _server_chromium() -> str:
+async def _server_chromium(capture: str) -> str:
     async with async_playwright() as playwright:
-        return server_chromium(playwright, os.environ.get("CHROMIUM")) or ""
+        explicit = os.environ.get("CHROMIUM")
+        in_windows = windowed(capture, 1.0, explicit)
+        found = server_chromium(playwright, explicit, in_windows) or ""
+        return f"{found} (its pages in windows on Xvfb)" if in_windows else found
 
 
 def run(options: Options) -> RunResult:
     """Each part against its own server and site; the baseline inside the browser part."""
     began = time.monotonic()
-    result = RunResult(options, server_chromium=asyncio.run(_server_chromium()))
+    result = RunResult(options, server_chromium=asyncio.run(_server_chromium(options.capture)))
     built = None
     if options.baseline and options.browser_sessions:
         try:
@@ -277,13 +281,13 @@ def run(options: Options) -> RunResult:
             print(f"bench: no baseline: {exc}", file=sys.stderr)
     if options.browser_sessions:
         print(f"bench: {options.browser_sessions} Chromium session(s)...", file=sys.stderr)
-        with serving(options.page) as served:
+        with serving(options.page, capture_config(options.capture)) as served:
             asyncio.run(browser_part(served, options, built, result))
             assert result.browser is not None
             _report_errors(result.browser, served)
     for count in options.sessions:
         print(f"bench: {count} replayed session(s)...", file=sys.stderr)
-        with serving() as served:
+        with serving(configure=capture_config(options.capture)) as served:
             part = asyncio.run(scale_step(served, count, options))
             _report_errors(part, served)
         result.scale.append(part)

@@ -109,6 +109,9 @@ class Options:
     # The cluster part, with ``--nodes N`` for N of 3 or more; None: one server only.
     cluster: ClusterOptions | None = None
     mix: bool = False  # The scale steps' sessions as MIX says, rather than all typing.
+    # How the server takes Chromium's pixels ([frames] capture): "auto" (its default),
+    # "screencast" or "windows".
+    capture: str = "auto"
     # The recording part, with ``--recording``; None: not measured.
     recording: RecordingOptions | None = None
     healing: bool = False  # The time from each fault the node heals to the view back.

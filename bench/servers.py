@@ -53,6 +53,14 @@ def server_config(site_port: int, customer_page: str | None = None) -> str:
     return f"{site_config(site_port, customer_page)}[cluster]\nmax_mirrors = {SERVER_CAPACITY}\n"
 
 
+def capture_config(capture: str) -> Callable[[str], str] | None:
+    """A ``configure`` for :func:`serving` that takes pixels the ``capture`` way ([frames]
+    capture); None for the server's default, "auto"."""
+    if capture == "auto":
+        return None
+    return lambda text: f'{text}[frames]\ncapture = "{capture}"\n'
+
+
 @contextmanager
 def serving(
     customer_page: str | None = None, configure: Callable[[str], str] | None = None
