@@ -18,7 +18,7 @@ from mirror.errors import BrowserUnavailable
 from mirror.render import processes
 from mirror.render.browser import ChromiumHost
 from mirror.render.load import CaptureLoad
-from mirror.render.windows import Windows
+from mirror.render.windows import Windows, windowed
 
 log = logging.getLogger("cobrowse.render")
 
@@ -66,6 +66,26 @@ class SupervisedChromium:
         chromium = cls(host, explicit, load=load)
         chromium.watch()
         return chromium
+
+    @classmethod
+    async def start_capturing(
+        cls,
+        capture: str,
+        scale: float,
+        explicit: str | None = None,
+        load: CaptureLoad | None = None,
+    ) -> SupervisedChromium:
+        """:meth:`start` for ``[frames] capture``: its pages in windows when :func:`windowed`
+        says so; with "auto", on the screencast when windows cannot start here (an X server
+        that does not come up, no Chromium with windows)."""
+        in_windows = windowed(capture, scale, explicit)
+        try:
+            return await cls.start(explicit, load, in_windows)
+        except BrowserUnavailable as exc:
+            if not in_windows or capture != "auto":
+                raise
+            log.warning("render pages in windows cannot start (%s): using the screencast", exc)
+            return await cls.start(explicit, load, windowed=False)
 
     def watch(self) -> None:
         self._watcher = asyncio.create_task(self._watch())

@@ -34,7 +34,6 @@ from mirror.render.load import CaptureLoad
 from mirror.render.network import AssetGate
 from mirror.render.page import RenderPage
 from mirror.render.supervisor import SupervisedChromium
-from mirror.render.windows import windowed
 from mirror.server import (
     agent_socket,
     api,
@@ -146,8 +145,9 @@ async def _browser(app: web.Application) -> AsyncIterator[None]:
     scale = app[METRICS].capture_scale
     scale.set(load.scale)
     load.on_change(lambda: scale.set(load.scale))
-    in_windows = windowed(frames.capture, frames.scale, settings.chromium)
-    host = app[CHROMIUM] = await SupervisedChromium.start(settings.chromium, load, in_windows)
+    host = app[CHROMIUM] = await SupervisedChromium.start_capturing(
+        frames.capture, frames.scale, settings.chromium, load
+    )
     try:
         yield
     finally:

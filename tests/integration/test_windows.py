@@ -15,9 +15,11 @@ from playwright.async_api import Page
 from Xlib import display
 from Xlib.error import DisplayError
 
+from mirror.errors import BrowserUnavailable
 from mirror.frames.frame import Frame
 from mirror.render.browser import ChromiumHost
 from mirror.render.load import CaptureLoad
+from mirror.render.supervisor import SupervisedChromium
 from mirror.render.window_frames import WindowFrames
 from mirror.wire import Viewport
 from tests.aio import in_thread
@@ -115,3 +117,26 @@ async def test_the_x_server_refuses_a_client_without_its_cookie(tmp_path: Path) 
         if before is not None:
             os.environ["XAUTHORITY"] = before
         await host.close()
+
+
+def failing_xvfb(folder: Path) -> str:
+    """A PATH whose Xvfb exits at once, as one that cannot open its sockets does."""
+    (folder / "Xvfb").write_text("#!/bin/sh\nexit 1\n")
+    (folder / "Xvfb").chmod(0o755)
+    return f"{folder}{os.pathsep}{os.environ['PATH']}"
+
+
+@in_thread
+async def test_auto_takes_the_screencast_when_windows_cannot_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", failing_xvfb(tmp_path))
+    host = await SupervisedChromium.start_capturing("auto", 1.0)
+    try:
+        assert host.windows is None
+        page = await (await host.browser()).new_page()
+        assert await page.evaluate("1 + 1") == 2
+    finally:
+        await host.close()
+    with pytest.raises(BrowserUnavailable, match="Xvfb did not start"):
+        await SupervisedChromium.start_capturing("windows", 1.0)
