@@ -1,7 +1,10 @@
 """What changed in the render pages' windows (``[frames] capture = "windows"``), read as the X
 server reports it: the X Damage extension names each rectangle Chromium drew into a window, and
-only that rectangle is read (GetImage). Runs on the event loop: a read is one round trip to a
-local X server, under a millisecond for a changed line of a page (docs/benchmark.md)."""
+only that part is read (GetImage). Runs on the event loop: a read is one round trip to a
+local X server, under a millisecond for a changed line of a page (docs/benchmark.md). The events
+waiting are taken together, each window's rectangles merged and read once, and the loop gets a
+turn between two such batches: a page that draws every frame (an animation, the agent's
+highlighter fading) cannot hold the loop, and the busier the machine the fewer, larger reads."""
 
 from __future__ import annotations
 
@@ -29,6 +32,8 @@ log = logging.getLogger("cobrowse.render")
 OnPixels = Callable[[Rect, np.ndarray, float], None]
 ALL_PLANES = 0xFFFFFFFF
 WRAP_MS = 2**31
+BATCH_EVENTS = 1024  # At most this many events a turn of the loop (each is a few bytes).
+MERGED_RECTS = 4  # More rectangles than this in a window's batch: read their bounding box.
 
 
 @dataclass
@@ -44,6 +49,31 @@ def overlap(a: Rect, b: Rect) -> Rect | None:
     left, top = max(a[0], b[0]), max(a[1], b[1])
     right, bottom = min(a[0] + a[2], b[0] + b[2]), min(a[1] + a[3], b[1] + b[3])
     return (left, top, right - left, bottom - top) if right > left and bottom > top else None
+
+
+def bounding(rects: list[Rect]) -> Rect:
+    left, top = min(r[0] for r in rects), min(r[1] for r in rects)
+    right, bottom = max(r[0] + r[2] for r in rects), max(r[1] + r[3] for r in rects)
+    return left, top, right - left, bottom - top
+
+
+def merged(rects: list[Rect]) -> list[Rect]:
+    """The rectangles to read for ``rects`` drawn in one window: each once, none inside
+    another, and their bounding box when there are many (one round trip instead of many)."""
+    kept: list[Rect] = []
+    for rect in dict.fromkeys(rects):  # In order, each once.
+        if any(overlap(rect, other) == rect for other in kept):
+            continue
+        kept = [other for other in kept if overlap(other, rect) != other] + [rect]
+    return [bounding(kept)] if len(kept) > MERGED_RECTS else kept
+
+
+@dataclass
+class Damaged:
+    """A window's rectangles drawn since the last read, and when the first was drawn."""
+
+    drawn_at: float
+    rects: list[Rect]
 
 
 class WindowReader:
@@ -64,6 +94,7 @@ class WindowReader:
         # The least (arrival - the X server's time of the event) seen, in ms: the events that
         # came at once. An event that waited longer was read that much later than drawn.
         self._quickest = float("inf")
+        self._again: asyncio.Handle | None = None  # The next batch, when events wait queued.
         asyncio.get_running_loop().add_reader(self._fd, self._events)
 
     def watch(self, window: int, on_pixels: OnPixels, within: Rect) -> None:
@@ -102,6 +133,7 @@ class WindowReader:
         return pixels.reshape(rect[3], rect[2], 4)
 
     def _events(self) -> None:
+        self._again = None
         try:
             self._read_events()
         except ConnectionClosedError as exc:
@@ -110,17 +142,38 @@ class WindowReader:
             self.close()
 
     def _read_events(self) -> None:
-        while self._x.pending_events():
+        for window, damaged in self._damaged().items():
+            watched = self._watched.get(window)
+            for rect in merged(damaged.rects):
+                pixels = self.read(window, rect)
+                if watched is not None and pixels is not None:
+                    watched.on_pixels(rect, pixels, damaged.drawn_at)
+        # Events read from the socket during the round trips wait in python-xlib's queue, which
+        # the socket's readiness no longer tells of: they are the next turn's batch.
+        if self._x.pending_events() and self._again is None and not self._closed:
+            self._again = asyncio.get_running_loop().call_soon(self._events)
+
+    def _damaged(self) -> dict[int, Damaged]:
+        """The rectangles of the events waiting now, by window, within the part watched."""
+        damaged: dict[int, Damaged] = {}
+        for _ in range(BATCH_EVENTS):
+            if not self._x.pending_events():
+                break
             event = self._x.next_event()
             if event.type & 0x7F != self._notify:  # The top bit marks a sent event.
                 continue
             drawn = self._drawn_at(event.timestamp)
-            watched = self._watched.get(event.drawable.id)
+            window = event.drawable.id
+            watched = self._watched.get(window)
             area = event.area
             rect = watched and overlap((area.x, area.y, area.width, area.height), watched.within)
-            pixels = self.read(event.drawable.id, rect) if rect else None
-            if watched is not None and rect and pixels is not None:
-                watched.on_pixels(rect, pixels, drawn)
+            if not rect:
+                continue
+            if window in damaged:
+                damaged[window].rects.append(rect)
+            else:
+                damaged[window] = Damaged(drawn, [rect])
+        return damaged
 
     def _drawn_at(self, server_ms: int) -> float:
         """When an event's drawing was done, on the epoch's clock, from the X server's time of
@@ -140,6 +193,8 @@ class WindowReader:
         if self._closed:
             return
         self._closed = True
+        if self._again is not None:
+            self._again.cancel()
         asyncio.get_running_loop().remove_reader(self._fd)
         self._watched.clear()
         with contextlib.suppress(ConnectionClosedError, OSError):

@@ -71,11 +71,11 @@ def test_a_highlight_shows_on_both_sides_follows_the_page_and_fades(
     )
     stroke(session, ROW)
     drawn_at(page, 640, ROW)
-    assert view_turns_yellow(session, 640, ROW)  # Drawn by the render page: in the frames.
     # Our overlay, never the page's content: the page has the canvases it had.
     assert page.evaluate("() => document.querySelectorAll('canvas').length") == canvases
-    page.evaluate("() => window.scrollBy(0, 60)")  # The highlight moves up with the page.
+    page.evaluate("() => window.scrollBy(0, 60)")  # The highlight moves up with the page...
     drawn_at(page, 640, ROW - 60)
+    assert view_turns_yellow(session, 640, ROW - 60)  # ...in the view too: in the frames.
     clear_at(page, 640, ROW)  # ...and later fades away.
     clear_at(page, 640, ROW - 60)
 

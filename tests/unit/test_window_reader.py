@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from Xlib.xauth import FamilyLocal, Xauthority
 
-from mirror.render.window_reader import overlap
+from mirror.render.window_reader import MERGED_RECTS, merged, overlap
 from mirror.render.windows import windowed
 from mirror.render.xserver import COOKIE, authority_entry
 
@@ -26,6 +26,19 @@ def test_a_rectangle_in_the_browsers_bar_or_beside_the_page_is_not_read() -> Non
     assert overlap((45, 9, 22, 22), page) is None  # The bar's loading indicator.
     assert overlap((0, 0, 1280, 87), page) is None  # Touching is not overlapping.
     assert overlap((1280, 100, 30, 30), page) is None
+
+
+def test_a_windows_rectangles_of_one_batch_are_each_read_once_and_none_inside_another() -> None:
+    caret, line = (100, 200, 2, 18), (80, 195, 600, 30)
+    assert merged([caret, line, caret]) == [line]
+    assert merged([line, caret]) == [line]
+    apart = [(0, 0, 10, 10), (500, 700, 10, 10)]
+    assert merged(apart) == apart  # A few apart: read apart, not the page between them.
+
+
+def test_many_rectangles_of_one_batch_are_read_as_their_bounding_box() -> None:
+    cells = [(x * 20, 100 + x * 5, 10, 10) for x in range(MERGED_RECTS + 1)]
+    assert merged(cells) == [(0, 100, MERGED_RECTS * 20 + 10, MERGED_RECTS * 5 + 10)]
 
 
 def test_the_authority_entry_is_a_cookie_for_every_display_of_this_host(tmp_path: Path) -> None:
