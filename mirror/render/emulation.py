@@ -22,6 +22,7 @@ class Emulation:
     def __init__(self, load: CaptureLoad) -> None:
         self.applied = Screen()  # The page is created at this screen's viewport.
         self.metrics_overridden = False  # The device pixel ratio is emulated through CDP.
+        self.page_scale = 1.0  # The page's own scale, the customer's zoom (_apply_page_scale).
         self.capturing = True  # Screencasting, unless nobody sees the view (see capture).
         self._scheme_emulated = False
         self._load = load
@@ -109,6 +110,17 @@ class Emulation:
                 "scale": visual.scale / ratio if self.window is not None else visual.scale,
             }
         await cdp.send("Emulation.setDeviceMetricsOverride", metrics)
+        await self._apply_page_scale(cdp, visual.scale if visual is not None else 1.0)
+
+    async def _apply_page_scale(self, cdp: CDPSession, scale: float) -> None:
+        """The customer's zoom as the render page's own page scale too: the override above
+        divides it out again, so the frames are unchanged, but Chromium's compositor then sees
+        each zoom as a page scale, drawn anew at it, rather than a change of the root's
+        transform, after which it would keep drawing the page at the scale it first drew it
+        (its text then a pixel off and less sharp)."""
+        if scale != self.page_scale:
+            self.page_scale = scale
+            await cdp.send("Emulation.setPageScaleFactor", {"pageScaleFactor": scale})
 
     async def start_screencast(
         self, cdp: CDPSession, screen: Screen, restart: bool = False
