@@ -133,7 +133,12 @@ class WindowReader:
         return pixels.reshape(rect[3], rect[2], 4)
 
     def _events(self) -> None:
-        self._again = None
+        # Called when the socket has data or for events left queued: one batch either way.
+        if self._again is not None:
+            self._again.cancel()
+            self._again = None
+        if self._closed:
+            return
         try:
             self._read_events()
         except ConnectionClosedError as exc:
@@ -150,7 +155,7 @@ class WindowReader:
                     watched.on_pixels(rect, pixels, damaged.drawn_at)
         # Events read from the socket during the round trips wait in python-xlib's queue, which
         # the socket's readiness no longer tells of: they are the next turn's batch.
-        if self._x.pending_events() and self._again is None and not self._closed:
+        if self._x.pending_events() and not self._closed:
             self._again = asyncio.get_running_loop().call_soon(self._events)
 
     def _damaged(self) -> dict[int, Damaged]:
