@@ -26,6 +26,10 @@ from mirror.errors import BrowserUnavailable
 # One screen, large enough that a window the size of the largest viewport fits on it; the
 # windows are redirected, so many of them overlap without losing pixels.
 SCREEN = "4096x4096x24"
+# Extensions the X server leaves out. Over MIT-SHM, Chromium keeps two shared images a window to
+# draw through, twice the memory of the one picture it keeps to send over the socket; GLX loads
+# Mesa's LLVM into the X server, which draws nothing in 3D here (docs/benchmark.md).
+WITHOUT = ("-extension", "MIT-SHM", "-extension", "GLX")
 START_S = 10.0
 FAMILY_LOCAL = 256  # X authority entries: a local connection, told by the host's name.
 COOKIE = b"MIT-MAGIC-COOKIE-1"
@@ -62,7 +66,7 @@ class XServer:
         read, write = os.pipe()
         process = await asyncio.create_subprocess_exec(
             *(program, "-displayfd", str(write), "-screen", "0", SCREEN),
-            *("-auth", str(authority), "-nolisten", "tcp"),
+            *("-auth", str(authority), "-nolisten", "tcp", *WITHOUT),
             pass_fds=(write,),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
