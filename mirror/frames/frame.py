@@ -67,7 +67,9 @@ class Frame:
         """A frame of the same pixels, to paint over, shown at the same size."""
         pixels = self.pixels
         copied = Frame(pixels, jpeg=None)
-        np.copyto(copied._borrow(*pixels.shape[:2]), pixels)
+        # Word by word: a copy of every other pixel (a frame captured small) byte by byte is
+        # fifteen times slower.
+        np.copyto(copied._borrow(*pixels.shape[:2]).view(np.uint32), pixels.view(np.uint32))
         copied.shown = self.shown
         return copied
 

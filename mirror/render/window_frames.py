@@ -19,7 +19,7 @@ from mirror.render.load import CaptureLoad
 from mirror.render.windows import Windows
 from mirror.wire import Viewport
 
-BGRX_TO_RGBX = [2, 1, 0, 3]
+BGR = (2, 1, 0)  # Where red, green and blue are in an X window's pixels (BGRX).
 OPEN_MS = 10_000  # How long a new window has to take its size.
 
 
@@ -40,7 +40,21 @@ class WindowFrames:
         self._picture = np.zeros((0, 0, 4), dtype=np.uint8)  # RGBX, the page's part.
         self._flush: asyncio.Handle | None = None
         self._drawn_at = 0.0  # When the first rectangle of the frame being made was drawn.
-        self.reading = True
+        self._reading = True
+        # The picture holds all that was drawn since the last whole read: a repaint need not
+        # read the window again (a whole read takes a 1280x800 window's 4 MB over the socket).
+        self._current = False
+
+    @property
+    def reading(self) -> bool:
+        """Whether what is drawn is read (the agent sees the view); what is drawn meanwhile is
+        not, until the next whole read."""
+        return self._reading
+
+    @reading.setter
+    def reading(self, reading: bool) -> None:
+        self._reading = reading
+        self._current = self._current and reading
 
     async def open(self, page: Page, cdp: CDPSession, viewport: Viewport) -> None:
         """Put the page's window at a place of its own, learn the height of the browser's bar
@@ -72,6 +86,7 @@ class WindowFrames:
         taken = await self._bound({"width": viewport.width, "height": viewport.height + self._bar})
         self._width = taken["width"]
         self._picture = np.zeros((viewport.height, viewport.width, 4), dtype=np.uint8)
+        self._current = False
         if self._window is not None:
             self._windows.reader.within(self._window, self._page_part())
         self.read_all()
@@ -91,13 +106,18 @@ class WindowFrames:
         return 0, self._bar, width, height
 
     def read_all(self) -> None:
-        """The whole page part now (the agent looks again, or the window was resized)."""
+        """A frame of the whole page part now (the agent looks again, the window was resized,
+        the masks moved): read from the window unless the picture already holds it."""
         if self._window is None or not self.reading:
+            return
+        if self._current:
+            self._hand_on_soon(time.time())
             return
         part = self._page_part()
         pixels = self._windows.reader.read(self._window, part)
         if pixels is not None:
             self._drawn(part, pixels, time.time())
+            self._current = True
 
     def _drawn(self, rect: Rect, pixels: np.ndarray, drawn_at: float) -> None:
         """A rectangle of the window's page part (BGRX): copied into the picture, the frame
@@ -107,8 +127,15 @@ class WindowFrames:
         x, y, width, height = rect
         top = y - self._bar
         if top < 0 or top + height > self._picture.shape[0] or x + width > self._picture.shape[1]:
-            return  # Read before a resize reached the picture: the next read has it.
-        self._picture[top : top + height, x : x + width] = pixels[..., BGRX_TO_RGBX]
+            self._current = False  # Read before a resize reached the picture: the next
+            return  # whole read has it.
+        into = self._picture[top : top + height, x : x + width]
+        # Channel by channel: seven times faster than one copy through an index array.
+        for channel, source in enumerate(BGR):
+            into[..., channel] = pixels[..., source]
+        self._hand_on_soon(drawn_at)
+
+    def _hand_on_soon(self, drawn_at: float) -> None:
         if self._flush is None:
             self._drawn_at = drawn_at
             self._flush = asyncio.get_running_loop().call_soon(self._hand_on)

@@ -9,6 +9,7 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.async_api import Page
@@ -21,12 +22,14 @@ from mirror.render.browser import ChromiumHost
 from mirror.render.load import CaptureLoad
 from mirror.render.supervisor import SupervisedChromium
 from mirror.render.window_frames import WindowFrames
+from mirror.render.window_reader import WindowReader
 from mirror.wire import Viewport
 from tests.aio import in_thread
 
 PAGE = """<body style="margin:0;background:#fff">
 <div id="square" style="position:absolute;left:100px;top:50px;width:40px;height:40px;
 background:rgb(200,20,20)"></div></body>"""
+BLUE_SQUARE = "document.getElementById('square').style.background = 'rgb(0,0,255)'"
 WAIT_S = 20.0
 Opened = tuple[Page, WindowFrames, "asyncio.Queue[Frame]"]
 RED = (200, 20, 20)
@@ -73,7 +76,7 @@ async def test_what_is_drawn_in_the_window_is_the_frame() -> None:
         first = await frame_where(frames, lambda f: colour(f, 120, 70) == RED)
         assert (first.width, first.height) == (640, 400)
         assert colour(first, 10, 10) == (255, 255, 255)  # The page, not the browser's bar.
-        await page.evaluate("document.getElementById('square').style.background = 'rgb(0,0,255)'")
+        await page.evaluate(BLUE_SQUARE)
         changed = await frame_where(frames, lambda f: colour(f, 120, 70) == (0, 0, 255))
         assert colour(changed, 300, 300) == (255, 255, 255)
 
@@ -98,6 +101,53 @@ async def test_at_half_scale_every_other_pixel_is_handed_on() -> None:
         half = await frame_where(frames, lambda f: colour(f, 60, 35) == RED)
         assert (half.width, half.height) == (320, 200)
         assert colour(half, 5, 5) == (255, 255, 255)
+
+
+@in_thread
+async def test_a_repaint_of_a_picture_read_in_full_reads_nothing_more(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    reads: list[tuple[int, int, int, int]] = []
+    read = WindowReader.read
+    monkeypatch.setattr(WindowReader, "read", lambda *a: reads.append(a[2]) or read(*a))
+    async with window(Viewport(width=640, height=400)) as (page, reading, frames):
+        await page.set_content(PAGE)
+        await frame_where(frames, lambda f: colour(f, 120, 70) == RED)
+        reading.read_all()
+        assert reads[-1][2:] == (640, 400)  # The first whole read is from the window...
+        reads.clear()
+        reading.read_all()
+        assert reads == []  # ...the next is not...
+        await frame_where(frames, lambda f: colour(f, 120, 70) == RED)  # ...yet a frame comes.
+
+
+@in_thread
+async def test_what_was_drawn_while_not_read_is_read_when_reading_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    unread = asyncio.Event()  # Something was drawn while not read.
+    passing = [True]  # Whether what the window reports drawn reaches the picture.
+    drawn = WindowFrames._drawn
+
+    def spy(reading: WindowFrames, *args: Any) -> None:
+        if not reading.reading:
+            unread.set()
+        if passing[0]:
+            drawn(reading, *args)
+
+    monkeypatch.setattr(WindowFrames, "_drawn", spy)
+    async with window(Viewport(width=640, height=400)) as (page, reading, frames):
+        await page.set_content(PAGE)
+        await frame_where(frames, lambda f: colour(f, 120, 70) == RED)
+        reading.read_all()  # The picture is whole...
+        reading.reading = False  # ...till what is drawn is no longer read.
+        await page.evaluate(BLUE_SQUARE)
+        async with asyncio.timeout(WAIT_S):
+            await unread.wait()
+        reading.reading = True
+        reading.read_all()  # It reaches the picture through this whole read only...
+        passing[0] = False  # ...not through Chromium's later draws of the same change.
+        await frame_where(frames, lambda f: colour(f, 120, 70) == (0, 0, 255))
 
 
 # python-xlib leaves the refused connection's socket to the collector.
