@@ -16,7 +16,7 @@ P99_OVER_BASELINE = 2.0  # change -> view p99 < 2 x baseline p50
 JOIN_P50_MS = 300.0
 ACTION_P50_MS = 20.0
 LOAD_P50_MS = 100.0
-LOAD_MEMORY_MB = 80.0  # PSS: RSS counts Chromium's shared pages once per process
+LOAD_MEMORY_MB = 50.0  # PSS: RSS counts Chromium's shared pages once per process
 BANDWIDTH_KBPS = 150.0
 IDLE_KBPS = 1.0  # "near zero": less than a kB a second
 
