@@ -25,6 +25,7 @@ from bench import xdamage
 from bench.cpu import tree_cpu_by_kind
 from bench.memory import sample
 from mirror.render.browser import HEADLESS_SHELLS, SERVER_ARGS, SYSTEM_CHROMIUMS, system_chromium
+from mirror.render.xserver import WITHOUT
 from mirror.testing.xdisplay import virtual_display
 
 WIDTH, HEIGHT = 1280, 800
@@ -152,7 +153,7 @@ def _corner(index: int) -> tuple[int, int]:
 
 async def windows(playwright: Playwright, pages: int, seconds: float) -> dict[str, Any]:
     """Windows on an X display, what changed in them read as the X server reports it."""
-    with virtual_display("1600x1200x24") as name, xdamage.redirected(name):
+    with virtual_display("1600x1200x24", *WITHOUT) as name, xdamage.redirected(name):
         executable = system_chromium(candidates=WINDOWED_CHROMIUMS)
         browser = await playwright.chromium.launch(
             executable_path=executable,

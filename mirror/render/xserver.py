@@ -28,7 +28,9 @@ from mirror.errors import BrowserUnavailable
 SCREEN = "4096x4096x24"
 # Extensions the X server leaves out. Over MIT-SHM, Chromium keeps two shared images a window to
 # draw through, twice the memory of the one picture it keeps to send over the socket; GLX loads
-# Mesa's LLVM into the X server, which draws nothing in 3D here (docs/benchmark.md).
+# Mesa's LLVM into the X server, which draws nothing in 3D here (docs/benchmark.md). Any other
+# X server this process reads must leave out the same: python-xlib keeps the extensions' event
+# numbers for the whole process, and they shift with the extensions an X server has.
 WITHOUT = ("-extension", "MIT-SHM", "-extension", "GLX")
 START_S = 10.0
 FAMILY_LOCAL = 256  # X authority entries: a local connection, told by the host's name.

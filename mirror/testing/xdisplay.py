@@ -10,12 +10,12 @@ from collections.abc import Iterator
 
 
 @contextlib.contextmanager
-def virtual_display(screen: str = "1600x1200x24") -> Iterator[str]:
-    """An X display whose one screen is ``screen`` (width x height x depth): Xvfb picks a free
-    number and says which (-displayfd)."""
+def virtual_display(screen: str = "1600x1200x24", *options: str) -> Iterator[str]:
+    """An X display whose one screen is ``screen`` (width x height x depth), started with Xvfb's
+    ``options`` too: Xvfb picks a free number and says which (-displayfd)."""
     read, write = os.pipe()
     xvfb = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write), "-screen", "0", screen, "-nolisten", "tcp"],
+        ["Xvfb", "-displayfd", str(write), "-screen", "0", screen, "-nolisten", "tcp", *options],
         pass_fds=(write,),
         stderr=subprocess.DEVNULL,
     )
