@@ -11,13 +11,14 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from playwright.async_api import Page
 from Xlib import display
 from Xlib.error import DisplayError
 
 from mirror.errors import BrowserUnavailable
-from mirror.frames.frame import Frame
+from mirror.frames.frame import Frame, Rect
 from mirror.render.browser import ChromiumHost
 from mirror.render.load import CaptureLoad
 from mirror.render.supervisor import SupervisedChromium
@@ -30,14 +31,15 @@ PAGE = """<body style="margin:0;background:#fff">
 <div id="square" style="position:absolute;left:100px;top:50px;width:40px;height:40px;
 background:rgb(200,20,20)"></div></body>"""
 BLUE_SQUARE = "document.getElementById('square').style.background = 'rgb(0,0,255)'"
+GREEN_SQUARE = "document.getElementById('square').style.background = 'rgb(0,160,0)'"
 WAIT_S = 20.0
 Opened = tuple[Page, WindowFrames, "asyncio.Queue[Frame]"]
-RED = (200, 20, 20)
+RED, BLUE, GREEN = (200, 20, 20), (0, 0, 255), (0, 160, 0)
 
 
 @asynccontextmanager
 async def window(
-    viewport: Viewport, scale: float = 1.0
+    viewport: Viewport, scale: float = 1.0, load: CaptureLoad | None = None
 ) -> AsyncIterator[tuple[Page, WindowFrames, asyncio.Queue[Frame]]]:
     host = await ChromiumHost.launch(windowed=True)
     assert host.windows is not None
@@ -46,7 +48,7 @@ async def window(
         context = await host.browser.new_context(no_viewport=True)
         page = await context.new_page()
         cdp = await context.new_cdp_session(page)
-        load = CaptureLoad(scale, scale)
+        load = load or CaptureLoad(scale, scale)
         reading = WindowFrames(host.windows, lambda frame, _at: frames.put_nowait(frame), load)
         await reading.open(page, cdp, viewport)
         yield page, reading, frames
@@ -77,7 +79,7 @@ async def test_what_is_drawn_in_the_window_is_the_frame() -> None:
         assert (first.width, first.height) == (640, 400)
         assert colour(first, 10, 10) == (255, 255, 255)  # The page, not the browser's bar.
         await page.evaluate(BLUE_SQUARE)
-        changed = await frame_where(frames, lambda f: colour(f, 120, 70) == (0, 0, 255))
+        changed = await frame_where(frames, lambda f: colour(f, 120, 70) == BLUE)
         assert colour(changed, 300, 300) == (255, 255, 255)
 
 
@@ -147,7 +149,39 @@ async def test_what_was_drawn_while_not_read_is_read_when_reading_again(
         reading.reading = True
         reading.read_all()  # It reaches the picture through this whole read only...
         passing[0] = False  # ...not through Chromium's later draws of the same change.
-        await frame_where(frames, lambda f: colour(f, 120, 70) == (0, 0, 255))
+        await frame_where(frames, lambda f: colour(f, 120, 70) == BLUE)
+
+
+@in_thread
+async def test_frames_follow_the_capture_scale_down_and_back_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    narrow = [False]  # Whether draws are reported as the square's columns only.
+    drawn = WindowFrames._drawn
+
+    def spy(reading: WindowFrames, rect: Rect, pixels: np.ndarray, at: float) -> None:
+        x, y, width, height = rect
+        if narrow[0] and x <= 100 and x + width >= 140:
+            rect, pixels = (100, y, 40, height), pixels[:, 100 - x : 140 - x]
+        drawn(reading, rect, pixels, at)
+
+    monkeypatch.setattr(WindowFrames, "_drawn", spy)
+    load = CaptureLoad(1.0, 0.5)
+    async with window(Viewport(width=640, height=400), load=load) as (page, _, frames):
+        await page.set_content(PAGE)
+        await frame_where(frames, lambda f: colour(f, 120, 70) == RED)
+        load.scale = 0.5  # The machine fell behind.
+        await page.evaluate(BLUE_SQUARE)
+        half = await frame_where(frames, lambda f: f.width == 320 and colour(f, 60, 35) == BLUE)
+        assert (half.height, colour(half, 5, 5)) == (200, (255, 255, 255))
+        load.scale, narrow[0] = 1.0, True  # Caught up, and a draw reported as a small part:
+        await page.evaluate(GREEN_SQUARE)  # the rest of the full picture is read too.
+        full = await frame_where(frames, lambda f: f.width == 640 and colour(f, 120, 70) == GREEN)
+        assert (full.height, colour(full, 10, 10), colour(full, 600, 380)) == (
+            400,
+            (255, 255, 255),
+            (255, 255, 255),
+        )
 
 
 # python-xlib leaves the refused connection's socket to the collector.
