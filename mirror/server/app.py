@@ -244,6 +244,8 @@ def _ender(hub: Hub, chats: ChatHub) -> Callable[[str], Awaitable[tuple[list[str
 async def _upkeep(app: web.Application, hub: Hub) -> AsyncIterator[None]:
     releaser = MemoryReleaser()
     hub.observe(releaser)
+    # Frames captured smaller free the pictures of the full size (mirror/render/window_frames.py).
+    unlisten = app[CHROMIUM].load.on_change(releaser.soon)
     hub.pages.prepare_spare()
     inactivity = asyncio.create_task(hub.watch_inactivity())
     try:
@@ -252,6 +254,7 @@ async def _upkeep(app: web.Application, hub: Hub) -> AsyncIterator[None]:
         inactivity.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await inactivity
+        unlisten()
         releaser.cancel()
 
 

@@ -51,7 +51,8 @@ class MemoryReleaser:
     A session's decoded frames are large and are freed by reference counting or, when the session's
     objects hold one another in cycles (the render page and its Playwright handlers, the session
     and its callbacks), at the next full collection; glibc's allocator then keeps the freed memory,
-    so a collection and ``malloc_trim`` after the ends give it back.
+    so a collection and ``malloc_trim`` after the ends give it back. The same after the capture
+    scale changes: the pictures of every page change size at once.
     """
 
     def __init__(
