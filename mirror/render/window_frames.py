@@ -41,7 +41,12 @@ class WindowFrames:
         # The page's part, RGBX, at the capture scale: every step-th pixel of every step-th row
         # (a picture held at the full size while frames go small cost 3 MB more a session).
         self._step = 1
-        self._picture = np.zeros((0, 0, 4), dtype=np.uint8)
+        self._pixels = np.zeros((0, 0, 4), dtype=np.uint8)
+        # The picture as a frame. Once handed on, its pixels never change (the agent's patches
+        # are cut from them): the next draw goes into a copy. Until then the last frame and the
+        # picture are one, 4 MB a 1280x800 session.
+        self._picture = Frame(self._pixels, jpeg=None)
+        self._handed_on = False
         self._flush: asyncio.Handle | None = None
         self._drawn_at = 0.0  # When the first rectangle of the frame being made was drawn.
         self._reading = True
@@ -91,7 +96,7 @@ class WindowFrames:
         self._width = taken["width"]
         self._size = (viewport.height, viewport.width)
         self._step = self._load_step()
-        self._picture = self._blank()
+        self._hold(self._blank())
         self._current = False
         if self._window is not None:
             self._windows.reader.within(self._window, self._page_part())
@@ -125,11 +130,13 @@ class WindowFrames:
         if step == self._step:
             return
         if step % self._step == 0:
-            kept = self._picture.view(np.uint32)[:: step // self._step, :: step // self._step]
-            self._step, self._picture = step, np.ascontiguousarray(kept).view(np.uint8)
+            kept = self._pixels.view(np.uint32)[:: step // self._step, :: step // self._step]
+            self._step = step
+            self._hold(np.ascontiguousarray(kept).view(np.uint8))
             return
         self._step = step
-        self._picture, self._current = self._blank(), False
+        self._hold(self._blank())
+        self._current = False
         self._read_whole()
 
     def read_all(self) -> None:
@@ -170,12 +177,24 @@ class WindowFrames:
             return False
         skip_rows, skip_columns = -top % step, -x % step  # To the first row and column kept.
         kept = pixels[skip_rows::step, skip_columns::step]
-        into = self._picture[(top + skip_rows) // step :, (x + skip_columns) // step :]
+        into = self._writable()[(top + skip_rows) // step :, (x + skip_columns) // step :]
         into = into[: kept.shape[0], : kept.shape[1]]
         # Channel by channel: seven times faster than one copy through an index array.
         for channel, source in enumerate(BGR):
             into[..., channel] = kept[..., source]
         return True
+
+    def _hold(self, pixels: np.ndarray) -> None:
+        self._pixels, self._picture, self._handed_on = pixels, Frame(pixels, jpeg=None), False
+
+    def _writable(self) -> np.ndarray:
+        """The picture's pixels to draw into: a copy once the picture was handed on (in a
+        lent buffer, mirror/frames/buffers.py)."""
+        if self._handed_on:
+            # From the pixels kept here: the frame's own go once its page rests (Frame.shed).
+            copied = Frame(self._pixels, jpeg=None).copy()
+            self._pixels, self._picture, self._handed_on = copied.pixels, copied, False
+        return self._pixels
 
     def _hand_on_soon(self, drawn_at: float) -> None:
         if self._flush is None:
@@ -185,8 +204,10 @@ class WindowFrames:
     def _hand_on(self) -> None:
         self._flush = None
         self._follow_scale()
-        # A copy in a lent buffer (mirror/frames/buffers.py): the picture goes on changing.
-        self._take(Frame(self._picture, jpeg=None).copy(), self._drawn_at)
+        if not self._picture.decoded:  # Its pixels let go of while its page rested.
+            self._hold(self._pixels)
+        self._handed_on = True
+        self._take(self._picture, self._drawn_at)
 
     def close(self) -> None:
         if self._flush is not None:

@@ -9,7 +9,6 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
@@ -66,6 +65,11 @@ async def frame_where(frames: asyncio.Queue[Frame], shows: object) -> Frame:
                 return frame
 
 
+def shows(bgrx: np.ndarray, rgb: tuple[int, int, int]) -> bool:
+    """Whether any pixel of a rectangle read from a window (BGRX) is ``rgb``."""
+    return bool((bgrx[..., 2::-1] == rgb).all(axis=-1).any())
+
+
 def colour(frame: Frame, x: int, y: int) -> tuple[int, int, int]:
     red, green, blue, _ = (int(v) for v in frame.pixels[y, x])
     return red, green, blue
@@ -81,6 +85,7 @@ async def test_what_is_drawn_in_the_window_is_the_frame() -> None:
         await page.evaluate(BLUE_SQUARE)
         changed = await frame_where(frames, lambda f: colour(f, 120, 70) == BLUE)
         assert colour(changed, 300, 300) == (255, 255, 255)
+        assert colour(first, 120, 70) == RED  # A frame handed on never changes after.
 
 
 @in_thread
@@ -127,15 +132,15 @@ async def test_a_repaint_of_a_picture_read_in_full_reads_nothing_more(
 async def test_what_was_drawn_while_not_read_is_read_when_reading_again(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    unread = asyncio.Event()  # Something was drawn while not read.
+    unread = asyncio.Event()  # The blue square was drawn while not read.
     passing = [True]  # Whether what the window reports drawn reaches the picture.
     drawn = WindowFrames._drawn
 
-    def spy(reading: WindowFrames, *args: Any) -> None:
-        if not reading.reading:
+    def spy(reading: WindowFrames, rect: Rect, pixels: np.ndarray, at: float) -> None:
+        if not reading.reading and shows(pixels, BLUE):
             unread.set()
         if passing[0]:
-            drawn(reading, *args)
+            drawn(reading, rect, pixels, at)
 
     monkeypatch.setattr(WindowFrames, "_drawn", spy)
     async with window(Viewport(width=640, height=400)) as (page, reading, frames):
