@@ -30,16 +30,29 @@ export function anchorPointer(data) {
 export function anchorScroll(data) {
   const scrolled = record.mirror.getNode(data.id);
   if (!scrolled) return;
-  const doc = scrolled.nodeType === 9 ? scrolled : scrolled.ownerDocument;
-  const area = scrolled.nodeType === 9 ? { left: 0, top: 0, width: doc.defaultView.innerWidth }
+  const page = scrolled.nodeType === 9;
+  const doc = page ? scrolled : scrolled.ownerDocument;
+  const area = page ? { left: 0, top: 0, width: doc.defaultView.innerWidth, height: doc.defaultView.innerHeight }
     : scrolled.getBoundingClientRect();
   // The topmost element there that the scroll moves: a sticky header stays put whatever the
-  // offset, so the content under it is the anchor.
-  const element = doc.elementsFromPoint(area.left + area.width / 2, area.top + 1).map(sentOrAround)
-    .find((e) => e && e !== scrolled && e !== doc.documentElement && e !== doc.body && movesWith(e, scrolled));
-  if (!element) return;
-  data.anchor = { id: record.mirror.getId(element), dy: element.getBoundingClientRect().top - area.top };
+  // offset, so the content under it is the anchor. In a scrolling element, only what is inside
+  // it moves: the elements around it do not.
+  const moves = (e) => e && e !== scrolled && e !== doc.documentElement && e !== doc.body
+    && (page || scrolled.contains(e)) && movesWith(e, scrolled);
+  for (const below of TOP_PROBES) {
+    if (below >= area.height) return;
+    const element = doc.elementsFromPoint(area.left + area.width / 2, area.top + below)
+      .map(sentOrAround).find(moves);
+    if (element) {
+      data.anchor = { id: record.mirror.getId(element), dy: element.getBoundingClientRect().top - area.top };
+      return;
+    }
+  }
 }
+
+// How far below the top the element at the top is looked for (CSS pixels): the top line may
+// fall in a gap between two elements (a paragraph's margin).
+const TOP_PROBES = [1, 8, 16, 32, 64];
 
 /** The element, or the nearest element around it that the capture has sent. */
 function sentOrAround(element) {

@@ -75,6 +75,7 @@ export class Capture {
     this.canvases = new CanvasBudget(this.budget.canvas_bytes_per_s, (event) => this.enqueue(event, true));
     this.queue = [];
     this.flushScheduled = false;
+    this.scrolledIds = new Set(); // Elements a snapshot found scrolled (elementsScrolled).
     // The flush runs as the next task through a message port: a setTimeout(0) made from a timer
     // callback nested five deep (a page's setInterval, from its fifth run on) waits 4 ms more,
     // which was most of the time between a change on the page and its message leaving.
@@ -244,6 +245,7 @@ export class Capture {
     if (!this.running || this.framed) return;
     this.scrolled();
     record.addCustomEvent(SCREEN_TAG, {});
+    this.elementsScrolled();
   }
 
   /** The last slice of a snapshot is sent: what refers to its nodes can follow. */
@@ -260,7 +262,24 @@ export class Capture {
     this.scrolled();
     // A frame's snapshot is added to the page's, which the render page waits for.
     if (!this.framed) record.addCustomEvent(WHOLE_TAG, {});
+    this.elementsScrolled();
     this.onSnapshot();
+  }
+
+  /** The elements the snapshot found scrolled, each as a scroll of its own, anchored like the
+   * page's (scrolled): their offsets in the snapshot, which the render page sets at the tag
+   * before, alone mean other places in the mirror's layout. */
+  elementsScrolled() {
+    if (this.framed) return;
+    for (const id of this.scrolledIds) {
+      const element = record.mirror.getNode(id);
+      // The page's own scrolling element is the page's scroll (scrolled).
+      if (!element || element === element.ownerDocument.scrollingElement) continue;
+      if (!element.scrollLeft && !element.scrollTop) continue;
+      const data = { source: IncrementalSource.Scroll, id, x: element.scrollLeft, y: element.scrollTop };
+      this.enqueue({ type: EventType.IncrementalSnapshot, timestamp: Date.now(), data });
+    }
+    this.scrolledIds.clear();
   }
 
   /** A slice of the snapshot (slices.js): its nodes are masked already. */
@@ -447,6 +466,7 @@ export class Capture {
   sanitizeNode(node) {
     const attributes = node.attributes;
     if (!attributes) return;
+    if (attributes.rr_scrollLeft || attributes.rr_scrollTop) this.scrolledIds.add(node.id);
     if (node.tagName === "canvas" && attributes.rr_dataURL
         && this.policy.isHidden(record.mirror.getNode(node.id))) {
       delete attributes.rr_dataURL;
