@@ -41,12 +41,10 @@ class WindowFrames:
         # The page's part, RGBX, at the capture scale: every step-th pixel of every step-th row
         # (a picture held at the full size while frames go small cost 3 MB more a session).
         self._step = 1
-        self._pixels = np.zeros((0, 0, 4), dtype=np.uint8)
-        # The picture as a frame. Once handed on, its pixels never change (the agent's patches
-        # are cut from them): the next draw goes into a copy. Until then the last frame and the
-        # picture are one, 4 MB a 1280x800 session.
-        self._picture = Frame(self._pixels, jpeg=None)
-        self._handed_on = False
+        # The picture's pixels, and the picture as a frame (_hold). Once handed on, a frame's
+        # pixels never change (the agent's patches are cut from them): the next draw goes into
+        # a copy. Until then the last frame and the picture are one, 4 MB a 1280x800 session.
+        self._hold(np.zeros((0, 0, 4), dtype=np.uint8))
         self._flush: asyncio.Handle | None = None
         self._drawn_at = 0.0  # When the first rectangle of the frame being made was drawn.
         self._reading = True
@@ -129,12 +127,12 @@ class WindowFrames:
         step = self._load_step()
         if step == self._step:
             return
-        if step % self._step == 0:
-            kept = self._pixels.view(np.uint32)[:: step // self._step, :: step // self._step]
-            self._step = step
+        smaller, cut = step % self._step == 0, step // self._step
+        self._step = step
+        if smaller:
+            kept = self._pixels.view(np.uint32)[::cut, ::cut]
             self._hold(np.ascontiguousarray(kept).view(np.uint8))
             return
-        self._step = step
         self._hold(self._blank())
         self._current = False
         self._read_whole()

@@ -270,16 +270,14 @@ export class Capture {
    * page's (scrolled): their offsets in the snapshot, which the render page sets at the tag
    * before, alone mean other places in the mirror's layout. */
   elementsScrolled() {
-    if (this.framed) return;
-    for (const id of this.scrolledIds) {
+    const ids = this.framed ? [] : [...this.scrolledIds];
+    this.scrolledIds.clear();
+    for (const id of ids) {
       const element = record.mirror.getNode(id);
       // The page's own scrolling element is the page's scroll (scrolled).
       if (!element || element === element.ownerDocument.scrollingElement) continue;
-      if (!element.scrollLeft && !element.scrollTop) continue;
-      const data = { source: IncrementalSource.Scroll, id, x: element.scrollLeft, y: element.scrollTop };
-      this.enqueue({ type: EventType.IncrementalSnapshot, timestamp: Date.now(), data });
+      if (element.scrollLeft || element.scrollTop) this.sendScroll(id, element.scrollLeft, element.scrollTop);
     }
-    this.scrolledIds.clear();
   }
 
   /** A slice of the snapshot (slices.js): its nodes are masked already. */
@@ -295,7 +293,12 @@ export class Capture {
   scrolled() {
     const id = record.mirror.getId(document);
     if (this.framed || id <= 0 || (!window.scrollX && !window.scrollY)) return;
-    const data = { source: IncrementalSource.Scroll, id, x: window.scrollX, y: window.scrollY };
+    this.sendScroll(id, window.scrollX, window.scrollY);
+  }
+
+  /** A scroll of node `id` to (x, y), anchored on its way out (enqueue). */
+  sendScroll(id, x, y) {
+    const data = { source: IncrementalSource.Scroll, id, x, y };
     this.enqueue({ type: EventType.IncrementalSnapshot, timestamp: Date.now(), data });
   }
 
