@@ -16,6 +16,7 @@ LATE_PAGES = 3  # Late frames from fewer pages than this are those pages' own (a
 HOLD_S = 3.0  # The shortest stay at the smaller scale (a burst of changes costs no more)...
 MAX_HOLD_S = 160.0  # ...doubled, up to this, each time Chromium falls behind again soon after.
 SOON_S = 60.0  # "Soon": within this of going back to the full scale.
+QUIET_S = 2.0  # No frame of any page for this long: Chromium has nothing left to draw.
 
 Listener = Callable[[], None]
 
@@ -31,9 +32,9 @@ class CaptureLoad:
     picture to the customer's screen), so that each session keeps getting frames, less sharp,
     rather than some getting none. Reacting within a few frames matters: every frame taken at
     the full size meanwhile deepens Chromium's queue. The full scale comes back once frames
-    arrive early again and ``hold`` has passed;
-    falling behind again soon after doubles the hold, so that a machine just at its limit does
-    not switch scale back and forth.
+    arrive early again and ``hold`` has passed, or once no frame has come for QUIET_S
+    (:meth:`check`); falling behind again soon after doubles the hold, so that a machine just at
+    its limit does not switch scale back and forth.
     """
 
     def __init__(
@@ -49,6 +50,7 @@ class CaptureLoad:
         self.hold = HOLD_S
         self._clock = clock
         self._changed_at = -SOON_S * 2  # When the scale last changed.
+        self._last_frame = self._clock()
         self._listeners: list[Listener] = []
 
     def on_change(self, listener: Listener) -> Callable[[], None]:
@@ -60,13 +62,24 @@ class CaptureLoad:
         """A frame of ``page`` arrived ``lag`` seconds after Chromium took it."""
         self._recent.append((lag, page))
         self.lag = statistics.median(late for late, _ in self._recent)
-        now = self._clock()
+        now = self._last_frame = self._clock()
         if self.scale == self.full_scale:
             if self.lag > BEHIND_S and self.behind_scale < self.full_scale and self._widely():
                 back_soon = now - self._changed_at < SOON_S
                 self.hold = min(MAX_HOLD_S, self.hold * 2) if back_soon else HOLD_S
                 self._set(self.behind_scale, now)
         elif self.lag < CAUGHT_UP_S and now - self._changed_at >= self.hold:
+            self._set(self.full_scale, now)
+
+    def check(self) -> None:
+        """Now and then (mirror/render/supervisor.py): the full scale again once no frame has
+        come for QUIET_S, hold or not: nothing waits to be drawn. Frames alone cannot tell, as
+        pages at rest send none, and their agents would keep the small pictures of the last busy
+        moment."""
+        now = self._clock()
+        if self.scale != self.full_scale and now - self._last_frame >= QUIET_S:
+            self._recent.clear()  # The late frames were of that moment, not of the next.
+            self.lag = 0.0
             self._set(self.full_scale, now)
 
     def _widely(self) -> bool:

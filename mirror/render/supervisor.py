@@ -27,6 +27,7 @@ ANSWER_S = 5.0  # ...and how long it has to answer before it is replaced.
 BACKOFF_S = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0)  # Between failed launches; the last repeats.
 WAIT_S = 30.0  # How long a new render page waits for a browser being replaced.
 RENDERER_KILL_S = 15.0  # Hung pages reported within this of a kill of the renderers: the same.
+LOAD_CHECK_S = 1.0  # How often the capture scale is checked while no frame comes (load.py).
 
 Listener = Callable[[], Awaitable[None]]
 
@@ -52,6 +53,7 @@ class SupervisedChromium:
         self._up.set()
         self._listeners: list[Listener] = []
         self._watcher: asyncio.Task[None] | None = None
+        self._load_checker: asyncio.Task[None] | None = None
         self.restarts = 0  # Browsers replaced since the server started.
         self._renderers_killed_at = -RENDERER_KILL_S
 
@@ -89,6 +91,7 @@ class SupervisedChromium:
 
     def watch(self) -> None:
         self._watcher = asyncio.create_task(self._watch())
+        self._load_checker = asyncio.create_task(self._check_load())
 
     @property
     def healthy(self) -> bool:
@@ -144,11 +147,17 @@ class SupervisedChromium:
         return processes.marked(self._host.mark)
 
     async def close(self) -> None:
-        if self._watcher is not None:
-            self._watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._watcher
+        for task in (self._watcher, self._load_checker):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         await self._host.close()
+
+    async def _check_load(self) -> None:
+        while True:
+            await asyncio.sleep(LOAD_CHECK_S)
+            self.load.check()
 
     async def _watch(self) -> None:
         while True:

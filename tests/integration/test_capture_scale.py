@@ -1,7 +1,7 @@
 """The capture scale follows the machine's load on a live session: once frames of several pages
 arrive late, the render page's next frame goes to the agent captured small with the size it
-stands for; once they arrive early again, a still page is sent sharp again without waiting for
-its next change."""
+stands for; once they arrive early again, or stop coming, a still page is sent sharp again
+without waiting for its next change."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from pathlib import Path
 import aiohttp
 
 from mirror.frames.patches import SCALED
+from mirror.render.load import CaptureLoad
+from mirror.render.supervisor import SupervisedChromium
 from tests.aio import in_thread
 from tests.integration.joined import watched
 from tests.integration.test_watching import until
@@ -58,3 +60,18 @@ async def test_frames_come_small_while_behind_and_sharp_again_after(tmp_path: Pa
             reader.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await reader
+
+
+@in_thread
+async def test_the_full_scale_comes_back_once_no_frame_comes() -> None:
+    load = CaptureLoad()
+    for i in range(20):  # Late frames of three pages: the machine is behind.
+        load.frame(0.5, i % 3)
+    assert load.scale == 0.5
+    load.hold = 0.0
+    # No page sends a frame from here on: the browser's supervisor checks the load all the same.
+    host = await SupervisedChromium.start(load=load)
+    try:
+        await until(lambda: load.scale == 1.0, "the scale stayed small")
+    finally:
+        await host.close()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from mirror.frames.frame import Frame
-from mirror.render.load import HOLD_S, MAX_HOLD_S, CaptureLoad
+from mirror.render.load import HOLD_S, MAX_HOLD_S, QUIET_S, CaptureLoad
 from mirror.render.screencast import shown_size
 from mirror.wire import Viewport
 
@@ -47,6 +47,24 @@ def test_late_frames_bring_the_smaller_scale_and_early_ones_after_the_hold_the_f
     clock.now += HOLD_S
     frames(load, 0.01, 1)
     assert load.scale == 1.0 and changes == [0.5, 1.0]
+
+
+def test_no_frame_for_a_while_brings_the_full_scale_back_within_the_hold() -> None:
+    clock, changes = Clock(), []
+    load = CaptureLoad(1.0, 0.5, clock=clock)
+    load.on_change(lambda: changes.append(load.scale))
+    frames(load, 0.5, 20)
+    assert load.scale == 0.5 and load.hold > QUIET_S
+    clock.now += QUIET_S / 2
+    frames(load, 0.5, 1)  # A late frame: still behind.
+    clock.now += QUIET_S / 2
+    load.check()
+    assert load.scale == 0.5
+    clock.now += QUIET_S / 2  # No frame for QUIET_S: nothing left to draw.
+    load.check()
+    assert load.scale == 1.0 and changes == [0.5, 1.0]
+    frames(load, 0.01, 1)  # The late frames of before no longer count.
+    assert load.scale == 1.0 and load.lag == 0.01
 
 
 def test_late_frames_of_one_or_two_pages_are_theirs_not_the_machines() -> None:
