@@ -19,15 +19,19 @@ from playwright.async_api import Page
 PROBE_ID = "bench-probe"
 PROBE_LEFT, PROBE_TOP, PROBE_SIZE = 600, 300, 40
 PROBE_X, PROBE_Y = PROBE_LEFT + PROBE_SIZE // 2, PROBE_TOP + PROBE_SIZE // 2
-# Very distinct colours; two consecutive changes never share one.
-COLOURS: tuple[tuple[int, int, int], ...] = (
-    (255, 0, 0),
-    (0, 255, 0),
-    (0, 0, 255),
-    (255, 255, 0),
-    (255, 0, 255),
-    (0, 255, 255),
+# Very distinct colours, in turn, so two consecutive changes never share one: the six pure ones
+# (red first: the recorded stream's square starts red), then the rest with a channel at 128,
+# greys left out (a page's own). A colour comes round every 24 changes (4.8 s at 5 a second): a
+# view further behind than that would be matched to too recent a change.
+_PURE = ((255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 0), (255, 0, 255), (0, 255, 255))
+_MIXED = tuple(
+    (r, g, b)
+    for r in (0, 128, 255)
+    for g in (0, 128, 255)
+    for b in (0, 128, 255)
+    if 128 in (r, g, b) and not r == g == b
 )
+COLOURS: tuple[tuple[int, int, int], ...] = _PURE + _MIXED
 TOLERANCE = 40  # per channel: JPEG at quality 70 moves a flat colour by a few units only.
 
 
