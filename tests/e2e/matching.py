@@ -86,6 +86,17 @@ def area_share(session: CobrowseSession, area: Box) -> float:
     return differing_share(expected, actual, ignore)
 
 
+def screens(session: CobrowseSession) -> str:
+    """The customer's screen as the page sees it, for a mismatch's evidence."""
+    return str(
+        session.customer.evaluate(
+            """() => ({inner: [innerWidth, innerHeight], ratio: devicePixelRatio,
+                visual: [visualViewport.offsetLeft, visualViewport.offsetTop,
+                         visualViewport.width, visualViewport.height, visualViewport.scale]})"""
+        )
+    )
+
+
 def until_matched(
     session: CobrowseSession, measure: Callable[[], float], target: float, timeout_s: float
 ) -> float:
@@ -99,6 +110,8 @@ def until_matched(
         if share < target or remaining_ms <= 0:
             if share >= target:
                 print(f"evidence in {session.save_evidence()}")
+                size = session.view_image().size
+                print(f"view {size}, {frames} frames drawn; customer {screens(session)}")
             return share
         # The customer's page may still be animating while the view is settled: wait for
         # whichever comes first, a new frame or a short while for the page.
