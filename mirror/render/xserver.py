@@ -68,7 +68,7 @@ class XServer:
         read, write = os.pipe()
         process = await asyncio.create_subprocess_exec(
             *(program, "-displayfd", str(write), "-screen", "0", SCREEN),
-            *("-auth", str(authority), "-nolisten", "tcp", *WITHOUT),
+            *("-auth", str(authority), "-nolisten", "tcp", "-terminate", *WITHOUT),
             pass_fds=(write,),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -25,6 +27,7 @@ from mirror.render.window_frames import WindowFrames
 from mirror.render.window_reader import WindowReader
 from mirror.wire import Viewport
 from tests.aio import in_thread
+from tests.waiting import wait_for
 
 PAGE = """<body style="margin:0;background:#fff">
 <div id="square" style="position:absolute;left:100px;top:50px;width:40px;height:40px;
@@ -229,3 +232,36 @@ async def test_auto_takes_the_screencast_when_windows_cannot_start(
         await host.close()
     with pytest.raises(BrowserUnavailable, match="Xvfb did not start"):
         await SupervisedChromium.start_capturing("windows", 1.0)
+
+
+# A process that starts an X server and waits, saying the X server's process id.
+STARTS_AN_X_SERVER = """
+import asyncio, os, pathlib
+from mirror.render.xserver import XServer
+async def main():
+    await XServer.start()
+    me = os.getpid()
+    print(pathlib.Path(f"/proc/{me}/task/{me}/children").read_text().strip(), flush=True)
+    await asyncio.sleep(3600)  # ok-sleep: waits to be killed.
+asyncio.run(main())
+"""
+
+
+def running(pid: int) -> bool:
+    """Whether ``pid`` is a live process (a zombie nobody reaped is not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0] != "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+
+
+def test_the_x_server_goes_with_the_process_that_started_it_when_that_is_killed() -> None:
+    # A server killed outright (the kernel's OOM killer, kill -9) cannot close its X server: the
+    # X server must end by itself once its clients are gone, not stay with its 90 MB.
+    command = [sys.executable, "-c", STARTS_AN_X_SERVER]
+    with subprocess.Popen(command, stdout=subprocess.PIPE) as starter:
+        assert starter.stdout is not None
+        xvfb = int(starter.stdout.readline())
+        assert running(xvfb)
+        starter.kill()
+    wait_for(lambda: not running(xvfb), "end of the X server after its starter was killed")
