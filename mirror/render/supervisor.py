@@ -156,7 +156,7 @@ class SupervisedChromium:
 
     async def _check_load(self) -> None:
         while True:
-            await asyncio.sleep(LOAD_CHECK_S)
+            await asyncio.sleep(LOAD_CHECK_S)  # ok-sleep: no frame is what it waits for.
             self.load.check()
 
     async def _watch(self) -> None:
