@@ -114,14 +114,8 @@ class PatchEncoder:
     def refresh(self) -> bytes | None:
         """The last frame whole, if patches were drawn over the agent's picture since it last
         got one. A patch is a second encoding of decoded pixels, a little further from the page
-        than the screencast's own JPEG; once the page rests, the agent gets the latter. A frame
-        without one (read from a window, or painted over) is not encoded again for it: that
-        would cost a whole frame's encoding for a picture further from the page than the
-        patches, which are of the pixels themselves at a higher quality."""
+        than the screencast's own JPEG; once the page rests, the agent gets the latter."""
         if not self.patched or self.sent is None:
-            return None
-        if self.sent.jpeg is None:
-            self.patched = False
             return None
         return self._whole(self.sent)
 
@@ -155,7 +149,7 @@ async def frame_messages(frames: LatestFrame) -> AsyncIterator[tuple[bytes, Fram
             async with asyncio.timeout(REFRESH_S if encoder.patched else None):
                 frame = await reader.next()
         except TimeoutError:
-            message = encoder.refresh()  # Bytes already made: no encoding.
+            message = await asyncio.to_thread(encoder.refresh)
         else:
             message = await asyncio.to_thread(encoder.encode, frame)
         if message is not None and encoder.sent is not None:
