@@ -49,16 +49,21 @@ class Emulation:
             await self.start_screencast(cdp, screen, restart=True)
 
     async def apply_viewport(self, page: Page, screen: Screen) -> None:
+        """The page at ``screen``'s viewport: through Playwright's own metrics until CDP's
+        override is in force, which carries the size from then on (apply_resize). Playwright's
+        would replace the override, at a pixel ratio of 1, until ours came again: a page drawn
+        meanwhile could keep its text placed as at that ratio (seen half a pixel off, zoomed)."""
         viewport = screen.viewport
         if viewport != self.applied.viewport:
             self.applied.viewport = viewport
-            await page.set_viewport_size({"width": viewport.width, "height": viewport.height})
+            if not self.metrics_overridden:
+                await page.set_viewport_size({"width": viewport.width, "height": viewport.height})
             if self.window is not None:
                 await self.window.resize(viewport)
 
     async def apply_resize(self, page: Page, cdp: CDPSession | None, screen: Screen) -> None:
-        """The screen's new viewport; the pixel ratio again if it is emulated (Playwright sets
-        its own metrics on each viewport change), and frames at the new size."""
+        """The screen's new viewport, in CDP's override with the pixel ratio and visible area
+        while one is in force, and frames at the new size."""
         await self.apply_viewport(page, screen)
         if self.metrics_overridden:
             assert cdp is not None  # Only CDP overrides the metrics.
