@@ -100,6 +100,8 @@ class PatchEncoder:
         A frame captured small (Chromium behind) goes whole: its JPEG is a quarter of the bytes,
         and no tiles are compared or encoded while the machine is short of CPU."""
         sent, self.sent = self.sent, frame
+        if frame is sent:
+            return None
         if frame.shown is not None or sent is None or sent.pixels.shape != frame.pixels.shape:
             return self._whole(frame)
         tiles = changed_tiles(sent, frame)
@@ -110,6 +112,11 @@ class PatchEncoder:
             return self._whole(frame)
         self.patched = True
         return patch_message(frame, rects)
+
+    def forget(self) -> None:
+        """The agent's picture is not the one sent (a message it could not draw): the next
+        frame goes whole."""
+        self.sent = None
 
     def refresh(self) -> bytes | None:
         """The last frame whole, if patches were drawn over the agent's picture since it last
@@ -138,12 +145,14 @@ def is_whole(message: bytes) -> bool:
     return message[:2] == b"\xff\xd8" or message[:1] == SCALED
 
 
-async def frame_messages(frames: LatestFrame) -> AsyncIterator[tuple[bytes, Frame]]:
+async def frame_messages(
+    frames: LatestFrame, encoder: PatchEncoder | None = None
+) -> AsyncIterator[tuple[bytes, Frame]]:
     """The messages for one agent, each as soon as there is one: the newest frame whole, then
     patches as frames come, and the whole frame again once the page rests. Each comes with the
     picture it brings the agent's view to."""
     reader = frames.reader()
-    encoder = PatchEncoder()
+    encoder = encoder or PatchEncoder()
     while True:
         try:
             async with asyncio.timeout(REFRESH_S if encoder.patched else None):

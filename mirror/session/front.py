@@ -28,6 +28,7 @@ from mirror.session.messages import (
     Looking,
     Ping,
     Pong,
+    Redraw,
     Watching,
 )
 from mirror.session.state import EndReason
@@ -145,6 +146,8 @@ class AgentLink:
             await self.peer.send_message(Pong(t=message.t))
         elif isinstance(message, Watching):
             await self.hub.agent_watching(live, self.peer, message.visible)
+        elif isinstance(message, Redraw):
+            self.hub.pages.redraw(live, self.peer)
         elif live.agent is not self.peer:
             if (watcher := live.watcher_with(self.peer)) is not None:
                 await self.hub.crew.says(live, watcher, message)

@@ -102,6 +102,11 @@ class Watching(Message, tag="watching"):
     visible: bool
 
 
+class Redraw(Message, tag="redraw"):
+    """The agent's view could not draw a frame message: its picture is behind in that part, so
+    it is sent the whole picture (the server sends one otherwise only when much changes)."""
+
+
 class Ping(Message, tag="ping"):
     """The agent's view measures its connection: answered at once with a :class:`Pong`."""
 
@@ -140,7 +145,9 @@ class HandOver(Message, tag="hand_over"):
     seat: Seat
 
 
-AgentMessage = Join | Exit | Watching | Ping | Draw | Erase | Invite | HandOver | AgentInput
+AgentMessage = (
+    Join | Exit | Watching | Redraw | Ping | Draw | Erase | Invite | HandOver | AgentInput
+)
 
 # -- server -> either page -----------------------------------------------------------------
 

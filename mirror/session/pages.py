@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from mirror.frames.patches import frame_messages
+from mirror.frames.patches import PatchEncoder, frame_messages
 from mirror.metrics import Metrics
 from mirror.render.events import PageEvents
 from mirror.session.live import LiveSession, PageFactory, Peer, ServerPage, tell
@@ -33,6 +33,7 @@ class RenderPages:
     def __init__(self, new_page: PageFactory, metrics: Metrics, end: Ender) -> None:
         self._new_page, self._metrics, self._end = new_page, metrics, end
         self._spare: ServerPage | None = None  # Prepared for the next join.
+        self._encoders: dict[Peer, PatchEncoder] = {}  # Each view's, while its frames are pumped.
 
     def prepare_spare(self) -> None:
         """Keep a render page loading for the next join: its context and player page take most
@@ -135,17 +136,29 @@ class RenderPages:
     async def pump_frames(self, live: LiveSession, peer: Peer, recorded: bool) -> None:
         """Send a view each frame message as soon as its socket can take one; ``recorded``:
         the agent's view, whose frames are what the recording keeps."""
-        async for message, picture in frame_messages(live.frames):
-            await peer.send_frame(message)
-            if recorded:
-                live.track.frame(message, picture)
-            self._metrics.frames_sent.inc()
-            self._metrics.frame_bytes.inc(len(message))
-            if picture.shown is not None:
-                self._metrics.frames_scaled.inc()
-            # Prepared during the join, the next spare would take the CPU that the customer's
-            # snapshot and the rebuild need.
-            self.prepare_spare()
+        encoder = self._encoders[peer] = PatchEncoder()
+        try:
+            async for message, picture in frame_messages(live.frames, encoder):
+                await peer.send_frame(message)
+                if recorded:
+                    live.track.frame(message, picture)
+                self._metrics.frames_sent.inc()
+                self._metrics.frame_bytes.inc(len(message))
+                if picture.shown is not None:
+                    self._metrics.frames_scaled.inc()
+                # Prepared during the join, the next spare would take the CPU that the
+                # customer's snapshot and the rebuild need.
+                self.prepare_spare()
+        finally:
+            if self._encoders.get(peer) is encoder:
+                del self._encoders[peer]
+
+    def redraw(self, live: LiveSession, peer: Peer) -> None:
+        """The view could not draw a message: its next is the last frame, whole."""
+        encoder, last = self._encoders.get(peer), live.frames.last
+        if encoder is not None and last is not None:
+            encoder.forget()
+            live.frames.put(last)  # Each reader takes it again; only this one sends it.
 
     def notice(self, live: LiveSession, reason: str) -> None:
         """The views are partial, and why (``large-page``)."""

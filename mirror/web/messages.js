@@ -32,6 +32,8 @@ export const msg = {
   draw: (tool, points) => ({ v: PROTOCOL_VERSION, type: "draw", tool, points }),
   /** The agent can see the view (true) or not: a hidden tab, a minimised window, scrolled away. */
   watching: (visible) => ({ v: PROTOCOL_VERSION, type: "watching", visible }),
+  /** The agent's view could not draw a frame message: the server sends the whole picture. */
+  redraw: () => ({ v: PROTOCOL_VERSION, type: "redraw" }),
   /** The agent's view measures its connection: the server answers {type: "pong", t}. */
   ping: (t) => ({ v: PROTOCOL_VERSION, type: "ping", t }),
   /** The agent invites a colleague to watch, by the name the customer is told. */

@@ -13,13 +13,24 @@ from playwright.sync_api import Locator, Page, expect
 from mirror.testing import Cobrowse
 from tests.e2e.matching import (
     AREA_TARGET,
+    TARGET,
     agent_of,
     area_of,
     changed,
     screen,
     start,
     wait_for_area,
+    wait_for_match,
 )
+
+# The agent's browser fails to decode the next picture it is sent, once (as short of memory).
+DECODE_FAILS_ONCE = """() => {
+  const decode = window.createImageBitmap;
+  window.createImageBitmap = () => {
+    window.createImageBitmap = decode;
+    return Promise.reject(new DOMException("out of memory", "InvalidStateError"));
+  };
+}"""
 
 
 def box(locator: Locator) -> dict[str, float]:
@@ -101,3 +112,14 @@ def test_a_view_moved_in_its_page_goes_back_to_its_session(
     assert changed(before, screen(page).crop(heading))
     assert wait_for_area(session, heading) < AREA_TARGET  # Only a view back in its session.
     expect(agent.locator("cobrowse-view").get_by_role("status")).to_contain_text("active")
+
+
+def test_a_change_the_view_could_not_draw_is_shown_all_the_same(
+    page: Page, sample_site: str, cobrowse: Cobrowse
+) -> None:
+    session = start(page, cobrowse, f"{sample_site}/shop/checkout.html")
+    assert wait_for_match(session) < TARGET
+    agent_of(session).evaluate(DECODE_FAILS_ONCE)
+    # A change of the heading's text, and nothing after it: one patch, which the view fails.
+    page.locator("h1").evaluate("heading => { heading.textContent = 'Delivery to Porto'; }")
+    assert wait_for_area(session, area_of(page, "h1")) < AREA_TARGET

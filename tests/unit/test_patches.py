@@ -113,6 +113,31 @@ def test_once_the_page_rests_a_patched_picture_gets_the_whole_frame_again() -> N
     assert encoder.refresh() is None
 
 
+def test_a_forgotten_picture_gets_the_next_frame_whole_and_the_same_frame_sends_nothing() -> None:
+    encoder, frame = PatchEncoder(), page()
+    assert is_whole(encoder.encode(frame))  # type: ignore[arg-type]
+    assert encoder.encode(frame) is None  # The agent has it.
+    encoder.forget()  # The agent could not draw a message.
+    assert encoder.encode(frame) == frame.encoded()
+
+
+@in_thread
+async def test_a_view_that_could_not_draw_a_patch_gets_the_last_frame_whole() -> None:
+    frames, encoder, before = LatestFrame(), PatchEncoder(), page()
+    frames.put(before)
+    messages = frame_messages(frames, encoder)
+    await anext(messages)
+    after = changed(before, (40, 40, 8, 8))
+    frames.put(after)
+    patch, _ = await anext(messages)
+    assert patch.startswith(b"P")
+    encoder.forget()  # As RenderPages.redraw: forgotten, and the last frame put again.
+    frames.put(after)
+    whole, picture = await anext(messages)
+    await messages.aclose()
+    assert whole == after.encoded() and picture is after
+
+
 @in_thread
 async def test_an_agent_gets_the_frame_whole_then_a_patch_then_the_whole_frame_at_rest() -> None:
     frames, before = LatestFrame(), page()

@@ -19,15 +19,18 @@ export class ViewCanvas {
    * @param {() => void} onResize after the customer's screen changed size
    * @param {(reduced: boolean) => void} onSharpness after each whole frame: whether it came
    *   captured smaller than the customer's screen
+   * @param {() => void} onBroken a message could not be drawn: the picture needs a whole frame
    */
-  constructor(canvas, onResize = () => {}, onSharpness = () => {}) {
+  constructor(canvas, onResize = () => {}, onSharpness = () => {}, onBroken = () => {}) {
     this.canvas = canvas;
     this.onResize = onResize;
     this.onSharpness = onSharpness;
+    this.onBroken = onBroken;
     this.context = canvas.getContext("2d");
     this.zoom = 1;
     this.pending = []; // Frame messages not yet drawn, oldest first (see queue).
     this.drawing = false;
+    this.broken = false; // A message was not drawn: asked for a whole frame, none drawn since.
   }
 
   /** Patches build on every message before them, so none is dropped; a whole frame replaces
@@ -43,27 +46,40 @@ export class ViewCanvas {
     this.drawing = true;
     try {
       while (this.pending.length) {
-        const parts = pieces(this.pending.shift());
-        const bitmaps = await Promise.all(
-          parts.map((p) => createImageBitmap(new Blob([p.jpeg], { type: "image/jpeg" }))),
-        );
-        // A whole frame is the customer's viewport: it sets the view's size, whichever of it
-        // and the viewport message comes first. One captured small says the size it stands for.
-        const sized = sizedPieces(parts, bitmaps);
-        if (parts.length === 1 && parts[0].whole) {
-          this.resize(sized[0].width, sized[0].height);
-          this.onSharpness(sized[0].width > bitmaps[0].width);
+        const buffer = this.pending.shift();
+        try {
+          await this.draw(buffer);
+        } catch {
+          // The part of the picture it covers is now behind the customer's screen, and the
+          // server sends a whole frame only when much changes: it is asked for one, once.
+          if (!this.broken) this.onBroken();
+          this.broken = true;
         }
-        // All of a message's rectangles are drawn together: the view never shows half a frame.
-        sized.forEach((p, i) => {
-          this.context.drawImage(bitmaps[i], p.x, p.y, p.width, p.height);
-          bitmaps[i].close();
-        });
-        this.canvas.dataset.frames = String(Number(this.canvas.dataset.frames || 0) + 1);
       }
     } finally {
       this.drawing = false;
     }
+  }
+
+  async draw(buffer) {
+    const parts = pieces(buffer);
+    const bitmaps = await Promise.all(
+      parts.map((p) => createImageBitmap(new Blob([p.jpeg], { type: "image/jpeg" }))),
+    );
+    // A whole frame is the customer's viewport: it sets the view's size, whichever of it and
+    // the viewport message comes first. One captured small says the size it stands for.
+    const sized = sizedPieces(parts, bitmaps);
+    if (parts.length === 1 && parts[0].whole) {
+      this.resize(sized[0].width, sized[0].height);
+      this.onSharpness(sized[0].width > bitmaps[0].width);
+      this.broken = false;
+    }
+    // All of a message's rectangles are drawn together: the view never shows half a frame.
+    sized.forEach((p, i) => {
+      this.context.drawImage(bitmaps[i], p.x, p.y, p.width, p.height);
+      bitmaps[i].close();
+    });
+    this.canvas.dataset.frames = String(Number(this.canvas.dataset.frames || 0) + 1);
   }
 
   resize(width, height) {

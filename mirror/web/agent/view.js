@@ -140,6 +140,7 @@ export class CobrowseView extends HTMLElement {
       canvas,
       () => this.fit(),
       (reduced) => this.strip && this.strip.sharpness(reduced),
+      () => this.sendLive(msg.redraw()),
     );
     this.zoom = this.getAttribute("zoom") || "fit";
     if (typeof ResizeObserver === "function") new ResizeObserver(() => this.fit()).observe(this.shadowRoot.querySelector(".stage"));
