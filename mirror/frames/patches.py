@@ -83,7 +83,7 @@ def _runs(columns: np.ndarray) -> Iterator[tuple[int, int]]:
 
 class PatchEncoder:
     """What one agent is sent: the first frame whole, then patches against the frame it last got,
-    and the whole frame again once the page rests (:meth:`refresh`).
+    and the screencast's own JPEG once the page rests (:meth:`refresh`).
 
     Typing, a caret, a menu or a chart change a small share of the screen, yet each screencast
     frame is a whole JPEG. The new frame's pixels are compared with the last frame sent to that
@@ -93,7 +93,9 @@ class PatchEncoder:
 
     def __init__(self) -> None:
         self.sent: Frame | None = None  # The picture the agent has, once sent anything.
-        self.patched = False  # Patches were sent since the last whole frame.
+        # Patches were sent since the last whole frame, over one with a JPEG of its own to send
+        # once the page rests (refresh).
+        self.patched = False
 
     def encode(self, frame: Frame) -> bytes | None:
         """The message that brings the agent's picture to ``frame``; None when it already is.
@@ -110,7 +112,7 @@ class PatchEncoder:
         rects = tile_rects(tiles, frame.width, frame.height)
         if sum(w * h for _, _, w, h in rects) > WHOLE_SHARE * frame.width * frame.height:
             return self._whole(frame)
-        self.patched = True
+        self.patched = frame.jpeg is not None
         return patch_message(frame, rects)
 
     def forget(self) -> None:
@@ -121,7 +123,9 @@ class PatchEncoder:
     def refresh(self) -> bytes | None:
         """The last frame whole, if patches were drawn over the agent's picture since it last
         got one. A patch is a second encoding of decoded pixels, a little further from the page
-        than the screencast's own JPEG; once the page rests, the agent gets the latter."""
+        than the screencast's own JPEG; once the page rests, the agent gets the latter. A frame
+        without one (read from a window) is not encoded again for it: the patches are of its
+        own pixels, at a higher quality than a whole frame (encode leaves ``patched`` unset)."""
         if not self.patched or self.sent is None:
             return None
         return self._whole(self.sent)
@@ -158,7 +162,7 @@ async def frame_messages(
             async with asyncio.timeout(REFRESH_S if encoder.patched else None):
                 frame = await reader.next()
         except TimeoutError:
-            message = await asyncio.to_thread(encoder.refresh)
+            message = encoder.refresh()  # The screencast's bytes: nothing to encode.
         else:
             message = await asyncio.to_thread(encoder.encode, frame)
         if message is not None and encoder.sent is not None:

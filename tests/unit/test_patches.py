@@ -113,6 +113,17 @@ def test_once_the_page_rests_a_patched_picture_gets_the_whole_frame_again() -> N
     assert encoder.refresh() is None
 
 
+def test_a_patched_picture_of_pixels_without_a_jpeg_of_their_own_is_left_as_it_is() -> None:
+    # Read from a window: the patches are the pixels themselves at a higher quality than a
+    # whole frame encoded again.
+    encoder, before = PatchEncoder(), page()
+    encoder.encode(before)
+    after = changed(before, (10, 10, 4, 4))
+    assert after.jpeg is None
+    assert encoder.encode(after).startswith(b"P")  # type: ignore[union-attr]
+    assert encoder.refresh() is None and not encoder.patched
+
+
 def test_a_forgotten_picture_gets_the_next_frame_whole_and_the_same_frame_sends_nothing() -> None:
     encoder, frame = PatchEncoder(), page()
     assert is_whole(encoder.encode(frame))  # type: ignore[arg-type]
@@ -145,6 +156,7 @@ async def test_an_agent_gets_the_frame_whole_then_a_patch_then_the_whole_frame_a
     messages = frame_messages(frames)
     whole, first = await anext(messages)
     after = changed(before, (40, 40, 8, 8))
+    after.jpeg = simplejpeg.encode_jpeg(np.ascontiguousarray(after.pixels[..., :3]), 70)
     frames.put(after)
     patch, second = await anext(messages)
     again, rested = await anext(messages)  # Nothing new comes: the page rests.
