@@ -7,6 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from mirror.errors import SessionNotFound
+from mirror.frames.frame import Frame
+from mirror.frames.patches import PATCH, is_whole
 from mirror.render.screen import Screen
 from mirror.session.colleagues import MAX_WATCHERS
 from mirror.session.front import AgentLink
@@ -22,6 +24,7 @@ from mirror.session.messages import (
     Invited,
     Joined,
     Notice,
+    Redraw,
     SessionInfo,
     ViewSize,
 )
@@ -34,6 +37,7 @@ from tests.unit.inmemory import (
     VIEWPORT,
     Hubs,
     MemoryPeer,
+    blank_frame,
     customer_hello,
     ended,
     make_config,
@@ -85,6 +89,36 @@ async def test_an_invited_colleague_watches_and_the_customer_is_told_who(tmp_pat
         assert company.watchers == ["Dana, supervisor"] and company.agent == ""
         seats = await agent.next(Colleagues, lambda m: m.watchers[0].watching)
         assert [w.name for w in seats.watchers] == ["Dana, supervisor"]
+
+
+def marked(frame: Frame, at: int) -> Frame:
+    """``frame`` with a small square changed at ``at`` squares from the left: a patch's worth,
+    and no JPEG of its own (no whole frame follows once the page rests)."""
+    pixels = frame.pixels.copy()
+    pixels[8:24, 8 + 32 * at : 24 + 32 * at, :3] = (200, 30, 30)
+    return Frame(pixels, jpeg=None)
+
+
+@in_thread
+async def test_a_view_that_could_not_draw_gets_the_whole_picture_and_no_other_view_does(
+    tmp_path: Path,
+) -> None:
+    async with open_hubs(tmp_path) as hubs:
+        _, live, agent = await session_with_agent(hubs)
+        watcher = await watcher_joins(hubs, await invite(hubs, live, agent, "Dana"))
+        await watcher.next(ViewSize)
+        page, first = page_of(live), blank_frame()
+        page.show(first)
+        for view in (agent, watcher):
+            assert is_whole(await view.next_frame())
+        page.show(marked(first, 0))
+        for view in (agent, watcher):
+            assert (await view.next_frame())[:1] == PATCH
+        await AgentLink(hubs.hub, live, watcher).send(Redraw())  # It failed to draw one.
+        assert is_whole(await watcher.next_frame())
+        page.show(marked(first, 1))
+        assert (await agent.next_frame())[:1] == PATCH  # Nothing whole came before it.
+        assert (await watcher.next_frame())[:1] == PATCH
 
 
 @in_thread
