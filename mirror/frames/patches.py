@@ -152,9 +152,10 @@ def is_whole(message: bytes) -> bool:
 async def frame_messages(
     frames: LatestFrame, encoder: PatchEncoder | None = None
 ) -> AsyncIterator[tuple[bytes, Frame]]:
-    """The messages for one agent, each as soon as there is one: the newest frame whole, then
-    patches as frames come, and the whole frame again once the page rests. Each comes with the
-    picture it brings the agent's view to."""
+    """The messages for one agent (through ``encoder``, which RenderPages.redraw can reach),
+    each as soon as there is one: the newest frame whole, then patches as frames come, and the
+    screencast's JPEG again once the page rests. Each comes with the picture it brings the
+    agent's view to."""
     reader = frames.reader()
     encoder = encoder or PatchEncoder()
     while True:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from mirror.testing import Cobrowse
@@ -23,12 +24,17 @@ from tests.e2e.matching import (
     wait_for_match,
 )
 
-# The agent's browser fails to decode the next picture it is sent, once (as short of memory).
-DECODE_FAILS_ONCE = """() => {
+# The agent's browser fails to decode the next picture it is sent (short of memory), and with
+# ``whole_too`` the next whole one after it as well (the largest: a patch is a few kB).
+DECODE_FAILS = """(wholeToo) => {
   const decode = window.createImageBitmap;
-  window.createImageBitmap = () => {
-    window.createImageBitmap = decode;
-    return Promise.reject(new DOMException("out of memory", "InvalidStateError"));
+  let patch = true, whole = wholeToo;
+  window.createImageBitmap = (blob, ...rest) => {
+    const fails = patch || (whole && blob.size > 20000);
+    if (patch) patch = false; else if (fails) whole = false;
+    return fails
+      ? Promise.reject(new DOMException("out of memory", "InvalidStateError"))
+      : decode(blob, ...rest);
   };
 }"""
 
@@ -114,12 +120,14 @@ def test_a_view_moved_in_its_page_goes_back_to_its_session(
     expect(agent.locator("cobrowse-view").get_by_role("status")).to_contain_text("active")
 
 
+@pytest.mark.parametrize("whole_too", [False, True], ids=["a-patch", "and-the-whole-picture"])
 def test_a_change_the_view_could_not_draw_is_shown_all_the_same(
-    page: Page, sample_site: str, cobrowse: Cobrowse
+    page: Page, sample_site: str, cobrowse: Cobrowse, whole_too: bool
 ) -> None:
     session = start(page, cobrowse, f"{sample_site}/shop/checkout.html")
     assert wait_for_match(session) < TARGET
-    agent_of(session).evaluate(DECODE_FAILS_ONCE)
-    # A change of the heading's text, and nothing after it: one patch, which the view fails.
+    agent_of(session).evaluate(DECODE_FAILS, whole_too)
+    # A change of the heading's text, and nothing after it: one patch, which the view fails
+    # (and then the whole picture it asks for).
     page.locator("h1").evaluate("heading => { heading.textContent = 'Delivery to Porto'; }")
     assert wait_for_area(session, area_of(page, "h1")) < AREA_TARGET

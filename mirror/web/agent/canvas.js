@@ -4,6 +4,7 @@ import { PATCH, framePieces, sizedPieces } from "../patches.js";
 
 export const MIN_ZOOM = 0.25;
 export const MAX_ZOOM = 3;
+const ASK_AGAIN_MS = 1000;
 
 // A binary message is a whole frame (a JPEG, or one captured small) or a patch of the last one
 // (../patches.js).
@@ -31,6 +32,8 @@ export class ViewCanvas {
     this.pending = []; // Frame messages not yet drawn, oldest first (see queue).
     this.drawing = false;
     this.broken = false; // A message was not drawn: asked for a whole frame, none drawn since.
+    this.askedAt = -ASK_AGAIN_MS; // When the view last asked (performance.now()).
+    this.askTimer = 0;
   }
 
   /** Patches build on every message before them, so none is dropped; a whole frame replaces
@@ -51,14 +54,27 @@ export class ViewCanvas {
           await this.draw(buffer);
         } catch {
           // The part of the picture it covers is now behind the customer's screen, and the
-          // server sends a whole frame only when much changes: it is asked for one, once.
-          if (!this.broken) this.onBroken();
+          // server sends a whole frame only when much changes: it is asked for one, and again
+          // if the whole frame it sends fails too.
+          if (!this.broken || new Uint8Array(buffer)[0] !== PATCH) this.askWhole();
           this.broken = true;
         }
       }
     } finally {
       this.drawing = false;
     }
+  }
+
+  /** Ask the server for the whole picture: at once, then at most each ASK_AGAIN_MS (a browser
+   * that fails every frame does not have them sent back to back). */
+  askWhole() {
+    if (this.askTimer) return;
+    const wait = Math.max(0, this.askedAt + ASK_AGAIN_MS - performance.now());
+    this.askTimer = setTimeout(() => {
+      this.askTimer = 0;
+      this.askedAt = performance.now();
+      this.onBroken();
+    }, wait);
   }
 
   async draw(buffer) {
@@ -73,6 +89,8 @@ export class ViewCanvas {
       this.resize(sized[0].width, sized[0].height);
       this.onSharpness(sized[0].width > bitmaps[0].width);
       this.broken = false;
+      clearTimeout(this.askTimer);
+      this.askTimer = 0;
     }
     // All of a message's rectangles are drawn together: the view never shows half a frame.
     sized.forEach((p, i) => {
