@@ -112,6 +112,13 @@ function restoreScrolls(mirror) {
   }
 }
 
+/** The live player's clock, in ms since the epoch but monotonic: it plays an event once its
+ * timestamp's time has passed on the player's own timer (performance.now()), so a step of the
+ * wall clock (NTP, a resumed machine) would hold every later change back by the step. */
+function clock() {
+  return performance.timeOrigin + performance.now();
+}
+
 function createReplayer() {
   const root = document.getElementById("stage");
   root.replaceChildren();
@@ -166,7 +173,7 @@ function createReplayer() {
     // The warm-up page reports this window's own size, which changes nothing on the server.
     if (window.cobrowseResize) window.cobrowseResize(size.width, size.height);
   });
-  r.startLive();
+  r.startLive(clock());
   return r;
 }
 
@@ -193,7 +200,7 @@ function warmUp(r) {
     { type: NodeType.Element, tagName: "head", attributes: {}, childNodes: [], id: 3 },
     { type: NodeType.Element, tagName: "body", attributes: {}, childNodes: body, id: 4 },
   ] };
-  const now = Date.now();
+  const now = clock();
   warmUpSnapshot = { type: EventType.FullSnapshot, timestamp: now, data: {
     node: { type: NodeType.Document, childNodes: [html], id: 1 }, initialOffset: { left: 0, top: 0 } } };
   r.addEvent({ type: EventType.Meta, timestamp: now,
@@ -231,7 +238,7 @@ let lastStamp = 0;
  * timestamp and can swap events of the same millisecond (a snapshot's last slice and the
  * event that says it was the last). */
 function stamp() {
-  lastStamp = Math.max(Date.now(), lastStamp + 0.001);
+  lastStamp = Math.max(clock(), lastStamp + 0.001);
   return lastStamp;
 }
 
