@@ -31,9 +31,8 @@ export class ViewCanvas {
     this.zoom = 1;
     this.pending = []; // Frame messages not yet drawn, oldest first (see queue).
     this.drawing = false;
-    this.broken = false; // A message was not drawn: asked for a whole frame, none drawn since.
-    this.askedAt = -ASK_AGAIN_MS; // When the view last asked (performance.now()).
-    this.askTimer = 0;
+    this.askedAt = -ASK_AGAIN_MS; // When the view last asked for a whole frame (see askWhole).
+    this.askTimer = 0; // An ask to come: cancelled by the next whole frame drawn.
   }
 
   /** Patches build on every message before them, so none is dropped; a whole frame replaces
@@ -54,10 +53,8 @@ export class ViewCanvas {
           await this.draw(buffer);
         } catch {
           // The part of the picture it covers is now behind the customer's screen, and the
-          // server sends a whole frame only when much changes: it is asked for one, and again
-          // if the whole frame it sends fails too.
-          if (!this.broken || new Uint8Array(buffer)[0] !== PATCH) this.askWhole();
-          this.broken = true;
+          // server sends a whole frame only when much changes: it is asked for one.
+          this.askWhole();
         }
       }
     } finally {
@@ -65,8 +62,9 @@ export class ViewCanvas {
     }
   }
 
-  /** Ask the server for the whole picture: at once, then at most each ASK_AGAIN_MS (a browser
-   * that fails every frame does not have them sent back to back). */
+  /** Ask the server for the whole picture: at once, then at most each ASK_AGAIN_MS until a
+   * whole frame is drawn (a browser that fails every frame does not have them sent back to
+   * back; an ask still to come is dropped once a whole frame is drawn). */
   askWhole() {
     if (this.askTimer) return;
     const wait = Math.max(0, this.askedAt + ASK_AGAIN_MS - performance.now());
@@ -88,7 +86,6 @@ export class ViewCanvas {
     if (parts.length === 1 && parts[0].whole) {
       this.resize(sized[0].width, sized[0].height);
       this.onSharpness(sized[0].width > bitmaps[0].width);
-      this.broken = false;
       clearTimeout(this.askTimer);
       this.askTimer = 0;
     }
