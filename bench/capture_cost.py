@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import os
 import shutil
 import time
@@ -20,6 +21,7 @@ from typing import Any
 
 import simplejpeg
 from playwright.async_api import BrowserContext, CDPSession, Page, Playwright, async_playwright
+from playwright.async_api import Error as PlaywrightError
 
 from bench import xdamage
 from bench.cpu import tree_cpu_by_kind
@@ -128,7 +130,10 @@ async def screencast(playwright: Playwright, pages: int, seconds: float) -> dict
             pixels = simplejpeg.decode_jpeg(base64.b64decode(params["data"]), colorspace="RGB")
             red, green, blue = (int(v) for v in pixels[PROBE[1], PROBE[0]])
             seen.append((index, time.time() * 1000, (red, green, blue)))
-            await cdp.send("Page.screencastFrameAck", {"sessionId": params["sessionId"]})
+            # A frame may come as the browser closes: its ack's error would surface in the next
+            # call to Playwright, whichever it is.
+            with contextlib.suppress(PlaywrightError):
+                await cdp.send("Page.screencastFrameAck", {"sessionId": params["sessionId"]})
 
         cdp.on("Page.screencastFrame", frame)
         await cdp.send("Page.startScreencast", {"format": "jpeg", "quality": 80})
