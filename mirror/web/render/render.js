@@ -17,6 +17,7 @@ import { fontMetrics, namedFontMetrics } from "../fonts.js";
 import { FontAliases } from "./fonts.js";
 import { rootsDeep } from "../dom.js";
 import { quiet } from "./quiet.js";
+import { whenPresented } from "./presented.js";
 import { KeptHidden, keepAutocomplete, maskRects, maskShadowRoots, setPolicy, styleRules } from "./masks.js";
 
 setCssAdapter(adaptCss);
@@ -29,6 +30,7 @@ const FONTS_TAG = "cobrowse-fonts"; // embed/capture.js: the customer's default 
 // A snapshot in slices being rebuilt: "hidden" (the server sends no frame) until what the
 // customer sees is in, "shown" after that until its last slice; null otherwise.
 let building = null;
+let snapshots = 0; // The customer's snapshots rebuilt so far (see rebuiltOnceShown).
 let replayer = null;
 let warmUpSnapshot = null; // The snapshot of the player's warm-up page (see warmUp).
 
@@ -112,6 +114,18 @@ function restoreScrolls(mirror) {
   }
 }
 
+/**
+ * Tell the server the customer's page is rebuilt once the frame painting it is on the screen: a
+ * frame taken before would miss this animation frame's changes. Not when another snapshot came
+ * meanwhile: the server waits for that one.
+ */
+function rebuiltOnceShown() {
+  const snapshot = snapshots;
+  whenPresented(() => {
+    if (snapshot === snapshots && window.cobrowseRebuilt) window.cobrowseRebuilt();
+  });
+}
+
 /** The live player's clock, in ms since the epoch but monotonic: it plays an event once its
  * timestamp's time has passed on the player's own timer (performance.now()), so a step of the
  * wall clock (NTP, a resumed machine) would hold every later change back by the step. */
@@ -141,9 +155,10 @@ function createReplayer() {
     afterChanges(); // The customer's fonts before the first layout.
     if (event === warmUpSnapshot) return;
     r.resetCache(); // Sheets adapted for replay (hover twins) of the pages before this one.
+    snapshots += 1;
     building = event.data && event.data.cobrowseSlices ? "hidden" : null;
     if (building && window.cobrowseBuilding) window.cobrowseBuilding();
-    else if (!building && window.cobrowseRebuilt) window.cobrowseRebuilt();
+    else if (!building) rebuiltOnceShown();
   });
   // Pictures go on canvases once the replayer has applied the events that add or change them.
   r.on("event-cast", (event) => {
@@ -153,8 +168,7 @@ function createReplayer() {
       const hidden = building === "hidden";
       building = tag === WHOLE_TAG ? null : "shown";
       restoreScrolls(r.getMirror());
-      // Once this frame is painted: the screencast restarted now would send the frame before it.
-      if (hidden) requestAnimationFrame(() => window.cobrowseRebuilt && window.cobrowseRebuilt());
+      if (hidden) rebuiltOnceShown();
     }
     if (event.type === EventType.IncrementalSnapshot && event.data.source === IncrementalSource.Scroll) {
       placeScroll(event.data, r.getMirror());
