@@ -132,7 +132,9 @@ class RenderPage:
         page = self._page = await self._context.new_page()
         self._cdp = await self._context.new_cdp_session(page)
         if windows is not None:  # Frames read from the page's window, not screencast.
-            self._emulation.window = WindowFrames(windows, self._screencast.take, self._host.load)
+            self._emulation.window = WindowFrames(
+                windows, self._screencast.take, self._host.load, self._screencast.measure_early
+            )
             await self._emulation.window.open(page, self._cdp, viewport)
         page.on("crash", lambda _: self._crashed())
         await page.expose_binding("cobrowseResize", self._resized)

@@ -30,7 +30,8 @@ log = logging.getLogger("cobrowse.render")
 MAX_REPAINTS = 20
 SETTLE_S = 0.25  # See Screencast.settle_soon.
 
-Measure = Callable[[], Awaitable[list[list[float]]]]
+Measured = list[list[float]]  # Masks' rectangles in the page's CSS pixels: x, y, width, height.
+Measure = Callable[[], Awaitable[Measured]]
 Repaint = Callable[[], Awaitable[None]]
 
 
@@ -76,6 +77,8 @@ class Screencast:
         self._last_rects: list[Rect] = []
         # The newest frame not redacted yet: the screencast's, or one read from the page's window.
         self._pending: dict[str, Any] | Frame | None = None
+        self._measuring: asyncio.Future[Measured] | None = None  # The pending frame's masks.
+        self._working = False  # The worker is redacting and posting a frame.
         self._frame_waiting = asyncio.Event()
         self._frame_worker: asyncio.Task[None] | None = None
         self._settle_timer: asyncio.TimerHandle | None = None  # See settle_soon.
@@ -152,16 +155,29 @@ class Screencast:
         if isinstance(replaced, dict):
             await self._ack(replaced)
 
-    def take(self, frame: Frame, taken: float) -> None:
+    def take(
+        self, frame: Frame, taken: float, measuring: asyncio.Future[Measured] | None = None
+    ) -> None:
         """A frame read from the page's window instead (mirror/render/window_frames.py), its
-        first rectangle drawn at ``taken`` (the epoch's seconds)."""
+        first rectangle drawn at ``taken`` (the epoch's seconds), and its masks' measurement
+        when one was started for it (measure_early)."""
         self._pacer.frame(taken, time.time())
         self._rest.frame()
         if self._rebuilt:
             self._events.on_lag(self._pacer.lag)
             self._load.frame(self._pacer.lag, self)
-            self._pending = frame
+            self._pending, self._measuring = frame, measuring
             self._frame_waiting.set()
+
+    def measure_early(self) -> asyncio.Future[Measured] | None:
+        """The masks' measurement started now, for a window frame about to be read; None when
+        the worker would not take that frame at once (it would wait, and be measured when
+        taken: one started now would be one more)."""
+        if self._closed or not self._rebuilt or self._working or self._pending is not None:
+            return None
+        measuring = asyncio.ensure_future(self._measure())
+        measuring.add_done_callback(_retrieve)  # A frame read newer than it goes without it.
+        return measuring
 
     async def _ack(self, params: dict[str, Any]) -> None:
         if self._cdp is not None and not self._closed:
@@ -174,19 +190,29 @@ class Screencast:
             await self._frame_waiting.wait()
             self._frame_waiting.clear()
             taken, self._pending = self._pending, None
-            if taken is None:
-                continue
-            if isinstance(taken, Frame):
-                frame = await self._redacted(_ready(taken))
-            else:
-                frame = await self._screencast_frame(taken)
-            if frame is None:
-                continue
-            if frame.same_as(self._frames.last):
-                self._events.on_repeat()
-            else:
-                self._frames.put(frame)
-                self.settle_soon()
+            measuring, self._measuring = self._measuring, None
+            self._working = True
+            try:
+                await self._send(taken, measuring)
+            finally:
+                self._working = False
+
+    async def _send(
+        self, taken: dict[str, Any] | Frame | None, measuring: asyncio.Future[Measured] | None
+    ) -> None:
+        if taken is None:
+            return
+        if isinstance(taken, Frame):
+            frame = await self._redacted(_ready(taken), measuring)
+        else:
+            frame = await self._screencast_frame(taken)
+        if frame is None:
+            return
+        if frame.same_as(self._frames.last):
+            self._events.on_repeat()
+        else:
+            self._frames.put(frame)
+            self.settle_soon()
 
     async def _screencast_frame(self, params: dict[str, Any]) -> Frame | None:
         """The screencast's frame, redacted, and acknowledged; None when it is not to be sent."""
@@ -215,14 +241,17 @@ class Screencast:
         last = self._frames.last
         return last is not None and last.jpeg == jpeg
 
-    async def _redacted(self, decoding: asyncio.Future[Frame]) -> Frame | None:
+    async def _redacted(
+        self, decoding: asyncio.Future[Frame], measuring: asyncio.Future[Measured] | None = None
+    ) -> Frame | None:
         """The frame (being decoded meanwhile) with hidden and blocked areas uniform, or None
-        (not sent) when they cannot be measured. The previous measurement is painted too: the
-        page may have moved between the frame and this measurement."""
+        (not sent) when they cannot be measured. Measured now unless ``measuring`` was started
+        after the frame's pixels were drawn. The previous measurement is painted too: the page
+        may have moved between the frame and this measurement."""
         if self._closed:
             return None
         try:
-            measured = await self._measure()
+            measured = await (self._measure() if measuring is None else measuring)
         except (PlaywrightError, ValueError) as exc:
             self._log.info("frame dropped, masked areas not measurable: %s", exc)
             with contextlib.suppress(ValueError):
@@ -268,6 +297,11 @@ class Screencast:
     def _settle(self) -> None:
         self._settle_timer = None
         self._settling = asyncio.ensure_future(self._repaint())
+
+
+def _retrieve(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()
 
 
 def _ready(frame: Frame) -> asyncio.Future[Frame]:

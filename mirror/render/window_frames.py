@@ -16,6 +16,7 @@ from playwright.async_api import CDPSession, Page
 
 from mirror.frames.frame import Frame, Rect
 from mirror.render.load import CaptureLoad
+from mirror.render.screencast import Measured
 from mirror.render.windows import Windows
 from mirror.wire import Viewport
 
@@ -23,15 +24,30 @@ BGR = (2, 1, 0)  # Where red, green and blue are in an X window's pixels (BGRX).
 OPEN_MS = 10_000  # How long a new window has to take its size.
 
 
+# A frame handed on, when its first rectangle was drawn (the epoch's seconds), and the masks'
+# measurement started for it, if any (see WindowFrames).
+Take = Callable[[Frame, float, "asyncio.Future[Measured] | None"], None]
+# A measurement of the masks started now, or None when the frame would wait anyway.
+MeasureEarly = Callable[[], "asyncio.Future[Measured] | None"]
+
+
 class WindowFrames:
     """Frames of one page's window while :attr:`reading`, handed to ``take`` with the time
     their first rectangle was drawn; at the machine's capture scale (mirror/render/load.py),
-    every other pixel of each other row at half scale, while it is behind."""
+    every other pixel of each other row at half scale, while it is behind.
+
+    A frame's masks are measured after its pixels were drawn (mirror/render/screencast.py): a
+    measurement started when a drawing is reported, before the read, goes with the frame only
+    when nothing was drawn in the window between that report and the read, and no read of the
+    whole window came after it. It is then on its way while the window is read.
+    """
 
     def __init__(
-        self, windows: Windows, take: Callable[[Frame, float], None], load: CaptureLoad
+        self, windows: Windows, take: Take, load: CaptureLoad, measure_early: MeasureEarly
     ) -> None:
         self._windows, self._take, self._load = windows, take, load
+        self._measure_early = measure_early
+        self._measuring: asyncio.Future[Measured] | None = None
         self._window: int | None = None  # The X window's id, once found.
         self._cdp: CDPSession | None = None
         self._target: Any = None  # Chromium's id of the window (Browser.setWindowBounds).
@@ -85,7 +101,7 @@ class WindowFrames:
         if window is None:
             raise RuntimeError(f"the render page's window is not on the X server at {corner}")
         self._window = window
-        self._windows.reader.watch(window, self._drawn, self._page_part())
+        self._windows.reader.watch(window, self._drawn, self._damaged, self._page_part())
 
     async def resize(self, viewport: Viewport) -> None:
         """The window holds ``viewport`` (the page's emulated size) below its bar; only that
@@ -151,15 +167,23 @@ class WindowFrames:
         if self._window is None or not self.reading:
             return False
         part = self._page_part()
+        self._measuring = None  # The window read now may be newer than it.
         pixels = self._windows.reader.read(self._window, part)
         self._current = pixels is not None and self._copy(part, pixels)
         return self._current
 
-    def _drawn(self, rect: Rect, pixels: np.ndarray, drawn_at: float) -> None:
+    def _damaged(self) -> None:
+        """Something was drawn in the window: its pixels are read at the next turn."""
+        if self.reading:
+            self._measuring = self._measure_early()
+
+    def _drawn(self, rect: Rect, pixels: np.ndarray, drawn_at: float, settled: bool) -> None:
         """A rectangle of the window's page part (BGRX): copied into the picture, the frame
         handed on once this turn of the event loop has read every rectangle of the draw."""
         if not self.reading:
             return
+        if not settled:
+            self._measuring = None
         self._follow_scale()
         if self._copy(rect, pixels):
             self._hand_on_soon(drawn_at)
@@ -205,7 +229,8 @@ class WindowFrames:
         if not self._picture.decoded:  # Its pixels let go of while its page rested.
             self._hold(self._pixels)
         self._handed_on = True
-        self._take(self._picture, self._drawn_at)
+        measuring, self._measuring = self._measuring, None
+        self._take(self._picture, self._drawn_at, measuring)
 
     def close(self) -> None:
         if self._flush is not None:

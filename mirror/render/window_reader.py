@@ -4,7 +4,9 @@ only that part is read (GetImage). Runs on the event loop: a read is one round t
 local X server, under a millisecond for a changed line of a page (docs/benchmark.md). The events
 waiting are taken together, each window's rectangles merged and read once, and the loop gets a
 turn between two such batches: a page that draws every frame (an animation, the agent's
-highlighter fading) cannot hold the loop, and the busier the machine the fewer, larger reads."""
+highlighter fading) cannot hold the loop, and the busier the machine the fewer, larger reads.
+A window is told of its damage a turn before the read, so that what it starts then (the masks'
+measurement, mirror/render/window_frames.py) is on its way while the loop waits for the read."""
 
 from __future__ import annotations
 
@@ -27,9 +29,11 @@ from mirror.render.xserver import XServer
 
 log = logging.getLogger("cobrowse.render")
 
-# A window's rectangle, its pixels (height x width x 4, BGRX as the X server keeps them) and
-# when it was drawn (the epoch's seconds).
-OnPixels = Callable[[Rect, np.ndarray, float], None]
+# A window's rectangle, its pixels (height x width x 4, BGRX as the X server keeps them), when
+# it was drawn (the epoch's seconds) and whether the window was drawn in again before the read:
+# then the pixels may be newer than the damage the window was told of.
+OnPixels = Callable[[Rect, np.ndarray, float, bool], None]
+OnDamage = Callable[[], None]
 ALL_PLANES = 0xFFFFFFFF
 WRAP_MS = 2**31
 BATCH_EVENTS = 1024  # At most this many events a turn of the loop (each is a few bytes).
@@ -41,6 +45,7 @@ class Watched:
     window: Any  # python-xlib's window
     damage: Any  # the Damage extension's object watching it
     on_pixels: OnPixels
+    on_damage: OnDamage
     within: Rect
 
 
@@ -95,16 +100,19 @@ class WindowReader:
         # came at once. An event that waited longer was read that much later than drawn.
         self._quickest = float("inf")
         self._again: asyncio.Handle | None = None  # The next batch, when events wait queued.
+        self._batch: dict[int, Damaged] = {}  # Damage told of, to be read at the next turn.
+        self._reading: asyncio.Handle | None = None
         asyncio.get_running_loop().add_reader(self._fd, self._events)
 
-    def watch(self, window: int, on_pixels: OnPixels, within: Rect) -> None:
+    def watch(self, window: int, on_pixels: OnPixels, on_damage: OnDamage, within: Rect) -> None:
         """``on_pixels`` gets each rectangle drawn in ``window``'s part ``within`` from now on
-        (the part of it drawn there), until unwatch."""
+        (the part of it drawn there), until unwatch; ``on_damage`` is called when a drawing is
+        reported, before its pixels are read."""
         resource = self._x.create_resource_object("window", window)
         # Added to windows by the extension, unknown to the type stubs.
         watch = resource.damage_create(damage.DamageReportRawRectangles)  # type: ignore[attr-defined]
         self._x.flush()
-        self._watched[window] = Watched(resource, watch, on_pixels, within)
+        self._watched[window] = Watched(resource, watch, on_pixels, on_damage, within)
 
     def within(self, window: int, within: Rect) -> None:
         """The part of ``window`` read from now on."""
@@ -137,26 +145,52 @@ class WindowReader:
         if self._again is not None:
             self._again.cancel()
             self._again = None
+        self._guarded(lambda: self._told(self._damaged()))
+
+    def _told(self, damaged: dict[int, Damaged]) -> None:
+        """Each window of ``damaged`` told of it; its rectangles read at the next turn."""
+        for window, drawn in damaged.items():
+            if window in self._batch:
+                self._batch[window].rects += drawn.rects
+            else:
+                self._batch[window] = drawn
+            watched = self._watched.get(window)
+            if watched is not None:
+                watched.on_damage()
+        if self._batch and self._reading is None:
+            self._reading = asyncio.get_running_loop().call_soon(self._guarded, self._read)
+        self._again_if_queued()
+
+    def _read(self) -> None:
+        self._reading = None
+        batch, self._batch = self._batch, {}
+        for window, damaged in batch.items():
+            read = [(rect, self.read(window, rect)) for rect in merged(damaged.rects)]
+            # Events that came during the reads were drawn before the last read's reply (the X
+            # server sends each event before the replies that follow it): the window may show
+            # more than it was told of. They are told after its pixels.
+            later = self._damaged()
+            watched = self._watched.get(window)
+            for rect, pixels in read:
+                if watched is not None and pixels is not None:
+                    watched.on_pixels(rect, pixels, damaged.drawn_at, window not in later)
+            self._told(later)
+
+    def _again_if_queued(self) -> None:
+        # Events read from the socket during the round trips wait in python-xlib's queue, which
+        # the socket's readiness no longer tells of: they are the next turn's batch.
+        if self._again is None and not self._closed and self._x.pending_events():
+            self._again = asyncio.get_running_loop().call_soon(self._events)
+
+    def _guarded(self, work: Callable[[], None]) -> None:
         if self._closed:
             return
         try:
-            self._read_events()
+            work()
         except ConnectionClosedError as exc:
             # The X server is gone, and Chromium with it: its supervisor starts both again.
             log.error("the render windows' X server closed the connection: %s", exc)
             self.close()
-
-    def _read_events(self) -> None:
-        for window, damaged in self._damaged().items():
-            watched = self._watched.get(window)
-            for rect in merged(damaged.rects):
-                pixels = self.read(window, rect)
-                if watched is not None and pixels is not None:
-                    watched.on_pixels(rect, pixels, damaged.drawn_at)
-        # Events read from the socket during the round trips wait in python-xlib's queue, which
-        # the socket's readiness no longer tells of: they are the next turn's batch.
-        if self._x.pending_events() and not self._closed:
-            self._again = asyncio.get_running_loop().call_soon(self._events)
 
     def _damaged(self) -> dict[int, Damaged]:
         """The rectangles of the events waiting now, by window, within the part watched."""
@@ -198,8 +232,9 @@ class WindowReader:
         if self._closed:
             return
         self._closed = True
-        if self._again is not None:
-            self._again.cancel()
+        for handle in (self._again, self._reading):
+            if handle is not None:
+                handle.cancel()
         asyncio.get_running_loop().remove_reader(self._fd)
         self._watched.clear()
         with contextlib.suppress(ConnectionClosedError, OSError):

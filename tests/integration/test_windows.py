@@ -8,9 +8,10 @@ import asyncio
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -22,9 +23,11 @@ from mirror.errors import BrowserUnavailable
 from mirror.frames.frame import Frame, Rect
 from mirror.render.browser import ChromiumHost
 from mirror.render.load import CaptureLoad
+from mirror.render.screencast import Measured
 from mirror.render.supervisor import SupervisedChromium
-from mirror.render.window_frames import WindowFrames
+from mirror.render.window_frames import MeasureEarly, WindowFrames
 from mirror.render.window_reader import WindowReader
+from mirror.render.windows import Windows
 from mirror.wire import Viewport
 from tests.aio import in_thread
 from tests.waiting import wait_for
@@ -39,19 +42,34 @@ Opened = tuple[Page, WindowFrames, "asyncio.Queue[Frame]"]
 RED, BLUE, GREEN = (200, 20, 20), (0, 0, 255), (0, 160, 0)
 
 
+Measuring = asyncio.Future[Measured] | None
+
+
 @asynccontextmanager
 async def window(
-    viewport: Viewport, scale: float = 1.0, load: CaptureLoad | None = None
+    viewport: Viewport,
+    scale: float = 1.0,
+    load: CaptureLoad | None = None,
+    measure_early: MeasureEarly = lambda: None,
+    measured: dict[int, Measuring] | None = None,
 ) -> AsyncIterator[tuple[Page, WindowFrames, asyncio.Queue[Frame]]]:
+    """A page's window read; each frame handed on is put in the queue, the measurement that
+    went with it in ``measured`` (by the frame's id)."""
     host = await ChromiumHost.launch(windowed=True)
     assert host.windows is not None
     frames: asyncio.Queue[Frame] = asyncio.Queue()
+    with_frames = {} if measured is None else measured
+
+    def take(frame: Frame, _at: float, measuring: Measuring) -> None:
+        with_frames[id(frame)] = measuring
+        frames.put_nowait(frame)
+
     try:
         context = await host.browser.new_context(no_viewport=True)
         page = await context.new_page()
         cdp = await context.new_cdp_session(page)
         load = load or CaptureLoad(scale, scale)
-        reading = WindowFrames(host.windows, lambda frame, _at: frames.put_nowait(frame), load)
+        reading = WindowFrames(host.windows, take, load, measure_early)
         await reading.open(page, cdp, viewport)
         yield page, reading, frames
         reading.close()
@@ -89,6 +107,102 @@ async def test_what_is_drawn_in_the_window_is_the_frame() -> None:
         changed = await frame_where(frames, lambda f: colour(f, 120, 70) == BLUE)
         assert colour(changed, 300, 300) == (255, 255, 255)
         assert colour(first, 120, 70) == RED  # A frame handed on never changes after.
+
+
+async def blue_square_measurement(
+    measure_early: MeasureEarly, before: Callable[[WindowFrames], None] = lambda _: None
+) -> Measuring:
+    """The measurement that goes with the frame of the page's square turned blue; ``before``
+    is given the page's window frames before the change."""
+    measured: dict[int, Measuring] = {}
+    viewport = Viewport(width=640, height=400)
+    async with window(viewport, measure_early=measure_early, measured=measured) as opened:
+        page, reading, frames = opened
+        await page.set_content(PAGE)
+        await frame_where(frames, lambda f: colour(f, 120, 70) == RED)
+        before(reading)
+        await page.evaluate(BLUE_SQUARE)
+        blue = await frame_where(frames, lambda f: colour(f, 120, 70) == BLUE)
+        return measured[id(blue)]
+
+
+@in_thread
+async def test_a_measurement_started_when_a_drawing_is_reported_goes_with_its_frame() -> None:
+    started: list[asyncio.Future[Measured]] = []
+
+    def measure_early() -> asyncio.Future[Measured]:
+        started.append(asyncio.get_running_loop().create_future())
+        return started[-1]
+
+    # Started before the read: on its way meanwhile.
+    assert await blue_square_measurement(measure_early) in started
+
+
+@in_thread
+async def test_a_whole_read_after_a_drawing_was_reported_goes_without_its_measurement() -> None:
+    # The whole window is read between the report of the blue square's drawing and the read of
+    # what it drew: that read may hold more than the measurement started at the report saw.
+    changing: list[WindowFrames] = []
+
+    def measure_early() -> asyncio.Future[Measured]:
+        if changing:
+            reading = changing.pop()
+            reading.reading = False  # What is drawn meanwhile is not read: read all again...
+            reading.reading = True
+            asyncio.get_running_loop().call_soon(reading.read_all)  # ...before the report's read.
+        return asyncio.get_running_loop().create_future()
+
+    assert await blue_square_measurement(measure_early, changing.append) is None
+
+
+@asynccontextmanager
+async def plain_window(width: int, height: int) -> AsyncIterator[tuple[Windows, Any, Any]]:
+    """A window of a client of the render windows' X server of its own, no browser: drawn in
+    as a test says, with the X server done with each drawing when it returns (fill)."""
+    windows = await Windows.start()
+    x = windows.server.connect()
+    try:
+        screen = x.screen()
+        drawn = screen.root.create_window(0, 0, width, height, 0, screen.root_depth)
+        drawn.map()
+        x.sync()
+        yield windows, drawn, x
+    finally:
+        x.close()
+        await windows.close()
+
+
+def fill(x: Any, drawn: Any, rgb: tuple[int, int, int]) -> None:
+    red, green, blue = rgb
+    pen = drawn.create_gc(foreground=red << 16 | green << 8 | blue)
+    geometry = drawn.get_geometry()
+    drawn.fill_rectangle(pen, 0, 0, geometry.width, geometry.height)
+    x.sync()
+
+
+@in_thread
+async def test_a_window_drawn_in_again_before_it_is_read_is_read_as_newer() -> None:
+    # Told of a drawing, the window is drawn in again before its pixels are read: the read
+    # shows the second drawing, and says so (what was started when told is older than it).
+    async with plain_window(64, 48) as (windows, drawn, x):
+        reads: asyncio.Queue[tuple[tuple[int, int, int], bool]] = asyncio.Queue()
+        told: list[int] = []
+
+        def on_damage() -> None:
+            told.append(len(told))
+            if len(told) == 1:
+                fill(x, drawn, BLUE)
+
+        def on_pixels(_rect: Rect, pixels: np.ndarray, _at: float, settled: bool) -> None:
+            red, green, blue, _ = (int(v) for v in pixels[0, 0, [2, 1, 0, 3]])
+            reads.put_nowait(((red, green, blue), settled))
+
+        windows.reader.watch(drawn.id, on_pixels, on_damage, (0, 0, 64, 48))
+        fill(x, drawn, RED)
+        async with asyncio.timeout(WAIT_S):
+            assert await reads.get() == (BLUE, False)
+            assert await reads.get() == (BLUE, True)  # Told of the second: nothing since.
+        assert told == [0, 1]
 
 
 @in_thread
@@ -139,11 +253,13 @@ async def test_what_was_drawn_while_not_read_is_read_when_reading_again(
     passing = [True]  # Whether what the window reports drawn reaches the picture.
     drawn = WindowFrames._drawn
 
-    def spy(reading: WindowFrames, rect: Rect, pixels: np.ndarray, at: float) -> None:
+    def spy(
+        reading: WindowFrames, rect: Rect, pixels: np.ndarray, at: float, settled: bool
+    ) -> None:
         if not reading.reading and shows(pixels, BLUE):
             unread.set()
         if passing[0]:
-            drawn(reading, rect, pixels, at)
+            drawn(reading, rect, pixels, at, settled)
 
     monkeypatch.setattr(WindowFrames, "_drawn", spy)
     async with window(Viewport(width=640, height=400)) as (page, reading, frames):
@@ -167,11 +283,13 @@ async def test_frames_follow_the_capture_scale_down_and_back_up(
     narrow = [False]  # Whether draws are reported as the square's columns only.
     drawn = WindowFrames._drawn
 
-    def spy(reading: WindowFrames, rect: Rect, pixels: np.ndarray, at: float) -> None:
+    def spy(
+        reading: WindowFrames, rect: Rect, pixels: np.ndarray, at: float, settled: bool
+    ) -> None:
         x, y, width, height = rect
         if narrow[0] and x <= 100 and x + width >= 140:
             rect, pixels = (100, y, 40, height), pixels[:, 100 - x : 140 - x]
-        drawn(reading, rect, pixels, at)
+        drawn(reading, rect, pixels, at, settled)
 
     monkeypatch.setattr(WindowFrames, "_drawn", spy)
     load = CaptureLoad(1.0, 0.5)
