@@ -19,7 +19,7 @@ from playwright.async_api import Error as PlaywrightError
 from mirror.frames.frame import Frame, LatestFrame, Rect, decode_frame
 from mirror.frames.redact import all_uniform, paint
 from mirror.render.events import PageEvents
-from mirror.render.load import CaptureLoad
+from mirror.render.load import BEHIND_S, CaptureLoad
 from mirror.render.pacing import Pacer
 from mirror.render.rest import Rest
 from mirror.render.screen import Screen
@@ -172,8 +172,11 @@ class Screencast:
     def measure_early(self) -> asyncio.Future[Measured] | None:
         """The masks' measurement started now, for a window frame about to be read; None when
         the worker would not take that frame at once (it would wait, and be measured when
-        taken: one started now would be one more)."""
+        taken: one started now would be one more), or while Chromium is behind (a page whose
+        worker happens to be idle would have its frames go ahead of the others')."""
         if self._closed or not self._rebuilt or self._working or self._pending is not None:
+            return None
+        if self._load.lag > BEHIND_S:
             return None
         measuring = asyncio.ensure_future(self._measure())
         measuring.add_done_callback(_retrieve)  # A frame read newer than it goes without it.
