@@ -32,6 +32,7 @@ SETTLE_S = 0.25  # See Screencast.settle_soon.
 
 Measured = list[list[float]]  # Masks' rectangles in the page's CSS pixels: x, y, width, height.
 Measure = Callable[[], Awaitable[Measured]]
+Measuring = asyncio.Future[Measured]  # A measurement under way (Screencast.measure_early).
 Repaint = Callable[[], Awaitable[None]]
 
 
@@ -77,7 +78,7 @@ class Screencast:
         self._last_rects: list[Rect] = []
         # The newest frame not redacted yet: the screencast's, or one read from the page's window.
         self._pending: dict[str, Any] | Frame | None = None
-        self._measuring: asyncio.Future[Measured] | None = None  # The pending frame's masks.
+        self._measuring: Measuring | None = None  # The pending frame's masks.
         self._working = False  # The worker is redacting and posting a frame.
         self._frame_waiting = asyncio.Event()
         self._frame_worker: asyncio.Task[None] | None = None
@@ -155,9 +156,7 @@ class Screencast:
         if isinstance(replaced, dict):
             await self._ack(replaced)
 
-    def take(
-        self, frame: Frame, taken: float, measuring: asyncio.Future[Measured] | None = None
-    ) -> None:
+    def take(self, frame: Frame, taken: float, measuring: Measuring | None = None) -> None:
         """A frame read from the page's window instead (mirror/render/window_frames.py), its
         first rectangle drawn at ``taken`` (the epoch's seconds), and its masks' measurement
         when one was started for it (measure_early)."""
@@ -169,7 +168,7 @@ class Screencast:
             self._pending, self._measuring = frame, measuring
             self._frame_waiting.set()
 
-    def measure_early(self) -> asyncio.Future[Measured] | None:
+    def measure_early(self) -> Measuring | None:
         """The masks' measurement started now, for a window frame about to be read; None when
         the worker would not take that frame at once (it would wait, and be measured when
         taken: one started now would be one more), or while Chromium is behind (a page whose
@@ -201,7 +200,7 @@ class Screencast:
                 self._working = False
 
     async def _send(
-        self, taken: dict[str, Any] | Frame | None, measuring: asyncio.Future[Measured] | None
+        self, taken: dict[str, Any] | Frame | None, measuring: Measuring | None
     ) -> None:
         if taken is None:
             return
@@ -245,7 +244,7 @@ class Screencast:
         return last is not None and last.jpeg == jpeg
 
     async def _redacted(
-        self, decoding: asyncio.Future[Frame], measuring: asyncio.Future[Measured] | None = None
+        self, decoding: asyncio.Future[Frame], measuring: Measuring | None = None
     ) -> Frame | None:
         """The frame (being decoded meanwhile) with hidden and blocked areas uniform, or None
         (not sent) when they cannot be measured. Measured now unless ``measuring`` was started

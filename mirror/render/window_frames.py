@@ -16,7 +16,7 @@ from playwright.async_api import CDPSession, Page
 
 from mirror.frames.frame import Frame, Rect
 from mirror.render.load import CaptureLoad
-from mirror.render.screencast import Measured
+from mirror.render.screencast import Measuring
 from mirror.render.windows import Windows
 from mirror.wire import Viewport
 
@@ -26,9 +26,9 @@ OPEN_MS = 10_000  # How long a new window has to take its size.
 
 # A frame handed on, when its first rectangle was drawn (the epoch's seconds), and the masks'
 # measurement started for it, if any (see WindowFrames).
-Take = Callable[[Frame, float, "asyncio.Future[Measured] | None"], None]
+Take = Callable[[Frame, float, Measuring | None], None]
 # A measurement of the masks started now, or None when the frame would wait anyway.
-MeasureEarly = Callable[[], "asyncio.Future[Measured] | None"]
+MeasureEarly = Callable[[], Measuring | None]
 
 
 class WindowFrames:
@@ -47,7 +47,7 @@ class WindowFrames:
     ) -> None:
         self._windows, self._take, self._load = windows, take, load
         self._measure_early = measure_early
-        self._measuring: asyncio.Future[Measured] | None = None
+        self._measuring: Measuring | None = None
         self._window: int | None = None  # The X window's id, once found.
         self._cdp: CDPSession | None = None
         self._target: Any = None  # Chromium's id of the window (Browser.setWindowBounds).
@@ -101,7 +101,7 @@ class WindowFrames:
         if window is None:
             raise RuntimeError(f"the render page's window is not on the X server at {corner}")
         self._window = window
-        self._windows.reader.watch(window, self._drawn, self._damaged, self._page_part())
+        self._windows.reader.watch(window, self._drawn, self._reported, self._page_part())
 
     async def resize(self, viewport: Viewport) -> None:
         """The window holds ``viewport`` (the page's emulated size) below its bar; only that
@@ -172,7 +172,7 @@ class WindowFrames:
         self._current = pixels is not None and self._copy(part, pixels)
         return self._current
 
-    def _damaged(self) -> None:
+    def _reported(self) -> None:
         """Something was drawn in the window: its pixels are read at the next turn."""
         if self.reading:
             self._measuring = self._measure_early()

@@ -145,7 +145,11 @@ class WindowReader:
         if self._again is not None:
             self._again.cancel()
             self._again = None
-        self._guarded(lambda: self._told(self._damaged()))
+        self._guarded(self._take_events)
+
+    def _take_events(self) -> None:
+        self._told(self._damaged())
+        self._again_if_queued()
 
     def _told(self, damaged: dict[int, Damaged]) -> None:
         """Each window of ``damaged`` told of it; its rectangles read at the next turn."""
@@ -159,7 +163,6 @@ class WindowReader:
                 watched.on_damage()
         if self._batch and self._reading is None:
             self._reading = asyncio.get_running_loop().call_soon(self._guarded, self._read)
-        self._again_if_queued()
 
     def _read(self) -> None:
         self._reading = None
@@ -175,6 +178,7 @@ class WindowReader:
                 if watched is not None and pixels is not None:
                     watched.on_pixels(rect, pixels, damaged.drawn_at, window not in later)
             self._told(later)
+        self._again_if_queued()
 
     def _again_if_queued(self) -> None:
         # Events read from the socket during the round trips wait in python-xlib's queue, which

@@ -23,7 +23,7 @@ from mirror.errors import BrowserUnavailable
 from mirror.frames.frame import Frame, Rect
 from mirror.render.browser import ChromiumHost
 from mirror.render.load import CaptureLoad
-from mirror.render.screencast import Measured
+from mirror.render.screencast import Measuring
 from mirror.render.supervisor import SupervisedChromium
 from mirror.render.window_frames import MeasureEarly, WindowFrames
 from mirror.render.window_reader import WindowReader
@@ -42,16 +42,13 @@ Opened = tuple[Page, WindowFrames, "asyncio.Queue[Frame]"]
 RED, BLUE, GREEN = (200, 20, 20), (0, 0, 255), (0, 160, 0)
 
 
-Measuring = asyncio.Future[Measured] | None
-
-
 @asynccontextmanager
 async def window(
     viewport: Viewport,
     scale: float = 1.0,
     load: CaptureLoad | None = None,
     measure_early: MeasureEarly = lambda: None,
-    measured: dict[int, Measuring] | None = None,
+    measured: dict[int, Measuring | None] | None = None,
 ) -> AsyncIterator[tuple[Page, WindowFrames, asyncio.Queue[Frame]]]:
     """A page's window read; each frame handed on is put in the queue, the measurement that
     went with it in ``measured`` (by the frame's id)."""
@@ -60,7 +57,7 @@ async def window(
     frames: asyncio.Queue[Frame] = asyncio.Queue()
     with_frames = {} if measured is None else measured
 
-    def take(frame: Frame, _at: float, measuring: Measuring) -> None:
+    def take(frame: Frame, _at: float, measuring: Measuring | None) -> None:
         with_frames[id(frame)] = measuring
         frames.put_nowait(frame)
 
@@ -111,10 +108,10 @@ async def test_what_is_drawn_in_the_window_is_the_frame() -> None:
 
 async def blue_square_measurement(
     measure_early: MeasureEarly, before: Callable[[WindowFrames], None] = lambda _: None
-) -> Measuring:
+) -> Measuring | None:
     """The measurement that goes with the frame of the page's square turned blue; ``before``
     is given the page's window frames before the change."""
-    measured: dict[int, Measuring] = {}
+    measured: dict[int, Measuring | None] = {}
     viewport = Viewport(width=640, height=400)
     async with window(viewport, measure_early=measure_early, measured=measured) as opened:
         page, reading, frames = opened
@@ -128,9 +125,9 @@ async def blue_square_measurement(
 
 @in_thread
 async def test_a_measurement_started_when_a_drawing_is_reported_goes_with_its_frame() -> None:
-    started: list[asyncio.Future[Measured]] = []
+    started: list[Measuring] = []
 
-    def measure_early() -> asyncio.Future[Measured]:
+    def measure_early() -> Measuring:
         started.append(asyncio.get_running_loop().create_future())
         return started[-1]
 
@@ -144,7 +141,7 @@ async def test_a_whole_read_after_a_drawing_was_reported_goes_without_its_measur
     # what it drew: that read may hold more than the measurement started at the report saw.
     changing: list[WindowFrames] = []
 
-    def measure_early() -> asyncio.Future[Measured]:
+    def measure_early() -> Measuring:
         if changing:
             reading = changing.pop()
             reading.reading = False  # What is drawn meanwhile is not read: read all again...

@@ -3,11 +3,8 @@
 // milliseconds after the animation frame that made it: a read on the next animation frame can
 // come first, and miss what the last changes painted.
 
-// A browser that never reports the mark calls back after this long.
+// A frame not reported by then (a Chromium that stopped reporting such marks) calls back anyway.
 const REPORT_WAIT_MS = 500;
-const SUPPORTED =
-  typeof PerformanceObserver === "function" &&
-  (PerformanceObserver.supportedEntryTypes || []).includes("element");
 let marks = 0;
 
 /**
@@ -17,10 +14,6 @@ let marks = 0;
  * never hit), and removed once reported.
  */
 export function whenPresented(then) {
-  if (!SUPPORTED) {
-    requestAnimationFrame(() => requestAnimationFrame(then));
-    return;
-  }
   const name = `cobrowse-presented-${++marks}`;
   const mark = document.createElement("span");
   mark.setAttribute("elementtiming", name);
