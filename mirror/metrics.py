@@ -61,6 +61,14 @@ class Metrics:
             buckets=(0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 30.0),
             registry=r,
         )
+        # The render page says a page is rebuilt once Chromium reports its frame presented
+        # (mirror/web/render/presented.js): past a wait without that report, the agent's first
+        # frame was late by the wait. A Chromium that stopped reporting shows here.
+        self.rebuilds_unreported = Counter(
+            "cobrowse_rebuilds_unreported",
+            "Customer pages rebuilt whose frame Chromium did not report presented in time",
+            registry=r,
+        )
         self.history_failures = Counter(
             "cobrowse_history_failures", "History writes that failed (retried)", registry=r
         )

@@ -25,3 +25,5 @@ class PageEvents:
     on_notice: Callable[[str], None] = _log_notice  # The view is partial, and why ("large-page").
     on_lag: Callable[[float], None] = _ignore  # A frame's age when it reached the server, in s.
     on_repeat: Callable[[], None] = _ignore  # A frame showed what the last one did: not sent.
+    # A rebuilt page's frame was not reported presented (the rebuild was told after a wait).
+    on_unreported: Callable[[], None] = _ignore

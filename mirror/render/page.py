@@ -370,7 +370,9 @@ class RenderPage:
         self._building = True
         await self._capture()
 
-    async def _on_rebuilt(self, _source: Any) -> None:
+    async def _on_rebuilt(self, _source: Any, reported: Any = True) -> None:
+        if reported is False:
+            self._events.on_unreported()
         if self._building:
             self._building = False
             await self._capture(repaint=False)  # page_rebuilt asks for the frame.

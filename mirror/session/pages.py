@@ -63,6 +63,7 @@ class RenderPages:
             on_notice=lambda reason: self.notice(live, reason),
             on_lag=self._metrics.frame_lag.observe,
             on_repeat=self._metrics.frames_repeated.inc,
+            on_unreported=self._metrics.rebuilds_unreported.inc,
         )
         if live.customer is not None:  # The snapshot and the page's start run side by side.
             await live.customer.send_message(Snapshot())

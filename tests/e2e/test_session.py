@@ -71,6 +71,20 @@ def test_metrics_give_the_age_of_the_frames_the_mirror_receives(
     assert metric(cobrowse_server, "cobrowse_frame_lag_seconds_sum") >= 0
 
 
+def test_chromium_reports_the_rebuilt_page_presented(
+    page: Page, sample_site: str, cobrowse: Cobrowse, cobrowse_server: CobrowseServer
+) -> None:
+    # The agent's first frame waits for Chromium's report that the rebuilt page's frame is on
+    # the screen (mirror/web/render/presented.js): a Chromium that stopped reporting it would
+    # hold every join back by the wait, and show in this counter.
+    before = metric(cobrowse_server, "cobrowse_rebuilds_unreported_total")
+    page.goto(f"{sample_site}/shop/")
+    session = cobrowse.start(page)
+    session.join()
+    session.assert_shown_to_agent("h1")
+    assert metric(cobrowse_server, "cobrowse_rebuilds_unreported_total") == before
+
+
 def test_agent_exit_ends_the_session_for_both(
     page: Page, sample_site: str, cobrowse: Cobrowse
 ) -> None:

@@ -121,8 +121,8 @@ function restoreScrolls(mirror) {
  */
 function rebuiltOnceShown() {
   const snapshot = snapshots;
-  whenPresented(() => {
-    if (snapshot === snapshots && window.cobrowseRebuilt) window.cobrowseRebuilt();
+  whenPresented((reported) => {
+    if (snapshot === snapshots && window.cobrowseRebuilt) window.cobrowseRebuilt(reported);
   });
 }
 
