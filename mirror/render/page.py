@@ -68,6 +68,11 @@ class RenderPage:
         self._building = False  # A snapshot is coming in slices: nothing to show yet.
         self._fonts = PageFonts()
         self._rest = Rest(self._quiet, self._rested)
+        if host.windows is not None:
+            # A window costs nothing while nothing is drawn in it, and one not read while its
+            # page rested would be read whole at the next change, which would show later than
+            # any other (docs/benchmark.md): a page in a window never rests.
+            self._rest.stop()
         self._screencast = Screencast(
             self._measure_masks, self._repaint, self._pacer, self._rest, host.load
         )

@@ -54,7 +54,7 @@ class Rest:
         return was
 
     def stop(self) -> None:
-        """For good: the page closes."""
+        """For good: the page closes, or is one that never rests (a page in a window)."""
         self._stopped = True
         if self._timer is not None:
             self._timer.cancel()

@@ -15,6 +15,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from mirror.render import rest
+from mirror.render.rrweb import EventType, IncrementalSource
 from tests.aio import in_thread
 from tests.integration.joined import watched
 from tests.wsclient import page_snapshot
@@ -82,9 +83,41 @@ def test_a_still_page_rests_until_something_would_paint_it(
     resting_page(tmp_path)
 
 
+def test_a_still_page_in_a_window_is_read_on_at_its_next_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(rest, "REST_S", 0.2)
+    still_window(tmp_path, monkeypatch)
+
+
+@in_thread
+async def still_window(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    async with watched(tmp_path, capture="windows") as session:
+        window = session.render._emulation.window
+        assert window is not None
+        whole_reads = 0
+        read_whole = window._read_whole
+
+        def counted() -> bool:
+            nonlocal whole_reads
+            whole_reads += 1
+            return read_whole()
+
+        monkeypatch.setattr(window, "_read_whole", counted)
+        # The pause is the case: a page that rested would have stopped reading by its end.
+        await asyncio.sleep(5 * rest.REST_S)  # ok-sleep: a still page, for longer than REST_S.
+        assert session.render.capturing
+        before = session.captured()
+        change = {"source": IncrementalSource.MUTATION, "texts": [{"id": 6, "value": "Changed"}]}
+        event = {"type": EventType.INCREMENTAL_SNAPSHOT, "timestamp": 1, "data": change}
+        await session.customer.send_json({"v": 1, "type": "events", "events": [event]})
+        await until(lambda: session.captured() > before, "no frame of the change")
+        assert whole_reads == 0, "the window was read whole for a change after a still page"
+
+
 @in_thread
 async def resting_page(tmp_path: Path) -> None:
-    async with watched(tmp_path) as session:
+    async with watched(tmp_path, capture="screencast") as session:
         customer, chromium, captured = session.customer, session.chromium, session.captured
         frames = session.live.frames
         await until(lambda: not session.render.capturing, "a still page kept its screencast")
