@@ -34,6 +34,7 @@ from mirror.wire import Policy, Viewport
 from replay.hit import Anchor, Hit, anchor_decoder, hit_decoder
 
 log = logging.getLogger("cobrowse.render")
+COLLECT_AFTER_S = 2.0  # From a rebuild to the full collection of what it replaced.
 
 
 class RenderPage:
@@ -55,6 +56,8 @@ class RenderPage:
         self._ready = asyncio.Event()
         self._shown = asyncio.Event()  # The customer's page has been rebuilt in it.
         self._heartbeat: asyncio.Task[None] | None = None
+        self._collecting: asyncio.TimerHandle | None = None  # See _collect_soon.
+        self._collection: asyncio.Future[Any] | None = None  # Held: weakly referenced otherwise.
         self._closed = False
         self._broken = False
         self._feed = PlayerFeed(self._play)
@@ -302,6 +305,8 @@ class RenderPage:
         self._unlisten()
         if self._heartbeat is not None:
             self._heartbeat.cancel()
+        if self._collecting is not None:
+            self._collecting.cancel()
         self._rest.stop()
         self._screencast.close()
         self._ready.set()
@@ -383,6 +388,21 @@ class RenderPage:
             await self._capture(repaint=False)  # page_rebuilt asks for the frame.
         self._shown.set()
         await self._screencast.page_rebuilt()
+        self._collect_soon()
+
+    def _collect_soon(self) -> None:
+        """A full collection of the page's garbage a while after a rebuild: the documents it
+        replaced (the player's warm-up page, the customer's pages before) are held until V8
+        collects them in full, and a page that changes little may not for a long time. Not at
+        once: the collection holds the page's main thread, which the first frame's masks need."""
+        if self._collecting is not None:
+            self._collecting.cancel()
+        self._collecting = asyncio.get_running_loop().call_later(COLLECT_AFTER_S, self._collect)
+
+    def _collect(self) -> None:
+        self._collecting = None
+        if self._cdp is not None and not self._closed:
+            self._collection = asyncio.ensure_future(collect_garbage(self._cdp))
 
     async def _resized(self, _source: Any, width: Any, height: Any) -> None:
         viewport = Viewport.clamped(width, height)  # The hello's bounds (mirror/wire.py).
@@ -400,3 +420,9 @@ class RenderPage:
         self._broken = True
         self._log.error("render page crashed")
         self._events.on_crash()
+
+
+async def collect_garbage(cdp: CDPSession) -> None:
+    """A full collection of the page's garbage; nothing when the page is closing."""
+    with contextlib.suppress(PlaywrightError):
+        await cdp.send("HeapProfiler.collectGarbage")

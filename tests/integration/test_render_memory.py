@@ -4,11 +4,14 @@ with every page the customer opened."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
+import pytest
 from playwright.async_api import Page, expect
 
+from mirror.render import page as render_page
 from mirror.render.rrweb import EventType, IncrementalSource, NodeType
 from tests.aio import in_thread
 from tests.integration.joined import watched
@@ -18,6 +21,7 @@ PARAGRAPHS = 2000  # A page of about 250 kB as rrweb sends it.
 CHANGES = 20  # Changes of each page after its load.
 LOADS = 10  # Pages loaded between the two measurements.
 FIRST_ID = 100
+DOCUMENTS_SHOWN = 3  # The render page's, the rebuilt page's and its frame's own blank one.
 
 
 def long_page(title: str) -> list[dict[str, Any]]:
@@ -89,3 +93,34 @@ async def test_a_long_call_does_not_grow_the_render_page(tmp_path: Path) -> None
         after = await used_heap_mb(page)
         # Each page kept would add about 0.3 MB; the one page shown is already in `before`.
         assert after - before < 1.0, f"the heap grew from {before:.2f} to {after:.2f} MB"
+
+
+def test_the_documents_a_rebuild_replaced_are_collected_soon_after(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(render_page, "COLLECT_AFTER_S", 0.1)
+    replaced_documents(tmp_path)
+
+
+@in_thread
+async def replaced_documents(tmp_path: Path) -> None:
+    async with watched(tmp_path) as session:
+        # Rebuilt twice: the player's warm-up page and the first page are garbage now, held
+        # until V8 collects in full, which a page left alone does not do by itself.
+        await session.customer.send_json(
+            {"v": 1, "type": "events", "events": page_snapshot("Second")}
+        )
+        await expect(session.chromium.frame_locator("iframe").get_by_text("Second")).to_be_visible()
+        cdp = await session.chromium.context.new_cdp_session(session.chromium)
+
+        async def documents() -> int:
+            return int((await cdp.send("Memory.getDOMCounters"))["documents"])
+
+        try:
+            async with asyncio.timeout(20):
+                while await documents() > DOCUMENTS_SHOWN:  # noqa: ASYNC110
+                    await asyncio.sleep(0.05)  # ok-sleep: a bounded poll; nothing announces it.
+        except TimeoutError:
+            pytest.fail(f"{await documents()} documents held after the rebuilds")
+        finally:
+            await cdp.detach()
