@@ -13,10 +13,11 @@ import secrets
 import shutil
 from dataclasses import dataclass
 
-from playwright.async_api import Browser, Playwright, async_playwright
+from playwright.async_api import Browser, BrowserContext, Playwright, async_playwright
 
 from mirror.errors import BrowserUnavailable
 from mirror.render.windows import Windows
+from mirror.wire import Viewport
 
 log = logging.getLogger("cobrowse.render")
 
@@ -71,6 +72,18 @@ HEADLESS_SHELLS = (
     "/usr/bin/chromium-headless-shell",
     "chromium-headless-shell",
 )
+
+
+async def render_context(browser: Browser, viewport: Viewport, windowed: bool) -> BrowserContext:
+    """A render page's own context: of ``viewport``'s size, or of its window's when
+    ``windowed`` (render/window_frames.py sizes the window); no service workers, no downloads."""
+    return await browser.new_context(
+        viewport=None if windowed else {"width": viewport.width, "height": viewport.height},
+        no_viewport=windowed,
+        device_scale_factor=None if windowed else 1,
+        service_workers="block",
+        accept_downloads=False,
+    )
 
 
 def system_chromium(

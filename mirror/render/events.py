@@ -13,6 +13,12 @@ def _ignore(*_: object) -> None:
     pass
 
 
+def notice_reason(reported: object) -> str:
+    """A notice's reason as the customer's page told it: a short known word, or "partial"."""
+    reason = str(reported)[:40]
+    return reason if reason.replace("-", "").isalpha() else "partial"
+
+
 def _log_notice(reason: str) -> None:
     log.info("the agent's view is partial: %s", reason)
 

@@ -17,8 +17,10 @@ from playwright.async_api import BrowserContext, CDPSession, Page, Route
 from playwright.async_api import Error as PlaywrightError
 
 from mirror.frames.frame import LatestFrame
+from mirror.render.browser import render_context
+from mirror.render.collection import Collection
 from mirror.render.emulation import Emulation
-from mirror.render.events import PageEvents
+from mirror.render.events import PageEvents, notice_reason
 from mirror.render.heartbeat import until_unanswered
 from mirror.render.network import AssetGate
 from mirror.render.pacing import Pacer
@@ -34,7 +36,6 @@ from mirror.wire import Policy, Viewport
 from replay.hit import Anchor, Hit, anchor_decoder, hit_decoder
 
 log = logging.getLogger("cobrowse.render")
-COLLECT_AFTER_S = 2.0  # From a rebuild to the full collection of what it replaced.
 
 
 class RenderPage:
@@ -56,8 +57,7 @@ class RenderPage:
         self._ready = asyncio.Event()
         self._shown = asyncio.Event()  # The customer's page has been rebuilt in it.
         self._heartbeat: asyncio.Task[None] | None = None
-        self._collecting: asyncio.TimerHandle | None = None  # See _collect_soon.
-        self._collection: asyncio.Future[Any] | None = None  # Held: weakly referenced otherwise.
+        self._collection = Collection()  # Of what each rebuild replaced.
         self._closed = False
         self._broken = False
         self._feed = PlayerFeed(self._play)
@@ -128,14 +128,7 @@ class RenderPage:
         """Create the context and page and load the player."""
         viewport, windows = self._emulation.applied.viewport, self._host.windows
         browser = await self._host.browser()
-        self._context = await browser.new_context(
-            # A window's page part is sized by the window (render/window_frames.py).
-            viewport=None if windows else {"width": viewport.width, "height": viewport.height},
-            no_viewport=windows is not None,
-            device_scale_factor=None if windows else 1,
-            service_workers="block",
-            accept_downloads=False,
-        )
+        self._context = await render_context(browser, viewport, windowed=windows is not None)
         await self._context.route("**/*", self._route)
         page = self._page = await self._context.new_page()
         self._cdp = await self._context.new_cdp_session(page)
@@ -305,8 +298,7 @@ class RenderPage:
         self._unlisten()
         if self._heartbeat is not None:
             self._heartbeat.cancel()
-        if self._collecting is not None:
-            self._collecting.cancel()
+        self._collection.cancel()
         self._rest.stop()
         self._screencast.close()
         self._ready.set()
@@ -353,10 +345,8 @@ class RenderPage:
         assert self._cdp is not None
         return await render_call(self._cdp, method, *args, awaited=awaited)
 
-    async def _noticed(self, _source: Any, reason: str) -> None:
-        # The reason comes from the customer's page: only a short known word is passed on.
-        reason = str(reason)[:40]
-        self._events.on_notice(reason if reason.replace("-", "").isalpha() else "partial")
+    async def _noticed(self, _source: Any, reason: Any) -> None:
+        self._events.on_notice(notice_reason(reason))  # From the customer's page.
 
     async def _displayed(self, _source: Any, color_scheme: Any, pixel_ratio: Any) -> None:
         self._screen.display = display_from(color_scheme, pixel_ratio, self._screen.display)
@@ -388,21 +378,8 @@ class RenderPage:
             await self._capture(repaint=False)  # page_rebuilt asks for the frame.
         self._shown.set()
         await self._screencast.page_rebuilt()
-        self._collect_soon()
-
-    def _collect_soon(self) -> None:
-        """A full collection of the page's garbage a while after a rebuild: the documents it
-        replaced (the player's warm-up page, the customer's pages before) are held until V8
-        collects them in full, and a page that changes little may not for a long time. Not at
-        once: the collection holds the page's main thread, which the first frame's masks need."""
-        if self._collecting is not None:
-            self._collecting.cancel()
-        self._collecting = asyncio.get_running_loop().call_later(COLLECT_AFTER_S, self._collect)
-
-    def _collect(self) -> None:
-        self._collecting = None
         if self._cdp is not None and not self._closed:
-            self._collection = asyncio.ensure_future(collect_garbage(self._cdp))
+            self._collection.soon(self._cdp)
 
     async def _resized(self, _source: Any, width: Any, height: Any) -> None:
         viewport = Viewport.clamped(width, height)  # The hello's bounds (mirror/wire.py).
@@ -420,9 +397,3 @@ class RenderPage:
         self._broken = True
         self._log.error("render page crashed")
         self._events.on_crash()
-
-
-async def collect_garbage(cdp: CDPSession) -> None:
-    """A full collection of the page's garbage; nothing when the page is closing."""
-    with contextlib.suppress(PlaywrightError):
-        await cdp.send("HeapProfiler.collectGarbage")

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from playwright.async_api import Page, expect
 
-from mirror.render import page as render_page
+from mirror.render import collection
 from mirror.render.rrweb import EventType, IncrementalSource, NodeType
 from tests.aio import in_thread
 from tests.integration.joined import watched
@@ -98,7 +98,7 @@ async def test_a_long_call_does_not_grow_the_render_page(tmp_path: Path) -> None
 def test_the_documents_a_rebuild_replaced_are_collected_soon_after(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(render_page, "COLLECT_AFTER_S", 0.1)
+    monkeypatch.setattr(collection, "COLLECT_AFTER_S", 0.1)
     replaced_documents(tmp_path)
 
 
