@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import time
 from typing import Any
@@ -22,6 +21,8 @@ from mirror.render.collection import Collection
 from mirror.render.emulation import Emulation
 from mirror.render.events import PageEvents, notice_reason
 from mirror.render.heartbeat import until_unanswered
+from mirror.render.load import BEHIND_S
+from mirror.render.masks import Masks
 from mirror.render.network import AssetGate
 from mirror.render.pacing import Pacer
 from mirror.render.page_fonts import PageFonts
@@ -76,8 +77,9 @@ class RenderPage:
             # page rested would be read whole at the next change, which would show later than
             # any other (docs/benchmark.md): a page in a window never rests.
             self._rest.stop()
+        self._masks = Masks()
         self._screencast = Screencast(
-            self._measure_masks, self._repaint, self._pacer, self._rest, host.load
+            self._masks.measure, self._repaint, self._pacer, self._rest, host.load
         )
         self._screencast.settles = host.windows is None  # A window's paints are all read.
         self._preparing = asyncio.ensure_future(self._prepare())
@@ -134,7 +136,10 @@ class RenderPage:
         self._cdp = await self._context.new_cdp_session(page)
         if windows is not None:  # Frames read from the page's window, not screencast.
             self._emulation.window = WindowFrames(
-                windows, self._screencast.take, self._host.load, self._screencast.measure_early
+                windows,
+                self._screencast.take,
+                self._host.load,
+                lambda: self._screencast.measure_early(self._masks.take()),
             )
             await self._emulation.window.open(page, self._cdp, viewport)
         page.on("crash", lambda _: self._crashed())
@@ -146,6 +151,7 @@ class RenderPage:
         await page.expose_binding("cobrowseVisual", self._visual_changed)
         await page.expose_binding("cobrowseFonts", self._fonts_told)
         await page.goto(RENDER_ORIGIN + "/", wait_until="load")
+        await self._masks.attach(self._cdp, pushed=windows is not None)
         policy = msgspec.to_builtins(self._policy)
         await page.evaluate("p => window.cobrowseRender.setPolicy(p)", policy)
         await self._fonts.measure(page)
@@ -249,11 +255,15 @@ class RenderPage:
         # one taken while its answer was on its way back, and wait for a frame that never comes.
         sent = time.time()
         # A page closing or crashed is handled by close() and the crash handler.
+        window = self._emulation.window
+        # Its masks pushed for a frame read from the window, and taken at once (measure_early).
+        pushed = window is not None and window.reading and self._host.load.lag <= BEHIND_S
+        batch = self._masks.expect() if pushed else None
         try:
             if len(batch_json) < PACK_FROM:
-                await self._call("add", batch_json)
+                await self._call("add", batch_json, batch)
             else:
-                await self._call("addPacked", packed(batch_json), awaited=True)
+                await self._call("addPacked", packed(batch_json), batch, awaited=True)
         except ValueError as exc:
             self._log.warning("a batch failed in the player: %s", exc)
         except PlaywrightError:
@@ -301,6 +311,7 @@ class RenderPage:
         self._collection.cancel()
         self._rest.stop()
         self._screencast.close()
+        self._masks.close()
         self._ready.set()
         await self._feed.close()
         await self._screencast.stop()
@@ -324,13 +335,6 @@ class RenderPage:
         if not self._closed:
             await self._wake()
             self._screencast.settle_soon()
-
-    async def _measure_masks(self) -> list[list[float]]:
-        """The hidden and blocked areas, measured now in the page's CSS pixels."""
-        measured = json.loads(await self._call("maskRects") or "null")
-        if not isinstance(measured, list):
-            raise ValueError(measured.get("error") if isinstance(measured, dict) else "no answer")
-        return measured
 
     async def _repaint(self) -> None:
         """Ask Chromium for a new frame (a still page sends none by itself); a window's is read

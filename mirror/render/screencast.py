@@ -168,16 +168,18 @@ class Screencast:
             self._pending, self._measuring = frame, measuring
             self._frame_waiting.set()
 
-    def measure_early(self) -> Measuring | None:
-        """The masks' measurement started now, for a window frame about to be read; None when
+    def measure_early(self, pushed: Measuring | None = None) -> Measuring | None:
+        """The masks' measurement for a window frame about to be read: ``pushed`` by the page
+        for the batch it draws (mirror/render/mask_pushes.py), else one started now; None when
         the worker would not take that frame at once (it would wait, and be measured when
         taken: one started now would be one more), or while Chromium is behind (a page whose
         worker happens to be idle would have its frames go ahead of the others')."""
-        if self._closed or not self._rebuilt or self._working or self._pending is not None:
+        early = self._rebuilt and not (self._closed or self._working or self._pending is not None)
+        if not early or self._load.lag > BEHIND_S:
+            if pushed is not None:
+                pushed.cancel()
             return None
-        if self._load.lag > BEHIND_S:
-            return None
-        measuring = asyncio.ensure_future(self._measure())
+        measuring = pushed or asyncio.ensure_future(self._measure())
         measuring.add_done_callback(_retrieve)  # A frame read newer than it goes without it.
         return measuring
 

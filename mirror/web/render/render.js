@@ -268,10 +268,35 @@ function forgetPlayed(r) {
 }
 
 /**
+ * The masks measured in the animation frame that plays the events just added, told to the server
+ * with the batch's number (mirror/render/mask_pushes.py): that frame lays the page out as it is
+ * drawn. The player adds each event a microtask later and then asks for its animation frame; this
+ * one is asked for after those, so it runs after the player's in the same animation frame.
+ */
+function pushMasksWhenPlayed(batch) {
+  const measure = () => {
+    const timer = replayer && replayer.service ? replayer.service.state.context.timer : null;
+    if (timer && timer.actions.length) {
+      requestAnimationFrame(measure); // Not all played yet: the next frame draws the rest.
+      return;
+    }
+    let pushed;
+    try {
+      pushed = { batch, rects: maskRects(replayer && replayer.iframe) };
+    } catch (error) {
+      pushed = { batch, error: String(error) };
+    }
+    if (window.cobrowseMasks) window.cobrowseMasks(JSON.stringify(pushed));
+  };
+  Promise.resolve().then(() => requestAnimationFrame(measure));
+}
+
+/**
  * Add a batch of rrweb events (a JSON array as text). Timestamps are rewritten to this page's
  * clock (stamp): the customer's clock may be skewed, and the live player schedules by timestamp.
+ * With a batch number, the masks of the frame that plays it are pushed (pushMasksWhenPlayed).
  */
-function add(batchText) {
+function add(batchText, batch = null) {
   const events = JSON.parse(batchText);
   if (!Array.isArray(events)) return 0;
   forgetPlayed(replayer);
@@ -324,6 +349,7 @@ function add(batchText) {
     replayer.addEvent(event);
   }
   instantScrolling(replayer.iframe && replayer.iframe.contentWindow);
+  if (Number.isInteger(batch)) pushMasksWhenPlayed(batch);
   return events.length;
 }
 
@@ -335,12 +361,12 @@ const drawings = new Drawings(document.body || document.documentElement, () => {
 
 /** A batch deflated and in base64 (mirror/render/page.py packed): a large one crosses from the
  * server several times faster so. */
-async function addPacked(packed) {
+async function addPacked(packed, batch = null) {
   const binary = atob(packed);
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i += 1) bytes[i] = binary.charCodeAt(i);
   const inflated = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
-  return add(await new Response(inflated).text());
+  return add(await new Response(inflated).text(), batch);
 }
 
 window.cobrowseRender = {
