@@ -19,8 +19,10 @@ from typing import Any
 import msgspec
 from playwright.async_api import CDPSession
 
+from mirror.render.load import BEHIND_S, CaptureLoad
 from mirror.render.render_call import render_call
 from mirror.render.screencast import Measured, Measuring
+from mirror.render.window_frames import WindowFrames
 
 BINDING = "cobrowseMasks"  # mirror/web/render/render.js
 # A push not in by then (the page hidden, a frame it never drew): the masks are asked for. Nor
@@ -40,18 +42,21 @@ _decoder = msgspec.json.Decoder(Pushed)
 class Masks:
     """The masks' measurements of one render page; pushes are numbered by batch."""
 
-    def __init__(self) -> None:
+    def __init__(self, load: CaptureLoad) -> None:
+        self._load = load
         self._cdp: CDPSession | None = None
+        self._window: WindowFrames | None = None
         self._batches = 0
         # The last batch's push, until a drawing takes it: its number, when it left, the push.
         self._next: tuple[int, float, asyncio.Future[Measured]] | None = None
         self._taken: dict[int, asyncio.Future[Measured]] = {}  # Pushes a drawing waits for.
 
-    async def attach(self, cdp: CDPSession, pushed: bool) -> None:
-        """Measure in the page of ``cdp``, and listen to its pushes if ``pushed`` (once its
-        document is loaded: a binding added before goes with the document it was added to)."""
-        self._cdp = cdp
-        if pushed:
+    async def attach(self, cdp: CDPSession, window: WindowFrames | None) -> None:
+        """Measure in the page of ``cdp``, and listen to its pushes for the frames read from its
+        ``window`` (once its document is loaded: a binding added before goes with the document it
+        was added to)."""
+        self._cdp, self._window = cdp, window
+        if window is not None:
             cdp.on("Runtime.bindingCalled", self._called)
             await cdp.send("Runtime.addBinding", {"name": BINDING})
 
@@ -65,8 +70,13 @@ class Masks:
             raise ValueError(measured.get("error") if isinstance(measured, dict) else "no answer")
         return measured
 
-    def expect(self) -> int:
-        """The number of a batch about to be played, whose masks the page is to push."""
+    def expect(self) -> int | None:
+        """The number of a batch about to be played, whose masks the page is to push; None when
+        its frame would not take them at once (not read from a window, or Chromium behind:
+        Screencast.measure_early)."""
+        window = self._window
+        if window is None or not window.reading or self._load.lag > BEHIND_S:
+            return None
         self._batches += 1
         self._drop_next()
         loop = asyncio.get_running_loop()

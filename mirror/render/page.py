@@ -21,7 +21,6 @@ from mirror.render.collection import Collection
 from mirror.render.emulation import Emulation
 from mirror.render.events import PageEvents, notice_reason
 from mirror.render.heartbeat import until_unanswered
-from mirror.render.load import BEHIND_S
 from mirror.render.masks import Masks
 from mirror.render.network import AssetGate
 from mirror.render.pacing import Pacer
@@ -77,7 +76,7 @@ class RenderPage:
             # page rested would be read whole at the next change, which would show later than
             # any other (docs/benchmark.md): a page in a window never rests.
             self._rest.stop()
-        self._masks = Masks()
+        self._masks = Masks(host.load)
         self._screencast = Screencast(
             self._masks.measure, self._repaint, self._pacer, self._rest, host.load
         )
@@ -151,7 +150,7 @@ class RenderPage:
         await page.expose_binding("cobrowseVisual", self._visual_changed)
         await page.expose_binding("cobrowseFonts", self._fonts_told)
         await page.goto(RENDER_ORIGIN + "/", wait_until="load")
-        await self._masks.attach(self._cdp, pushed=windows is not None)
+        await self._masks.attach(self._cdp, self._emulation.window)
         policy = msgspec.to_builtins(self._policy)
         await page.evaluate("p => window.cobrowseRender.setPolicy(p)", policy)
         await self._fonts.measure(page)
@@ -255,10 +254,7 @@ class RenderPage:
         # one taken while its answer was on its way back, and wait for a frame that never comes.
         sent = time.time()
         # A page closing or crashed is handled by close() and the crash handler.
-        window = self._emulation.window
-        # Its masks pushed for a frame read from the window, and taken at once (measure_early).
-        pushed = window is not None and window.reading and self._host.load.lag <= BEHIND_S
-        batch = self._masks.expect() if pushed else None
+        batch = self._masks.expect()  # Its masks pushed, for a frame read from a window.
         try:
             if len(batch_json) < PACK_FROM:
                 await self._call("add", batch_json, batch)

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from mirror.render import masks
+from mirror.render.load import BEHIND_S, CaptureLoad
 from mirror.render.masks import BINDING, Masks
 from tests.aio import in_thread
 
@@ -39,9 +40,15 @@ class Page:
         self._handlers["Runtime.bindingCalled"]({"name": name, "payload": text})
 
 
+class Window:
+    """A page's window frames, as Masks asks them: whether they are read."""
+
+    reading = True
+
+
 async def attached() -> tuple[Masks, Page]:
-    page, measured = Page(), Masks()
-    await measured.attach(page, pushed=True)  # type: ignore[arg-type]
+    page, measured = Page(), Masks(CaptureLoad())
+    await measured.attach(page, Window())  # type: ignore[arg-type]
     return measured, page
 
 
@@ -126,3 +133,19 @@ async def test_a_measurement_cancelled_lets_go_of_its_push() -> None:
     await asyncio.sleep(0)  # ok-sleep: one turn, for its done callbacks.
     page.push({"batch": batch, "rects": []})  # Nobody waits for it: nothing breaks.
     assert measured._taken == {}
+
+
+@in_thread
+async def test_a_push_is_asked_for_only_where_a_frame_would_take_it_at_once() -> None:
+    load, window = CaptureLoad(), Window()
+    measured = Masks(load)
+    await measured.attach(Page(), None)  # type: ignore[arg-type]
+    assert measured.expect() is None  # Screencast frames: measured when taken.
+    await measured.attach(Page(), window)  # type: ignore[arg-type]
+    window.reading = False  # Nobody looks at the view.
+    assert measured.expect() is None
+    window.reading = True
+    load.lag = BEHIND_S * 2  # Chromium is behind: frames go in their turn.
+    assert measured.expect() is None
+    load.lag = 0.0
+    assert measured.expect() == 1
