@@ -26,7 +26,8 @@ from bench import clicks, probes, wire
 from bench.options import AGENT_VIEWPORT
 from bench.pages import TIMEOUT_MS, Pages
 from bench.probes import AgentLog, now_ms
-from mirror.frames.patches import read_message
+from mirror.frames import runs
+from mirror.frames.patches import piece_pixels, read_message
 from mirror.session.messages import Exit, Join
 from replay.messages import ClickInput
 
@@ -119,11 +120,14 @@ def message_pixel(
 ) -> tuple[int, int, int] | None:
     """The colour at ``(x, y)`` once a frame message (a whole frame or a patch) is drawn over a
     picture whose colour there was ``before``."""
-    for (left, top, width, height), jpeg in read_message(message):
+    for (left, top, width, height), picture in read_message(message):
         if width < 0:
-            return pixel_at(jpeg, x, y)
+            return pixel_at(picture, x, y)
         if left <= x < left + width and top <= y < top + height:
-            return pixel_at(jpeg, x - left, y - top, (width, height))
+            if picture[:1] == runs.MARK:
+                r, g, b = piece_pixels(picture, width, height)[y - top, x - left]
+                return int(r), int(g), int(b)
+            return pixel_at(picture, x - left, y - top, (width, height))
     return before
 
 

@@ -1,6 +1,7 @@
 """Patches: an agent is sent only the parts of a frame that changed since the frame it last got,
-as small JPEGs of 16x16 tiles, or the whole frame when much of it changed. A frame captured
-smaller than the customer's screen goes whole, with the size to show it at.
+in rectangles of 16x16 tiles, each a small JPEG or runs of one colour (mirror/frames/runs.py),
+or the whole frame when much of it changed. A frame captured smaller than the customer's screen
+goes whole, with the size to show it at.
 """
 
 from __future__ import annotations
@@ -10,8 +11,10 @@ import struct
 from collections.abc import AsyncIterator, Iterator
 
 import numpy as np
+import simplejpeg
 
 from mirror.frames.frame import PATCH_QUALITY, Frame, LatestFrame, Rect, encode_jpeg
+from mirror.frames.runs import MARK, decoded_runs, encoded_runs
 
 TILE = 16
 PATCH = b"P"
@@ -173,20 +176,33 @@ async def frame_messages(
 def patch_message(frame: Frame, rects: list[Rect]) -> bytes:
     """The patch of ``rects`` as one binary message of the agent's socket (a whole frame is a
     JPEG, whose first byte is 0xFF): ``b"P"``, a count (uint16), then for each rectangle x, y,
-    width, height (uint16) and the length of its JPEG (uint32), all little-endian, each followed
-    by its JPEG, to be drawn at (x, y) over the previous picture (``mirror/web/agent/agent.js``).
+    width, height (uint16) and the length of its picture (uint32), all little-endian, each
+    followed by its picture, a JPEG or runs (mirror/frames/runs.py), to be drawn at (x, y) over
+    the previous picture (``mirror/web/agent/canvas.js``).
     """
     parts = [PATCH, _COUNT.pack(len(rects))]
     for x, y, width, height in rects:
-        jpeg = encode_jpeg(frame.pixels[y : y + height, x : x + width], PATCH_QUALITY)
-        parts += [_RECT.pack(x, y, width, height, len(jpeg)), jpeg]
+        pixels = frame.pixels[y : y + height, x : x + width]
+        picture = encoded_runs(pixels) or encode_jpeg(pixels, PATCH_QUALITY)
+        parts += [_RECT.pack(x, y, width, height, len(picture)), picture]
     return b"".join(parts)
 
 
+def piece_pixels(picture: bytes, width: int, height: int) -> np.ndarray:
+    """A rectangle's picture from :func:`read_message` as height x width x 3 RGB pixels (a
+    whole frame's at its JPEG's own size: ``width`` and ``height`` are then ignored). Raises
+    ValueError for a picture that does not decode."""
+    if picture[:1] == MARK:
+        return decoded_runs(picture, width, height)
+    pixels: np.ndarray = simplejpeg.decode_jpeg(picture, colorspace="RGB")
+    return pixels
+
+
 def read_message(data: bytes) -> list[tuple[Rect, bytes]]:
-    """A frame message as (rectangle, JPEG) pairs, each JPEG drawn over its rectangle: a whole
-    frame is one pair at (0, 0) whose size is its JPEG's (-1, -1 here); a scaled frame one pair
-    at (0, 0) of the size to stretch it to. Raises ValueError for anything else."""
+    """A frame message as (rectangle, picture) pairs, each picture drawn over its rectangle: a
+    whole frame is one pair at (0, 0) whose size is its JPEG's (-1, -1 here); a scaled frame one
+    pair at (0, 0) of the size to stretch it to; a patch's pictures are JPEGs or runs
+    (:func:`piece_pixels` decodes either). Raises ValueError for anything else."""
     if data[:2] == b"\xff\xd8":
         return [((0, 0, -1, -1), data)]
     if data[:1] == SCALED:

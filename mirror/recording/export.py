@@ -16,12 +16,11 @@ from typing import Any
 
 import av
 import numpy as np
-import simplejpeg
 from av.container import OutputContainer
 from av.video.stream import VideoStream
 
 from mirror.frames.frame import jpeg_size
-from mirror.frames.patches import is_whole, read_message
+from mirror.frames.patches import is_whole, piece_pixels, read_message
 from mirror.recording.chunks import Chunk, Kind, Record
 from mirror.recording.subtitles import CUE_S, TIME_BASE, Cues, cue_text, ms, subtitle_stream
 
@@ -216,11 +215,11 @@ class _Picture:
             pairs = read_message(message)
             if is_whole(message):
                 [((_, _, width, height), jpeg)] = pairs
-                self._whole(_stretched(_decode(jpeg), width, height))
+                self._whole(_stretched(piece_pixels(jpeg, width, height), width, height))
             else:
-                for (x, y, _, _), jpeg in pairs:
-                    self._paste(x, y, _decode(jpeg))
-        except ValueError:  # A JPEG that does not decode, a patch cut short.
+                for (x, y, width, height), picture in pairs:
+                    self._paste(x, y, piece_pixels(picture, width, height))
+        except ValueError:  # A picture that does not decode, a patch cut short.
             self.skipped += 1
             return False
         return True
@@ -285,12 +284,6 @@ def _stretched(pixels: np.ndarray, width: int, height: int) -> np.ndarray:
     columns = np.arange(width) * pixels.shape[1] // width
     stretched: np.ndarray = pixels[rows][:, columns]
     return stretched
-
-
-def _decode(jpeg: bytes) -> np.ndarray:
-    """Raises ValueError for bytes that are not a readable JPEG."""
-    pixels: np.ndarray = simplejpeg.decode_jpeg(jpeg, colorspace="RGB")
-    return pixels
 
 
 class _Film:

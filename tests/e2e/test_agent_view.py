@@ -11,6 +11,8 @@ import re
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from mirror.frames import runs
+from mirror.frames.patches import read_message
 from mirror.testing import Cobrowse
 from tests.e2e.matching import (
     AREA_TARGET,
@@ -131,3 +133,30 @@ def test_a_change_the_view_could_not_draw_is_shown_all_the_same(
     # (and then the whole picture it asks for).
     page.locator("h1").evaluate("heading => { heading.textContent = 'Delivery to Porto'; }")
     assert wait_for_area(session, area_of(page, "h1")) < AREA_TARGET
+
+
+# A box of one colour on the tiles' grid (mirror/frames/patches.py TILE), over the page.
+FLAT_BOX = """() => {
+  const box = document.createElement("div");
+  box.style.cssText = "position: fixed; left: 32px; top: 288px; width: 64px; height: 48px;"
+    + "background: rgb(17, 130, 201); z-index: 9";
+  document.body.append(box);
+}"""
+BOX_RGB = [17, 130, 201]
+SHOWS_RGB = """([canvas, x, y, rgb]) => {
+  const [r, g, b] = canvas.getContext("2d").getImageData(x, y, 1, 1).data;
+  return r === rgb[0] && g === rgb[1] && b === rgb[2];
+}"""
+
+
+def test_a_flat_change_comes_as_runs_and_is_drawn_pixel_for_pixel(
+    page: Page, sample_site: str, cobrowse: Cobrowse
+) -> None:
+    session = start(page, cobrowse, f"{sample_site}/shop/checkout.html")
+    assert wait_for_match(session) < TARGET
+    page.evaluate(FLAT_BOX)
+    canvas = session.view.element_handle()
+    for x, y in ((32, 288), (95, 335), (64, 300)):  # Its corners and inside, exactly its colour.
+        agent_of(session).wait_for_function(SHOWS_RGB, arg=[canvas, x, y, BOX_RGB])
+    pieces = [p for m in session.wire() if m[:1] == b"P" for _, p in read_message(m)]
+    assert any(p.startswith(runs.MARK) for p in pieces), "no patch came as runs"

@@ -18,6 +18,7 @@ from mirror.frames.patches import (
     changed_tiles,
     frame_messages,
     is_whole,
+    piece_pixels,
     read_message,
     tile_rects,
 )
@@ -44,8 +45,8 @@ def changed(frame: Frame, *areas: tuple[int, int, int, int]) -> Frame:
 def draw(picture: np.ndarray, message: bytes) -> np.ndarray:
     """What the agent's view shows after drawing ``message`` over ``picture`` (RGB)."""
     out = picture.copy()
-    for (x, y, _, _), jpeg in read_message(message):
-        piece = simplejpeg.decode_jpeg(jpeg)
+    for (x, y, width, height), picture in read_message(message):
+        piece = piece_pixels(picture, width, height)
         out[y : y + piece.shape[0], x : x + piece.shape[1]] = piece
     return out
 

@@ -1,6 +1,6 @@
 // The view's picture: the frames the server sends, drawn on a canvas at the customer's viewport
 // size, one canvas pixel to one CSS pixel of the customer's, shown at the agent's zoom.
-import { PATCH, framePieces, sizedPieces } from "../patches.js";
+import { PATCH, drawPiece, framePieces, runsImage, sizedPieces } from "../patches.js";
 
 export const MIN_ZOOM = 0.25;
 export const MAX_ZOOM = 3;
@@ -11,7 +11,7 @@ const ASK_AGAIN_MS = 1000;
 function pieces(buffer) {
   const bytes = new Uint8Array(buffer);
   const { whole, pieces } = framePieces(new DataView(buffer), 0, buffer.byteLength);
-  return pieces.map((p) => ({ ...p, whole, jpeg: bytes.subarray(p.start, p.end) }));
+  return pieces.map((p) => ({ ...p, whole, picture: bytes.subarray(p.start, p.end) }));
 }
 
 export class ViewCanvas {
@@ -77,23 +77,22 @@ export class ViewCanvas {
 
   async draw(buffer) {
     const parts = pieces(buffer);
-    const bitmaps = await Promise.all(
-      parts.map((p) => createImageBitmap(new Blob([p.jpeg], { type: "image/jpeg" }))),
+    // Runs are drawn as they come; a JPEG is decoded off the main thread first.
+    const images = await Promise.all(
+      parts.map((p) => (p.runs ? runsImage(p.picture, p.width, p.height)
+        : createImageBitmap(new Blob([p.picture], { type: "image/jpeg" })))),
     );
     // A whole frame is the customer's viewport: it sets the view's size, whichever of it and
     // the viewport message comes first. One captured small says the size it stands for.
-    const sized = sizedPieces(parts, bitmaps);
+    const sized = sizedPieces(parts, images);
     if (parts.length === 1 && parts[0].whole) {
       this.resize(sized[0].width, sized[0].height);
-      this.onSharpness(sized[0].width > bitmaps[0].width);
+      this.onSharpness(sized[0].width > images[0].width);
       clearTimeout(this.askTimer);
       this.askTimer = 0;
     }
     // All of a message's rectangles are drawn together: the view never shows half a frame.
-    sized.forEach((p, i) => {
-      this.context.drawImage(bitmaps[i], p.x, p.y, p.width, p.height);
-      bitmaps[i].close();
-    });
+    sized.forEach((p, i) => drawPiece(this.context, p, images[i]));
     this.canvas.dataset.frames = String(Number(this.canvas.dataset.frames || 0) + 1);
   }
 

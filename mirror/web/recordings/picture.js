@@ -1,6 +1,6 @@
 // What the agent was shown, drawn on the "Recording" canvas, and the two pointers drawn on a
 // canvas laid over it: the picture stays exactly as sent, since patches are drawn over it.
-import { sizedPieces } from "../patches.js";
+import { drawPiece, runsImage, sizedPieces } from "../patches.js";
 
 export class Picture {
   constructor(canvas, overlay) {
@@ -13,19 +13,16 @@ export class Picture {
     this.context.clearRect(0, 0, this.canvas.width, this.canvas.height);
   }
 
-  /** Draws a frame record's pieces (JPEG slices of the chunk's `blob`) all at once. */
+  /** Draws a frame record's pieces (slices of the chunk's `blob`: JPEGs or runs) all at once. */
   async draw(blob, record) {
-    const bitmaps = await Promise.all(
-      record.pieces.map((p) => createImageBitmap(blob.slice(p.start, p.end, "image/jpeg"))),
-    );
+    const images = await Promise.all(record.pieces.map(async (p) => (p.runs
+      ? runsImage(new Uint8Array(await blob.slice(p.start, p.end).arrayBuffer()), p.width, p.height)
+      : createImageBitmap(blob.slice(p.start, p.end, "image/jpeg")))));
     // A whole frame is the customer's viewport (as the agent got it): it sets the size; one
     // captured small says the size it stands for, and is drawn stretched over it.
-    const sized = sizedPieces(record.pieces, bitmaps);
+    const sized = sizedPieces(record.pieces, images);
     if (record.whole) this.resize(sized[0].width, sized[0].height);
-    sized.forEach((p, i) => {
-      this.context.drawImage(bitmaps[i], p.x, p.y, p.width, p.height);
-      bitmaps[i].close();
-    });
+    sized.forEach((p, i) => drawPiece(this.context, p, images[i]));
   }
 
   resize(width, height) {
