@@ -15,9 +15,10 @@ MARK = b"R"
 _RUN = np.dtype([("less_one", "<u2"), ("rgb", "u1", 3)])
 MAX_RUN = 1 << 16
 # Runs are chosen when they take at most this many bytes a pixel (a JPEG at the patches' quality
-# takes about that on a page's flat parts, plus its headers), or the floor below.
+# takes about that on a page's flat parts, plus its headers), or the floor below: a JPEG's
+# headers make a small one as large as the runs of a few tiles of text (a key typed).
 BYTES_PER_PIXEL = 0.25
-FLOOR_BYTES = 1024
+FLOOR_BYTES = 1536
 
 
 def encoded_runs(pixels: np.ndarray) -> bytes | None:
