@@ -170,7 +170,7 @@ class Screencast:
 
     def measure_early(self, pushed: Measuring | None = None) -> Measuring | None:
         """The masks' measurement for a window frame about to be read: ``pushed`` by the page
-        for the batch it draws (mirror/render/mask_pushes.py), else one started now; None when
+        for the batch it draws (mirror/render/masks.py), else one started now; None when
         the worker would not take that frame at once (it would wait, and be measured when
         taken: one started now would be one more), or while Chromium is behind (a page whose
         worker happens to be idle would have its frames go ahead of the others')."""
@@ -179,7 +179,7 @@ class Screencast:
             if pushed is not None:
                 pushed.cancel()
             return None
-        measuring = pushed or asyncio.ensure_future(self._measure())
+        measuring = pushed if pushed is not None else asyncio.ensure_future(self._measure())
         measuring.add_done_callback(_retrieve)  # A frame read newer than it goes without it.
         return measuring
 

@@ -39,11 +39,11 @@ export function patchPieces(data, start, end) {
     if (at + RECT > end) throw new PatchError("a patch is cut short");
     const x = data.getUint16(at, true);
     const y = data.getUint16(at + 2, true);
+    const width = data.getUint16(at + 4, true);
+    const height = data.getUint16(at + 6, true);
     const length = data.getUint32(at + 8, true);
     at += RECT;
     if (length && at < end && data.getUint8(at) === RUNS) {
-      const width = data.getUint16(at - RECT + 4, true);
-      const height = data.getUint16(at - RECT + 6, true);
       pieces.push({ x, y, width, height, runs: true, start: at, end: at + length });
     } else {
       pieces.push({ x, y, start: at, end: at + length });

@@ -267,9 +267,18 @@ function forgetPlayed(r) {
   if (Array.isArray(log)) log.length = 0;
 }
 
+/** The masks measured now: {rects: [[x, y, width, height], ...]}, or {error} mid-rebuild. */
+function measuredMasks() {
+  try {
+    return { rects: maskRects(replayer && replayer.iframe) };
+  } catch (error) {
+    return { error: String(error) }; // The page is mid-rebuild: not measurable.
+  }
+}
+
 /**
  * The masks measured in the animation frame that plays the events just added, told to the server
- * with the batch's number (mirror/render/mask_pushes.py): that frame lays the page out as it is
+ * with the batch's number (mirror/render/masks.py): that frame lays the page out as it is
  * drawn. The player adds each event a microtask later and then asks for its animation frame; this
  * one is asked for after those, so it runs after the player's in the same animation frame.
  */
@@ -280,13 +289,7 @@ function pushMasksWhenPlayed(batch) {
       requestAnimationFrame(measure); // Not all played yet: the next frame draws the rest.
       return;
     }
-    let pushed;
-    try {
-      pushed = { batch, rects: maskRects(replayer && replayer.iframe) };
-    } catch (error) {
-      pushed = { batch, error: String(error) };
-    }
-    if (window.cobrowseMasks) window.cobrowseMasks(JSON.stringify(pushed));
+    if (window.cobrowseMasks) window.cobrowseMasks(JSON.stringify({ batch, ...measuredMasks() }));
   };
   Promise.resolve().then(() => requestAnimationFrame(measure));
 }
@@ -389,11 +392,8 @@ window.cobrowseRender = {
   },
   // Measured now, for the frame the server is about to send: [[x, y, width, height], ...].
   maskRects: () => {
-    try {
-      return JSON.stringify(maskRects(replayer && replayer.iframe));
-    } catch (error) {
-      return JSON.stringify({ error: String(error) }); // The page is mid-rebuild: not measurable.
-    }
+    const measured = measuredMasks();
+    return JSON.stringify(measured.rects || measured);
   },
   // Nothing paints by itself: the server may stop capturing (mirror/render/rest.py).
   quiet: () => quiet(document, replayer && replayer.iframe && replayer.iframe.contentDocument,
